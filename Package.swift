@@ -1,0 +1,120 @@
+// swift-tools-version: 6.2
+//
+// modelpin: fetch AI model weights the way a lockfile installs packages — pinned, hash-checked,
+// signature-checked and scanned before a single byte reaches the user's directory.
+//
+// Dependencies point one way only (README, "Architecture"):
+//   modelpin → PinCLI → {PinStore, PinTransport, PinVerify} → PinDigest → PinModel
+// Each C library is imported by exactly one Swift module, with `internal import`, so no C type
+// can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
+let package = Package(
+    name: "modelpin",
+    products: [
+        .executable(name: "modelpin", targets: ["modelpin"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // MARK: C libraries (system-library targets; shim.h holds the typed wrappers Swift needs)
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+        .systemLibrary(
+            name: "CGPGME",
+            pkgConfig: "gpgme",
+            providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]
+        ),
+
+        // MARK: Values
+        .target(name: "PinModel", swiftSettings: swiftSettings),
+
+        // MARK: Mechanisms
+        .target(
+            name: "PinDigest",
+            dependencies: ["PinModel", "CCrypto", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PinStore",
+            dependencies: ["PinModel", "PinDigest", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PinTransport",
+            dependencies: ["PinModel", "CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PinVerify",
+            dependencies: ["PinModel", "CGPGME"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Command line
+        .target(
+            name: "PinCLI",
+            dependencies: [
+                "PinModel", "PinDigest", "PinStore", "PinTransport", "PinVerify",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                systemPackage,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "modelpin", dependencies: ["PinCLI"], swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .target(
+            name: "PinTestSupport",
+            dependencies: ["PinModel", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PinDigestTests",
+            dependencies: ["PinDigest", "PinTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PinStoreTests",
+            dependencies: ["PinStore", "PinDigest", "PinTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PinTransportTests", dependencies: ["PinTransport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PinVerifyTests",
+            dependencies: ["PinVerify", "PinTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PinCLITests",
+            dependencies: ["PinCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["modelpin", "PinTestSupport", "PinDigest"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
