@@ -1,0 +1,44 @@
+import PinModel
+import SystemPackage
+
+extension Store {
+    /// Runs `body` holding `store.lock`: shared for writers (many may add blobs at once),
+    /// exclusive for GC (which must not delete a blob between its ingest and its pin).
+    func withStoreLock<T>(_ kind: FileDescriptor.LockKind, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try withLock(file: storeLockFile, kind, body)
+    }
+
+    /// Runs `body` holding `locks/<hex>.lock`, so that two processes fetching the same blob do
+    /// the work once: the second waits, then finds the blob present. Correctness never rests
+    /// on this lock (flock can be a no-op on network filesystems): racing writers produce the
+    /// same bytes under the same name.
+    func withBlobLock<T>(_ digest: SHA256Digest, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try withLock(file: locksDirectory.appending(digest.hex + ".lock"), .exclusive, body)
+    }
+
+    private func withLock<T>(
+        file: FilePath, _ kind: FileDescriptor.LockKind, _ body: () throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try systemCall {
+                try FileDescriptor.open(
+                    file, .readWrite, options: [.create, .closeOnExec, .noFollow],
+                    permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            }
+        } catch {
+            switch error {
+            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
+            default: throw .io(operation: "open lock file", path: file, error)
+            }
+        }
+        // Closing the descriptor releases the lock, also when the process dies.
+        defer { try? descriptor.close() }
+        do {
+            try descriptor.lock(kind)
+        } catch {
+            throw .io(operation: "lock", path: file, error)
+        }
+        return try body()
+    }
+}

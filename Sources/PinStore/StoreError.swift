@@ -1,0 +1,119 @@
+public import PinModel
+public import SystemPackage
+public import PinDigest
+
+/// Everything the store can refuse or fail at. Each case carries the paths and values a
+/// person needs to act on it.
+public enum StoreError: ModelpinError {
+    /// The store path exists but is not a directory.
+    case notADirectory(FilePath)
+    /// The store (or one of its folders) cannot be written: read-only mount or permissions.
+    case notWritable(FilePath, Errno)
+    /// `oci-layout` names a layout version this modelpin does not understand.
+    case unsupportedLayout(file: FilePath, found: String)
+    /// A store metadata file (oci-layout, index.json, a root) is not what it should be.
+    case malformedMetadata(file: FilePath, reason: String)
+    /// A system call on a store path failed.
+    case io(operation: String, path: FilePath, Errno)
+    /// The bytes do not hash to the digest they were expected to have.
+    case digestMismatch(source: String, expected: SHA256Digest, actual: SHA256Digest)
+    /// The bytes are not as long as expected.
+    case sizeMismatch(source: String, expected: Int64, actual: Int64)
+    /// A stream delivered more bytes than the expected size; it was cut off.
+    case exceedsExpectedSize(source: String, limit: Int64)
+    /// Not enough free space for the ingest to finish; checked before writing.
+    case insufficientSpace(directory: FilePath, needed: Int64, available: Int64)
+    /// The filesystem filled up (or a quota was hit) during a write.
+    case diskFull(directory: FilePath, Errno)
+    /// The input file could not be read.
+    case unreadableSource(FileReadError)
+    /// No blob with this digest is in the store.
+    case blobNotFound(SHA256Digest)
+    /// `unpin` of a digest that has no pin.
+    case notPinned(SHA256Digest)
+    /// GC found a root or a manifest it cannot read; deleting anything could lose live data.
+    case unreachableRoots([String])
+
+    public var kind: FailureKind {
+        switch self {
+        case .digestMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned:
+            .refused
+        case .notADirectory, .notWritable, .unsupportedLayout, .malformedMetadata, .io,
+             .insufficientSpace, .diskFull, .unreadableSource, .unreachableRoots:
+            .operational
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path):
+            "the store path `\(path)` is not a directory"
+        case .notWritable(let path, _):
+            "the store at `\(path)` is not writable"
+        case .unsupportedLayout(let file, let found):
+            "`\(file)` declares image layout version `\(found)`, which this modelpin does not support"
+        case .malformedMetadata(let file, let reason):
+            "`\(file)` is malformed: \(reason)"
+        case .io(let operation, let path, _):
+            "cannot \(operation) `\(path)`"
+        case .digestMismatch(let source, let expected, let actual):
+            "digest mismatch for `\(source)`\n  expected: \(expected)\n    actual: \(actual)"
+        case .sizeMismatch(let source, let expected, let actual):
+            "size mismatch for `\(source)`\n  expected: \(expected) bytes\n    actual: \(actual) bytes"
+        case .exceedsExpectedSize(let source, let limit):
+            "`\(source)` is longer than the expected \(limit) bytes; the transfer was cut off"
+        case .insufficientSpace(let directory, let needed, let available):
+            "not enough free space in `\(directory)`: need \(needed) bytes, \(available) available"
+        case .diskFull(let directory, _):
+            "the filesystem holding `\(directory)` is full"
+        case .unreadableSource(let error):
+            error.description
+        case .blobNotFound(let digest):
+            "`\(digest)` is not in the store"
+        case .notPinned(let digest):
+            "`\(digest)` is not pinned"
+        case .unreachableRoots(let reasons):
+            "garbage collection aborted: \(reasons.count == 1 ? "a root" : "\(reasons.count) roots") could not be read"
+        }
+    }
+
+    public var causes: [String] {
+        switch self {
+        case .notWritable(_, let errno), .io(_, _, let errno), .diskFull(_, let errno):
+            [errno.description]
+        case .unreadableSource(let error):
+            error.causes
+        case .unreachableRoots(let reasons):
+            reasons
+        default:
+            []
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .notADirectory:
+            "point MODELPIN_HOME (or --home) at a directory, or remove the file"
+        case .notWritable:
+            "use a writable location: set MODELPIN_HOME or pass --home"
+        case .unsupportedLayout:
+            "this store was written by a newer modelpin; upgrade, or use another MODELPIN_HOME"
+        case .digestMismatch, .sizeMismatch:
+            "nothing was stored; check that you have the right file and the right expected digest"
+        case .exceedsExpectedSize:
+            "nothing was stored; the source is not the file that was expected"
+        case .insufficientSpace, .diskFull:
+            "nothing was stored; free some space (`modelpin store gc`) or move MODELPIN_HOME to a larger filesystem"
+        case .blobNotFound:
+            "`modelpin store ls` lists what the store holds"
+        case .unreachableRoots:
+            "nothing was deleted; fix or remove the named files, then run `modelpin store gc` again"
+        case .unreadableSource(let error):
+            error.hint
+        case .malformedMetadata:
+            "`modelpin store verify` lists every problem in the store"
+        default:
+            nil
+        }
+    }
+}
