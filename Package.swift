@@ -107,7 +107,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PinCLITests",
-            dependencies: ["PinCLI"],
+            dependencies: ["PinCLI", "PinStore", "PinModel", systemPackage,
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

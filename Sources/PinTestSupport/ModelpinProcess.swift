@@ -40,19 +40,27 @@ public struct ModelpinProcess: Sendable {
         ]
     }
 
-    /// Runs `modelpin arguments…` to completion.
+    /// A child that stops reading its input early (it refused it, or it was killed) must
+    /// give the test an EPIPE to ignore, not a SIGPIPE that kills the whole test run.
+    private static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
+    /// Runs `modelpin arguments…` to completion. `stdin` is written in full unless modelpin
+    /// exits before reading it all.
     @discardableResult
     public func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Outcome {
         let process = try start(arguments, stdinPipe: stdin != nil)
-        if let stdin, let pipe = process.process.standardInput as? Pipe {
-            try pipe.fileHandleForWriting.write(contentsOf: Data(stdin))
-            try pipe.fileHandleForWriting.close()
+        if let stdin, let handle = process.stdinHandle {
+            try? handle.write(contentsOf: Data(stdin))
+            try? handle.close()
         }
         return process.wait()
     }
 
     /// Starts `modelpin arguments…` without waiting.
     public func start(_ arguments: [String], stdinPipe: Bool = false) throws -> Running {
+        Self.ignoreBrokenPipes
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments

@@ -17,7 +17,8 @@ public func withTemporaryDirectory<T>(_ label: String = "modelpin-test", _ body:
 }
 
 private func makeTemporaryDirectory(_ label: String) -> URL {
-    var template = Array((NSTemporaryDirectory() + "/\(label).XXXXXX").utf8CString)
+    let base = URL(fileURLWithPath: NSTemporaryDirectory()).standardizedFileURL
+    var template = Array(base.appendingPathComponent("\(label).XXXXXX").path.utf8CString)
     let path = template.withUnsafeMutableBufferPointer { buffer -> String in
         guard let result = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed: \(errno)") }
         return String(cString: result)

@@ -1,0 +1,59 @@
+public import ArgumentParser
+import PinDigest
+import PinTransport
+import PinVerify
+
+/// The `modelpin` command: its subcommands, its help, its version.
+public struct Modelpin: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "modelpin",
+        abstract: "Fetch AI model weights pinned, hash-checked and verified before they reach your disk.",
+        discussion: """
+            Every file goes into a content-addressed store (an OCI image layout) only after its \
+            SHA-256 has been computed on the way in and checked; nothing half-written or \
+            unverified ever sits under a final name.
+
+            EXIT STATUS
+              0   success
+              1   refused by a check: digest or size mismatch, missing blob, problems found by verify
+              2   operational error: file system, permissions, disk full, unreadable store metadata
+              64  usage error: unknown option, malformed digest or duration
+
+            ENVIRONMENT
+              MODELPIN_HOME    the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
+              NO_COLOR         set to anything to turn off colour (colour is only used on a terminal)
+            """,
+        version: versionText(),
+        subcommands: [HashCommand.self, StoreCommand.self]
+    )
+
+    public init() {}
+
+    /// `modelpin --version`: modelpin's version and the libraries it actually loaded.
+    static func versionText() -> String {
+        var lines = ["modelpin \(version)"]
+        let curl = CurlLibrary.info
+        lines.append("libcurl \(curl.version)" + (curl.tlsLibrary.map { " (\($0))" } ?? ""))
+        lines.append(CryptoLibrary.versionText)
+        do {
+            let gpg = try OpenPGPEngine.info()
+            let engine = [gpg.engineVersion.map { "gpg \($0)" }, gpg.engineExecutable.map { "at \($0)" }]
+                .compactMap { $0 }.joined(separator: " ")
+            lines.append("gpgme \(gpg.gpgmeVersion)" + (engine.isEmpty ? "" : " (\(engine))"))
+        } catch {
+            lines.append("gpgme: \(error)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Modelpin {
+    /// The executable's entry point: parses the process arguments, runs the command and exits
+    /// with its status.
+    public static func start() -> Never {
+        main()
+        exit(withError: nil)
+    }
+}

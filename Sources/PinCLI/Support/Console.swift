@@ -1,0 +1,109 @@
+import PinModel
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything a command writes goes through here: results to stdout, diagnostics to stderr,
+/// colour only on a terminal and never when NO_COLOR is set.
+struct Console {
+    let json: Bool
+    let colorErrors: Bool
+
+    init(options: OutputOptions, environment: [String: String] = ProcessEnvironment.current) {
+        json = options.json
+        colorErrors = Console.wantsColor(descriptor: STDERR_FILENO, environment: environment)
+    }
+
+    init(json: Bool, colorErrors: Bool) {
+        self.json = json
+        self.colorErrors = colorErrors
+    }
+
+    /// https://no-color.org: any non-empty NO_COLOR turns colour off; so does a dumb terminal
+    /// or output that is not a terminal.
+    static func wantsColor(descriptor: Int32, environment: [String: String]) -> Bool {
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return isatty(descriptor) == 1
+    }
+
+    func out(_ text: String) {
+        write(text + "\n", to: .standardOutput)
+    }
+
+    func note(_ text: String) {
+        write(text + "\n", to: .standardError)
+    }
+
+    func warn(_ text: String) {
+        write(styled("warning:", .yellow) + " " + text + "\n", to: .standardError)
+    }
+
+    /// `error: <message>` (continuation lines indented by the message itself), then one
+    /// `caused by:` line per cause, then `hint:`.
+    func report(_ error: any Error) {
+        write(render(error), to: .standardError)
+    }
+
+    func render(_ error: any Error) -> String {
+        let message: String
+        var causes: [String] = []
+        var hint: String?
+        if let error = error as? any ModelpinError {
+            message = error.description
+            causes = error.causes
+            hint = error.hint
+        } else {
+            message = String(describing: error)
+        }
+        var text = styled("error:", .red) + " " + message + "\n"
+        for cause in causes {
+            text += "  " + styled("caused by:", .dim) + " " + cause + "\n"
+        }
+        if let hint {
+            text += styled("hint:", .cyan) + " " + hint + "\n"
+        }
+        return text
+    }
+
+    enum Style: String {
+        case red = "1;31", yellow = "1;33", cyan = "1;36", dim = "2", bold = "1"
+    }
+
+    func styled(_ text: String, _ style: Style) -> String {
+        colorErrors ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    private func write(_ text: String, to descriptor: FileDescriptor) {
+        // A closed stdout (`modelpin … | head`) must not turn into a crash or an error report.
+        _ = try? descriptor.writeAll(Array(text.utf8))
+    }
+}
+
+/// The process environment as a dictionary, read once.
+enum ProcessEnvironment {
+    static var current: [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let pair = String(cString: entry)
+            if let equals = pair.firstIndex(of: "=") {
+                result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+
+    static var currentDirectory: FilePath {
+        guard let path = getcwd(nil, 0) else { return FilePath("/") }
+        defer { free(path) }
+        return FilePath(String(cString: path))
+    }
+}

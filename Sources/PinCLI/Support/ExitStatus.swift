@@ -1,0 +1,76 @@
+import ArgumentParser
+import PinModel
+
+/// modelpin's exit codes. Only PinCLI picks them; libraries classify their errors by kind.
+enum ExitStatus: Int32, Comparable {
+    case success = 0
+    /// A check said no.
+    case refused = 1
+    /// Something around the check failed.
+    case failure = 2
+    /// The command line was malformed (EX_USAGE, as ArgumentParser uses for its own errors).
+    case usage = 64
+
+    init(_ kind: FailureKind) {
+        switch kind {
+        case .refused: self = .refused
+        case .operational: self = .failure
+        case .usage: self = .usage
+        }
+    }
+
+    init(for error: any Error) {
+        if let error = error as? any ModelpinError {
+            self.init(error.kind)
+        } else {
+            self = .failure
+        }
+    }
+
+    /// Severity order for a command that handles several inputs and reports the worst.
+    private var severity: Int {
+        switch self {
+        case .success: 0
+        case .refused: 1
+        case .failure: 2
+        case .usage: 3
+        }
+    }
+
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.severity < rhs.severity }
+}
+
+/// A malformed value on the command line, caught by modelpin rather than by ArgumentParser
+/// so that it renders like every other error, with a hint.
+struct UsageError: ModelpinError {
+    let message: String
+    let hint: String?
+
+    var kind: FailureKind { .usage }
+    var description: String { message }
+}
+
+/// The behaviour every modelpin command shares: errors are rendered as `error:` / `caused by:` /
+/// `hint:` and mapped to an exit status here, and nowhere else.
+protocol ModelpinCommand: ParsableCommand {
+    var output: OutputOptions { get }
+    func execute(_ console: Console) throws -> ExitStatus
+}
+
+extension ModelpinCommand {
+    func run() throws {
+        let console = Console(options: output)
+        let status: ExitStatus
+        do {
+            status = try execute(console)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            console.report(error)
+            status = ExitStatus(for: error)
+        }
+        if status != .success {
+            throw ExitCode(status.rawValue)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import PinModel
+import PinStore
+import PinDigest
+import SystemPackage
+
+/// Output options every reporting command shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print the result as JSON on stdout (diagnostics stay on stderr).")
+    var json = false
+}
+
+/// Where the store is.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("home"),
+        help: ArgumentHelp(
+            "The store directory (default: $MODELPIN_HOME, else $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin).",
+            valueName: "dir"))
+    var home: String?
+
+    func root() throws -> FilePath {
+        let cwd = ProcessEnvironment.currentDirectory
+        if let home {
+            return cwd.pushing(FilePath(home)).lexicallyNormalized()
+        }
+        guard let root = Store.defaultRoot(environment: ProcessEnvironment.current, currentDirectory: cwd) else {
+            throw UsageError(
+                message: "cannot tell where the store is: MODELPIN_HOME, XDG_CACHE_HOME and HOME are all unset",
+                hint: "set MODELPIN_HOME or pass --home DIR")
+        }
+        return root
+    }
+
+    func open(_ access: Store.Access) throws -> Store {
+        try Store.open(at: root(), access: access)
+    }
+}
+
+/// How many files to hash at once.
+struct ConcurrencyOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Files hashed at once (default: one per CPU core).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    var width: Int { jobs ?? DigestConcurrency.defaultWidth }
+}
+
+/// Parsing of the values modelpin takes as text.
+enum Parse {
+    /// `sha256:<64 lowercase hex>`, with the correct spelling suggested when it is clear.
+    static func digest(_ text: String, for option: String) throws -> SHA256Digest {
+        do {
+            return try SHA256Digest(parsing: text)
+        } catch {
+            throw UsageError(
+                message: "invalid digest for \(option): \(error.description)",
+                hint: error.suggestion.map { "did you mean `\($0)`?" }
+                    ?? "a digest is `sha256:` followed by 64 lowercase hex digits, as `modelpin hash FILE` prints it")
+        }
+    }
+
+    /// A duration: plain seconds, or a number with `s`, `m`, `h` or `d`. Returns seconds.
+    static func duration(_ text: String, for option: String) throws -> Int64 {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(text)
+        var unit: Int64 = 1
+        if let last = text.last, let multiplier = units[last] {
+            unit = multiplier
+            number = number.dropLast()
+        }
+        guard let value = Int64(number), value >= 0, value <= Int64.max / unit else {
+            throw UsageError(
+                message: "invalid duration `\(text)` for \(option)",
+                hint: "use seconds or a number followed by s, m, h or d, for example `30m` or `0`")
+        }
+        return value * unit
+    }
+}
