@@ -25,11 +25,20 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_HOME    the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
               NO_COLOR         set to anything to turn off colour (colour is only used on a terminal)
             """,
-        version: versionText(),
         subcommands: [HashCommand.self, StoreCommand.self]
     )
 
+    // Handled here rather than through CommandConfiguration(version:), whose text is built on
+    // every invocation: asking gpgme for its engine runs gpg, which no other command needs.
+    @Flag(help: "Show modelpin's version and the libcurl, OpenSSL and gpgme it loaded.")
+    var version = false
+
     public init() {}
+
+    public func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print(Self.versionText())
+    }
 
     /// `modelpin --version`: modelpin's version and the libraries it actually loaded.
     static func versionText() -> String {

@@ -16,9 +16,22 @@ extension Store {
         try withLock(file: locksDirectory.appending(digest.hex + ".lock"), .exclusive, body)
     }
 
+    /// Takes `store.lock` shared and returns the descriptor holding it; closing it releases it.
+    /// For locks that outlive one call (a quarantine open across a whole download).
+    func acquireSharedStoreLock() throws(StoreError) -> FileDescriptor {
+        try acquire(file: storeLockFile, .shared)
+    }
+
     private func withLock<T>(
         file: FilePath, _ kind: FileDescriptor.LockKind, _ body: () throws(StoreError) -> T
     ) throws(StoreError) -> T {
+        let descriptor = try acquire(file: file, kind)
+        // Closing the descriptor releases the lock, also when the process dies.
+        defer { try? descriptor.close() }
+        return try body()
+    }
+
+    private func acquire(file: FilePath, _ kind: FileDescriptor.LockKind) throws(StoreError) -> FileDescriptor {
         let descriptor: FileDescriptor
         do {
             descriptor = try systemCall {
@@ -32,13 +45,12 @@ extension Store {
             default: throw .io(operation: "open lock file", path: file, error)
             }
         }
-        // Closing the descriptor releases the lock, also when the process dies.
-        defer { try? descriptor.close() }
         do {
             try descriptor.lock(kind)
         } catch {
+            try? descriptor.close()
             throw .io(operation: "lock", path: file, error)
         }
-        return try body()
+        return descriptor
     }
 }

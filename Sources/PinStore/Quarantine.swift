@@ -5,7 +5,9 @@ import PinDigest
 /// A blob on its way into the store: a private temp file in `tmp/` that hashes every byte as
 /// it is written. Only `Store.promote` can move it under a digest name, after checking it.
 ///
-/// If it is dropped without being promoted, its temp file is removed.
+/// While it is open it holds the store lock shared, so `gc` (which takes it exclusively) never
+/// runs between a blob's arrival and its promotion. If it is dropped without being promoted,
+/// its temp file is removed.
 public final class Quarantine {
     public let path: FilePath
     /// Names the input in errors (a file path, `-`, a URL).
@@ -15,8 +17,9 @@ public final class Quarantine {
     public private(set) var bytesWritten: Int64 = 0
 
     private var descriptor: FileDescriptor?
+    private var storeLock: FileDescriptor?
     private var hasher = SHA256()
-    private let directory: FilePath
+    let directory: FilePath
     private var state: State = .writing
 
     enum State {
@@ -32,8 +35,9 @@ public final class Quarantine {
         return nil
     }
 
-    init(directory: FilePath, source: String, sizeLimit: Int64?) throws(StoreError) {
+    init(directory: FilePath, storeLock: FileDescriptor, source: String, sizeLimit: Int64?) throws(StoreError) {
         self.directory = directory
+        self.storeLock = storeLock
         self.source = source
         self.sizeLimit = sizeLimit
         path = directory.appending("ingest-\(randomSuffix()).part")
@@ -45,6 +49,7 @@ public final class Quarantine {
                     permissions: [.ownerReadWrite])
             }
         } catch {
+            releaseStoreLock()
             switch error {
             case .readOnlyFileSystem, .permissionDenied: throw .notWritable(directory, error)
             case .noSpace, .diskQuotaExceeded: throw .diskFull(directory: directory, error)
@@ -119,10 +124,18 @@ public final class Quarantine {
         // is harmless (never under a digest name) and reclaimed by `store gc`.
         try? FileSystem.unlink(path)
         state = .discarded
+        releaseStoreLock()
     }
 
     func markPromoted() {
         state = .promoted
+        releaseStoreLock()
+    }
+
+    private func releaseStoreLock() {
+        // Closing the descriptor drops the shared flock.
+        try? storeLock?.close()
+        storeLock = nil
     }
 }
 
@@ -139,8 +152,17 @@ public struct BlobExpectation: Sendable, Equatable {
 
 /// The outcome of putting bytes into the store.
 public struct IngestResult: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        /// A new blob.
+        case added
+        /// The store already held this blob; nothing changed.
+        case present
+        /// Something damaged sat under this digest's name (writable, wrong size or not a
+        /// file); the verified bytes replaced it.
+        case replaced
+    }
+
     public let digest: SHA256Digest
     public let size: Int64
-    /// True when the store already held this blob (nothing new was added).
-    public let wasPresent: Bool
+    public let outcome: Outcome
 }

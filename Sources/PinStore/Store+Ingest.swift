@@ -11,13 +11,15 @@ extension Store {
     /// checked against the free space first.
     public func makeQuarantine(source: String, sizeLimit: Int64? = nil) throws(StoreError) -> Quarantine {
         if let sizeLimit { try ensureFreeSpace(for: sizeLimit) }
-        return try Quarantine(directory: temporaryDirectory, source: source, sizeLimit: sizeLimit)
+        return try Quarantine(
+            directory: temporaryDirectory, storeLock: acquireSharedStoreLock(), source: source, sizeLimit: sizeLimit)
     }
 
     /// Checks a sealed quarantine against `expectation` and, if it matches, moves it into
     /// `blobs/sha256/` under its digest. On a mismatch the temp file is removed and nothing
     /// enters the store.
     public func promote(_ quarantine: Quarantine, expecting expectation: BlobExpectation) throws(StoreError) -> IngestResult {
+        precondition(quarantine.directory == temporaryDirectory, "a quarantine is promoted into the store that made it")
         let digest = try quarantine.seal()
         let size = quarantine.bytesWritten
         if let expected = expectation.size, expected != size {
@@ -48,8 +50,12 @@ extension Store {
         } catch {
             throw .io(operation: "sync", path: blobsDirectory, error)
         }
-        let wasPresent = existing.map { $0.type == .regular && $0.size == size } ?? false
-        return IngestResult(digest: digest, size: size, wasPresent: wasPresent)
+        let outcome: IngestResult.Outcome = switch existing {
+        case nil: .added
+        case let status? where status.type == .regular && status.size == size && !status.isWritableByAnyone: .present
+        case _?: .replaced
+        }
+        return IngestResult(digest: digest, size: size, outcome: outcome)
     }
 
     /// Copies the file at `path` into the store, hashing as it goes.
@@ -109,15 +115,14 @@ extension Store {
         // Best effort: a failed touch only shortens the blob's protection from GC; it
         // cannot make the store hold wrong bytes.
         try? FileSystem.touch(path)
-        return IngestResult(digest: digest, size: status.size, wasPresent: true)
+        return IngestResult(digest: digest, size: status.size, outcome: .present)
     }
 
     private func copy(
         _ descriptor: FileDescriptor, source: FilePath, size: Int64?, expecting expectation: BlobExpectation
     ) throws(StoreError) -> IngestResult {
-        if let size { try ensureFreeSpace(for: size) }
-        let quarantine = try Quarantine(
-            directory: temporaryDirectory, source: source.string, sizeLimit: expectation.size)
+        if let size, expectation.size == nil { try ensureFreeSpace(for: size) }
+        let quarantine = try makeQuarantine(source: source.string, sizeLimit: expectation.size)
         var failure: StoreError?
         do throws(FileReadError) {
             _ = try FileHasher.stream(descriptor, path: source) { chunk in

@@ -20,7 +20,7 @@ struct StoreCommandTests {
 
             let again = try sandbox.run("store", "add", "config.json", "--expect", configDigest, "--json")
             let added = try #require(try json(again.stdout) as? [[String: Any]])
-            #expect(added.first?["added"] as? Bool == false)
+            #expect(added.first?["outcome"] as? String == "present")
 
             let path = try sandbox.run("store", "path", weightsDigest)
             #expect(path.status == 0)
@@ -85,7 +85,9 @@ struct StoreCommandTests {
             #expect(Set(kinds ?? []) == ["corrupt", "writable"])
 
             // Adding the genuine file again repairs the store.
-            #expect(try sandbox.run("store", "add", "weights.bin").status == 0)
+            let repair = try sandbox.run("store", "add", "weights.bin", "--expect", "sha256:" + digest)
+            #expect(repair.status == 0)
+            #expect(repair.stderr.contains("replaced 1 damaged blob with verified bytes"))
             #expect(try sandbox.run("store", "verify", "--contents").status == 0)
         }
     }

@@ -27,7 +27,7 @@ struct IngestTests {
             let result = try fixture.store.ingest(file: fixture.file("model.bin", data))
             #expect(result.digest == SHA256.hash(data))
             #expect(result.size == Int64(data.count))
-            #expect(!result.wasPresent)
+            #expect(result.outcome == .added)
             let blob = fixture.store.blobPath(result.digest)
             #expect(try fixture.contents(blob) == data)
             #expect(try fixture.permissions(blob) == 0o444)
@@ -97,8 +97,8 @@ struct IngestTests {
             let first = try fixture.store.ingest(file: fixture.file("one", data))
             let second = try fixture.store.ingest(file: fixture.file("two", data))
             let third = try fixture.store.ingest(file: fixture.file("three", data), expecting: BlobExpectation(digest: first.digest))
-            #expect(!first.wasPresent)
-            #expect(second.wasPresent && third.wasPresent)
+            #expect(first.outcome == .added)
+            #expect(second.outcome == .present && third.outcome == .present)
             #expect(Set([first.digest, second.digest, third.digest]).count == 1)
             #expect(try fixture.store.blobs().count == 1)
         }
@@ -109,7 +109,8 @@ struct IngestTests {
             let data = pseudoRandomBytes(count: 4096, seed: 3)
             let digest = try fixture.store.ingest(file: fixture.file("a", data)).digest
             try fixture.tamper(with: digest)
-            _ = try fixture.store.ingest(file: fixture.file("b", data))
+            let repair = try fixture.store.ingest(file: fixture.file("b", data), expecting: BlobExpectation(digest: digest))
+            #expect(repair.outcome == .replaced)
             #expect(try fixture.contents(fixture.store.blobPath(digest)) == data)
             #expect(try fixture.permissions(fixture.store.blobPath(digest)) == 0o444)
         }

@@ -3,6 +3,7 @@ import PinDigest
 import PinModel
 import PinStore
 import PinTestSupport
+import Synchronization
 import SystemPackage
 import Testing
 
@@ -174,6 +175,32 @@ struct GarbageCollectionTests {
             age(fixture.url(store.blobPath(other)), bySeconds: 7200)
             #expect(throws: StoreError.self) { try store.collectGarbage(GCPolicy(gracePeriod: 0)) }
             #expect(try store.blobs().map(\.digest) == [other])
+        }
+    }
+
+    @Test func waitsForOpenQuarantinesBeforeCollecting() throws {
+        try StoreFixture.with { fixture throws in
+            let store = fixture.store
+            let quarantine = try store.makeQuarantine(source: "slow download")
+            try Array.text("arriving").withUnsafeBytes { try quarantine.write($0) }
+
+            let finished = Mutex<GCReport?>(nil)
+            let collector = Thread {
+                let report = try? store.collectGarbage(GCPolicy(gracePeriod: 0))
+                finished.withLock { $0 = report }
+            }
+            collector.start()
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(finished.withLock { $0 } == nil, "gc ran while a blob was in quarantine")
+
+            let promoted = try store.promote(quarantine, expecting: BlobExpectation())
+            var report: GCReport?
+            for _ in 0..<500 where report == nil {
+                Thread.sleep(forTimeInterval: 0.01)
+                report = finished.withLock { $0 }
+            }
+            // It ran after the promotion: the blob was whole (and, unpinned with no grace, collected).
+            #expect(report?.removed.map(\.digest) == [promoted.digest])
         }
     }
 

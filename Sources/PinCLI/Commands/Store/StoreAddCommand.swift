@@ -27,7 +27,7 @@ struct StoreAddCommand: ModelpinCommand {
         let path: String
         let digest: SHA256Digest
         let size: Int64
-        let added: Bool
+        let outcome: IngestResult.Outcome
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
@@ -48,7 +48,7 @@ struct StoreAddCommand: ModelpinCommand {
                 let result = file == "-"
                     ? try store.ingest(reading: .standardInput, source: "-", expecting: expectation)
                     : try store.ingest(file: FilePath(file), expecting: expectation)
-                entries.append(Entry(path: file, digest: result.digest, size: result.size, added: !result.wasPresent))
+                entries.append(Entry(path: file, digest: result.digest, size: result.size, outcome: result.outcome))
                 if !console.json { console.out("\(result.digest)  \(file)") }
             } catch {
                 console.report(error)
@@ -58,11 +58,14 @@ struct StoreAddCommand: ModelpinCommand {
         if console.json {
             console.out(try Format.json(entries))
         } else if !entries.isEmpty {
-            let added = entries.filter(\.added)
+            let added = entries.filter { $0.outcome == .added }
+            let replaced = entries.filter { $0.outcome == .replaced }.count
+            let present = entries.filter { $0.outcome == .present }.count
             let bytes = added.reduce(Int64(0)) { $0 + $1.size }
             var parts: [String] = []
             if !added.isEmpty { parts.append("added \(Format.plural(added.count, "blob")) (\(Format.bytes(bytes)))") }
-            if added.count < entries.count { parts.append("\(entries.count - added.count) already present") }
+            if replaced > 0 { parts.append("replaced \(Format.plural(replaced, "damaged blob")) with verified bytes") }
+            if present > 0 { parts.append("\(present) already present") }
             console.note(parts.joined(separator: ", ") + " in \(store.root)")
         }
         return status
