@@ -54,19 +54,4 @@ extension GitBlobID: CustomStringConvertible {
     public var description: String { hex }
 }
 
-extension GitBlobID: Codable {
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            self = try GitBlobID(parsing: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
-    }
-}
+extension GitBlobID: DigestText {}

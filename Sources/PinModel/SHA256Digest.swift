@@ -51,12 +51,20 @@ extension SHA256Digest: CustomStringConvertible {
     public var description: String { Self.algorithm + ":" + hex }
 }
 
-extension SHA256Digest: Codable {
+extension SHA256Digest: DigestText {}
+
+/// A digest stored as its text form (`description`) wherever it is encoded, and strictly
+/// parsed back: a lockfile or root with a misspelt digest fails to decode, naming it.
+public protocol DigestText: Codable, CustomStringConvertible {
+    init(parsing text: String) throws(DigestSyntaxError)
+}
+
+extension DigestText {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         do {
-            self = try SHA256Digest(parsing: text)
+            self = try Self(parsing: text)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
         }

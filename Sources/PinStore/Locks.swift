@@ -40,10 +40,7 @@ extension Store {
                     permissions: [.ownerReadWrite, .groupRead, .otherRead])
             }
         } catch {
-            switch error {
-            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
-            default: throw .io(operation: "open lock file", path: file, error)
-            }
+            throw .writing(error, operation: "open lock file", path: file, root: root)
         }
         do {
             try descriptor.lock(kind)

@@ -20,6 +20,8 @@ public final class Quarantine {
     private var storeLock: FileDescriptor?
     private var hasher = SHA256()
     let directory: FilePath
+    /// The store's root, for error messages.
+    private var root: FilePath { directory.removingLastComponent() }
     private var state: State = .writing
 
     enum State {
@@ -50,11 +52,7 @@ public final class Quarantine {
             }
         } catch {
             releaseStoreLock()
-            switch error {
-            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(directory, error)
-            case .noSpace, .diskQuotaExceeded: throw .diskFull(directory: directory, error)
-            default: throw .io(operation: "create a temp file in", path: directory, error)
-            }
+            throw .writing(error, operation: "create a temp file in", path: directory, root: root)
         }
     }
 
@@ -80,10 +78,7 @@ public final class Quarantine {
             _ = try systemCall { try descriptor.writeAll(bytes) }
         } catch {
             discard()
-            switch error {
-            case .noSpace, .diskQuotaExceeded: throw .diskFull(directory: directory, error)
-            default: throw .io(operation: "write", path: path, error)
-            }
+            throw .writing(error, operation: "write", path: path, root: root)
         }
         bytesWritten += Int64(bytes.count)
     }
@@ -103,10 +98,7 @@ public final class Quarantine {
             self.descriptor = nil
         } catch {
             discard()
-            switch error {
-            case .noSpace, .diskQuotaExceeded: throw .diskFull(directory: directory, error)
-            default: throw .io(operation: "flush", path: path, error)
-            }
+            throw .writing(error, operation: "flush", path: path, root: root)
         }
         let digest = hasher.finalize()
         state = .sealed(digest)

@@ -73,10 +73,7 @@ extension Store {
         } catch .noSuchFileOrDirectory {
             throw .notPinned(digest)
         } catch {
-            switch error {
-            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
-            default: throw .io(operation: "remove", path: file, error)
-            }
+            throw .writing(error, operation: "remove", path: file, root: root)
         }
         do {
             try FileSystem.syncDirectory(rootsDirectory)

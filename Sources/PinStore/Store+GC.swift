@@ -77,10 +77,7 @@ extension Store {
                 } catch .noSuchFileOrDirectory {
                     continue
                 } catch {
-                    switch error {
-                    case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
-                    default: throw .io(operation: "remove", path: FilePath(item.path), error)
-                    }
+                    throw .writing(error, operation: "remove", path: FilePath(item.path), root: root)
                 }
             }
             do throws(Errno) {

@@ -39,10 +39,7 @@ extension Store {
             try FileSystem.rename(quarantine.path, to: destination)
         } catch {
             quarantine.discard()
-            switch error {
-            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
-            default: throw .io(operation: "move a verified blob to", path: destination, error)
-            }
+            throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
         quarantine.markPromoted()
         do {

@@ -140,10 +140,8 @@ public struct Store: Sendable {
                 try FileSystem.makeDirectories(directory)
             } catch .notDirectory {
                 throw .notADirectory(directory)
-            } catch .readOnlyFileSystem, .permissionDenied {
-                throw .notWritable(root, errno(directory))
             } catch {
-                throw .io(operation: "create directory", path: directory, error)
+                throw .writing(error, operation: "create directory", path: directory, root: root)
             }
         }
         // The folders may all exist on a read-only mount; find out now, before any input is read.
@@ -159,15 +157,6 @@ public struct Store: Sendable {
         try checkLayoutVersion()
         if try readIfPresent(indexFile) == nil {
             try writeMetadata(ImageIndex(), to: indexFile)
-        }
-    }
-
-    private func errno(_ directory: FilePath) -> Errno {
-        do {
-            try FileSystem.isWritable(directory.removingLastComponent())
-            return .permissionDenied
-        } catch {
-            return error
         }
     }
 
@@ -255,11 +244,7 @@ public struct Store: Sendable {
             try FileSystem.rename(temporary, to: path)
         } catch {
             try? FileSystem.unlink(temporary)
-            switch error {
-            case .noSpace, .diskQuotaExceeded: throw .diskFull(directory: temporaryDirectory, error)
-            case .readOnlyFileSystem, .permissionDenied: throw .notWritable(root, error)
-            default: throw .io(operation: "write", path: path, error)
-            }
+            throw .writing(error, operation: "write", path: path, root: root)
         }
         do {
             try FileSystem.syncDirectory(path.removingLastComponent())

@@ -34,6 +34,16 @@ public enum StoreError: ModelpinError {
     /// GC found a root or a manifest it cannot read; deleting anything could lose live data.
     case unreachableRoots([String])
 
+    /// Classifies a failed write inside the store at `root`: a read-only mount or missing
+    /// permission, a full disk or quota, or any other I/O failure.
+    static func writing(_ errno: Errno, operation: String, path: FilePath, root: FilePath) -> StoreError {
+        switch errno {
+        case .readOnlyFileSystem, .permissionDenied, .notPermitted: .notWritable(root, errno)
+        case .noSpace, .diskQuotaExceeded: .diskFull(directory: root, errno)
+        default: .io(operation: operation, path: path, errno)
+        }
+    }
+
     public var kind: FailureKind {
         switch self {
         case .digestMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned:

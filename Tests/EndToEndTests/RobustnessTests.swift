@@ -77,7 +77,7 @@ struct RobustnessTests {
                 // Unknown size (a pipe): the disk fills mid-write.
                 let streamed = try sandbox.run("store", "add", "-", stdin: pseudoRandomBytes(count: 16 << 20, seed: 25))
                 #expect(streamed.status == 2)
-                #expect(streamed.stderr.contains("error: the filesystem holding `\(sandbox.store.path)/tmp` is full"))
+                #expect(streamed.stderr.contains("error: the filesystem holding `\(sandbox.store.path)` is full"))
                 #expect(streamed.stderr.contains("caused by: No space left on device"))
 
                 #expect(sandbox.names(sandbox.store.appendingPathComponent("tmp")).isEmpty)

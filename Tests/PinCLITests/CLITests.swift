@@ -59,7 +59,7 @@ struct OutputTests {
 
     @Test func mapsErrorKindsToExitCodes() {
         #expect(ExitStatus(for: StoreError.blobNotFound(SHA256Digest(bytes: Array(repeating: 0, count: 32))!)) == .refused)
-        #expect(ExitStatus(for: StoreError.diskFull(directory: "/s/tmp", .noSpace)) == .failure)
+        #expect(ExitStatus(for: StoreError.diskFull(directory: "/s", .noSpace)) == .failure)
         #expect(ExitStatus(for: UsageError(message: "x", hint: nil)) == .usage)
         #expect(ExitStatus(for: CancellationError()) == .failure)
         #expect(max(ExitStatus.refused, .failure) == .failure)
