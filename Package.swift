@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → {PinStore, PinTransport, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → {PinNames, PinStore, PinTransport, PinVerify} → PinDigest → PinModel
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify.
 
@@ -60,6 +60,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PinNames",
+            dependencies: ["PinModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PinTransport",
             dependencies: ["PinModel", "CCurl"],
             swiftSettings: swiftSettings
@@ -74,7 +79,7 @@ let package = Package(
         .target(
             name: "PinCLI",
             dependencies: [
-                "PinModel", "PinDigest", "PinStore", "PinTransport", "PinVerify",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinVerify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -99,6 +104,7 @@ let package = Package(
             dependencies: ["PinStore", "PinDigest", "PinTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinTransportTests", dependencies: ["PinTransport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PinVerifyTests",

@@ -17,15 +17,18 @@ public struct Modelpin: ParsableCommand {
 
             EXIT STATUS
               0   success
-              1   refused by a check: digest or size mismatch, missing blob, problems found by verify
+              1   refused by a check: digest or size mismatch, missing blob, problems found by
+                  verify, a name that is a typosquat or not on the allowlist
               2   operational error: file system, permissions, disk full, unreadable store metadata
-              64  usage error: unknown option, malformed digest or duration
+                  or allowlist
+              64  usage error: unknown option, malformed digest, duration or repo id
 
             ENVIRONMENT
-              MODELPIN_HOME    the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
-              NO_COLOR         set to anything to turn off colour (colour is only used on a terminal)
+              MODELPIN_HOME       the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
+              MODELPIN_ALLOWLIST  the allowlist of repo ids (--allowlist overrides it)
+              NO_COLOR            set to anything to turn off colour (colour is only used on a terminal)
             """,
-        subcommands: [HashCommand.self, StoreCommand.self]
+        subcommands: [CheckCommand.self, HashCommand.self, StoreCommand.self]
     )
 
     // Handled here rather than through CommandConfiguration(version:), whose text is built on

@@ -1,0 +1,59 @@
+import ArgumentParser
+import PinModel
+import PinNames
+import SystemPackage
+
+/// Where the allowlist comes from: `--allowlist FILE`, else `$MODELPIN_ALLOWLIST`.
+struct NamesOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The allowlist of repo ids (default: $MODELPIN_ALLOWLIST).", valueName: "file"))
+    var allowlist: String?
+
+    /// The configured allowlist's path, if any.
+    var allowlistPath: String? {
+        if let allowlist { return allowlist }
+        if let variable = ProcessEnvironment.current["MODELPIN_ALLOWLIST"], !variable.isEmpty { return variable }
+        return nil
+    }
+
+    /// Reads and indexes the allowlist; duplicate entries are reported as warnings.
+    func loadChecker(_ console: Console) throws -> NameChecker? {
+        guard let path = allowlistPath else { return nil }
+        let bytes = try ConfigFile.read(FilePath(path), what: "allowlist")
+        let checker = NameChecker(allowlist: try Allowlist.parse(bytes, source: path))
+        for warning in checker.index.warnings { console.warn(warning) }
+        return checker
+    }
+}
+
+/// A configuration file modelpin must read (an allowlist, later a manifest) could not be.
+struct ConfigFileError: ModelpinError {
+    let path: FilePath
+    let what: String
+    let errno: Errno
+
+    var kind: FailureKind { .operational }
+    var description: String {
+        errno == .noSuchFileOrDirectory ? "the \(what) `\(path)` does not exist" : "cannot read the \(what) `\(path)`"
+    }
+    var causes: [String] { errno == .noSuchFileOrDirectory ? [] : [errno.description] }
+    var hint: String? { "check the path given with --\(what) or in MODELPIN_\(what.uppercased())" }
+}
+
+enum ConfigFile {
+    /// The whole file (configuration files are small; a large allowlist is tens of MB).
+    static func read(_ path: FilePath, what: String) throws -> [UInt8] {
+        do {
+            let descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            defer { try? descriptor.close() }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+                if count == 0 { return bytes }
+                bytes += chunk[0..<count]
+            }
+        } catch {
+            throw ConfigFileError(path: path, what: what, errno: error as? Errno ?? .ioError)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+public import PinModel
+
+/// What the name check says about one requested id.
+public struct NameVerdict: Sendable, Equatable, Encodable {
+    public enum Kind: String, Sendable, Encodable {
+        /// On the allowlist (exactly, up to ASCII case, or through `owner/*`).
+        case allowed
+        /// Not allowed, and made to look like something that is.
+        case typosquat
+        /// Not allowed, and not imitating anything allowed.
+        case unlisted
+    }
+
+    /// The id as requested.
+    public let name: String
+    public let verdict: Kind
+    /// For `allowed`: the id to fetch, in the allowlist's spelling.
+    public let canonical: String?
+    /// For `typosquat`: the allowed id (or `owner/*`) it imitates.
+    public let imitates: String?
+    public let technique: Technique?
+    /// Where the difference is, one line per finding.
+    public let evidence: [String]
+    /// What the user probably meant.
+    public let suggestion: String?
+    /// One sentence.
+    public let reason: String
+    /// Allowed ids worth knowing about (same owner, same name elsewhere).
+    public let related: [String]
+
+    public var isAllowed: Bool { verdict == .allowed }
+
+    public enum CodingKeys: String, CodingKey {
+        case name, verdict, canonical, imitates, technique, evidence, suggestion, reason, related
+    }
+
+    /// Every key is always present (null when it does not apply), so scripts need no guessing.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(canonical, forKey: .canonical)
+        try container.encode(imitates, forKey: .imitates)
+        try container.encode(technique, forKey: .technique)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(suggestion, forKey: .suggestion)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(related, forKey: .related)
+    }
+}
+
+/// A requested name that is not a repo id at all (empty, spaces, misplaced slashes, control
+/// characters, or non-ASCII characters that imitate nothing allowed).
+public struct NameSyntaxError: ModelpinError, Equatable {
+    public let name: String
+    public let reason: String
+
+    public var kind: FailureKind { .usage }
+    public var description: String { "`\(name.escapedForDisplay)` is not a valid repo id" }
+    public var causes: [String] { [reason] }
+    public var hint: String? { "a Hub repo id is `owner/name`: ASCII letters, digits, `-`, `_` and `.`" }
+}
+
+/// Checks requested repo ids against an allowlist. Pure: no I/O, no state beyond the index.
+///
+/// The order of the questions is the design:
+/// 1. Map any non-ASCII character to the ASCII it imitates, and drop invisible ones. Hub ids
+///    are ASCII, so such a character is either part of an impostor (if the mapped id is, or
+///    imitates, an allowed one) or makes the id invalid.
+/// 2. An allowed owner (up to case) is trusted with its own namespace: the id is allowed if it
+///    is listed (or the owner has `owner/*`), and otherwise *unlisted* — never a typosquat,
+///    since nobody else can publish under that owner. Near names there are real siblings.
+/// 3. Any other owner is compared with the allowed owners: separators, homoglyphs, word order,
+///    impersonation affixes, then single typing slips (LookalikeRules). A hit is a typosquat
+///    of the allowed id (or owner) it copies.
+/// 4. A bare name (no owner) that is an allowed model's name is a typosquat: it would resolve to
+///    whatever the Hub or a mirror serves under that name.
+/// 5. Anything else is unlisted, with related allowed ids (a re-upload of an allowed name by
+///    another publisher is unlisted, not a typosquat: it imitates nothing, it is a copy).
+public struct NameChecker: Sendable {
+    public let index: NameIndex
+
+    public init(index: NameIndex) {
+        self.index = index
+    }
+
+    public init(allowlist: Allowlist) {
+        self.init(index: NameIndex(allowlist))
+    }
+
+    public func check(_ requested: String) throws(NameSyntaxError) -> NameVerdict {
+        let mapped = try ASCIIMapping(requested)
+        let core = try verdict(forASCII: mapped.ascii, requested: requested)
+        guard !mapped.findings.isEmpty else { return core }
+
+        let technique: Technique = mapped.findings.contains { $0.invisible } ? .invisibleCharacter : .confusableCharacter
+        let evidence = mapped.findings.map(\.text)
+        switch core.verdict {
+        case .allowed:
+            return NameVerdict(
+                name: requested, verdict: .typosquat, canonical: nil, imitates: core.canonical, technique: technique,
+                evidence: evidence, suggestion: core.canonical,
+                reason: "Hub ids are ASCII-only, so this cannot be the allowed `\(core.canonical!)`",
+                related: [])
+        case .typosquat:
+            return NameVerdict(
+                name: requested, verdict: .typosquat, canonical: nil, imitates: core.imitates, technique: technique,
+                evidence: evidence + core.evidence, suggestion: core.suggestion, reason: core.reason, related: [])
+        case .unlisted:
+            throw NameSyntaxError(
+                name: requested,
+                reason: evidence.joined(separator: "; ") + " — Hub ids are ASCII-only, and it imitates nothing allowed")
+        }
+    }
+
+    // MARK: ASCII ids
+
+    private func verdict(forASCII ascii: [UInt8], requested: String) throws(NameSyntaxError) -> NameVerdict {
+        let text = String(decoding: ascii, as: UTF8.self)
+        guard ascii.contains(UInt8(ascii: "/")) else { return try bareName(text, requested: requested) }
+        let id: RepoID
+        do {
+            id = try RepoID(parsing: text)
+        } catch {
+            throw NameSyntaxError(name: requested, reason: error.reason)
+        }
+        let owner = Array(id.owner.utf8), name = Array(id.name.utf8)
+        let foldedOwner = NameForms.folded(owner), foldedName = NameForms.folded(name)
+
+        if let trusted = index.owner(folded: foldedOwner) {
+            if let position = index.entry(owner: trusted, folded: foldedName) {
+                let canonical = index.id(at: position)
+                return allowed(requested, canonical: canonical, how: canonical == text ? "listed" : "listed (spelled `\(canonical)` in the allowlist)")
+            }
+            let ownerName = String(decoding: index.ownerName(trusted), as: UTF8.self)
+            if index.ownerWildcard[trusted] {
+                return allowed(requested, canonical: ownerName + "/" + id.name, how: "covered by `\(ownerName)/*`")
+            }
+            let near = nearestNames(under: trusted, to: foldedName)
+            return NameVerdict(
+                name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
+                suggestion: near.first.flatMap { $0.likelyTypo ? $0.id : nil },
+                reason: "`\(ownerName)` is allowed only for the models listed, and `\(id.name)` is not one of them",
+                related: near.map(\.id))
+        }
+
+        if let match = lookalikeOwner(owner) {
+            let target = String(decoding: index.ownerName(match.owner), as: UTF8.self)
+            let imitated: String
+            let suggestion: String?
+            if let position = index.entry(owner: match.owner, folded: foldedName) {
+                imitated = index.id(at: position)
+                suggestion = imitated
+            } else if let near = nearestNames(under: match.owner, to: foldedName).first, near.likelyTypo {
+                imitated = near.id
+                suggestion = near.id
+            } else if index.ownerWildcard[match.owner] {
+                imitated = target + "/*"
+                suggestion = target + "/" + id.name
+            } else {
+                imitated = target
+                suggestion = nil
+            }
+            return NameVerdict(
+                name: requested, verdict: .typosquat, canonical: nil, imitates: imitated, technique: match.technique,
+                evidence: match.evidence,
+                suggestion: suggestion,
+                reason: "owner `\(id.owner)` imitates the allowed owner `\(target)`", related: [])
+        }
+
+        let sameName = index.entries(folded: foldedName).prefix(3).map { index.id(at: $0) }
+        return NameVerdict(
+            name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
+            suggestion: nil,
+            reason: sameName.isEmpty
+                ? "neither the owner `\(id.owner)` nor this id is on the allowlist, and it imitates neither"
+                : "`\(id.owner)` is not an allowed publisher; the allowed copy of `\(id.name)` is published by another owner",
+            related: Array(sameName))
+    }
+
+    private func bareName(_ text: String, requested: String) throws(NameSyntaxError) -> NameVerdict {
+        do {
+            try RepoID.checkPart(Substring(text), of: text, label: "name")
+        } catch {
+            throw NameSyntaxError(name: requested, reason: error.reason)
+        }
+        let matches = index.entries(folded: NameForms.folded(Array(text.utf8)))
+        guard let first = matches.first else {
+            return NameVerdict(
+                name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
+                suggestion: nil, reason: "`\(text)` has no owner, and no allowed model has this name", related: [])
+        }
+        let target = index.id(at: first)
+        let others = matches.count > 1 ? " (and \(matches.count - 1) other allowed id\(matches.count > 2 ? "s" : ""))" : ""
+        return NameVerdict(
+            name: requested, verdict: .typosquat, canonical: nil, imitates: target, technique: .droppedOwner,
+            evidence: ["no owner given; `\(text)` is the name of the allowed `\(target)`\(others)"],
+            suggestion: target,
+            reason: "a bare name resolves to whatever is published under it, not to the allowed `\(target)`",
+            related: matches.dropFirst().prefix(3).map { index.id(at: $0) })
+    }
+
+    private func allowed(_ requested: String, canonical: String, how: String) -> NameVerdict {
+        NameVerdict(
+            name: requested, verdict: .allowed, canonical: canonical, imitates: nil, technique: nil, evidence: [],
+            suggestion: nil, reason: how, related: [])
+    }
+
+    // MARK: Owners
+
+    struct OwnerMatch {
+        let owner: Int
+        let technique: Technique
+        let evidence: [String]
+    }
+
+    /// The allowed owner `owner` (not itself allowed) imitates, tried from the most to the
+    /// least specific transformation.
+    func lookalikeOwner(_ owner: [UInt8]) -> OwnerMatch? {
+        let folded = NameForms.folded(owner)
+        let separatorless = NameForms.separatorless(owner)
+        func name(_ candidate: Int) -> [UInt8] { Array(index.ownerName(candidate)) }
+
+        if let hit = index.owners(in: index.ownersBySeparatorless, matching: separatorless, form: NameForms.separatorless).first {
+            return OwnerMatch(owner: hit, technique: .separator, evidence: Difference.describe(owner, name(hit), part: "owner"))
+        }
+        let skeleton = NameForms.skeleton(owner)
+        if let hit = index.owners(in: index.ownersBySkeleton, matching: skeleton, form: NameForms.skeleton).first {
+            return OwnerMatch(owner: hit, technique: .homoglyph, evidence: Difference.describe(owner, name(hit), part: "owner"))
+        }
+        if let words = NameForms.sortedWords(owner),
+           let hit = index.owners(in: index.ownersByWords, matching: words, form: NameForms.sortedWords).first {
+            return OwnerMatch(
+                owner: hit, technique: .reorderedWords,
+                evidence: ["words reordered: `\(String(decoding: owner, as: UTF8.self))` for `\(String(decoding: name(hit), as: UTF8.self))`"])
+        }
+        if let stripped = NameForms.withoutAffix(owner),
+           let hit = index.owners(in: index.ownersBySeparatorless, matching: stripped.stripped, form: NameForms.separatorless).first {
+            return OwnerMatch(
+                owner: hit, technique: stripped.isDigit ? .addedDigit : .affix,
+                evidence: ["\(stripped.removed) added to `\(String(decoding: name(hit), as: UTF8.self))`"])
+        }
+        if let hit = index.owners(in: index.ownersByAffixless, matching: separatorless, form: { NameForms.withoutAffix($0)?.stripped }).first,
+           let removed = NameForms.withoutAffix(name(hit)) {
+            return OwnerMatch(
+                owner: hit, technique: removed.isDigit ? .addedDigit : .affix,
+                evidence: ["\(removed.removed) of `\(String(decoding: name(hit), as: UTF8.self))` left out"])
+        }
+        for candidate in index.ownersNearby(folded: folded) {
+            let allowed = name(candidate)
+            if let slip = LookalikeRules.slip(requested: folded, allowed: NameForms.folded(allowed), canonical: allowed) {
+                return OwnerMatch(owner: candidate, technique: slip.technique, evidence: [slip.evidence + " of the owner"])
+            }
+        }
+        return nil
+    }
+
+    /// Up to three allowed names under `owner`, nearest first (OSA distance ≤ 3). `likelyTypo`
+    /// marks a name the request is probably a misspelling of: same skeleton, or within two
+    /// edits that leave every digit in place (`Llama-3.1-70B` is not a misspelt `Llama-3.1-8B`).
+    func nearestNames(under owner: Int, to folded: [UInt8]) -> [(id: String, distance: Int, likelyTypo: Bool)] {
+        var found: [(position: Int, distance: Int, likelyTypo: Bool)] = []
+        let skeleton = NameForms.skeleton(folded)
+        let digits = folded.filter(RepoCharacters.isDigit)
+        for position in index.entryRange(ofOwner: owner) {
+            let name = NameForms.folded(index.name(at: position))
+            let sameSkeleton = NameForms.skeleton(name) == skeleton
+            let distance = sameSkeleton ? 1 : NameForms.distance(folded, name, limit: 3)
+            guard distance <= 3 else { continue }
+            let likelyTypo = sameSkeleton || (distance <= 2 && name.filter(RepoCharacters.isDigit) == digits)
+            found.append((position, distance, likelyTypo))
+        }
+        return found.sorted { ($0.distance, $0.position) < ($1.distance, $1.position) }.prefix(3)
+            .map { (index.id(at: $0.position), $0.distance, $0.likelyTypo) }
+    }
+}
+
+/// A requested id mapped to ASCII, with a finding for every character that had to be mapped.
+struct ASCIIMapping {
+    struct Finding {
+        let text: String
+        let invisible: Bool
+    }
+
+    let ascii: [UInt8]
+    let findings: [Finding]
+
+    init(_ requested: String) throws(NameSyntaxError) {
+        var ascii: [UInt8] = []
+        var findings: [Finding] = []
+        var part = "owner"
+        var position = 0
+        let hasSlash = requested.unicodeScalars.contains { $0 == "/" || Confusables.asciiLookalike(of: $0) == UInt8(ascii: "/") }
+        if !hasSlash { part = "name" }
+        for scalar in requested.unicodeScalars {
+            position += 1
+            if scalar.isASCII {
+                if scalar == "/" { part = "name"; position = 0 }
+                ascii.append(UInt8(scalar.value))
+                continue
+            }
+            let place = "at position \(position) of the \(part)"
+            if Confusables.isInvisible(scalar) {
+                findings.append(Finding(text: "invisible \(scalar.displayDescription) \(place)", invisible: true))
+                continue
+            }
+            guard let lookalike = Confusables.asciiLookalike(of: scalar) else {
+                throw NameSyntaxError(
+                    name: requested,
+                    reason: "\(scalar.displayDescription) \(place); Hub ids use only ASCII letters, digits, `-`, `_` and `.`")
+            }
+            if lookalike == UInt8(ascii: "/") {
+                findings.append(Finding(text: "\(scalar.displayDescription) in place of `/`", invisible: false))
+                part = "name"
+                position = 0
+            } else {
+                let expected = String(decoding: [lookalike], as: UTF8.self)
+                findings.append(Finding(text: "\(scalar.displayDescription) \(place), imitating `\(expected)`", invisible: false))
+            }
+            ascii.append(lookalike)
+        }
+        self.ascii = ascii
+        self.findings = findings
+    }
+}
+
+/// Says where two ASCII spellings differ, for evidence lines.
+enum Difference {
+    static func describe(_ requested: [UInt8], _ allowed: [UInt8], part: String) -> [String] {
+        let a = NameForms.folded(requested), b = NameForms.folded(allowed)
+        var prefix = 0
+        while prefix < min(a.count, b.count), a[prefix] == b[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < min(a.count, b.count) - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
+        let found = String(decoding: requested[prefix..<(requested.count - suffix)], as: UTF8.self)
+        let expected = String(decoding: allowed[prefix..<(allowed.count - suffix)], as: UTF8.self)
+        let start = prefix + 1, end = requested.count - suffix
+        if found.isEmpty { return ["`\(expected)` left out after position \(prefix) of the \(part)"] }
+        let place = start == end ? "position \(start)" : "positions \(start)–\(end)"
+        if expected.isEmpty { return ["extra `\(found)` at \(place) of the \(part)"] }
+        return ["`\(found)` in place of `\(expected)` at \(place) of the \(part)"]
+    }
+}
