@@ -87,6 +87,9 @@ let package = Package(
         ),
         .executableTarget(name: "modelpin", dependencies: ["PinCLI"], swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks (bench/; not part of the shipped binary)
+        .executableTarget(name: "names-bench", dependencies: ["PinNames"], path: "bench/names", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(
             name: "PinTestSupport",

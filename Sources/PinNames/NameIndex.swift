@@ -49,21 +49,36 @@ public struct NameIndex: Sendable {
         self.allowlist = allowlist
         let all = allowlist.entries
 
-        // Sort every entry by owner, then name, through their folded hashes; equal hashes fall
-        // back to the bytes, so a collision can never merge two owners or two names.
-        let ownerHashes = all.map { Self.hash(NameForms.folded(allowlist.owner(of: $0))) }
-        let nameHashes = all.map { $0.isWildcard ? 0 : Self.hash(NameForms.folded(allowlist.name(of: $0))) }
-        var order = Array(0..<UInt32(all.count))
-        order.sort { a, b in
-            let (x, y) = (Int(a), Int(b))
-            if ownerHashes[x] != ownerHashes[y] { return ownerHashes[x] < ownerHashes[y] }
-            let ownerOrder = Self.compareFolded(allowlist.owner(of: all[x]), allowlist.owner(of: all[y]))
-            if ownerOrder != 0 { return ownerOrder < 0 }
-            if all[x].isWildcard != all[y].isWildcard { return all[x].isWildcard }
-            if nameHashes[x] != nameHashes[y] { return nameHashes[x] < nameHashes[y] }
-            let nameOrder = Self.compareFolded(allowlist.name(of: all[x]), allowlist.name(of: all[y]))
-            if nameOrder != 0 { return nameOrder < 0 }
-            return all[x].line < all[y].line
+        // Sort every entry by owner, then name, through their folded hashes (integer keys: a
+        // million entries sort in a fraction of a second). Equal hashes with unequal bytes would
+        // interleave two owners or names; that is checked, and if it ever happens the entries
+        // are sorted again comparing the bytes themselves.
+        let ownerHashes = all.map { Self.hashFolded(allowlist.owner(of: $0)) }
+        let nameHashes = all.map { $0.isWildcard ? 0 : Self.hashFolded(allowlist.name(of: $0)) }
+        struct SortKey {
+            var owner: UInt64
+            var name: UInt64
+            var index: UInt32
+        }
+        var keys = (0..<all.count).map { SortKey(owner: ownerHashes[$0], name: nameHashes[$0], index: UInt32($0)) }
+        keys.sort { a, b in
+            if a.owner != b.owner { return a.owner < b.owner }
+            let (x, y) = (all[Int(a.index)].isWildcard, all[Int(b.index)].isWildcard)
+            if x != y { return x }
+            if a.name != b.name { return a.name < b.name }
+            return a.index < b.index
+        }
+        var order = keys.map(\.index)
+        if Self.hasCollision(order, all, allowlist, ownerHashes, nameHashes) {
+            order.sort { a, b in
+                let (x, y) = (Int(a), Int(b))
+                let ownerOrder = Self.compareFolded(allowlist.owner(of: all[x]), allowlist.owner(of: all[y]))
+                if ownerOrder != 0 { return ownerOrder < 0 }
+                if all[x].isWildcard != all[y].isWildcard { return all[x].isWildcard }
+                let nameOrder = Self.compareFolded(allowlist.name(of: all[x]), allowlist.name(of: all[y]))
+                if nameOrder != 0 { return nameOrder < 0 }
+                return all[x].line < all[y].line
+            }
         }
 
         var ownerEntry: [UInt32] = []
@@ -82,16 +97,14 @@ public struct NameIndex: Sendable {
             let index = Int(position)
             let entry = all[index]
             let sameOwner = previous.map {
-                ownerHashes[$0] == ownerHashes[index]
-                    && Self.compareFolded(allowlist.owner(of: all[$0]), allowlist.owner(of: entry)) == 0
+                Self.compareFolded(allowlist.owner(of: all[$0]), allowlist.owner(of: entry)) == 0
             } ?? false
             if !sameOwner {
                 ownerEntry.append(position)
                 ownerWildcard.append(false)
                 ownerEntryStart.append(UInt32(entries.count))
             } else if let previous, all[previous].isWildcard == entry.isWildcard,
-                      entry.isWildcard || (nameHashes[previous] == nameHashes[index]
-                        && Self.compareFolded(allowlist.name(of: all[previous]), allowlist.name(of: entry)) == 0) {
+                      entry.isWildcard || Self.compareFolded(allowlist.name(of: all[previous]), allowlist.name(of: entry)) == 0 {
                 let text = String(decoding: allowlist.owner(of: entry), as: UTF8.self) + "/"
                     + (entry.isWildcard ? "*" : String(decoding: allowlist.name(of: entry), as: UTF8.self))
                 warnings.append(
@@ -218,6 +231,33 @@ public struct NameIndex: Sendable {
     }
 
     // MARK: Hashing
+
+    /// The hash of the ASCII-lowercased bytes, without building the lowercased copy.
+    static func hashFolded(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            value ^= UInt64(RepoCharacters.lowercased(byte))
+            value &*= 0x100_0000_01b3
+        }
+        return value
+    }
+
+    /// Whether the hash order put two different owners (or two different names of one owner)
+    /// under one hash: then runs of equal hashes are not runs of equal names.
+    private static func hasCollision(
+        _ order: [UInt32], _ all: [Allowlist.Entry], _ allowlist: Allowlist, _ ownerHashes: [UInt64], _ nameHashes: [UInt64]
+    ) -> Bool {
+        for (a, b) in zip(order, order.dropFirst()) {
+            let (x, y) = (Int(a), Int(b))
+            guard ownerHashes[x] == ownerHashes[y] else { continue }
+            if compareFolded(allowlist.owner(of: all[x]), allowlist.owner(of: all[y])) != 0 { return true }
+            if nameHashes[x] == nameHashes[y], !all[x].isWildcard, !all[y].isWildcard,
+               compareFolded(allowlist.name(of: all[x]), allowlist.name(of: all[y])) != 0 {
+                return true
+            }
+        }
+        return false
+    }
 
     /// FNV-1a, 64-bit: fast on short keys and plenty for bucketing; every hit is re-checked.
     static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
