@@ -45,6 +45,9 @@ let package = Package(
             providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]
         ),
 
+        // A few Linux calls Swift cannot make itself (GNU extensions, ioctl); PinStore only.
+        .target(name: "CPinSystem"),
+
         // MARK: Values
         .target(name: "PinModel", swiftSettings: swiftSettings),
 
@@ -56,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "PinStore",
-            dependencies: ["PinModel", "PinDigest", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "CPinSystem", systemPackage],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -70,8 +73,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PinHub",
+            dependencies: ["PinModel", "PinTransport"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PinVerify",
             dependencies: ["PinModel", "CGPGME"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Orchestration
+        .target(
+            name: "PinWorkspace",
+            dependencies: ["PinModel", "PinNames", "PinStore", "PinTransport", "PinHub", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -79,7 +94,7 @@ let package = Package(
         .target(
             name: "PinCLI",
             dependencies: [
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinVerify",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinVerify", "PinWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -87,13 +102,14 @@ let package = Package(
         ),
         .executableTarget(name: "modelpin", dependencies: ["PinCLI"], swiftSettings: swiftSettings),
 
-        // MARK: Benchmarks (bench/; not part of the shipped binary)
+        // MARK: Test support executables and benchmarks (not part of the shipped binary)
+        .executableTarget(name: "fake-hub", dependencies: ["PinTestSupport"], swiftSettings: swiftSettings),
         .executableTarget(name: "names-bench", dependencies: ["PinNames"], path: "bench/names", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(
             name: "PinTestSupport",
-            dependencies: ["PinModel", systemPackage],
+            dependencies: ["PinModel", "PinDigest", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),

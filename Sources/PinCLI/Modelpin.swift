@@ -22,13 +22,14 @@ public struct Modelpin: ParsableCommand {
               2   operational error: file system, permissions, disk full, unreadable store metadata
                   or allowlist
               64  usage error: unknown option, malformed digest, duration or repo id
+              130 interrupted (Ctrl-C); a rerun resumes
 
             ENVIRONMENT
               MODELPIN_HOME       the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
               MODELPIN_ALLOWLIST  the allowlist of repo ids (--allowlist overrides it)
               NO_COLOR            set to anything to turn off colour (colour is only used on a terminal)
             """,
-        subcommands: [CheckCommand.self, HashCommand.self, StoreCommand.self]
+        subcommands: [PullCommand.self, CheckCommand.self, HashCommand.self, StoreCommand.self]
     )
 
     // Handled here rather than through CommandConfiguration(version:), whose text is built on

@@ -55,6 +55,11 @@ public struct NameSyntaxError: ModelpinError, Equatable {
     public let name: String
     public let reason: String
 
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
+
     public var kind: FailureKind { .usage }
     public var description: String { "`\(name.escapedForDisplay)` is not a valid repo id" }
     public var causes: [String] { [reason] }

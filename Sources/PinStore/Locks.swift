@@ -22,6 +22,11 @@ extension Store {
         try acquire(file: storeLockFile, .shared)
     }
 
+    /// Takes an exclusive lock on `file` (created if needed) and returns the descriptor holding it.
+    func acquireExclusiveLock(_ file: FilePath) throws(StoreError) -> FileDescriptor {
+        try acquire(file: file, .exclusive)
+    }
+
     private func withLock<T>(
         file: FilePath, _ kind: FileDescriptor.LockKind, _ body: () throws(StoreError) -> T
     ) throws(StoreError) -> T {

@@ -6,13 +6,18 @@ public struct GCPolicy: Sendable {
     /// Unreferenced blobs and temp files younger than this are kept: they may belong to an
     /// ingest whose pin or lockfile is not written yet.
     public var gracePeriod: Int64
+    /// Interrupted downloads (`tmp/partial/`) untouched for this long are deleted; younger
+    /// ones are kept so that the next pull resumes them.
+    public var partialGracePeriod: Int64
     /// Report what would be deleted, delete nothing.
     public var dryRun: Bool
 
     public static let defaultGracePeriod: Int64 = 3600
+    public static let defaultPartialGracePeriod: Int64 = 7 * 86400
 
-    public init(gracePeriod: Int64 = GCPolicy.defaultGracePeriod, dryRun: Bool = false) {
+    public init(gracePeriod: Int64 = GCPolicy.defaultGracePeriod, partialGracePeriod: Int64 = GCPolicy.defaultPartialGracePeriod, dryRun: Bool = false) {
         self.gracePeriod = gracePeriod
+        self.partialGracePeriod = partialGracePeriod
         self.dryRun = dryRun
     }
 }
@@ -69,6 +74,14 @@ extension Store {
                 else { continue }
                 report.removed.append(.init(path: path.string, digest: nil, size: status.size))
             }
+            let partialCutoff = currentTime() - policy.partialGracePeriod
+            for name in (try? FileSystem.listDirectory(partialDirectory)) ?? [] {
+                let path = partialDirectory.appending(name)
+                guard let status = try? FileSystem.entry(at: path), status.type == .regular,
+                      status.modificationTime <= partialCutoff
+                else { continue }
+                report.removed.append(.init(path: path.string, digest: nil, size: status.size))
+            }
             if policy.dryRun { return report }
 
             for item in report.removed {
@@ -86,7 +99,23 @@ extension Store {
                 throw .io(operation: "sync", path: blobsDirectory, error)
             }
             try removeIdleLockFiles()
+            removeDanglingAliases()
             return report
+        }
+    }
+
+    /// Aliases whose blob is gone point nowhere; they are only a cache.
+    private func removeDanglingAliases() {
+        for name in (try? FileSystem.listDirectory(gitAliasDirectory)) ?? [] {
+            let path = gitAliasDirectory.appending(name)
+            guard let bytes = try? readIfPresent(path, limit: 128),
+                  let text = String(validating: bytes.filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self),
+                  let digest = try? SHA256Digest(parsing: text),
+                  (try? FileSystem.entry(at: blobPath(digest))) ?? nil != nil
+            else {
+                try? FileSystem.unlink(path)
+                continue
+            }
         }
     }
 

@@ -134,10 +134,12 @@ extension Store {
             }
         }
 
-        for name in (try? FileSystem.listDirectory(temporaryDirectory)) ?? [] {
-            if let status = try? FileSystem.entry(at: temporaryDirectory.appending(name)), status.type == .regular {
-                report.temporaryFiles += 1
-                report.temporaryBytes += status.size
+        for directory in [temporaryDirectory, partialDirectory] {
+            for name in (try? FileSystem.listDirectory(directory)) ?? [] {
+                if let status = try? FileSystem.entry(at: directory.appending(name)), status.type == .regular {
+                    report.temporaryFiles += 1
+                    report.temporaryBytes += status.size
+                }
             }
         }
         report.problems.sort { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }

@@ -17,6 +17,10 @@ public enum StoreError: ModelpinError {
     case io(operation: String, path: FilePath, Errno)
     /// The bytes do not hash to the digest they were expected to have.
     case digestMismatch(source: String, expected: SHA256Digest, actual: SHA256Digest)
+    /// The bytes' git blob id is not the one the source listed.
+    case gitBlobMismatch(source: String, expected: GitBlobID, actual: GitBlobID)
+    /// A write belonged to a download layout that was abandoned (internal coordination).
+    case superseded
     /// The bytes are not as long as expected.
     case sizeMismatch(source: String, expected: Int64, actual: Int64)
     /// A stream delivered more bytes than the expected size; it was cut off.
@@ -46,8 +50,10 @@ public enum StoreError: ModelpinError {
 
     public var kind: FailureKind {
         switch self {
-        case .digestMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned:
+        case .digestMismatch, .gitBlobMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned:
             .refused
+        case .superseded:
+            .operational
         case .notADirectory, .notWritable, .unsupportedLayout, .malformedMetadata, .io,
              .insufficientSpace, .diskFull, .unreadableSource, .unreachableRoots:
             .operational
@@ -68,6 +74,10 @@ public enum StoreError: ModelpinError {
             "cannot \(operation) `\(path)`"
         case .digestMismatch(let source, let expected, let actual):
             "digest mismatch for `\(source)`\n  expected: \(expected)\n    actual: \(actual)"
+        case .gitBlobMismatch(let source, let expected, let actual):
+            "git blob id mismatch for `\(source)`\n  expected: \(expected)\n    actual: \(actual)"
+        case .superseded:
+            "a download was restarted"
         case .sizeMismatch(let source, let expected, let actual):
             "size mismatch for `\(source)`\n  expected: \(expected) bytes\n    actual: \(actual) bytes"
         case .exceedsExpectedSize(let source, let limit):
@@ -108,7 +118,7 @@ public enum StoreError: ModelpinError {
             "use a writable location: set MODELPIN_HOME or pass --home"
         case .unsupportedLayout:
             "this store was written by a newer modelpin; upgrade, or use another MODELPIN_HOME"
-        case .digestMismatch, .sizeMismatch:
+        case .digestMismatch, .sizeMismatch, .gitBlobMismatch:
             "nothing was stored; check that you have the right file and the right expected digest"
         case .exceedsExpectedSize:
             "nothing was stored; the source is not the file that was expected"

@@ -1,3 +1,4 @@
+internal import CPinSystem
 import SystemPackage
 
 #if canImport(Glibc)
@@ -62,6 +63,12 @@ extension FileDescriptor {
 // File-scope forwarders: inside `FileSystem` the C names are shadowed by its own methods.
 private func posixRename(_ from: UnsafePointer<CChar>, _ to: UnsafePointer<CChar>) -> Int32 { rename(from, to) }
 private func posixUnlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
+private func posixPwrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ offset: Int64) -> Int {
+    pwrite(fd, bytes, count, off_t(offset))
+}
+private func posixPread(_ fd: Int32, _ bytes: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) -> Int {
+    pread(fd, bytes, count, off_t(offset))
+}
 
 enum FileSystem {
     static func rename(_ source: FilePath, to destination: FilePath) throws(Errno) {
@@ -187,4 +194,59 @@ func systemCall<T>(_ body: () throws -> T) throws(Errno) -> T {
     } catch {
         throw .ioError
     }
+}
+
+extension FileDescriptor {
+    /// Writes all of `bytes` at `offset` (pwrite, retrying short writes and EINTR).
+    func write(all bytes: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) {
+        var written = 0
+        while written < bytes.count {
+            let result = posixPwrite(rawValue, bytes.baseAddress! + written, bytes.count - written, offset + Int64(written))
+            if result < 0 {
+                let error = Errno(rawValue: errno)
+                if error == .interrupted { continue }
+                throw error
+            }
+            written += result
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset` (pread, retrying EINTR).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        while true {
+            let result = posixPread(rawValue, buffer.baseAddress!, buffer.count, offset)
+            if result >= 0 { return result }
+            let error = Errno(rawValue: errno)
+            if error != .interrupted { throw error }
+        }
+    }
+
+    /// Sets the file's length (sparse when growing).
+    func truncate(to size: Int64) throws(Errno) {
+        try retryingInterrupts { ftruncate(rawValue, off_t(size)) }
+    }
+
+    /// Starts writeback of a range without waiting for it, so that the final fsync of a large
+    /// download has little left to do.
+    func startWriteback(offset: Int64, length: Int64) {
+        _ = cpin_start_writeback(rawValue, offset, length)
+    }
+}
+
+/// Runs `body` on a new thread of its own (not a cooperative-pool thread: the work blocks).
+func spawnThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: @unchecked Sendable {
+        // @unchecked: handed from the creating thread to the new one exactly once.
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(&thread, nil, { context in
+        let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+        box.body()
+        return nil
+    }, box)
+    precondition(result == 0, "pthread_create failed: \(result)")
+    pthread_detach(thread)
 }

@@ -41,6 +41,11 @@ struct Console {
         write(text + "\n", to: .standardError)
     }
 
+    /// Text written as is to stderr (progress bars and their cursor movements).
+    func raw(_ text: String) {
+        write(text, to: .standardError)
+    }
+
     func warn(_ text: String) {
         write(styled("warning:", .yellow) + " " + text + "\n", to: .standardError)
     }

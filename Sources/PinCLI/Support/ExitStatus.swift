@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinModel
+import PinWorkspace
 
 /// modelpin's exit codes. Only PinCLI picks them; libraries classify their errors by kind.
 enum ExitStatus: Int32, Comparable {
@@ -10,6 +11,8 @@ enum ExitStatus: Int32, Comparable {
     case failure = 2
     /// The command line was malformed (EX_USAGE, as ArgumentParser uses for its own errors).
     case usage = 64
+    /// Stopped by Ctrl-C (128 + SIGINT, the shell convention); the work done so far is kept.
+    case interrupted = 130
 
     init(_ kind: FailureKind) {
         switch kind {
@@ -20,7 +23,9 @@ enum ExitStatus: Int32, Comparable {
     }
 
     init(for error: any Error) {
-        if let error = error as? any ModelpinError {
+        if case .interrupted? = error as? PullError {
+            self = .interrupted
+        } else if let error = error as? any ModelpinError {
             self.init(error.kind)
         } else {
             self = .failure
@@ -34,6 +39,7 @@ enum ExitStatus: Int32, Comparable {
         case .refused: 1
         case .failure: 2
         case .usage: 3
+        case .interrupted: 4
         }
     }
 

@@ -21,6 +21,12 @@ enum Format {
         return "\(tenths / 10).\(tenths % 10) \(units[unit])"
     }
 
+    /// `value` with one decimal: `0.4`, `12.0`.
+    static func tenths(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
     static func plural(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
         "\(count) " + (count == 1 ? singular : (plural ?? singular + "s"))
     }

@@ -63,6 +63,23 @@ enum Parse {
         }
     }
 
+    /// A byte count: plain bytes, or a number with K, M or G (binary units).
+    static func size(_ text: String, for option: String) throws -> Int64 {
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var number = Substring(text)
+        var unit: Int64 = 1
+        if let last = text.uppercased().last, let multiplier = units[last] {
+            unit = multiplier
+            number = number.dropLast()
+        }
+        guard let value = Int64(number), value > 0, value <= Int64.max / unit else {
+            throw UsageError(
+                message: "invalid size `\(text)` for \(option)",
+                hint: "use bytes or a number followed by K, M or G, for example `64M`")
+        }
+        return value * unit
+    }
+
     /// A duration: plain seconds, or a number with `s`, `m`, `h` or `d`. Returns seconds.
     static func duration(_ text: String, for option: String) throws -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]

@@ -21,13 +21,17 @@ struct StoreGCCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("Keep unreferenced blobs younger than this (seconds, or 30m, 1h, 2d…).", valueName: "duration"))
     var grace = "1h"
 
+    @Option(help: ArgumentHelp("Keep interrupted downloads younger than this, for the next pull to resume.", valueName: "duration"))
+    var partialGrace = "7d"
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
         let grace = try Parse.duration(grace, for: "--grace")
         let store = try store.open(.readWrite)
-        let report = try store.collectGarbage(GCPolicy(gracePeriod: grace, dryRun: dryRun))
+        let partialGrace = try Parse.duration(partialGrace, for: "--partial-grace")
+        let report = try store.collectGarbage(GCPolicy(gracePeriod: grace, partialGracePeriod: partialGrace, dryRun: dryRun))
         if console.json {
             console.out(try Format.json(report))
             return .success

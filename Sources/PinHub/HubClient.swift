@@ -1,0 +1,154 @@
+public import PinModel
+public import PinTransport
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The Hub's download API: revision → commit, the recursive tree with sizes and digests, and
+/// the `/resolve/{commit}/{path}` URL of each file. No per-file HEAD: the tree already says
+/// everything a verified download needs.
+public struct HubClient: Sendable {
+    public let endpoint: HubEndpoint
+    /// The tree's pages are followed at most this many times (a server that loops is refused).
+    public var maximumPages = 10_000
+
+    public init(endpoint: HubEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    /// `GET /api/models/{repo}/revision/{revision}`: the commit a branch, tag or commit names,
+    /// and the repo id as the Hub spells it.
+    public func resolve(_ repo: RepoID, revision: String, using client: HTTPClient) throws(HubError) -> Snapshot {
+        let url = endpoint.base.appending(path: "/api/models/\(Self.encode(repo))/revision/\(HTTPURL.encodeSegment(revision))")
+        let body: [UInt8]
+        do {
+            body = try client.fetch(url, limit: 64 << 20).1
+        } catch {
+            throw .from(error, repo: repo.description, revision: revision, tokenSent: client.policy.sendsToken(to: url))
+        }
+        struct Revision: Decodable {
+            let id: String?
+            let sha: String?
+        }
+        let answer: Revision
+        do {
+            answer = try JSONDecoder().decode(Revision.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(url: url.description, reason: "not the JSON object of a repository: \(error)")
+        }
+        guard let sha = answer.sha, Self.isCommit(sha) else {
+            throw .malformedResponse(url: url.description, reason: "no 40-character commit (`sha`) in the answer")
+        }
+        // The Hub's spelling of the id is canonical; keep ours if it sent something unusable.
+        let canonical = answer.id.flatMap { try? RepoID(parsing: $0) }
+            .flatMap { $0.description.lowercased() == repo.description.lowercased() ? $0 : nil } ?? repo
+        return Snapshot(repo: canonical, revision: revision, commit: sha)
+    }
+
+    /// `GET /api/models/{repo}/tree/{commit}?recursive=true`, following `Link: rel="next"`:
+    /// every file with its size, git blob id and (for LFS files) SHA-256.
+    public func files(of snapshot: Snapshot, using client: HTTPClient) throws(HubError) -> [HubFile] {
+        var next: HTTPURL? = endpoint.base.appending(
+            path: "/api/models/\(Self.encode(snapshot.repo))/tree/\(snapshot.commit)?recursive=true&expand=false")
+        var visited = Set<String>()
+        var files: [HubFile] = []
+        while let url = next {
+            guard visited.insert(url.description).inserted, visited.count <= maximumPages else {
+                throw .malformedResponse(url: url.description, reason: "the tree's pages loop or never end")
+            }
+            let head: HTTPResponseHead
+            let body: [UInt8]
+            do {
+                (head, body) = try client.fetch(url, limit: 256 << 20)
+            } catch {
+                throw .from(error, repo: snapshot.repo.description, revision: snapshot.commit, tokenSent: client.policy.sendsToken(to: url))
+            }
+            files += try Self.parseTree(body, url: url)
+            next = try nextPage(head)
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// Where a file of a snapshot is downloaded from (the Hub redirects LFS files to its CDN).
+    public func url(of path: String, in snapshot: Snapshot) -> HTTPURL {
+        endpoint.base.appending(path: "/\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit)/\(HTTPURL.encodePath(path))")
+    }
+
+    static func encode(_ repo: RepoID) -> String {
+        HTTPURL.encodeSegment(repo.owner) + "/" + HTTPURL.encodeSegment(repo.name)
+    }
+
+    static func isCommit(_ text: String) -> Bool {
+        text.utf8.count == 40 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    private struct TreeEntry: Decodable {
+        struct LFS: Decodable {
+            let oid: String
+            let size: Int64
+        }
+
+        let type: String
+        let path: String
+        let size: Int64?
+        let oid: String?
+        let lfs: LFS?
+    }
+
+    static func parseTree(_ body: [UInt8], url: HTTPURL) throws(HubError) -> [HubFile] {
+        let entries: [TreeEntry]
+        do {
+            entries = try JSONDecoder().decode([TreeEntry].self, from: Data(body))
+        } catch {
+            throw .malformedResponse(url: url.description, reason: "not a JSON array of tree entries: \(error)")
+        }
+        var files: [HubFile] = []
+        for entry in entries where entry.type == "file" {
+            guard let size = entry.size, size >= 0, let oidText = entry.oid, let oid = try? GitBlobID(parsing: oidText) else {
+                throw .malformedResponse(url: url.description, reason: "`\(entry.path.escapedForDisplay)` lacks a size or a git blob id")
+            }
+            var sha: SHA256Digest?
+            if let lfs = entry.lfs {
+                guard let digest = try? SHA256Digest(parsing: "sha256:" + lfs.oid) else {
+                    throw .malformedResponse(url: url.description, reason: "`\(entry.path.escapedForDisplay)` has an LFS oid that is not a SHA-256")
+                }
+                guard lfs.size == size else {
+                    throw .malformedResponse(url: url.description, reason: "`\(entry.path.escapedForDisplay)` is listed as \(size) bytes and its LFS object as \(lfs.size)")
+                }
+                sha = digest
+            }
+            files.append(HubFile(path: entry.path, size: size, gitOID: oid, lfsSHA256: sha))
+        }
+        return files
+    }
+
+    /// The next page from a `Link` header. A next URL on another origin is moved onto the
+    /// endpoint (the real Hub writes absolute huggingface.co URLs, which would bypass a mirror).
+    private func nextPage(_ head: HTTPResponseHead) throws(HubError) -> HTTPURL? {
+        guard let link = head.header("link") else { return nil }
+        for part in link.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { String($0).filter { !$0.isWhitespace } }
+            guard pieces.count >= 2, pieces.dropFirst().contains("rel=\"next\""),
+                  pieces[0].hasPrefix("<"), pieces[0].hasSuffix(">")
+            else { continue }
+            let text = String(pieces[0].dropFirst().dropLast())
+            var path: String
+            if let url = HTTPURL(text) {
+                if url.origin == endpoint.base.origin { return url }
+                path = url.pathAndQuery
+            } else if text.hasPrefix("/") {
+                path = text
+            } else {
+                throw .malformedResponse(url: endpoint.description, reason: "unusable Link header `\(link)`")
+            }
+            let prefix = endpoint.base.pathAndQuery == "/" ? "" : endpoint.base.pathAndQuery
+            if !prefix.isEmpty, !path.hasPrefix(prefix + "/") { path = prefix + path }
+            let base = endpoint.base
+            return HTTPURL("\(base.scheme)://\(base.host):\(base.port)\(path)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,91 @@
+public import PinModel
+public import PinTransport
+
+/// What the Hub (or a mirror speaking its API) said no to, or said wrongly.
+public enum HubError: ModelpinError {
+    /// 401/404 RepoNotFound: missing, or private and no (valid) token was sent.
+    case repoNotFound(String, tokenSent: Bool)
+    case gated(String, message: String?)
+    case revisionNotFound(String, revision: String)
+    case entryNotFound(String, path: String)
+    /// An answer that is not what the API promises (not JSON, missing fields, bad commit).
+    case malformedResponse(url: String, reason: String)
+    /// Listed paths that could escape or clash in the user's directory.
+    case unsafePaths([String])
+    /// A file's answer names another commit than the one being pulled.
+    case commitMismatch(path: String, expected: String, actual: String)
+    /// The endpoint setting is not a usable URL.
+    case badEndpoint(String, reason: String)
+    case transport(TransportError)
+
+    public var kind: FailureKind {
+        switch self {
+        case .unsafePaths, .commitMismatch: .refused
+        case .badEndpoint: .usage
+        case .transport(let error): error.kind
+        default: .operational
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .repoNotFound(let repo, _): "repository `\(repo)` was not found"
+        case .gated(let repo, _): "`\(repo)` is a gated repository and this request is not authorised"
+        case .revisionNotFound(let repo, let revision): "revision `\(revision)` does not exist in `\(repo)`"
+        case .entryNotFound(let repo, let path): "`\(path)` does not exist in `\(repo)`"
+        case .malformedResponse(let url, _): "unexpected answer from `\(url)`"
+        case .unsafePaths(let paths): "the repository lists \(paths.count == 1 ? "a path" : "\(paths.count) paths") that cannot be written safely"
+        case .commitMismatch(let path, _, _): "the server answered for another commit while serving `\(path)`"
+        case .badEndpoint(let text, _): "invalid endpoint `\(text)`"
+        case .transport(let error): error.description
+        }
+    }
+
+    public var causes: [String] {
+        switch self {
+        case .gated(_, let message?): [message]
+        case .malformedResponse(_, let reason), .badEndpoint(_, let reason): [reason]
+        case .unsafePaths(let paths): paths
+        case .commitMismatch(_, let expected, let actual): ["expected commit: \(expected)", "  answered for: \(actual)"]
+        case .transport(let error): error.causes
+        default: []
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .repoNotFound(_, let tokenSent):
+            tokenSent
+                ? "check the name; if it is private, check that HF_TOKEN grants access to it"
+                : "check the name; if it is private, set HF_TOKEN to a token that can read it"
+        case .gated:
+            "accept the model's terms on its Hub page, then set HF_TOKEN to a token of that account"
+        case .revisionNotFound:
+            "use a branch, a tag or a full 40-character commit of this repository"
+        case .unsafePaths:
+            "nothing was downloaded; this repository cannot be pulled safely"
+        case .commitMismatch:
+            "nothing from this answer was kept; the server or a proxy in between is inconsistent"
+        case .badEndpoint:
+            "use an http(s) URL such as https://huggingface.co (a path prefix is fine)"
+        case .transport(let error):
+            error.hint
+        default:
+            nil
+        }
+    }
+
+    /// Reads the Hub's `X-Error-Code` (and status) off a failed request.
+    static func from(_ error: TransportError, repo: String, revision: String? = nil, path: String? = nil, tokenSent: Bool) -> HubError {
+        guard case .http(_, let status, let head, _) = error else { return .transport(error) }
+        switch head.header("x-error-code") {
+        case "RepoNotFound"?: return .repoNotFound(repo, tokenSent: tokenSent)
+        case "GatedRepo"?: return .gated(repo, message: head.header("x-error-message"))
+        case "RevisionNotFound"?: return .revisionNotFound(repo, revision: revision ?? "?")
+        case "EntryNotFound"?: return .entryNotFound(repo, path: path ?? "?")
+        default:
+            if status == 401 || (status == 404 && path == nil) { return .repoNotFound(repo, tokenSent: tokenSent) }
+            return .transport(error)
+        }
+    }
+}

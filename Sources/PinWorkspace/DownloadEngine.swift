@@ -1,0 +1,215 @@
+import PinHub
+import PinModel
+import PinStore
+import PinTransport
+import Synchronization
+
+/// Fetches files into the store: several transfers at once, large files in ranged parts,
+/// each part resumed where it stopped, every byte hashed as it lands (by the partial's own
+/// hashing thread) and nothing promoted unless size and digests match.
+final class DownloadEngine: Sendable {
+    struct Job: Sendable {
+        let file: HubFile
+        let url: HTTPURL
+        let partial: PartialBlob
+    }
+
+    private struct Task {
+        let job: Int
+        let work: PartialBlob.Work
+    }
+
+    private struct State {
+        var queue: [Task] = []
+        /// Per job: the layout generation in use and how many of its tasks are unfinished.
+        var generation: [Int] = []
+        var remaining: [Int] = []
+        var results: [IngestResult?] = []
+        var failure: (path: String, error: any Error)?
+    }
+
+    private let jobs: [Job]
+    private let store: Store
+    private let commit: String
+    private let settings: PullSettings
+    private let reporter: any PullReporter
+    private let cancellation: CancellationFlag
+    private let state: Mutex<State>
+
+    init(jobs: [Job], store: Store, commit: String, settings: PullSettings, reporter: any PullReporter, cancellation: CancellationFlag) {
+        self.jobs = jobs
+        self.store = store
+        self.commit = commit
+        self.settings = settings
+        self.reporter = reporter
+        self.cancellation = cancellation
+        var initial = State()
+        // Round-robin across files (part 0 of every file, then part 1…), so that every file's
+        // hashing thread has work from the start and the cores share the hashing.
+        let works = jobs.map(\.partial.pendingWork)
+        for round in 0..<(works.map(\.count).max() ?? 0) {
+            for (job, list) in works.enumerated() where round < list.count {
+                initial.queue.append(Task(job: job, work: list[round]))
+            }
+        }
+        initial.generation = works.map { $0.first?.generation ?? 0 }
+        initial.remaining = works.map(\.count)
+        initial.results = Array(repeating: nil, count: jobs.count)
+        state = Mutex(initial)
+    }
+
+    /// Runs every job to completion; the first failure stops the rest (their partials are
+    /// kept for the next run) and is thrown.
+    func run() throws -> [IngestResult] {
+        // Files with nothing left to fetch (empty, or complete from an earlier run).
+        for job in jobs.indices where state.withLock({ $0.remaining[job] }) == 0 {
+            finish(job)
+        }
+        let workers = max(1, min(settings.connections, state.withLock { $0.queue.count }))
+        if state.withLock({ !$0.queue.isEmpty }) {
+            runOnThreads(workers) { [self] _ in
+                let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
+                while let task = next() { process(task, client) }
+            }
+        }
+        for job in jobs { job.partial.close() }
+        let outcome = state.withLock { ($0.failure, $0.results) }
+        if let failure = outcome.0 {
+            if cancellation.isCancelled, (failure.error as? TransportError).map({ if case .cancelled = $0 { true } else { false } }) == true {
+                throw PullError.interrupted
+            }
+            throw PullError.download(path: failure.path, underlying: failure.error)
+        }
+        if cancellation.isCancelled { throw PullError.interrupted }
+        return outcome.1.map { $0! }
+    }
+
+    private func next() -> Task? {
+        state.withLock { state in
+            guard state.failure == nil, !cancellation.isCancelled, !state.queue.isEmpty else { return nil }
+            return state.queue.removeFirst()
+        }
+    }
+
+    private func fail(_ job: Int, _ error: any Error) {
+        let first = state.withLock { state in
+            guard state.failure == nil else { return false }
+            state.failure = (jobs[job].file.path, error)
+            return true
+        }
+        // Stop the other transfers at once; their progress is saved for the next run.
+        if first { cancellation.cancel() }
+    }
+
+    // MARK: One task
+
+    private struct RangeIgnored: Error {}
+    private struct EndedEarly: Error {}
+
+    private func process(_ task: Task, _ client: HTTPClient) {
+        let job = jobs[task.job]
+        var work = task.work
+        var attempt = 1
+        while true {
+            do {
+                try fetch(job, work, client)
+                // A body that ended before the part did (no error from the connection) is
+                // a transient failure like any other.
+                if job.partial.pendingWork.contains(where: { $0.part == work.part && $0.generation == work.generation }) {
+                    throw EndedEarly()
+                }
+                break
+            } catch {
+                let inner = Self.unwrap(error)
+                if case StoreError.superseded? = inner as? StoreError { return }
+                if inner is RangeIgnored {
+                    work = job.partial.restartAsOneStream()
+                    state.withLock { state in
+                        state.generation[task.job] = work.generation
+                        state.remaining[task.job] = 1
+                    }
+                    reporter.retrying(job.file.path, attempt: 1, afterSeconds: 0, reason: "the server ignored a range request; fetching the file as one stream")
+                    continue
+                }
+                let transient = inner is EndedEarly || (inner as? TransportError)?.isTransient == true
+                guard transient, attempt < settings.policy.retry.maxAttempts else {
+                    fail(task.job, inner)
+                    return
+                }
+                let delay = settings.policy.retry.delay(afterAttempt: attempt, retryAfter: (inner as? TransportError)?.retryAfter)
+                reporter.retrying(job.file.path, attempt: attempt + 1, afterSeconds: delay, reason: Self.describe(inner))
+                attempt += 1
+                do {
+                    try client.pause(delay)
+                } catch {
+                    fail(task.job, error)
+                    return
+                }
+                guard let remaining = job.partial.pendingWork.first(where: { $0.part == work.part && $0.generation == work.generation }) else {
+                    break
+                }
+                work = remaining
+            }
+        }
+        let done = state.withLock { state in
+            guard state.generation[task.job] == work.generation else { return false }
+            state.remaining[task.job] -= 1
+            return state.remaining[task.job] == 0
+        }
+        if done { finish(task.job) }
+    }
+
+    private func fetch(_ job: Job, _ work: PartialBlob.Work, _ client: HTTPClient) throws {
+        // A fresh whole-file stream asks for everything; anything else asks for exactly its range
+        // and accepts only 206 with a matching Content-Range.
+        let requested: ByteRange? = job.partial.isSplit || work.range.first > 0 ? work.range : nil
+        let path = job.file.path
+        try client.get(
+            job.url, range: requested,
+            onRedirect: { head in try self.checkCommit(head, path) },
+            onResponse: { head in
+                try self.checkCommit(head, path)
+                if let requested {
+                    guard head.status == 206, let served = head.contentRange, served.start == requested.first,
+                          served.end == requested.last, served.total == job.file.size
+                    else { throw RangeIgnored() }
+                } else if let length = head.header("content-length").flatMap({ Int64($0) }), length != job.file.size {
+                    throw PullError.sizeMismatch(path: path, listed: job.file.size, served: length)
+                }
+            },
+            onBody: { chunk in
+                try job.partial.write(chunk, for: work)
+                self.reporter.received(path, bytes: Int64(chunk.count))
+            })
+    }
+
+    private func checkCommit(_ head: HTTPResponseHead, _ path: String) throws {
+        if let answered = head.header("x-repo-commit"), answered != commit {
+            throw HubError.commitMismatch(path: path, expected: commit, actual: answered)
+        }
+    }
+
+    /// Promotes a job whose bytes are all written: waits for its hash, checks, renames.
+    private func finish(_ job: Int) {
+        let partial = jobs[job].partial
+        do {
+            let result = try store.promote(partial)
+            state.withLock { $0.results[job] = result }
+            reporter.finished(jobs[job].file.path, size: jobs[job].file.size, downloaded: true)
+        } catch {
+            fail(job, error)
+        }
+    }
+
+    /// The error that matters inside the transport's wrapping.
+    private static func unwrap(_ error: any Error) -> any Error {
+        if case TransportError.bodyRejected(_, let inner)? = error as? TransportError { return unwrap(inner) }
+        return error
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if error is EndedEarly { return "the connection ended early" }
+        if let error = error as? any ModelpinError { return ([error.description] + error.causes).joined(separator: ": ") }
+        return "\(error)"
+    }
+}

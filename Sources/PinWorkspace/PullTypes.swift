@@ -1,0 +1,141 @@
+public import PinHub
+public import PinModel
+public import PinNames
+public import PinStore
+public import PinTransport
+public import SystemPackage
+
+/// What to pull and where to put it.
+public struct PullRequest: Sendable {
+    /// The repo id as the user typed it (checked against the allowlist first).
+    public var name: String
+    /// A branch, tag or commit.
+    public var revision: String
+    /// fnmatch patterns: only matching paths are pulled (all when empty).
+    public var include: [String] = []
+    /// fnmatch patterns: matching paths are skipped.
+    public var exclude: [String] = []
+    /// The directory a model loader reads from; nil: `models/<owner>/<name>` under `workingDirectory`.
+    public var destination: FilePath?
+    public var workingDirectory: FilePath
+    public var linkMode: LinkMode = .copy
+    /// Fetch an id that is not on the allowlist (typosquats are refused regardless).
+    public var allowUnlisted = false
+
+    public init(name: String, revision: String, workingDirectory: FilePath) {
+        self.name = name
+        self.revision = revision
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// How to pull.
+public struct PullSettings: Sendable {
+    /// Transfers at once (whole files or parts of large ones).
+    public var connections = 8
+    /// Files larger than this are fetched in parts of this size, several at once.
+    public var partSize: Int64 = 64 << 20
+    public var policy: TransportPolicy
+    public var endpoint: HubEndpoint
+    /// nil when no allowlist is configured (a warning says names are not checked).
+    public var names: NameChecker?
+    public var allowlistSource: String?
+
+    public init(endpoint: HubEndpoint, policy: TransportPolicy) {
+        self.endpoint = endpoint
+        self.policy = policy
+    }
+}
+
+/// One file of the snapshot and where its bytes come from.
+public struct PlannedFile: Sendable {
+    public let file: HubFile
+    /// Set when the store already holds it.
+    public let present: SHA256Digest?
+}
+
+/// What a pull did, for `--json` and the final line.
+public struct PullSummary: Sendable, Encodable {
+    public struct File: Sendable, Encodable {
+        public let path: String
+        public let size: Int64
+        public let sha256: SHA256Digest
+        public let gitBlobID: GitBlobID
+        public let lfs: Bool
+        /// "downloaded" or "store".
+        public let source: String
+        public let materialized: MaterializeMethod?
+    }
+
+    public let repo: String
+    public let revision: String
+    public let commit: String
+    public let endpoint: String
+    public let destination: String
+    public let files: [File]
+    public let bytes: Int64
+    public let downloadedBytes: Int64
+    public let resumedBytes: Int64
+    public let seconds: Double
+}
+
+/// Progress, reported from the worker threads as it happens. Implementations must be
+/// thread-safe; libraries never print, the CLI renders these.
+public protocol PullReporter: Sendable {
+    func warning(_ message: String)
+    func resolved(_ snapshot: Snapshot, files: [PlannedFile])
+    func received(_ path: String, bytes: Int64)
+    func resumed(_ path: String, bytes: Int64)
+    func finished(_ path: String, size: Int64, downloaded: Bool)
+    func retrying(_ path: String, attempt: Int, afterSeconds: Double, reason: String)
+}
+
+/// Why a pull stopped.
+public enum PullError: ModelpinError {
+    case interrupted
+    case noMatchingFiles(repo: String, include: [String], exclude: [String])
+    case unsafeDestination(FilePath, reason: String)
+    /// The server says a file has another size than the listing promised.
+    case sizeMismatch(path: String, listed: Int64, served: Int64)
+    case download(path: String, underlying: any Error)
+
+    public var kind: FailureKind {
+        switch self {
+        case .interrupted: .operational
+        case .noMatchingFiles: .usage
+        case .unsafeDestination, .sizeMismatch: .refused
+        case .download(_, let error): (error as? any ModelpinError)?.kind ?? .operational
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .interrupted: "interrupted"
+        case .noMatchingFiles(let repo, _, _): "no file of `\(repo)` matches the --include/--exclude patterns"
+        case .unsafeDestination(let path, _): "cannot write into `\(path)`"
+        case .sizeMismatch(let path, let listed, let served):
+            "`\(path)` is listed as \(listed) bytes but the server sends \(served)"
+        case .download(let path, let error): "`\(path)`: " + ((error as? any ModelpinError)?.description ?? "\(error)")
+        }
+    }
+
+    public var causes: [String] {
+        switch self {
+        case .noMatchingFiles(_, let include, let exclude):
+            (include.isEmpty ? [] : ["include: " + include.joined(separator: " ")]) + (exclude.isEmpty ? [] : ["exclude: " + exclude.joined(separator: " ")])
+        case .unsafeDestination(_, let reason): [reason]
+        case .download(_, let error as any ModelpinError): error.causes
+        default: []
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .interrupted: "run the same command again to resume"
+        case .noMatchingFiles: "patterns match whole paths, as fnmatch does: `*.safetensors`, `tokenizer/*`"
+        case .sizeMismatch: "nothing was stored; the listing or the server is wrong"
+        case .download(_, let error as any ModelpinError): error.hint
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import PinHub
+import PinModel
+import PinNames
+public import PinStore
+public import PinTransport
+import SystemPackage
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pull`: every byte from the Hub goes through the same pipeline, in order —
+/// name check → resolve (commit, file list, sizes, digests) → plan (what the store lacks) →
+/// fetch (streamed into partials, hashed as it lands) → verify → promote → materialize.
+public struct Puller: Sendable {
+    public let store: Store
+    public let settings: PullSettings
+    public let reporter: any PullReporter
+    public let cancellation: CancellationFlag
+
+    public init(store: Store, settings: PullSettings, reporter: any PullReporter, cancellation: CancellationFlag) {
+        self.store = store
+        self.settings = settings
+        self.reporter = reporter
+        self.cancellation = cancellation
+    }
+
+    public func pull(_ request: PullRequest) throws -> PullSummary {
+        let started = DispatchTime.now()
+        let repo = try checkName(request)
+        let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
+        let hub = HubClient(endpoint: settings.endpoint)
+
+        // Resolve: the commit, and every file with its size and digests.
+        let snapshot = try hub.resolve(repo, revision: request.revision, using: client)
+        let listed = try hub.files(of: snapshot, using: client)
+        let problems = PathSafety.problems(in: listed.map(\.path))
+        guard problems.isEmpty else { throw HubError.unsafePaths(problems) }
+        let selected = listed.filter { Self.selected($0.path, include: request.include, exclude: request.exclude) }
+        guard !selected.isEmpty else {
+            throw PullError.noMatchingFiles(repo: snapshot.repo.description, include: request.include, exclude: request.exclude)
+        }
+
+        // Plan: what the store already holds needs no network.
+        let plan = selected.map { file in
+            PlannedFile(file: file, present: file.lfsSHA256.flatMap { sha in
+                (try? store.path(of: sha)) != nil ? sha : nil
+            } ?? (file.isLFS ? nil : store.blob(gitBlobID: file.gitOID, size: file.size)))
+        }
+        reporter.resolved(snapshot, files: plan)
+
+        // Fetch, verify, promote.
+        var jobs: [DownloadEngine.Job] = []
+        for planned in plan where planned.present == nil {
+            let file = planned.file
+            let url = hub.url(of: file.path, in: snapshot)
+            let partial = try store.openPartial(
+                expected: .init(size: file.size, sha256: file.lfsSHA256, gitBlobID: file.isLFS ? nil : file.gitOID),
+                partSize: file.size > settings.partSize ? settings.partSize : max(file.size, 1),
+                source: "\(snapshot.repo)/\(file.path)")
+            if partial.resumedBytes > 0 { reporter.resumed(file.path, bytes: partial.resumedBytes) }
+            jobs.append(DownloadEngine.Job(file: file, url: url, partial: partial))
+        }
+        let resumed = jobs.reduce(Int64(0)) { $0 + $1.partial.resumedBytes }
+        let results = try DownloadEngine(
+            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation
+        ).run()
+        var digests: [String: SHA256Digest] = [:]
+        for (job, result) in zip(jobs, results) { digests[job.file.path] = result.digest }
+        for planned in plan {
+            if let present = planned.present {
+                digests[planned.file.path] = present
+                reporter.finished(planned.file.path, size: planned.file.size, downloaded: false)
+            }
+        }
+
+        // Materialize.
+        let destination = request.destination
+            ?? request.workingDirectory.appending("models").appending(snapshot.repo.owner).appending(snapshot.repo.name)
+        let materializer = Materializer(store: store, destination: destination, mode: request.linkMode)
+        let methods = try materializer.apply(
+            repo: snapshot.repo.description, commit: snapshot.commit,
+            files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) })
+
+        let files = plan.map { planned in
+            PullSummary.File(
+                path: planned.file.path, size: planned.file.size, sha256: digests[planned.file.path]!,
+                gitBlobID: planned.file.gitOID, lfs: planned.file.isLFS,
+                source: planned.present == nil ? "downloaded" : "store",
+                materialized: methods[planned.file.path] ?? nil)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return PullSummary(
+            repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit,
+            endpoint: settings.endpoint.description, destination: destination.string, files: files,
+            bytes: files.reduce(0) { $0 + $1.size },
+            downloadedBytes: plan.filter { $0.present == nil }.reduce(0) { $0 + $1.file.size } - resumed,
+            resumedBytes: resumed, seconds: seconds)
+    }
+
+    /// The allowlist first: typosquats are always refused, unlisted ids unless allowed
+    /// explicitly; without an allowlist, a warning says nothing was checked.
+    private func checkName(_ request: PullRequest) throws -> RepoID {
+        guard let names = settings.names else {
+            reporter.warning("no allowlist configured: `\(request.name.escapedForDisplay)` was not checked for typosquats (set MODELPIN_ALLOWLIST or pass --allowlist)")
+            do {
+                return try RepoID(parsing: request.name)
+            } catch {
+                throw NameSyntaxError(name: request.name, reason: error.reason)
+            }
+        }
+        let verdict = try names.check(request.name)
+        let source = settings.allowlistSource ?? "the allowlist"
+        switch verdict.verdict {
+        case .allowed:
+            return try RepoID(parsing: verdict.canonical!)
+        case .typosquat:
+            throw NameRefusal(verdict: verdict, allowlistSource: source)
+        case .unlisted:
+            guard request.allowUnlisted else { throw NameRefusal(verdict: verdict, allowlistSource: source) }
+            reporter.warning("`\(request.name.escapedForDisplay)` is not on the allowlist; pulling it because --allow-unlisted was given")
+            do {
+                return try RepoID(parsing: request.name)
+            } catch {
+                throw NameSyntaxError(name: request.name, reason: error.reason)
+            }
+        }
+    }
+
+    /// fnmatch semantics, as huggingface_hub's allow/ignore patterns (`*` also crosses `/`).
+    static func selected(_ path: String, include: [String], exclude: [String]) -> Bool {
+        let included = include.isEmpty || include.contains { fnmatch($0, path, 0) == 0 }
+        return included && !exclude.contains { fnmatch($0, path, 0) == 0 }
+    }
+}
