@@ -56,6 +56,8 @@ public final class PartialBlob: @unchecked Sendable {
         var partSize: Int64
         var done: [Int64]
         var closed = false
+        /// Promoted into the store: nothing is left to save.
+        var promoted = false
         var bytesSinceCheckpoint: Int64 = 0
         var result: Result<(SHA256Digest, GitBlobID?), StoreError>?
         var resumedBytes: Int64 = 0
@@ -227,10 +229,16 @@ public final class PartialBlob: @unchecked Sendable {
     public func close() {
         let wasOpen = state.withLock { state in
             defer { state.closed = true }
-            if !state.closed { try? saveState(state) }
+            if !state.closed, !state.promoted { try? saveState(state) }
             return !state.closed
         }
         if wasOpen { wake.signal() }
+    }
+
+    /// Called once the data file has become a blob: closes without saving any state.
+    func markPromoted() {
+        state.withLock { $0.promoted = true }
+        close()
     }
 
     /// Deletes the partial: its bytes cannot be the expected blob.
@@ -320,6 +328,7 @@ public final class PartialBlob: @unchecked Sendable {
     }
 
     private func saveState(_ state: State) throws(StoreError) {
+        guard !state.promoted else { return }
         let file = StateFileV1(
             size: expected.size, partSize: state.partSize, sha256: expected.sha256, gitBlobID: expected.gitBlobID,
             done: state.done, source: source)
@@ -381,8 +390,8 @@ extension Store {
             partial.discard()
             throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
+        partial.markPromoted()
         try? FileSystem.unlink(partial.statePath)
-        partial.close()
         do {
             try FileSystem.syncDirectory(blobsDirectory)
         } catch {

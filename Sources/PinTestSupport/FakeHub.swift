@@ -66,6 +66,7 @@ public final class FakeHub: @unchecked Sendable {
         /// The CDN flips one byte of every LFS body (same size).
         public var corruptLFS = false
         /// The CDN hangs up after this many body bytes, for the next `dropCount` bodies.
+        /// (Connection faults apply to CDN bodies only.)
         public var dropAfter: Int64?
         public var dropCount = Int.max
         /// The CDN stops sending after this many bytes and holds the connection.
@@ -383,7 +384,7 @@ public final class FakeHub: @unchecked Sendable {
                 return LoopbackHTTPServer.Response(
                     status: 307, headers: [("Location", target), ("X-Repo-Commit", shownCommit), ("ETag", "\"\(digest.gitOID)\"")])
             }
-            var response = serve(file, digest: digest, request: request, corrupt: false)
+            var response = serve(file, digest: digest, request: request, corrupt: false, faults: false)
             response.headers += [("X-Repo-Commit", shownCommit), ("ETag", "\"\(digest.gitOID)\"")]
             return response
         }
@@ -404,13 +405,15 @@ public final class FakeHub: @unchecked Sendable {
             if faultState.endlessBody {
                 return LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", "application/octet-stream")], body: .endless)
             }
-            return serve(file, digest: digests[key(file)]!, request: request, corrupt: faultState.corruptLFS)
+            return serve(file, digest: digests[key(file)]!, request: request, corrupt: faultState.corruptLFS, faults: true)
         }
     }
 
     /// A file's bytes, honouring a single `Range`, with whatever fault is armed.
-    private func serve(_ file: File, digest: (sha256: String, size: Int64, gitOID: String), request: LoopbackHTTPServer.Request, corrupt: Bool)
-        -> LoopbackHTTPServer.Response {
+    private func serve(
+        _ file: File, digest: (sha256: String, size: Int64, gitOID: String), request: LoopbackHTTPServer.Request,
+        corrupt: Bool, faults: Bool
+    ) -> LoopbackHTTPServer.Response {
         let size = digest.size
         var first: Int64 = 0
         var last = size - 1
@@ -437,7 +440,9 @@ public final class FakeHub: @unchecked Sendable {
             body = .file(path: path, offset: first, length: last - first + 1)
         }
         var behaviour = LoopbackHTTPServer.Response.Behaviour.normal
-        if let after = faultState.dropAfter, faultState.dropCount > 0 {
+        if !faults {
+            // Connection faults are the CDN's: they hit the large files they exist for.
+        } else if let after = faultState.dropAfter, faultState.dropCount > 0 {
             faultState.dropCount -= 1
             behaviour = .dropAfter(after)
         } else if let after = faultState.stallAfter, faultState.stallCount > 0 {

@@ -217,7 +217,7 @@ public final class HTTPClient {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM,
              CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_ISSUER_ERROR:
             return .untrustedServer(url.description, message: detail)
-        case CURLE_OPERATION_TIMEDOUT where detail.contains("slower than"):
+        case CURLE_OPERATION_TIMEDOUT where detail.contains("too slow"):
             return .stalled(url.description, seconds: policy.stallTimeout)
         default:
             return .network(url.description, code: Int(code.rawValue), message: detail)

@@ -152,12 +152,25 @@ struct PullCommand: ModelpinCommand {
         return (String(text[..<at]), revision.isEmpty ? "main" : revision)
     }
 
-    /// First Ctrl-C: stop transfers, save progress, exit 130. A second one kills at once.
+    /// First Ctrl-C (or SIGTERM): stop transfers, save progress, exit 130. A second one
+    /// kills at once. A signal the parent chose to ignore stays ignored.
     static func installInterruptHandler() {
         _ = interruption.isCancelled  // initialise the global before a signal can touch it
-        signal(SIGINT) { _ in
-            interruption.cancel()
-            signal(SIGINT, SIG_DFL)
+        for number in [SIGINT, SIGTERM] {
+            var current = sigaction()
+            sigaction(number, nil, &current)
+            if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                continue
+            }
+            signal(number) { number in
+                interruption.cancel()
+                signal(number, SIG_DFL)
+            }
+            // The handler must be able to run: some launchers start children with signals blocked.
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, number)
+            sigprocmask(SIG_UNBLOCK, &set, nil)
         }
     }
 }
