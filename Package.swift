@@ -124,7 +124,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "PinTransportTests", dependencies: ["PinTransport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PinTransportTests", dependencies: ["PinTransport", "PinModel", "PinTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PinHubTests", dependencies: ["PinHub", "PinModel", "PinTransport", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PinVerifyTests",
             dependencies: ["PinVerify", "PinTestSupport"],
