@@ -1,5 +1,5 @@
 public import PinModel
-import SystemPackage
+public import SystemPackage
 import Dispatch
 import PinDigest
 import Synchronization
@@ -47,6 +47,11 @@ public final class PartialBlob: @unchecked Sendable {
     private let store: Store
     private let writeDescriptor: FileDescriptor
     private let readDescriptor: FileDescriptor
+    /// A copy of the blob written as it is hashed (the user's directory, in copy mode), so
+    /// that laying the model out needs no second pass over its bytes. Renamed into place only
+    /// after promotion; deleted if the blob is refused.
+    public let copyPath: FilePath?
+    private let copyDescriptor: FileDescriptor?
     private let locks: [FileDescriptor]
     private let wake = DispatchSemaphore(value: 0)
     private let hashed = DispatchSemaphore(value: 0)
@@ -71,7 +76,7 @@ public final class PartialBlob: @unchecked Sendable {
 
     static let checkpointInterval: Int64 = 64 << 20
 
-    init(store: Store, key: String, expected: Expectation, partSize: Int64, source: String) throws(StoreError) {
+    init(store: Store, key: String, expected: Expectation, partSize: Int64, source: String, copyTo: FilePath?) throws(StoreError) {
         self.store = store
         self.key = key
         self.expected = expected
@@ -127,6 +132,21 @@ public final class PartialBlob: @unchecked Sendable {
         }
         writeDescriptor = writer!
         readDescriptor = reader!
+        if let copyTo {
+            do {
+                copyDescriptor = try systemCall {
+                    try FileDescriptor.open(
+                        copyTo, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec, .noFollow],
+                        permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                }
+            } catch {
+                abandon()
+                throw .writing(error, operation: "create", path: copyTo, root: copyTo.removingLastComponent())
+            }
+        } else {
+            copyDescriptor = nil
+        }
+        copyPath = copyTo
         var initial = State(partSize: layout.partSize, done: layout.done)
         initial.resumedBytes = layout.done.reduce(0, +)
         state = Mutex(initial)
@@ -138,6 +158,7 @@ public final class PartialBlob: @unchecked Sendable {
         close()
         try? writeDescriptor.close()
         try? readDescriptor.close()
+        try? copyDescriptor?.close()
         for lock in locks { try? lock.close() }
     }
 
@@ -167,27 +188,35 @@ public final class PartialBlob: @unchecked Sendable {
     }
 
     /// Writes the next bytes of `work`'s part. Bytes beyond the part (or the blob) are refused;
-    /// a write from an abandoned layout generation is refused with `.superseded`.
+    /// a write from an abandoned layout generation is refused with `.superseded`. One writer per
+    /// part (the download engine gives each part to one worker), so the lock is held only to
+    /// check and account, not across the write itself.
     public func write(_ bytes: UnsafeRawBufferPointer, for work: Work) throws(StoreError) {
-        try state.withLock { (state: inout State) throws(StoreError) in
+        let (start, offset) = try state.withLock { (state: inout State) throws(StoreError) -> (Int64, Int64) in
             guard state.generation == work.generation, !state.closed else { throw .superseded }
             let (start, end) = bounds(work.part, state)
             let offset = start + state.done[work.part]
             guard offset + Int64(bytes.count) <= end else {
                 throw .exceedsExpectedSize(source: source, limit: end - start)
             }
-            do throws(Errno) {
-                try writeDescriptor.write(all: bytes, at: offset)
-            } catch {
-                throw .writing(error, operation: "write", path: dataPath, root: store.root)
-            }
-            let before = state.done[work.part]
+            return (start, offset)
+        }
+        do throws(Errno) {
+            try writeDescriptor.write(all: bytes, at: offset)
+        } catch {
+            throw .writing(error, operation: "write", path: dataPath, root: store.root)
+        }
+        // Start writeback every 8 MiB, so that the fsync before promotion is short.
+        let mark: Int64 = 8 << 20
+        let written = offset - start
+        if written / mark != (written + Int64(bytes.count)) / mark {
+            writeDescriptor.startWriteback(offset: start + (written / mark) * mark, length: mark)
+        }
+        try state.withLock { (state: inout State) throws(StoreError) in
+            // A restart in between made these bytes meaningless; the final hash would catch any
+            // harm they did, but they are not counted.
+            guard state.generation == work.generation else { throw .superseded }
             state.done[work.part] += Int64(bytes.count)
-            // Start writeback every 8 MiB, so that the fsync before promotion is short.
-            let mark: Int64 = 8 << 20
-            if (before / mark) != (state.done[work.part] / mark) {
-                writeDescriptor.startWriteback(offset: start + (before / mark) * mark, length: mark)
-            }
             state.bytesSinceCheckpoint += Int64(bytes.count)
             if state.bytesSinceCheckpoint >= Self.checkpointInterval {
                 state.bytesSinceCheckpoint = 0
@@ -197,10 +226,23 @@ public final class PartialBlob: @unchecked Sendable {
         wake.signal()
     }
 
+    /// Collects a transfer's small chunks into 1 MiB writes: fewer system calls and lock
+    /// round-trips, and whole pages (no zeroing of half-written ones).
+    public func writer(for work: Work) -> PartWriter {
+        PartWriter(partial: self, work: work)
+    }
+
     /// The server ignored a range request: forget every part and fetch the whole blob as one
-    /// stream. Writes of the old layout are refused from now on. Returns the single new work.
-    public func restartAsOneStream() -> Work {
-        let work = state.withLock { state in
+    /// stream. Only the first worker of a layout restarts it (nil for the others, and nil once
+    /// the blob is complete or closed: nothing may be written after that). Writes of the old
+    /// layout are refused from now on.
+    public func restartAsOneStream(from old: Work) -> Work? {
+        let work = state.withLock { state -> Work? in
+            let complete = (0..<state.done.count).allSatisfy { part in
+                let (start, end) = bounds(part, state)
+                return start + state.done[part] >= end
+            }
+            guard state.generation == old.generation, !state.closed, !complete else { return nil }
             state.generation += 1
             state.partSize = max(1, expected.size)
             state.done = [0]
@@ -246,6 +288,12 @@ public final class PartialBlob: @unchecked Sendable {
         close()
         try? FileSystem.unlink(dataPath)
         try? FileSystem.unlink(statePath)
+        discardCopy()
+    }
+
+    /// Deletes the copy (a refused or abandoned download).
+    public func discardCopy() {
+        if let copyPath { try? FileSystem.unlink(copyPath) }
     }
 
     func finishWriting() throws(StoreError) {
@@ -310,6 +358,15 @@ public final class PartialBlob: @unchecked Sendable {
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<read])
             sha.update(chunk)
             git?.update(chunk)
+            if let copyDescriptor, let copyPath {
+                do throws(Errno) {
+                    try copyDescriptor.write(all: chunk, at: position)
+                } catch {
+                    state.withLock { $0.result = .failure(.writing(error, operation: "write", path: copyPath, root: copyPath.removingLastComponent())) }
+                    hashed.signal()
+                    return
+                }
+            }
             position += Int64(read)
         }
     }
@@ -358,8 +415,12 @@ extension Store {
 
     /// Opens (or resumes) the partial download of a blob. `key` names it in `tmp/partial/`:
     /// use `partialKey(for:)`.
-    public func openPartial(expected: PartialBlob.Expectation, partSize: Int64, source: String) throws(StoreError) -> PartialBlob {
-        try PartialBlob(store: self, key: Self.partialKey(for: expected), expected: expected, partSize: partSize, source: source)
+    /// `copyTo`: also write the bytes, as they are hashed, to this new file (see `copyPath`).
+    public func openPartial(
+        expected: PartialBlob.Expectation, partSize: Int64, source: String, copyTo: FilePath? = nil
+    ) throws(StoreError) -> PartialBlob {
+        try PartialBlob(
+            store: self, key: Self.partialKey(for: expected), expected: expected, partSize: partSize, source: source, copyTo: copyTo)
     }
 
     static func partialKey(for expected: PartialBlob.Expectation) -> String {
@@ -400,5 +461,48 @@ extension Store {
         if let git { try recordAlias(git, for: sha) }
         let outcome: IngestResult.Outcome = existed == nil ? .added : .replaced
         return IngestResult(digest: sha, size: partial.size, outcome: outcome)
+    }
+}
+
+/// Buffers one part's incoming bytes and writes them to the partial in 1 MiB pieces.
+/// Call `flush()` when the transfer ends, however it ends: every byte received in order is
+/// valid for the part, and flushed bytes count towards resumption.
+public final class PartWriter {
+    public static let capacity = 1 << 20
+
+    private let partial: PartialBlob
+    private let work: PartialBlob.Work
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: PartWriter.capacity, alignment: 4096)
+    private var count = 0
+    private var accepted: Int64 = 0
+
+    init(partial: PartialBlob, work: PartialBlob.Work) {
+        self.partial = partial
+        self.work = work
+    }
+
+    deinit { buffer.deallocate() }
+
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {
+        guard accepted + Int64(bytes.count) <= work.range.count else {
+            throw .exceedsExpectedSize(source: partial.source, limit: work.range.count)
+        }
+        accepted += Int64(bytes.count)
+        var offset = 0
+        while offset < bytes.count {
+            let take = min(bytes.count - offset, buffer.count - count)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + take)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + take)]))
+            count += take
+            offset += take
+            if count == buffer.count { try flush() }
+        }
+    }
+
+    public func flush() throws(StoreError) {
+        guard count > 0 else { return }
+        let pending = count
+        count = 0
+        try partial.write(UnsafeRawBufferPointer(rebasing: buffer[..<pending]), for: work)
     }
 }

@@ -123,7 +123,9 @@ final class DownloadEngine: Sendable {
                 let inner = Self.unwrap(error)
                 if case StoreError.superseded? = inner as? StoreError { return }
                 if inner is RangeIgnored {
-                    work = job.partial.restartAsOneStream()
+                    // Another worker may have restarted the file already, or finished it.
+                    guard let restarted = job.partial.restartAsOneStream(from: work) else { return }
+                    work = restarted
                     state.withLock { state in
                         state.generation[task.job] = work.generation
                         state.remaining[task.job] = 1
@@ -164,6 +166,14 @@ final class DownloadEngine: Sendable {
         // and accepts only 206 with a matching Content-Range.
         let requested: ByteRange? = job.partial.isSplit || work.range.first > 0 ? work.range : nil
         let path = job.file.path
+        let writer = job.partial.writer(for: work)
+        // Progress is reported per MiB, not per chunk: the reporter is shared by every worker.
+        var unreported: Int64 = 0
+        // Whatever arrived in order before a failure is kept, so a retry resumes after it.
+        defer {
+            try? writer.flush()
+            if unreported > 0 { reporter.received(path, bytes: unreported) }
+        }
         try client.get(
             job.url, range: requested,
             onRedirect: { head in try self.checkCommit(head, path) },
@@ -178,9 +188,14 @@ final class DownloadEngine: Sendable {
                 }
             },
             onBody: { chunk in
-                try job.partial.write(chunk, for: work)
-                self.reporter.received(path, bytes: Int64(chunk.count))
+                try writer.append(chunk)
+                unreported += Int64(chunk.count)
+                if unreported >= 1 << 20 {
+                    self.reporter.received(path, bytes: unreported)
+                    unreported = 0
+                }
             })
+        try writer.flush()
     }
 
     private func checkCommit(_ head: HTTPResponseHead, _ path: String) throws {

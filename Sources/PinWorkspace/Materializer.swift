@@ -42,7 +42,26 @@ struct Materializer {
 
     var recordPath: FilePath { destination.appending(PathSafety.reservedDirectory).appending("snapshot.json") }
 
-    func apply(repo: String, commit: String, files: [(path: String, digest: SHA256Digest, size: Int64)]) throws -> [String: MaterializeMethod?] {
+    /// A temp file beside `path`'s final place, for a download to write its copy into while it
+    /// is hashed (`PartialBlob.copyPath`); `apply` renames it into place.
+    func prepareCopy(of path: String) throws -> FilePath {
+        try checkDestination()
+        try checkParents(of: path)
+        let target = destination.appending(path)
+        let directory = target.removingLastComponent()
+        do {
+            try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
+        } catch {
+            throw PullError.unsafeDestination(directory, reason: "\(error)")
+        }
+        return directory.appending(".\(target.lastComponent!.string).modelpin-\(UInt64.random(in: 0...UInt64.max))")
+    }
+
+    /// `prepared`: copies already written during the download, by path.
+    func apply(
+        repo: String, commit: String, files: [(path: String, digest: SHA256Digest, size: Int64)],
+        prepared: [String: FilePath] = [:]
+    ) throws -> [String: MaterializeMethod?] {
         try checkDestination()
         let previous = readRecord()?.files ?? [:]
         var placed: [String: Placed] = [:]
@@ -57,7 +76,15 @@ struct Materializer {
                 methods[file.path] = .some(nil)
                 continue
             }
-            let method = try store.materialize(file.digest, at: target, mode: mode)
+            let method: MaterializeMethod
+            if let copy = prepared[file.path] {
+                guard rename(copy.string, target.string) == 0 else {
+                    throw PullError.unsafeDestination(target, reason: String(cString: strerror(errno)))
+                }
+                method = .copy
+            } else {
+                method = try store.materialize(file.digest, at: target, mode: mode)
+            }
             let status = try stat(target)
             placed[file.path] = Placed(
                 sha256: file.digest, size: file.size, inode: UInt64(status.inode.rawValue),

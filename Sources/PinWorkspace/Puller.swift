@@ -50,15 +50,21 @@ public struct Puller: Sendable {
         }
         reporter.resolved(snapshot, files: plan)
 
-        // Fetch, verify, promote.
+        // Fetch, verify, promote. In copy mode each download also writes the directory's copy as
+        // it is hashed, so laying the model out afterwards is a rename, not a second pass.
+        let destination = request.destination
+            ?? request.workingDirectory.appending("models").appending(snapshot.repo.owner).appending(snapshot.repo.name)
+        let materializer = Materializer(store: store, destination: destination, mode: request.linkMode)
         var jobs: [DownloadEngine.Job] = []
+        defer { for job in jobs { job.partial.discardCopy() } }  // renamed away on success
         for planned in plan where planned.present == nil {
             let file = planned.file
             let url = hub.url(of: file.path, in: snapshot)
+            let copy = request.linkMode == .copy ? try materializer.prepareCopy(of: file.path) : nil
             let partial = try store.openPartial(
                 expected: .init(size: file.size, sha256: file.lfsSHA256, gitBlobID: file.isLFS ? nil : file.gitOID),
                 partSize: file.size > settings.partSize ? settings.partSize : max(file.size, 1),
-                source: "\(snapshot.repo)/\(file.path)")
+                source: "\(snapshot.repo)/\(file.path)", copyTo: copy)
             if partial.resumedBytes > 0 { reporter.resumed(file.path, bytes: partial.resumedBytes) }
             jobs.append(DownloadEngine.Job(file: file, url: url, partial: partial))
         }
@@ -76,12 +82,11 @@ public struct Puller: Sendable {
         }
 
         // Materialize.
-        let destination = request.destination
-            ?? request.workingDirectory.appending("models").appending(snapshot.repo.owner).appending(snapshot.repo.name)
-        let materializer = Materializer(store: store, destination: destination, mode: request.linkMode)
+        var prepared: [String: FilePath] = [:]
+        for job in jobs { if let copy = job.partial.copyPath { prepared[job.file.path] = copy } }
         let methods = try materializer.apply(
             repo: snapshot.repo.description, commit: snapshot.commit,
-            files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) })
+            files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) }, prepared: prepared)
 
         let files = plan.map { planned in
             PullSummary.File(

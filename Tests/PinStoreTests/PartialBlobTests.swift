@@ -77,10 +77,14 @@ struct PartialBlobTests {
             let partial = try fixture.store.openPartial(expected: expected, partSize: 2 << 20, source: "test")
             let old = partial.pendingWork
             try write(partial, old[2])
-            let single = partial.restartAsOneStream()
+            let single = try #require(partial.restartAsOneStream(from: old[0]))
             #expect(single.range == ByteRange(first: 0, last: Int64(data.count) - 1))
+            // A second worker of the old layout does not restart it again.
+            #expect(partial.restartAsOneStream(from: old[1]) == nil)
             #expect(throws: StoreError.self) { try write(partial, old[0]) }
             try write(partial, single)
+            // Complete: nothing may restart (and rewrite) it any more.
+            #expect(partial.restartAsOneStream(from: single) == nil)
             #expect(try fixture.store.promote(partial).digest == SHA256.hash(data))
         }
     }

@@ -50,8 +50,8 @@ struct PullCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
     var cacert: String?
 
-    @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones.")
-    var jobs: Int = 8
+    @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
+    var jobs: Int = PullSettings.defaultConnections
 
     @Option(help: ArgumentHelp("Files larger than this are fetched in parts of this size (e.g. 64M, 1G).", valueName: "size"))
     var partSize: String = "64M"
