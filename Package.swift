@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → {PinNames, PinStore, PinTransport, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify.
 
@@ -26,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // TOML for modelpin.toml and modelpin.lock (a wrapper of toml++): parse errors carry line and column.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: C libraries (system-library targets; shim.h holds the typed wrappers Swift needs)
@@ -78,6 +80,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PinLock",
+            dependencies: ["PinModel", .product(name: "TOMLKit", package: "TOMLKit"), systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PinVerify",
             dependencies: ["PinModel", "CGPGME"],
             swiftSettings: swiftSettings
@@ -86,7 +93,7 @@ let package = Package(
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinNames", "PinStore", "PinTransport", "PinHub", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -94,7 +101,7 @@ let package = Package(
         .target(
             name: "PinCLI",
             dependencies: [
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinVerify", "PinWorkspace",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -123,6 +130,7 @@ let package = Package(
             dependencies: ["PinStore", "PinDigest", "PinTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PinLockTests", dependencies: ["PinLock", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinTransportTests", dependencies: ["PinTransport", "PinModel", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PinHubTests", dependencies: ["PinHub", "PinModel", "PinTransport", "PinTestSupport"], swiftSettings: swiftSettings),

@@ -1,0 +1,215 @@
+import PinModel
+import TOMLKit
+
+/// `modelpin.lock` on disk.
+///
+/// Rendering is canonical — the same lock is always the same bytes: models sorted by alias,
+/// files by path, a fixed key order, no timestamps and no tool version — so that relocking an
+/// unchanged project changes nothing, and a change in review is exactly the change in what is
+/// downloaded (the churn cargo and uv locks suffered from timestamps and tool versions is
+/// avoided by construction).
+///
+/// Parsing is strict: every field required with its type, unknown keys refused (a newer format
+/// bumps `version` instead of adding keys this version would skip), digests parsed exactly.
+/// Errors name the field (`model[1].file[3].sha256`, 1-based in file order), its line, and the
+/// model and file by alias and path.
+public enum LockfileFormat {
+    static let defaultHint =
+        "modelpin.lock is written by modelpin; restore it from version control or run `modelpin lock`"
+
+    static let header = """
+        # modelpin.lock — written by modelpin; do not edit by hand.
+        # It records exactly what `modelpin lock` resolved: run `modelpin lock --update` to change it.
+        version = 1
+
+        """
+
+    static let topLevelKeys = ["version", "model"]
+    static let modelKeys = [
+        "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
+    ]
+    static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs"]
+
+    // MARK: Rendering
+
+    public static func render(_ lock: Lockfile) -> String {
+        var text = header
+        for model in lock.models.sorted(by: { $0.alias < $1.alias }) {
+            text += """
+
+                [[model]]
+                alias = \(TOMLText.basicString(model.alias))
+                requested-repo = \(TOMLText.basicString(model.requestedRepo))
+                requested-revision = \(TOMLText.basicString(model.requestedRevision))
+                include = \(TOMLText.stringArray(model.include))
+                exclude = \(TOMLText.stringArray(model.exclude))
+                endpoint = \(TOMLText.basicString(model.endpoint))
+                repo = \(TOMLText.basicString(model.repo))
+                commit = \(TOMLText.basicString(model.commit))
+
+                """
+            for file in model.files.sorted(by: { $0.path < $1.path }) {
+                text += """
+
+                    [[model.file]]
+                    path = \(TOMLText.basicString(file.path))
+                    size = \(file.size)
+                    sha256 = \(TOMLText.basicString(file.sha256.description))
+                    git-blob-id = \(TOMLText.basicString(file.gitBlobID.hex))
+                    lfs = \(file.lfs)
+
+                    """
+            }
+        }
+        return text
+    }
+
+    // MARK: Parsing
+
+    public static func parse(_ text: String, file: String) throws(ProjectFileError) -> Lockfile {
+        let (reader, root) = try TOMLReader.parse(text, file: file, defaultHint: defaultHint)
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        guard let versionValue = root["version"] else {
+            throw reader.error(nil, "`\(name)` has no `version`; it is not a lock modelpin wrote")
+        }
+        let version = try reader.integer(versionValue, FieldPath("version"), example: "version = 1")
+        if version > Lockfile.currentVersion {
+            throw reader.error(
+                FieldPath("version"), "`\(name)` is format version \(version); this modelpin reads version \(Lockfile.currentVersion)",
+                hint: "upgrade modelpin to the version that wrote it")
+        }
+        if version < Lockfile.currentVersion {
+            throw reader.error(FieldPath("version"), "must be \(Lockfile.currentVersion), not \(version)")
+        }
+        try reader.checkKeys(root, at: .root, known: topLevelKeys, what: "modelpin.lock's top level")
+
+        var models: [LockedModel] = []
+        if let value = root["model"] {
+            let elements = try reader.array(value, FieldPath("model"), expected: "an array of `[[model]]` tables")
+            for (offset, element) in elements.enumerated() {
+                let model = try model(element, FieldPath("model").indexed(offset + 1), reader)
+                if models.contains(where: { $0.alias == model.alias }) {
+                    throw reader.error(
+                        FieldPath("model").indexed(offset + 1).appending("alias"),
+                        "model `\(model.alias)` is locked twice")
+                }
+                models.append(model)
+            }
+        }
+        return Lockfile(models: models)
+    }
+
+    private static func model(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> LockedModel {
+        let table = try reader.table(value, path, expected: "a `[[model]]` table")
+        // The alias first, so that every later message can name the model.
+        let alias = try string(table, "alias", path, reader, context: "")
+        if let reason = ModelAlias.validate(alias) {
+            throw reader.error(path.appending("alias"), "`\(alias.escapedForDisplay)` is not a valid model alias: \(reason)")
+        }
+        let context = "model `\(alias)`: "
+        try reader.checkKeys(table, at: path, known: modelKeys, what: "a `[[model]]` table")
+
+        let requestedRepo = try string(table, "requested-repo", path, reader, context: context)
+        let requestedRevision = try string(table, "requested-revision", path, reader, context: context)
+        let include = try field(table, "include", path, reader, context: context) { value, path throws(ProjectFileError) in
+            try reader.strings(value, path, nonEmpty: false)
+        }
+        let exclude = try field(table, "exclude", path, reader, context: context) { value, path throws(ProjectFileError) in
+            try reader.strings(value, path, nonEmpty: false)
+        }
+        let endpoint = try string(table, "endpoint", path, reader, context: context)
+        let repo = try string(table, "repo", path, reader, context: context)
+        let commit = try string(table, "commit", path, reader, context: context)
+        if commit.utf8.count != 40 || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
+            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits, not `\(commit.escapedForDisplay)`")
+        }
+
+        var files: [LockedFile] = []
+        if let value = table["file"] {
+            let elements = try reader.array(value, path.appending("file"), expected: "an array of `[[model.file]]` tables")
+            for (offset, element) in elements.enumerated() {
+                let filePath = path.appending("file").indexed(offset + 1)
+                let file = try lockedFile(element, filePath, reader, alias: alias)
+                if files.contains(where: { $0.path == file.path }) {
+                    throw reader.error(filePath.appending("path"), context + "file `\(file.path.escapedForDisplay)` is listed twice")
+                }
+                files.append(file)
+            }
+        }
+        return LockedModel(
+            alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
+            exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files)
+    }
+
+    private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: String) throws(ProjectFileError) -> LockedFile {
+        let modelContext = "model `\(alias)`: "
+        let table = try reader.table(value, path, expected: "a `[[model.file]]` table")
+        let name = try string(table, "path", path, reader, context: modelContext)
+        if let problem = pathProblem(name) {
+            throw reader.error(path.appending("path"), modelContext + "file `\(name.escapedForDisplay)`: \(problem)")
+        }
+        let context = "model `\(alias)`, file `\(name.escapedForDisplay)`: "
+        try reader.checkKeys(table, at: path, known: fileKeys, what: "a `[[model.file]]` table")
+
+        let size = try field(table, "size", path, reader, context: context) { value, path throws(ProjectFileError) in
+            try reader.integer(value, path)
+        }
+        if size < 0 { throw reader.error(path.appending("size"), context + "`size` must not be negative, found \(size)") }
+        let shaText = try string(table, "sha256", path, reader, context: context)
+        let sha256: SHA256Digest
+        do {
+            sha256 = try SHA256Digest(parsing: shaText)
+        } catch {
+            throw reader.error(path.appending("sha256"), context + "`sha256` is not a valid digest: \(error.reason)")
+        }
+        let blobText = try string(table, "git-blob-id", path, reader, context: context)
+        let gitBlobID: GitBlobID
+        do {
+            gitBlobID = try GitBlobID(parsing: blobText)
+        } catch {
+            throw reader.error(path.appending("git-blob-id"), context + "`git-blob-id` is not a valid git blob id: \(error.reason)")
+        }
+        let lfs = try field(table, "lfs", path, reader, context: context) { value, path throws(ProjectFileError) in
+            try reader.boolean(value, path)
+        }
+        return LockedFile(path: name, size: Int64(size), sha256: sha256, gitBlobID: gitBlobID, lfs: lfs)
+    }
+
+    /// Why a file path cannot be in a lock, or nil: it is joined to a model's directory, so it
+    /// must stay below it (defence in depth: materializing checks again).
+    private static func pathProblem(_ path: String) -> String? {
+        if path.hasPrefix("/") { return "an absolute path" }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "not a plain relative path (an empty, `.` or `..` component)"
+        }
+        return nil
+    }
+
+    // MARK: Field access
+
+    private static func required(_ table: TOMLTable, _ key: String, _ path: FieldPath, _ reader: TOMLReader, context: String) throws(ProjectFileError) -> any TOMLValueConvertible {
+        guard let value = table[key] else { throw reader.error(path.appending(key), context + "`\(key)` is missing") }
+        return value
+    }
+
+    /// A required, non-empty string.
+    private static func string(_ table: TOMLTable, _ key: String, _ path: FieldPath, _ reader: TOMLReader, context: String) throws(ProjectFileError) -> String {
+        try field(table, key, path, reader, context: context) { value, path throws(ProjectFileError) in try reader.text(value, path) }
+    }
+
+    /// A required field read by `read`, its errors prefixed with the model and file they are in.
+    private static func field<T>(
+        _ table: TOMLTable, _ key: String, _ path: FieldPath, _ reader: TOMLReader, context: String,
+        _ read: (any TOMLValueConvertible, FieldPath) throws(ProjectFileError) -> T
+    ) throws(ProjectFileError) -> T {
+        let value = try required(table, key, path, reader, context: context)
+        do {
+            return try read(value, path.appending(key))
+        } catch {
+            var located = error
+            located.message = context + "`\(key)` " + error.message
+            throw located
+        }
+    }
+}

@@ -1,0 +1,120 @@
+public import PinModel
+
+// The domain values of a project: what a person asked for (`Manifest`, from modelpin.toml) and
+// exactly what they got (`Lockfile`, modelpin.lock). Their on-disk formats live in
+// ManifestFormat.swift and LockfileFormat.swift, kept apart so that a format can change
+// version without the rest of modelpin noticing.
+
+/// `modelpin.toml`: written by a person (comments and order are theirs; modelpin edits it only
+/// by appending or removing a whole `[models.ALIAS]` table).
+public struct Manifest: Sendable, Equatable {
+    public static let fileName = "modelpin.toml"
+    public static let currentVersion = 1
+
+    /// The Hub to resolve against; nil: `--endpoint`, `MODELPIN_ENDPOINT`, `HF_ENDPOINT`, the Hub.
+    public var endpoint: String?
+    /// The allowlist file, as written (relative paths are relative to the manifest's directory).
+    public var allowlist: String?
+    /// Sorted by alias.
+    public var models: [ModelRequest]
+
+    public init(endpoint: String? = nil, allowlist: String? = nil, models: [ModelRequest] = []) {
+        self.endpoint = endpoint
+        self.allowlist = allowlist
+        self.models = models.sorted { $0.alias < $1.alias }
+    }
+
+    public func model(_ alias: String) -> ModelRequest? { models.first { $0.alias == alias } }
+}
+
+/// One `[models.ALIAS]` table.
+public struct ModelRequest: Sendable, Equatable {
+    public var alias: String
+    /// The repo id as the person wrote it (checked against the allowlist on every lock).
+    public var repo: String
+    /// A branch, tag or 40-hex commit.
+    public var revision: String
+    public var include: [String]
+    public var exclude: [String]
+    /// `to`: the directory to lay the model out in, as written (relative to the manifest's
+    /// directory); nil: `models/ORG/NAME`.
+    public var directory: String?
+
+    public init(alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [], directory: String? = nil) {
+        self.alias = alias
+        self.repo = repo
+        self.revision = revision
+        self.include = include
+        self.exclude = exclude
+        self.directory = directory
+    }
+}
+
+/// `modelpin.lock`: written only by modelpin, in canonical form (`LockfileFormat.render`).
+public struct Lockfile: Sendable, Equatable {
+    public static let fileName = "modelpin.lock"
+    public static let currentVersion = 1
+
+    /// Sorted by alias.
+    public var models: [LockedModel]
+
+    public init(models: [LockedModel] = []) {
+        self.models = models.sorted { $0.alias < $1.alias }
+    }
+
+    public func model(_ alias: String) -> LockedModel? { models.first { $0.alias == alias } }
+}
+
+/// One model as resolved: the request it answers and the exact bytes it names.
+public struct LockedModel: Sendable, Equatable {
+    public var alias: String
+    /// What was asked (`--locked` compares these with the manifest).
+    public var requestedRepo: String
+    public var requestedRevision: String
+    public var include: [String]
+    public var exclude: [String]
+    /// What it resolved to.
+    public var endpoint: String
+    /// The canonical repo id, as the Hub spells it.
+    public var repo: String
+    /// 40 lowercase hex.
+    public var commit: String
+    /// Sorted by path.
+    public var files: [LockedFile]
+
+    public init(
+        alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
+        endpoint: String, repo: String, commit: String, files: [LockedFile]
+    ) {
+        self.alias = alias
+        self.requestedRepo = requestedRepo
+        self.requestedRevision = requestedRevision
+        self.include = include
+        self.exclude = exclude
+        self.endpoint = endpoint
+        self.repo = repo
+        self.commit = commit
+        self.files = files.sorted { $0.path < $1.path }
+    }
+
+    public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// One file of a locked model.
+public struct LockedFile: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var sha256: SHA256Digest
+    /// The git blob id the Hub lists for the file (for LFS files, the id of the pointer).
+    public var gitBlobID: GitBlobID
+    /// Whether the Hub stores it in LFS (then `sha256` is also the Hub's LFS oid).
+    public var lfs: Bool
+
+    public init(path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.gitBlobID = gitBlobID
+        self.lfs = lfs
+    }
+}

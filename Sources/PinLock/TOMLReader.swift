@@ -1,0 +1,173 @@
+import TOMLKit
+
+/// Typed, located reading of a parsed TOML document: every accessor either returns the value
+/// as the expected Swift type or throws a `ProjectFileError` that names the field, its line and
+/// the expected type. Shared by the manifest and the lockfile so both speak alike; TOMLKit
+/// stays behind this type and never reaches the public API.
+struct TOMLReader {
+    let file: String
+    let locator: SourceLocator
+    /// The hint for errors that bring none of their own.
+    let defaultHint: String
+
+    /// Parses `text`, refusing what toml++ would silently misread: its C interface stops at a
+    /// NUL, so a NUL byte (never valid TOML) or a `\u0000` escape (valid, but truncates the
+    /// string) would hide the rest of a file or a value.
+    static func parse(_ text: String, file: String, defaultHint: String) throws(ProjectFileError) -> (TOMLReader, TOMLTable) {
+        let reader = TOMLReader(file: file, locator: SourceLocator(text), defaultHint: defaultHint)
+        if let (line, column) = nulPosition(in: text) {
+            throw ProjectFileError(
+                file: file, line: line, column: column,
+                message: "contains a NUL character (or a `\\u0000` escape), which modelpin does not accept",
+                hint: defaultHint)
+        }
+        do {
+            return (reader, try TOMLTable(string: text))
+        } catch let error as TOMLParseError {
+            throw ProjectFileError(
+                file: file, line: error.source.begin.line, column: error.source.begin.column,
+                message: "not valid TOML: \(error.description)", hint: defaultHint)
+        } catch {
+            throw ProjectFileError(file: file, message: "not valid TOML: \(error)", hint: defaultHint)
+        }
+    }
+
+    /// The 1-based line and column of the first NUL byte or `\u0000`/`\U00000000` escape (one
+    /// preceded by an odd number of backslashes), if any.
+    private static func nulPosition(in text: String) -> (Int, Int)? {
+        for (offset, line) in TOMLText.lines(text).enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            var backslashes = 0
+            for (index, scalar) in scalars.enumerated() {
+                if scalar == "\u{0}" { return (offset + 1, index + 1) }
+                if scalar == "\\" {
+                    backslashes += 1
+                    continue
+                }
+                defer { backslashes = 0 }
+                guard backslashes % 2 == 1, scalar == "u" || scalar == "U" else { continue }
+                let width = scalar == "u" ? 4 : 8
+                guard index + width < scalars.count else { continue }
+                if scalars[(index + 1)...(index + width)].allSatisfy({ $0 == "0" }) { return (offset + 1, index) }
+            }
+        }
+        return nil
+    }
+
+    // MARK: Errors
+
+    func error(_ path: FieldPath?, _ message: String, hint: String? = nil, causes: [String] = []) -> ProjectFileError {
+        let position = path.flatMap(locator.position(of:))
+        return ProjectFileError(
+            file: file, line: position?.line, column: position?.column, field: path?.description,
+            message: message, causes: causes, hint: hint ?? defaultHint)
+    }
+
+    /// "a string", "an integer"…: the TOML type named as a person would say it.
+    static func typeName(_ type: TOMLType) -> String {
+        switch type {
+        case .table: "a table"
+        case .array: "an array"
+        case .string: "a string"
+        case .int: "an integer"
+        case .double: "a floating-point number"
+        case .bool: "a boolean"
+        case .date: "a date"
+        case .time: "a time"
+        case .dateTime: "a date-time"
+        }
+    }
+
+    private func typeError(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String, example: String?) -> ProjectFileError {
+        error(path, "must be \(expected), not \(Self.typeName(value.type))", hint: example.map { "write it like `\($0)`" })
+    }
+
+    // MARK: Typed access
+
+    func string(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
+        guard let string = value.string else { throw typeError(value, path, expected: "a string", example: example) }
+        return string
+    }
+
+    /// A string that is not empty.
+    func text(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
+        let string = try string(value, path, example: example)
+        if string.isEmpty { throw error(path, "must not be empty", hint: example.map { "write it like `\($0)`" }) }
+        return string
+    }
+
+    func integer(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Int {
+        guard let integer = value.int else { throw typeError(value, path, expected: "an integer", example: example) }
+        return integer
+    }
+
+    func boolean(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Bool {
+        guard let boolean = value.bool else { throw typeError(value, path, expected: "a boolean (`true` or `false`)", example: example) }
+        return boolean
+    }
+
+    func table(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "a table", example: String? = nil) throws(ProjectFileError) -> TOMLTable {
+        guard let table = value.table else { throw typeError(value, path, expected: expected, example: example) }
+        return table
+    }
+
+    func array(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "an array", example: String? = nil) throws(ProjectFileError) -> [any TOMLValueConvertible] {
+        guard let array = value.array else { throw typeError(value, path, expected: expected, example: example) }
+        return Array(array)
+    }
+
+    func strings(_ value: any TOMLValueConvertible, _ path: FieldPath, nonEmpty: Bool, example: String? = nil) throws(ProjectFileError) -> [String] {
+        let elements = try array(value, path, expected: "an array of strings", example: example)
+        var strings: [String] = []
+        for (offset, element) in elements.enumerated() {
+            let elementPath = path.indexed(offset + 1)
+            strings.append(nonEmpty ? try text(element, elementPath, example: example) : try string(element, elementPath, example: example))
+        }
+        return strings
+    }
+
+    // MARK: Keys
+
+    /// Refuses any key of `table` outside `known`. A key in `reserved` gets its own message
+    /// (a setting for a later version: refusing it fails closed, where ignoring it would let a
+    /// person believe a security check happens). Others get a "did you mean" when one is close.
+    func checkKeys(_ table: TOMLTable, at path: FieldPath, known: [String], reserved: [String: String] = [:], what: String) throws(ProjectFileError) {
+        for key in table.keys.sorted() where !known.contains(key) {
+            let keyPath = path.appending(key)
+            if let reason = reserved[key] {
+                throw error(keyPath, reason, hint: "modelpin refuses a security setting it cannot honour rather than ignore it")
+            }
+            let suggestion = Self.closest(to: key, among: known).map { " (did you mean `\($0)`?)" } ?? ""
+            throw error(
+                keyPath, "unknown key `\(key)`\(suggestion)",
+                hint: "the keys of \(what) are " + Self.list(known.map { "`\($0)`" }))
+        }
+    }
+
+    /// The known key within edit distance 2 of `key` (and nearer than its own length, so that
+    /// a short key is not "corrected" into an unrelated one), the nearest first.
+    static func closest(to key: String, among known: [String]) -> String? {
+        let scored = known.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 && $0.1 < key.count }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance over characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    /// "a, b and c".
+    static func list(_ items: [String]) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+}

@@ -1,0 +1,202 @@
+import PinLock
+import PinModel
+import Testing
+
+let shaA = "sha256:" + String(repeating: "ab", count: 32)
+let shaB = "sha256:" + String(repeating: "0f", count: 32)
+let blobA = String(repeating: "cd", count: 20)
+let blobB = String(repeating: "12", count: 20)
+let commit = String(repeating: "ab", count: 20)
+
+func file(_ path: String, size: Int64 = 52, sha: String = shaA, blob: String = blobA, lfs: Bool = false) -> LockedFile {
+    LockedFile(path: path, size: size, sha256: try! SHA256Digest(parsing: sha), gitBlobID: try! GitBlobID(parsing: blob), lfs: lfs)
+}
+
+func model(_ alias: String, files: [LockedFile], include: [String] = ["*.json", "*.safetensors"], revision: String = "main") -> LockedModel {
+    LockedModel(
+        alias: alias, requestedRepo: "acme/Tiny-Model", requestedRevision: revision, include: include, exclude: [],
+        endpoint: "https://huggingface.co", repo: "acme/tiny-model", commit: commit, files: files)
+}
+
+/// The error `LockfileFormat.parse` throws for `text`, or nil when it parses.
+func lockError(_ text: String) -> ProjectFileError? {
+    do {
+        _ = try LockfileFormat.parse(text, file: "project/modelpin.lock")
+        return nil
+    } catch {
+        return error
+    }
+}
+
+let golden = """
+    # modelpin.lock — written by modelpin; do not edit by hand.
+    # It records exactly what `modelpin lock` resolved: run `modelpin lock --update` to change it.
+    version = 1
+
+    [[model]]
+    alias = "small"
+    requested-repo = "acme/Tiny-Model"
+    requested-revision = "main"
+    include = ["*.json", "*.safetensors"]
+    exclude = []
+    endpoint = "https://huggingface.co"
+    repo = "acme/tiny-model"
+    commit = "abababababababababababababababababababab"
+
+    [[model]]
+    alias = "tiny"
+    requested-repo = "acme/Tiny-Model"
+    requested-revision = "main"
+    include = ["*.json", "*.safetensors"]
+    exclude = []
+    endpoint = "https://huggingface.co"
+    repo = "acme/tiny-model"
+    commit = "abababababababababababababababababababab"
+
+    [[model.file]]
+    path = "config.json"
+    size = 52
+    sha256 = "sha256:abababababababababababababababababababababababababababababababab"
+    git-blob-id = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+    lfs = false
+
+    [[model.file]]
+    path = "model.safetensors"
+    size = 1048576
+    sha256 = "sha256:0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+    git-blob-id = "1212121212121212121212121212121212121212"
+    lfs = true
+
+    """
+
+let goldenLock = Lockfile(models: [
+    model("tiny", files: [
+        file("model.safetensors", size: 1_048_576, sha: shaB, blob: blobB, lfs: true),
+        file("config.json"),
+    ]),
+    model("small", files: []),
+])
+
+@Suite struct LockfileRenderTests {
+    @Test func rendersTheCanonicalBytes() {
+        #expect(LockfileFormat.render(goldenLock) == golden)
+    }
+
+    @Test func emptyLockIsTheHeader() {
+        #expect(LockfileFormat.render(Lockfile()) == """
+            # modelpin.lock — written by modelpin; do not edit by hand.
+            # It records exactly what `modelpin lock` resolved: run `modelpin lock --update` to change it.
+            version = 1
+
+            """)
+    }
+
+    @Test func orderOfInputDoesNotMatter() {
+        var shuffled = goldenLock
+        shuffled.models.reverse()  // bypasses the sorting initializers
+        shuffled.models[0].files.reverse()
+        #expect(shuffled != goldenLock)
+        #expect(LockfileFormat.render(shuffled) == golden)
+    }
+
+    @Test func roundTrips() throws {
+        #expect(try LockfileFormat.parse(golden, file: "modelpin.lock") == goldenLock)
+        #expect(LockfileFormat.render(try LockfileFormat.parse(golden, file: "modelpin.lock")) == golden)
+        #expect(try LockfileFormat.parse(LockfileFormat.render(Lockfile()), file: "modelpin.lock") == Lockfile())
+    }
+
+    @Test func awkwardStringsRoundTrip() throws {
+        var odd = model("odd", files: [file("dir/naïve \"quoted\" \\ file\t.json"), file("日本語/モデル.bin")])
+        odd.requestedRevision = "refs/pr/1"
+        odd.include = ["weird\u{7F}\u{01}\n", ""]
+        let lock = Lockfile(models: [odd])
+        let text = LockfileFormat.render(lock)
+        #expect(text.contains(#"path = "dir/naïve \"quoted\" \\ file\t.json""#))
+        #expect(text.contains(#"include = ["weird\u007F\u0001\n", ""]"#))
+        #expect(text.contains("日本語/モデル.bin"))
+        #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == lock)
+    }
+}
+
+@Suite struct LockfileParseTests {
+    @Test func missingVersion() throws {
+        let error = try #require(lockError("[[model]]\nalias = \"x\"\n"))
+        #expect(error.message.contains("no `version`"))
+        #expect(error.file == "project/modelpin.lock")
+        #expect(error.hint?.contains("restore it from version control") == true)
+        #expect(try #require(lockError("")).message.contains("no `version`"))
+    }
+
+    @Test func newerVersion() throws {
+        let error = try #require(lockError("version = 2\n[[model]]\nnew-field = 1\n"))
+        #expect(error.message == "`modelpin.lock` is format version 2; this modelpin reads version 1")
+        #expect(error.line == 1)
+        #expect(error.hint?.contains("upgrade modelpin") == true)
+        #expect(try #require(lockError("version = 0\n")).field == "version")
+        #expect(try #require(lockError("version = \"1\"\n")).message == "must be an integer, not a string")
+    }
+
+    @Test func badDigestNamesModelFileFieldAndLine() throws {
+        let text = golden.replacing("0f0f0f0f0f", with: "0F0F0F0F0F", maxReplacements: 1)
+        let error = try #require(lockError(text))
+        #expect(error.field == "model[2].file[2].sha256")
+        #expect(error.line == 35)
+        #expect(error.column == 1)
+        #expect(error.message.hasPrefix("model `tiny`, file `model.safetensors`: `sha256` is not a valid digest: "))
+        #expect(error.description.hasPrefix("`project/modelpin.lock`:35:1: field `model[2].file[2].sha256`: model `tiny`"))
+    }
+
+    @Test func badBlobIDCommitAndSize() throws {
+        let blob = try #require(lockError(golden.replacing(blobA, with: "xyz", maxReplacements: 1)))
+        #expect(blob.field == "model[2].file[1].git-blob-id")
+        #expect(blob.line == 29)
+        let commit = try #require(lockError(golden.replacing("commit = \"abab", with: "commit = \"ABAB", maxReplacements: 1)))
+        #expect(commit.field == "model[1].commit")
+        #expect(commit.line == 13)
+        #expect(commit.message.hasPrefix("model `small`: `commit` must be 40 lowercase hex digits"))
+        let size = try #require(lockError(golden.replacing("size = 52", with: "size = -1", maxReplacements: 1)))
+        #expect(size.field == "model[2].file[1].size")
+        let sizeType = try #require(lockError(golden.replacing("size = 52", with: "size = \"52\"", maxReplacements: 1)))
+        #expect(sizeType.message == "model `tiny`, file `config.json`: `size` must be an integer, not a string")
+    }
+
+    @Test func duplicateAlias() throws {
+        let text = golden.replacing("alias = \"small\"", with: "alias = \"tiny\"", maxReplacements: 1)
+        let error = try #require(lockError(text))
+        #expect(error.field == "model[2].alias")
+        #expect(error.line == 16)
+        #expect(error.message.contains("`tiny` is locked twice"))
+    }
+
+    @Test func duplicateAndUnsafePaths() throws {
+        let duplicate = try #require(lockError(golden.replacing("model.safetensors", with: "config.json", maxReplacements: 1)))
+        #expect(duplicate.field == "model[2].file[2].path")
+        #expect(duplicate.message.contains("listed twice"))
+        for bad in ["", "/etc/passwd", "../x", "a//b", "a/./b"] {
+            let error = try #require(lockError(golden.replacing("\"config.json\"", with: "\"\(bad)\"", maxReplacements: 1)))
+            #expect(error.field == "model[2].file[1].path")
+        }
+    }
+
+    @Test func unknownAndMissingKeys() throws {
+        let unknown = try #require(lockError(golden.replacing("lfs = false", with: "lfs = false\nsignature = \"x\"", maxReplacements: 1)))
+        #expect(unknown.field == "model[2].file[1].signature")
+        #expect(unknown.line == 31)
+        #expect(unknown.message == "unknown key `signature`")
+        let top = try #require(lockError("version = 1\ngenerated = 2024-01-01\n"))
+        #expect(top.field == "generated")
+        let misspelt = try #require(lockError(golden.replacing("requested-revision", with: "requested-revison", maxReplacements: 1)))
+        #expect(misspelt.message.contains("did you mean `requested-revision`?"))
+        let missing = try #require(lockError(golden.replacing("lfs = true\n", with: "")))
+        #expect(missing.field == "model[2].file[2].lfs")
+        #expect(missing.line == 32)  // reported at the [[model.file]] header
+        #expect(missing.message == "model `tiny`, file `model.safetensors`: `lfs` is missing")
+    }
+
+    @Test func shapeErrors() throws {
+        #expect(try #require(lockError("version = 1\n[model]\nalias = \"x\"\n")).field == "model")
+        #expect(try #require(lockError("version = 1\nmodel = [1]\n")).field == "model[1]")
+        let syntax = try #require(lockError("version = 1\n[[model]\n"))
+        #expect(syntax.line == 2)
+    }
+}

@@ -1,0 +1,201 @@
+import PinLock
+import PinModel
+import Testing
+
+/// The error `ManifestFormat.parse` throws for `text`, or nil when it parses.
+func manifestError(_ text: String) -> ProjectFileError? {
+    do {
+        _ = try ManifestFormat.parse(text, file: "modelpin.toml")
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct ManifestParsingTests {
+    @Test func readsEveryFieldAndDefaults() throws {
+        let text = """
+            # the project's models
+            version = 1
+            endpoint = "https://hub.example.com"   # a mirror
+            allowlist = "models.allow"
+
+            [models.llama]
+            repo = "meta-llama/Llama-3.2-1B"
+            revision = "v1.0"
+            include = ["*.safetensors", "*.json"]
+            exclude = ["*.bin"]
+            to = "models/llama"
+
+            # defaults only
+            [models.bert]
+            repo = "google-bert/bert-base-uncased"
+            """
+        let manifest = try ManifestFormat.parse(text, file: "modelpin.toml")
+        #expect(manifest.endpoint == "https://hub.example.com")
+        #expect(manifest.allowlist == "models.allow")
+        #expect(manifest.models.map(\.alias) == ["bert", "llama"])
+        #expect(manifest.model("llama") == ModelRequest(
+            alias: "llama", repo: "meta-llama/Llama-3.2-1B", revision: "v1.0",
+            include: ["*.safetensors", "*.json"], exclude: ["*.bin"], directory: "models/llama"))
+        #expect(manifest.model("bert") == ModelRequest(alias: "bert", repo: "google-bert/bert-base-uncased"))
+    }
+
+    @Test func emptyFileAndNoVersionAreAnEmptyManifest() throws {
+        #expect(try ManifestFormat.parse("", file: "modelpin.toml") == Manifest())
+        #expect(try ManifestFormat.parse("# nothing yet\n", file: "modelpin.toml") == Manifest())
+    }
+
+    @Test func dottedKeysAndQuotedHeadersAreTheSameTables() throws {
+        let text = """
+            models.tiny.repo = "acme/tiny"
+            [ models . "llama" ]
+            repo = "meta-llama/Llama-3.2-1B"
+            """
+        let manifest = try ManifestFormat.parse(text, file: "modelpin.toml")
+        #expect(manifest.models.map(\.repo) == ["meta-llama/Llama-3.2-1B", "acme/tiny"])
+    }
+
+    @Test func locatesDottedKeysAndCRLFLines() throws {
+        let dotted = try #require(manifestError("version = 1\nmodels.tiny.repo = 5\n"))
+        #expect(dotted.field == "models.tiny.repo")
+        #expect(dotted.line == 2)
+        let crlf = try #require(manifestError("version = 1\r\n[ models . 'tiny' ]\r\nrepo = \"a/b\"\r\nto = 1\r\n"))
+        #expect(crlf.field == "models.tiny.to")
+        #expect(crlf.line == 4)
+        // A header-like line inside a multi-line string is not a header.
+        let text = "[models.a]\nrepo = \"a/b\"\nrevision = \"\"\"\n[models.a]\nrepo = 1\n\"\"\"\n"
+        let inString = try #require(manifestError(text))
+        #expect(inString.field == "models.a.revision")
+        #expect(inString.line == 3)
+    }
+
+    @Test func syntaxErrorHasLineAndColumn() throws {
+        let error = try #require(manifestError("version = 1\n\n[models.llama]\nrepo = meta-llama/x\n"))
+        #expect(error.line == 4)
+        #expect(error.column != nil)
+        #expect(error.field == nil)
+        #expect(error.description.hasPrefix("`modelpin.toml`:4:"))
+        #expect(error.kind == .operational)
+        #expect(error.hint != nil)
+    }
+
+    @Test func wrongTypeNamesFieldTypeAndLine() throws {
+        let text = """
+            version = 1
+
+            [models.llama]
+            repo = "meta-llama/Llama-3.2-1B"
+              revision = 3
+            """
+        let error = try #require(manifestError(text))
+        #expect(error.field == "models.llama.revision")
+        #expect(error.line == 5)
+        #expect(error.column == 3)
+        #expect(error.message == "must be a string, not an integer")
+        #expect(error.description == "`modelpin.toml`:5:3: field `models.llama.revision`: must be a string, not an integer")
+        #expect(error.hint == #"write it like `revision = "main"`"#)
+    }
+
+    @Test func wrongTypeInAnArrayNamesTheElement() throws {
+        let error = try #require(manifestError("[models.a]\nrepo = \"x/y\"\ninclude = [\"*.json\", 7]\n"))
+        #expect(error.field == "models.a.include[2]")
+        #expect(error.line == 3)
+    }
+
+    @Test func modelsMustBeTables() throws {
+        let error = try #require(manifestError("models = 3\n"))
+        #expect(error.field == "models")
+        #expect(error.line == 1)
+        #expect(error.message.contains("must be a table"))
+        let inner = try #require(manifestError("[models]\nllama = \"meta-llama/x\"\n"))
+        #expect(inner.field == "models.llama")
+        #expect(inner.line == 2)
+    }
+
+    @Test func unknownKeysAreRefusedWithSuggestion() throws {
+        let model = try #require(manifestError("[models.llama]\nrepo = \"a/b\"\nrevison = \"v1\"\n"))
+        #expect(model.field == "models.llama.revison")
+        #expect(model.line == 3)
+        #expect(model.message == "unknown key `revison` (did you mean `revision`?)")
+
+        let top = try #require(manifestError("endpont = \"https://x\"\n"))
+        #expect(top.field == "endpont")
+        #expect(top.message.contains("did you mean `endpoint`?"))
+
+        let unrelated = try #require(manifestError("colour = \"blue\"\n"))
+        #expect(unrelated.message == "unknown key `colour`")
+    }
+
+    @Test func reservedSecurityKeysAreRefusedNotIgnored() throws {
+        let top = try #require(manifestError("signers = [\"ABCD\"]\n"))
+        #expect(top.field == "signers")
+        #expect(top.line == 1)
+        #expect(top.message.contains("reserved for signature checks"))
+        #expect(top.message.contains("remove it rather than rely on it"))
+
+        let policy = try #require(manifestError("version = 1\n[policy]\nscan = true\n"))
+        #expect(policy.field == "policy")
+        #expect(policy.line == 2)
+
+        let inModel = try #require(manifestError("[models.a]\nrepo = \"a/b\"\n[models.a.policy]\nscan = true\n"))
+        #expect(inModel.field == "models.a.policy")
+        #expect(inModel.line == 3)
+
+        let scan = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nscan = true\n"))
+        #expect(scan.field == "models.a.scan")
+        #expect(scan.message.contains("reserved"))
+    }
+
+    @Test func invalidAliasIsRefused() throws {
+        let error = try #require(manifestError("[models.\"my model\"]\nrepo = \"a/b\"\n"))
+        #expect(error.field == #"models."my model""#)
+        #expect(error.line == 1)
+        #expect(error.message.contains("not a valid model alias"))
+        #expect(try #require(manifestError("[models._x]\nrepo = \"a/b\"\n")).message.contains("start with a letter or a digit"))
+    }
+
+    @Test func missingRepoIsReportedAtTheTable() throws {
+        let error = try #require(manifestError("version = 1\n\n[models.llama]\nrevision = \"main\"\n"))
+        #expect(error.field == "models.llama.repo")
+        #expect(error.line == 3)
+        #expect(error.message.contains("missing"))
+        #expect(try #require(manifestError("[models.a]\nrepo = \"\"\n")).message == "must not be empty")
+    }
+
+    @Test func newerVersionIsRefusedClearly() throws {
+        let error = try #require(manifestError("version = 2\n[models.a]\nfuture = 1\n"))
+        #expect(error.field == "version")
+        #expect(error.line == 1)
+        #expect(error.message.contains("written for a newer modelpin"))
+        #expect(error.hint == "upgrade modelpin")
+        #expect(try #require(manifestError("version = 0\n")).message == "must be 1, not 0")
+        #expect(try #require(manifestError("version = \"1\"\n")).message == "must be an integer, not a string")
+    }
+
+    @Test func endpointMustBeHTTP() throws {
+        #expect(try #require(manifestError("endpoint = \"ftp://x\"\n")).field == "endpoint")
+        #expect(try #require(manifestError("endpoint = \"https://\"\n")).field == "endpoint")
+        #expect(try ManifestFormat.parse("endpoint = \"http://localhost:8080\"\n", file: "m").endpoint == "http://localhost:8080")
+    }
+
+    @Test(arguments: ["/srv/models", "../models", "models/../../x", "", ".", "./"])
+    func directoryMustStayInsideTheProject(to: String) throws {
+        let error = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nto = \(quoted(to))\n"))
+        #expect(error.field == "models.a.to")
+        #expect(error.line == 3)
+    }
+
+    @Test func revisionMustNotHaveWhitespace() throws {
+        #expect(try #require(manifestError("[models.a]\nrepo = \"a/b\"\nrevision = \"v 1\"\n")).field == "models.a.revision")
+        #expect(try #require(manifestError("[models.a]\nrepo = \"a/b\"\nrevision = \"\"\n")).field == "models.a.revision")
+    }
+
+    @Test func nulCannotTruncateAValue() throws {
+        let error = try #require(manifestError("[models.a]\nrepo = \"a/b\\u0000c\"\n"))
+        #expect(error.line == 2)
+        #expect(manifestError("[models.a]\nrepo = \"a/b\\\\u0000\"\n") == nil)  // an escaped backslash, then text
+    }
+}
+
+func quoted(_ text: String) -> String { "\"" + text + "\"" }
