@@ -1,24 +1,32 @@
 public import PinModel
 public import SystemPackage
+import PinDigest
 
 /// A GC root: a file in `roots/` naming blobs that must be kept.
 ///
-/// On disk (`roots/<name>.json`), versioned so that later kinds (lockfiles) can be added
-/// without old modelpins silently ignoring them:
+/// On disk (`roots/<name>.json`), versioned; a kind an older modelpin does not know makes the
+/// root unreadable to it, so its GC stops instead of ignoring the root:
 /// ```json
 /// {"descriptor": {"digest": "sha256:…", "mediaType": "application/octet-stream", "size": 12},
 ///  "kind": "pin", "version": 1}
+/// {"blobs": [{…}, …], "kind": "lockfile", "lockfile": "/abs/path/modelpin.lock", "version": 1}
 /// ```
 public struct Root: Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         /// `modelpin store pin`: keep this blob (and, for a manifest, everything it names).
         case pin
+        /// A project's lockfile: keep every blob it names. The root lists the blobs itself, so
+        /// GC never depends on reading a lockfile that may have moved or been edited.
+        case lockfile
     }
 
     /// The file in `roots/` this root was read from.
     public let file: FilePath
     public let kind: Kind
-    public let descriptor: Descriptor
+    /// What it keeps alive.
+    public let descriptors: [Descriptor]
+    /// For a lockfile root: the lockfile it was registered for.
+    public let lockfile: FilePath?
 }
 
 /// The on-disk container of a root, kept apart from the domain value so that the format can
@@ -27,7 +35,11 @@ private struct RootFileV1: Codable {
     static let currentVersion = 1
     var version: Int
     var kind: Root.Kind
-    var descriptor: Descriptor
+    /// `pin` roots.
+    var descriptor: Descriptor?
+    /// `lockfile` roots.
+    var lockfile: String?
+    var blobs: [Descriptor]?
 }
 
 private struct VersionProbe: Decodable {
@@ -62,6 +74,51 @@ extension Store {
             }
             try writeMetadata(RootFileV1(version: RootFileV1.currentVersion, kind: .pin, descriptor: descriptor), to: file)
             return true
+        }
+    }
+
+    /// The root file of a lockfile: named by the SHA-256 of its absolute path, so one lockfile
+    /// has one root however often it is rewritten.
+    func lockfileRootFile(_ lockfile: FilePath) -> FilePath {
+        var hasher = SHA256()
+        hasher.update(Array(lockfile.string.utf8))
+        return rootsDirectory.appending("lockfile-" + hasher.finalize().hex + ".json")
+    }
+
+    /// Registers (or refreshes) `lockfile` — an absolute path — as a GC root keeping `blobs`.
+    /// Called whenever a lockfile is written or pulled from, after its blobs are in the store.
+    public func registerLockfile(_ lockfile: FilePath, blobs: [Descriptor]) throws(StoreError) {
+        let file = lockfileRootFile(lockfile)
+        let sorted = Array(Set(blobs.map { Descriptor(mediaType: $0.mediaType, digest: $0.digest, size: $0.size) }))
+            .sorted { $0.digest < $1.digest }
+        let root = RootFileV1(version: RootFileV1.currentVersion, kind: .lockfile, lockfile: lockfile.string, blobs: sorted)
+        if let existing = try readIfPresent(file),
+           let current = try? StoreJSON.decode(RootFileV1.self, from: existing),
+           current.kind == .lockfile, current.lockfile == root.lockfile, current.blobs == sorted {
+            return
+        }
+        try withStoreLock(.shared) { () throws(StoreError) in
+            try writeMetadata(root, to: file)
+            do throws(Errno) {
+                try FileSystem.syncDirectory(rootsDirectory)
+            } catch {
+                throw .io(operation: "sync", path: rootsDirectory, error)
+            }
+        }
+    }
+
+    /// Forgets a lockfile's root (its blobs become collectable after the grace period).
+    /// Returns false if it had none.
+    @discardableResult
+    public func unregisterLockfile(_ lockfile: FilePath) throws(StoreError) -> Bool {
+        let file = lockfileRootFile(lockfile)
+        do {
+            try FileSystem.unlink(file)
+            return true
+        } catch .noSuchFileOrDirectory {
+            return false
+        } catch {
+            throw .writing(error, operation: "remove", path: file, root: root)
         }
     }
 
@@ -125,11 +182,23 @@ extension Store {
             throw .malformedMetadata(
                 file: file, reason: "root format version \(version) is not supported (this modelpin reads version 1)")
         }
+        let container: RootFileV1
         do {
-            let container = try StoreJSON.decode(RootFileV1.self, from: bytes)
-            return Root(file: file, kind: container.kind, descriptor: container.descriptor)
+            container = try StoreJSON.decode(RootFileV1.self, from: bytes)
         } catch {
             throw .malformedMetadata(file: file, reason: StoreJSON.explain(error))
+        }
+        switch container.kind {
+        case .pin:
+            guard let descriptor = container.descriptor else {
+                throw .malformedMetadata(file: file, reason: "a pin root has no `descriptor`")
+            }
+            return Root(file: file, kind: .pin, descriptors: [descriptor], lockfile: nil)
+        case .lockfile:
+            guard let lockfile = container.lockfile, let blobs = container.blobs else {
+                throw .malformedMetadata(file: file, reason: "a lockfile root needs `lockfile` and `blobs`")
+            }
+            return Root(file: file, kind: .lockfile, descriptors: blobs, lockfile: FilePath(lockfile))
         }
     }
 }
@@ -148,7 +217,9 @@ extension Store {
         let (roots, unreadable) = try roots()
         live.failures += unreadable
 
-        var pending: [(Descriptor, String)] = roots.map { ($0.descriptor, "`\($0.file)`") }
+        var pending: [(Descriptor, String)] = roots.flatMap { root in
+            root.descriptors.map { ($0, "`\(root.lockfile ?? root.file)`") }
+        }
         do {
             if let index = try readIndex() {
                 pending += index.manifests.map { ($0, "`\(indexFile)`") }

@@ -237,7 +237,7 @@ struct PinTests {
             #expect(try !store.pin(digest))
             let roots = try store.roots()
             #expect(roots.unreadable.isEmpty)
-            #expect(roots.roots.map(\.descriptor) == [Descriptor(mediaType: MediaType.octetStream, digest: digest, size: 7)])
+            #expect(roots.roots.flatMap(\.descriptors) == [Descriptor(mediaType: MediaType.octetStream, digest: digest, size: 7)])
             try store.unpin(digest)
             #expect(try store.roots().roots.isEmpty)
         }

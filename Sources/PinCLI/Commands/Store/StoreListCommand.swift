@@ -19,7 +19,7 @@ struct StoreListCommand: ModelpinCommand {
 
     func execute(_ console: Console) throws -> ExitStatus {
         let store = try store.open(.readOnly)
-        let pinned = Set(try store.roots().roots.map(\.descriptor.digest))
+        let pinned = Set(try store.roots().roots.filter { $0.kind == .pin }.flatMap(\.descriptors).map(\.digest))
         let entries = try store.blobs().map { Entry(digest: $0.digest, size: $0.size, pinned: pinned.contains($0.digest)) }
         if console.json {
             console.out(try Format.json(entries))
