@@ -243,3 +243,37 @@ struct PinTests {
         }
     }
 }
+
+@Suite("Lockfile roots")
+struct LockfileRootTests {
+    @Test func aRegisteredLockfileKeepsItsBlobsUntilItIsUnregistered() throws {
+        try StoreFixture.with { fixture throws in
+            let store = fixture.store
+            let kept = try store.ingest(file: fixture.file("a", .text("locked weights"))).digest
+            let loose = try store.ingest(file: fixture.file("b", .text("not locked"))).digest
+            let lockfile = FilePath("/projects/demo/modelpin.lock")
+            try store.registerLockfile(lockfile, blobs: [Descriptor(mediaType: MediaType.octetStream, digest: kept, size: 14)])
+            // Registering the same lock again rewrites nothing and keeps one root.
+            try store.registerLockfile(lockfile, blobs: [Descriptor(mediaType: MediaType.octetStream, digest: kept, size: 14)])
+            let roots = try store.roots().roots
+            #expect(roots.count == 1)
+            #expect(roots.first?.kind == .lockfile)
+            #expect(roots.first?.lockfile == lockfile)
+
+            #expect(try store.collectGarbage(GCPolicy(gracePeriod: 0)).removed.map(\.digest) == [loose])
+            #expect(try store.unregisterLockfile(lockfile))
+            #expect(try !store.unregisterLockfile(lockfile))
+            #expect(try store.collectGarbage(GCPolicy(gracePeriod: 0)).removed.map(\.digest) == [kept])
+        }
+    }
+
+    @Test func aLockfileRootWithoutItsBlobListStopsGC() throws {
+        try StoreFixture.with { fixture throws in
+            let store = fixture.store
+            _ = try store.ingest(file: fixture.file("a", .text("bytes")))
+            try writeFile(URL(fileURLWithPath: store.root.appending("roots/lockfile-broken.json").string), Array(#"{"kind": "lockfile", "version": 1}"#.utf8))
+            #expect(throws: StoreError.self) { try store.collectGarbage(GCPolicy(gracePeriod: 0)) }
+            #expect(try store.blobs().count == 1)
+        }
+    }
+}
