@@ -29,7 +29,10 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_ALLOWLIST  the allowlist of repo ids (--allowlist overrides it)
               NO_COLOR            set to anything to turn off colour (colour is only used on a terminal)
             """,
-        subcommands: [PullCommand.self, CheckCommand.self, HashCommand.self, StoreCommand.self]
+        subcommands: [
+            PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
+            RemoveCommand.self, MirrorCommand.self, CheckCommand.self, HashCommand.self, StoreCommand.self,
+        ]
     )
 
     // Handled here rather than through CommandConfiguration(version:), whose text is built on

@@ -41,6 +41,12 @@ public struct Snapshot: Sendable, Equatable {
     public let revision: String
     /// 40 lowercase hex digits.
     public let commit: String
+
+    public init(repo: RepoID, revision: String, commit: String) {
+        self.repo = repo
+        self.revision = revision
+        self.commit = commit
+    }
 }
 
 /// One file of a snapshot, with everything needed to verify it before it is stored.

@@ -26,17 +26,27 @@ final class DownloadEngine: Sendable {
         var remaining: [Int] = []
         var results: [IngestResult?] = []
         var failure: (path: String, error: any Error)?
+        /// With `stopOnFailure` off: each failed job's error (its other tasks are skipped).
+        var failures: [Int: any Error] = [:]
     }
 
     private let jobs: [Job]
     private let store: Store
-    private let commit: String
+    /// The commit every answer must name in `X-Repo-Commit`, if it names one (nil: a mirror).
+    private let commit: String?
     private let settings: PullSettings
     private let reporter: any PullReporter
     private let cancellation: CancellationFlag
     private let state: Mutex<State>
+    /// On: the first failure stops every transfer (a pull from one source). Off: a failed job
+    /// is set aside and the others go on, so that the caller can try the next source for it.
+    private let stopOnFailure: Bool
 
-    init(jobs: [Job], store: Store, commit: String, settings: PullSettings, reporter: any PullReporter, cancellation: CancellationFlag) {
+    init(
+        jobs: [Job], store: Store, commit: String?, settings: PullSettings, reporter: any PullReporter,
+        cancellation: CancellationFlag, stopOnFailure: Bool = true
+    ) {
+        self.stopOnFailure = stopOnFailure
         self.jobs = jobs
         self.store = store
         self.commit = commit
@@ -61,6 +71,12 @@ final class DownloadEngine: Sendable {
     /// Runs every job to completion; the first failure stops the rest (their partials are
     /// kept for the next run) and is thrown.
     func run() throws -> [IngestResult] {
+        try runEach().map { try $0.get() }
+    }
+
+    /// Runs every job; with `stopOnFailure` off, each job's own outcome (an interruption is
+    /// still thrown).
+    func runEach() throws -> [Result<IngestResult, any Error>] {
         // Files with nothing left to fetch (empty, or complete from an earlier run).
         for job in jobs.indices where state.withLock({ $0.remaining[job] }) == 0 {
             finish(job)
@@ -73,7 +89,7 @@ final class DownloadEngine: Sendable {
             }
         }
         for job in jobs { job.partial.close() }
-        let outcome = state.withLock { ($0.failure, $0.results) }
+        let outcome = state.withLock { ($0.failure, $0.results, $0.failures) }
         if let failure = outcome.0 {
             if cancellation.isCancelled, (failure.error as? TransportError).map({ if case .cancelled = $0 { true } else { false } }) == true {
                 throw PullError.interrupted
@@ -81,17 +97,30 @@ final class DownloadEngine: Sendable {
             throw PullError.download(path: failure.path, underlying: failure.error)
         }
         if cancellation.isCancelled { throw PullError.interrupted }
-        return outcome.1.map { $0! }
+        return jobs.indices.map { job in
+            if let error = outcome.2[job] { return .failure(PullError.download(path: jobs[job].file.path, underlying: error)) }
+            return .success(outcome.1[job]!)
+        }
     }
 
     private func next() -> Task? {
         state.withLock { state in
-            guard state.failure == nil, !cancellation.isCancelled, !state.queue.isEmpty else { return nil }
-            return state.queue.removeFirst()
+            while state.failure == nil, !cancellation.isCancelled, !state.queue.isEmpty {
+                let task = state.queue.removeFirst()
+                if state.failures[task.job] == nil { return task }
+            }
+            return nil
         }
     }
 
     private func fail(_ job: Int, _ error: any Error) {
+        guard stopOnFailure else {
+            jobs[job].partial.close()
+            state.withLock { state in
+                if state.failures[job] == nil { state.failures[job] = error }
+            }
+            return
+        }
         let first = state.withLock { state in
             guard state.failure == nil else { return false }
             state.failure = (jobs[job].file.path, error)
@@ -199,7 +228,7 @@ final class DownloadEngine: Sendable {
     }
 
     private func checkCommit(_ head: HTTPResponseHead, _ path: String) throws {
-        if let answered = head.header("x-repo-commit"), answered != commit {
+        if let commit, let answered = head.header("x-repo-commit"), answered != commit {
             throw HubError.commitMismatch(path: path, expected: commit, actual: answered)
         }
     }

@@ -28,19 +28,9 @@ public struct Puller: Sendable {
 
     public func pull(_ request: PullRequest) throws -> PullSummary {
         let started = DispatchTime.now()
-        let repo = try checkName(request)
-        let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
-        let hub = HubClient(endpoint: settings.endpoint)
-
-        // Resolve: the commit, and every file with its size and digests.
-        let snapshot = try hub.resolve(repo, revision: request.revision, using: client)
-        let listed = try hub.files(of: snapshot, using: client)
-        let problems = PathSafety.problems(in: listed.map(\.path))
-        guard problems.isEmpty else { throw HubError.unsafePaths(problems) }
-        let selected = listed.filter { Self.selected($0.path, include: request.include, exclude: request.exclude) }
-        guard !selected.isEmpty else {
-            throw PullError.noMatchingFiles(repo: snapshot.repo.description, include: request.include, exclude: request.exclude)
-        }
+        let (snapshot, selected) = try resolve(
+            name: request.name, revision: request.revision, include: request.include, exclude: request.exclude,
+            allowUnlisted: request.allowUnlisted)
 
         // Plan: what the store already holds needs no network.
         let plan = selected.map { file in
@@ -55,25 +45,15 @@ public struct Puller: Sendable {
         let destination = request.destination
             ?? request.workingDirectory.appending("models").appending(snapshot.repo.owner).appending(snapshot.repo.name)
         let materializer = Materializer(store: store, destination: destination, mode: request.linkMode)
-        var jobs: [DownloadEngine.Job] = []
-        defer { for job in jobs { job.partial.discardCopy() } }  // renamed away on success
-        for planned in plan where planned.present == nil {
-            let file = planned.file
-            let url = hub.url(of: file.path, in: snapshot)
-            let copy = request.linkMode == .copy ? try materializer.prepareCopy(of: file.path) : nil
-            let partial = try store.openPartial(
-                expected: .init(size: file.size, sha256: file.lfsSHA256, gitBlobID: file.isLFS ? nil : file.gitOID),
-                partSize: file.size > settings.partSize ? settings.partSize : max(file.size, 1),
-                source: "\(snapshot.repo)/\(file.path)", copyTo: copy)
-            if partial.resumedBytes > 0 { reporter.resumed(file.path, bytes: partial.resumedBytes) }
-            jobs.append(DownloadEngine.Job(file: file, url: url, partial: partial))
+        var copies: [String: FilePath] = [:]
+        if request.linkMode == .copy {
+            for planned in plan where planned.present == nil {
+                copies[planned.file.path] = try materializer.prepareCopy(of: planned.file.path)
+            }
         }
-        let resumed = jobs.reduce(Int64(0)) { $0 + $1.partial.resumedBytes }
-        let results = try DownloadEngine(
-            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation
-        ).run()
-        var digests: [String: SHA256Digest] = [:]
-        for (job, result) in zip(jobs, results) { digests[job.file.path] = result.digest }
+        defer { for copy in copies.values { unlink(copy.string) } }  // renamed away on success
+        let missing = plan.filter { $0.present == nil }.map(\.file)
+        var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies)
         for planned in plan {
             if let present = planned.present {
                 digests[planned.file.path] = present
@@ -82,11 +62,9 @@ public struct Puller: Sendable {
         }
 
         // Materialize.
-        var prepared: [String: FilePath] = [:]
-        for job in jobs { if let copy = job.partial.copyPath { prepared[job.file.path] = copy } }
         let methods = try materializer.apply(
             repo: snapshot.repo.description, commit: snapshot.commit,
-            files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) }, prepared: prepared)
+            files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) }, prepared: copies)
 
         let files = plan.map { planned in
             PullSummary.File(
@@ -104,18 +82,64 @@ public struct Puller: Sendable {
             resumedBytes: resumed, seconds: seconds)
     }
 
+    /// Downloads `files` of `snapshot` into the store — several at once, large ones in ranged
+    /// parts, resumed where an earlier run stopped — each checked against the listing's size and
+    /// digests before promotion. `copies`: per path, a new file to write the bytes into as they
+    /// are hashed (copy-mode materialization). Returns each file's SHA-256.
+    func fetch(
+        _ files: [HubFile], from snapshot: Snapshot, copies: [String: FilePath]
+    ) throws -> (digests: [String: SHA256Digest], resumed: Int64) {
+        let hub = HubClient(endpoint: settings.endpoint)
+        var jobs: [DownloadEngine.Job] = []
+        defer { for job in jobs { job.partial.close() } }
+        for file in files {
+            let partial = try store.openPartial(
+                expected: .init(size: file.size, sha256: file.lfsSHA256, gitBlobID: file.isLFS ? nil : file.gitOID),
+                partSize: file.size > settings.partSize ? settings.partSize : max(file.size, 1),
+                source: "\(snapshot.repo)/\(file.path)", copyTo: copies[file.path])
+            if partial.resumedBytes > 0 { reporter.resumed(file.path, bytes: partial.resumedBytes) }
+            jobs.append(DownloadEngine.Job(file: file, url: hub.url(of: file.path, in: snapshot), partial: partial))
+        }
+        let resumed = jobs.reduce(Int64(0)) { $0 + $1.partial.resumedBytes }
+        let results = try DownloadEngine(
+            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation
+        ).run()
+        var digests: [String: SHA256Digest] = [:]
+        for (job, result) in zip(jobs, results) { digests[job.file.path] = result.digest }
+        return (digests, resumed)
+    }
+
+    /// Name check → resolve the revision to a commit → list the files (sizes, digests) →
+    /// refuse unsafe paths → keep the selected ones. Nothing is downloaded.
+    func resolve(
+        name: String, revision: String, include: [String], exclude: [String], allowUnlisted: Bool
+    ) throws -> (Snapshot, [HubFile]) {
+        let repo = try checkName(name, allowUnlisted: allowUnlisted)
+        let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
+        let hub = HubClient(endpoint: settings.endpoint)
+        let snapshot = try hub.resolve(repo, revision: revision, using: client)
+        let listed = try hub.files(of: snapshot, using: client)
+        let problems = PathSafety.problems(in: listed.map(\.path))
+        guard problems.isEmpty else { throw HubError.unsafePaths(problems) }
+        let selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
+        guard !selected.isEmpty else {
+            throw PullError.noMatchingFiles(repo: snapshot.repo.description, include: include, exclude: exclude)
+        }
+        return (snapshot, selected)
+    }
+
     /// The allowlist first: typosquats are always refused, unlisted ids unless allowed
     /// explicitly; without an allowlist, a warning says nothing was checked.
-    private func checkName(_ request: PullRequest) throws -> RepoID {
+    func checkName(_ name: String, allowUnlisted: Bool) throws -> RepoID {
         guard let names = settings.names else {
-            reporter.warning("no allowlist configured: `\(request.name.escapedForDisplay)` was not checked for typosquats (set MODELPIN_ALLOWLIST or pass --allowlist)")
+            reporter.warning("no allowlist configured: `\(name.escapedForDisplay)` was not checked for typosquats (set MODELPIN_ALLOWLIST or pass --allowlist)")
             do {
-                return try RepoID(parsing: request.name)
+                return try RepoID(parsing: name)
             } catch {
-                throw NameSyntaxError(name: request.name, reason: error.reason)
+                throw NameSyntaxError(name: name, reason: error.reason)
             }
         }
-        let verdict = try names.check(request.name)
+        let verdict = try names.check(name)
         let source = settings.allowlistSource ?? "the allowlist"
         switch verdict.verdict {
         case .allowed:
@@ -123,12 +147,12 @@ public struct Puller: Sendable {
         case .typosquat:
             throw NameRefusal(verdict: verdict, allowlistSource: source)
         case .unlisted:
-            guard request.allowUnlisted else { throw NameRefusal(verdict: verdict, allowlistSource: source) }
-            reporter.warning("`\(request.name.escapedForDisplay)` is not on the allowlist; pulling it because --allow-unlisted was given")
+            guard allowUnlisted else { throw NameRefusal(verdict: verdict, allowlistSource: source) }
+            reporter.warning("`\(name.escapedForDisplay)` is not on the allowlist; pulling it because --allow-unlisted was given")
             do {
-                return try RepoID(parsing: request.name)
+                return try RepoID(parsing: name)
             } catch {
-                throw NameSyntaxError(name: request.name, reason: error.reason)
+                throw NameSyntaxError(name: name, reason: error.reason)
             }
         }
     }

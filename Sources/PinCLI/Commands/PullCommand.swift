@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import PinHub
+import PinLock
 import PinModel
 import PinStore
 import PinTransport
@@ -13,104 +15,94 @@ import Glibc
 /// Set by Ctrl-C; every transfer of the running pull checks it.
 let interruption = CancellationFlag()
 
-/// `modelpin pull ORG/NAME[@REVISION] [--include GLOB]... [--exclude GLOB]... [--to DIR]`
+/// `modelpin pull ORG/NAME[@REVISION]` — one model by name, outside any project — or
+/// `modelpin pull [ALIAS...]` — the project's models, exactly as `modelpin.lock` names them.
 struct PullCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
-        abstract: "Download a model from the Hub, verifying every byte, into the store and a directory.",
+        abstract: "Download models, verifying every byte, into the store and their directories.",
         discussion: """
-            The name is checked against the allowlist first. Then the revision is resolved to a \
-            commit, the file list (with sizes, git blob ids and LFS SHA-256s) is read, and every \
-            file the store lacks is downloaded — several at once, large ones in ranged parts — \
-            hashed as it arrives and stored only if it matches. An interrupted pull resumes where \
-            it stopped. Finally the snapshot is laid out in DIR (default ./models/ORG/NAME) as \
-            independent copies, so that nothing written there can reach the store.
+            With ORG/NAME: the name is checked against the allowlist first. Then the revision is \
+            resolved to a commit, the file list (with sizes, git blob ids and LFS SHA-256s) is \
+            read, and every file the store lacks is downloaded — several at once, large ones in \
+            ranged parts — hashed as it arrives and stored only if it matches. An interrupted pull \
+            resumes where it stopped. Finally the snapshot is laid out in DIR (default \
+            ./models/ORG/NAME) as independent copies, so that nothing written there can reach the \
+            store.
+
+            Without ORG/NAME (or with aliases): the project's models (modelpin.toml). The lock is \
+            brought up to date first unless --locked; then every locked blob the store lacks is \
+            fetched from each --mirror in turn, then the Hub at the locked commit (unless \
+            --offline), and checked against the lock's size and SHA-256. A mirror never changes \
+            the lock.
 
             ENVIRONMENT
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
               HF_TOKEN                         sent as a bearer token to the endpoint's host only
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
             """)
 
-    @Argument(help: ArgumentHelp("The repository, with an optional branch, tag or commit.", valueName: "org/name[@revision]"))
-    var repo: String
+    @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))
+    var targets: [String] = []
 
-    @Option(name: .customLong("include"), help: ArgumentHelp("Only pull paths matching this pattern (repeatable).", valueName: "glob"))
+    @Option(name: .customLong("include"), help: ArgumentHelp("Only pull paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
     var include: [String] = []
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable).", valueName: "glob"))
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
     var exclude: [String] = []
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("The directory to lay the model out in (default: ./models/ORG/NAME).", valueName: "dir"))
+    @Option(name: .customLong("to"), help: ArgumentHelp("The directory to lay the model out in (default: ./models/ORG/NAME; ORG/NAME only).", valueName: "dir"))
     var destination: String?
-
-    @Option(help: ArgumentHelp("The Hub endpoint (default: $MODELPIN_ENDPOINT, $HF_ENDPOINT, https://huggingface.co).", valueName: "url"))
-    var endpoint: String?
-
-    @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
-    var cacert: String?
-
-    @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
-    var jobs: Int = PullSettings.defaultConnections
-
-    @Option(help: ArgumentHelp("Files larger than this are fetched in parts of this size (e.g. 64M, 1G).", valueName: "size"))
-    var partSize: String = "64M"
 
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` (reflink where possible) or `symlink` into the store.", valueName: "mode"))
     var link: String = "copy"
 
-    @Option(help: ArgumentHelp("Seconds without a byte before a transfer is abandoned and retried.", valueName: "seconds"))
-    var stallTimeout: Int = 30
+    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s):// or file:// (project pulls only).", valueName: "url"))
+    var mirrors: [String] = []
 
-    @Option(help: ArgumentHelp("Attempts per transfer for network errors and 429/5xx answers.", valueName: "count"))
-    var retries: Int = 5
-
-    @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless).")
+    @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
     var allowUnlisted = false
 
-    @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
-    var quiet = false
-
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
+    var byName: Bool { targets.contains { $0.contains("/") } }
+
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if stallTimeout < 1 { throw ValidationError("--stall-timeout must be at least 1 second") }
-        if retries < 1 { throw ValidationError("--retries must be at least 1") }
+        if byName {
+            if targets.count > 1 { throw ValidationError("pull takes one ORG/NAME at a time (or only aliases of the project's models)") }
+            if project.locked || project.offline || project.frozen || !mirrors.isEmpty || project.manifest != nil {
+                throw ValidationError("--locked, --offline, --frozen, --mirror and --manifest apply to the project's models, not to ORG/NAME")
+            }
+        } else if !include.isEmpty || !exclude.isEmpty || destination != nil || allowUnlisted {
+            throw ValidationError("--include, --exclude, --to and --allow-unlisted apply to ORG/NAME; for the project's models, set them in modelpin.toml")
+        }
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let environment = ProcessEnvironment.current
-        let (name, revision) = Self.split(repo)
         guard let mode = LinkMode(rawValue: link) else {
             throw UsageError(message: "invalid --link `\(link)`", hint: "use `copy` (the default) or `symlink`")
         }
-        let partBytes = try Parse.size(partSize, for: "--part-size")
-        let endpointText = endpoint ?? environment["MODELPIN_ENDPOINT"].nonEmpty ?? environment["HF_ENDPOINT"].nonEmpty
-            ?? HubEndpoint.defaultURL
-        let hubEndpoint = try HubEndpoint(endpointText)
-
-        var policy = TransportPolicy()
-        policy.userAgent = "modelpin/\(Modelpin.version)"
-        policy.stallTimeout = stallTimeout
-        policy.retry.maxAttempts = retries
-        policy.caBundle = cacert ?? environment["MODELPIN_CA_BUNDLE"].nonEmpty ?? environment["SSL_CERT_FILE"].nonEmpty
-        if let caBundle = policy.caBundle, (try? FileDescriptor.open(FilePath(caBundle), .readOnly).close()) == nil {
-            throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", errno: .noSuchFileOrDirectory)
+        let progress = transfer.progress(console)
+        if mode == .symlink {
+            progress.warning("--link symlink: files in the directory point into the store; a process running as root that writes to them changes the store's blobs")
         }
-        hubEndpoint.configure(&policy, token: environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty)
+        Self.installInterruptHandler()
+        defer { progress.finish() }
+        if byName {
+            return try pullByName(targets[0], mode: mode, console, progress)
+        }
+        return try pullProject(mode: mode, console, progress)
+    }
 
-        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
-        settings.connections = jobs
-        settings.partSize = partBytes
-        settings.names = try names.loadChecker(console)
-        settings.allowlistSource = names.allowlistPath
-
-        let style: PullProgress.Style = quiet || console.json ? .silent
-            : (Console.wantsColor(descriptor: STDERR_FILENO, environment: ["TERM": environment["TERM"] ?? ""]) ? .bars : .lines)
-        let progress = PullProgress(console: console, style: style)
+    private func pullByName(_ target: String, mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
+        let (name, revision) = Self.split(target)
+        let settings = try transfer.settings(
+            endpoint: transfer.endpointText(), names: try names.loadChecker(console), allowlistSource: names.allowlistPath)
         let cwd = ProcessEnvironment.currentDirectory
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
@@ -118,28 +110,75 @@ struct PullCommand: ModelpinCommand {
         request.destination = destination.map { cwd.pushing(FilePath($0)).lexicallyNormalized() }
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
-        if mode == .symlink {
-            progress.warning("--link symlink: files in the directory point into the store; a process running as root that writes to them changes the store's blobs")
-        }
-
         let store = try store.open(.readWrite)
-        Self.installInterruptHandler()
-        let summary: PullSummary
-        do {
-            summary = try Puller(store: store, settings: settings, reporter: progress, cancellation: interruption).pull(request)
-        } catch {
-            progress.finish()
-            throw error
-        }
+        let summary = try Puller(store: store, settings: settings, reporter: progress, cancellation: interruption).pull(request)
         progress.finish()
         if console.json {
             console.out(try Format.json(summary))
-        } else if !quiet {
+        } else if !transfer.quiet {
             let downloaded = summary.files.filter { $0.source == "downloaded" }
             var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(summary.destination): "
             line += "\(Format.plural(summary.files.count, "file")), \(Format.bytes(summary.bytes)); "
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
+            console.out(line)
+        }
+        return .success
+    }
+
+    private func pullProject(mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
+        let started = DispatchTime.now()
+        let project = try self.project.load()
+        let sources = try mirrors.map { try BlobSource(parsing: $0) }
+        for alias in targets where project.manifest.model(alias) == nil {
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+        }
+        let store = try store.open(.readWrite)
+        let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
+        var lock = try project.loadLock()
+        let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        let puller = try LockCommand.puller(
+            project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
+        if lock == nil, self.project.isLocked { throw ProjectError.lockMissing(project.lockPath) }
+        if !drift.isEmpty {
+            if self.project.isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
+            if self.project.isOffline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
+            let (updated, changes) = try Locker(puller: puller).lock(project, previous: lock, endpoint: endpoint)
+            try project.writeLock(updated, store: store)
+            LockCommand.report(changes, lock: updated, console, quiet: transfer.quiet || console.json)
+            lock = updated
+        } else {
+            try Project.registerRoot(lock!, at: project.lockPath, store: store)
+        }
+        let chosen = lock!.models.filter { targets.isEmpty || targets.contains($0.alias) }
+        var locked = LockedPuller(puller: puller)
+        locked.mirrors = sources
+        locked.offline = self.project.isOffline
+        let outcome = try locked.fetch(chosen)
+        var models: [ProjectPullSummary.Model] = []
+        for model in chosen {
+            let destination = project.destination(of: project.manifest.model(model.alias)!)
+            try locked.materialize(model, at: destination, mode: mode)
+            models.append(ProjectPullSummary.Model(
+                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.string,
+                files: model.files.count, bytes: model.totalSize))
+        }
+        progress.finish()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let fetched = outcome.fetched.reduce(0) { $0 + $1.count }
+        let summary = ProjectPullSummary(
+            lockfile: project.lockPath.string, models: models, fromStore: outcome.present, fetched: fetched,
+            sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
+        if console.json {
+            console.out(try Format.json(summary))
+        } else if !transfer.quiet {
+            for model in models {
+                console.out("\(model.alias)  \(model.repo)@\(model.commit.prefix(12))  \(Format.plural(model.files, "file")), \(Format.bytes(model.bytes))  → \(model.destination)")
+            }
+            var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
+            line += "\(fetched) downloaded and verified"
+            for source in outcome.fetched { line += " (\(source.count) from \(source.source))" }
+            line += ", \(outcome.present) from the store, in \(Format.tenths(seconds)) s"
             console.out(line)
         }
         return .success
@@ -173,6 +212,30 @@ struct PullCommand: ModelpinCommand {
             sigprocmask(SIG_UNBLOCK, &set, nil)
         }
     }
+}
+
+/// `pull --json` for a project.
+struct ProjectPullSummary: Encodable {
+    struct Model: Encodable {
+        let alias: String
+        let repo: String
+        let commit: String
+        let destination: String
+        let files: Int
+        let bytes: Int64
+    }
+    struct Source: Encodable {
+        let source: String
+        let blobs: Int
+    }
+    let lockfile: String
+    let models: [Model]
+    /// Blobs that were in the store already.
+    let fromStore: Int
+    /// Blobs downloaded (or copied from a file:// mirror) and verified.
+    let fetched: Int
+    let sources: [Source]
+    let seconds: Double
 }
 
 extension Optional where Wrapped == String {

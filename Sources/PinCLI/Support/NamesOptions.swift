@@ -18,6 +18,10 @@ struct NamesOptions: ParsableArguments {
     /// Reads and indexes the allowlist; duplicate entries are reported as warnings.
     func loadChecker(_ console: Console) throws -> NameChecker? {
         guard let path = allowlistPath else { return nil }
+        return try Self.loadChecker(path: path, console)
+    }
+
+    static func loadChecker(path: String, _ console: Console) throws -> NameChecker {
         let bytes = try ConfigFile.read(FilePath(path), what: "allowlist")
         let checker = NameChecker(allowlist: try Allowlist.parse(bytes, source: path))
         for warning in checker.index.warnings { console.warn(warning) }

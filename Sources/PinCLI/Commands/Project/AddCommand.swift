@@ -1,0 +1,88 @@
+import ArgumentParser
+import PinLock
+import PinModel
+import PinStore
+import PinWorkspace
+import SystemPackage
+
+/// `modelpin add ORG/NAME[@REV] [--include GLOB]... [--exclude GLOB]... [--as ALIAS] [--to DIR]`
+struct AddCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a model to the project: check its name, resolve it, pull it, then record it in modelpin.toml and modelpin.lock.",
+        discussion: """
+            Nothing is written to modelpin.toml or modelpin.lock unless the name passes the \\
+            allowlist, the revision resolves and every file downloads and verifies.
+            """)
+
+    @Argument(help: ArgumentHelp("The repository, with an optional branch, tag or commit.", valueName: "org/name[@revision]"))
+    var repo: String
+
+    @Option(name: .customLong("include"), help: ArgumentHelp("Only paths matching this pattern (repeatable).", valueName: "glob"))
+    var include: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable).", valueName: "glob"))
+    var exclude: [String] = []
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("The model's alias in the project (default: its name, lowercased).", valueName: "alias"))
+    var alias: String?
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("Its directory, relative to the manifest (default: models/ORG/NAME).", valueName: "dir"))
+    var destination: String?
+
+    @Option(help: ArgumentHelp("How files appear in the directory: `copy` or `symlink`.", valueName: "mode"))
+    var link: String = "copy"
+
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var names: NamesOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        guard let mode = LinkMode(rawValue: link) else {
+            throw UsageError(message: "invalid --link `\(link)`", hint: "use `copy` (the default) or `symlink`")
+        }
+        if self.project.isLocked || self.project.isOffline {
+            throw UsageError(message: "`add` changes modelpin.lock and needs the Hub", hint: "drop --locked/--offline/--frozen (or unset MODELPIN_LOCKED/OFFLINE/FROZEN)")
+        }
+        let project = try self.project.load()
+        let (name, revision) = PullCommand.split(repo)
+        let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
+        if let reason = ModelAlias.validate(alias) { throw ProjectError.invalidAlias(alias, reason: reason) }
+        if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias, manifest: project.manifestPath) }
+        let request = ModelRequest(alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination)
+
+        // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
+        let text = ManifestFormat.appending(request, to: project.manifestText)
+        let edited = try project.editing(text)
+
+        let store = try store.open(.readWrite)
+        let progress = transfer.progress(console)
+        PullCommand.installInterruptHandler()
+        defer { progress.finish() }
+        let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
+        let puller = try LockCommand.puller(project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
+        let previous = try project.loadLock()
+        let locked = try Locker(puller: puller).resolve(request, previous: nil, endpoint: endpoint)
+        var locker = LockedPuller(puller: puller)
+        locker.offline = false
+        _ = try locker.fetch([locked])
+        let destinationPath = edited.destination(of: request)
+        try locker.materialize(locked, at: destinationPath, mode: mode)
+
+        // Manifest first, then the lock: a crash in between leaves a lock that is merely out of
+        // date (the next `lock` or `pull` adds the model), never one naming a model the
+        // manifest lacks.
+        let saved = try project.writeManifest(text)
+        var models = previous?.models ?? []
+        models.removeAll { $0.alias == alias }
+        models.append(locked)
+        try saved.writeLock(Lockfile(models: models), store: store)
+        progress.finish()
+        if !transfer.quiet {
+            console.out("added \(alias): \(locked.repo)@\(locked.commit.prefix(12)), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(destinationPath)")
+        }
+        return .success
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import PinLock
+import PinModel
+import PinWorkspace
+import SystemPackage
+
+/// `modelpin list` / `modelpin tree`
+struct ListCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Show what modelpin.lock pins: each model's repo, commit, size and directory.",
+        aliases: ["tree"])
+
+    @Flag(help: "Also list every file with its size and SHA-256 (`modelpin tree` shows the same).")
+    var files = false
+
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Entry: Encodable {
+        let alias: String
+        let repo: String
+        let requested: String
+        let commit: String
+        let endpoint: String
+        let directory: String
+        let bytes: Int64
+        let files: [File]
+        struct File: Encodable {
+            let path: String
+            let size: Int64
+            let sha256: String
+            let lfs: Bool
+        }
+    }
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        let project = try self.project.load()
+        guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
+        let showFiles = files || CommandLine.arguments.dropFirst().first == "tree"
+        let entries = lock.models.map { model in
+            Entry(
+                alias: model.alias, repo: model.repo, requested: "\(model.requestedRepo)@\(model.requestedRevision)",
+                commit: model.commit, endpoint: model.endpoint,
+                directory: project.manifest.model(model.alias).map { project.destination(of: $0).string } ?? "(not in \(Manifest.fileName))",
+                bytes: model.totalSize,
+                files: model.files.map { .init(path: $0.path, size: $0.size, sha256: $0.sha256.description, lfs: $0.lfs) })
+        }
+        if console.json {
+            console.out(try Format.json(entries))
+            return .success
+        }
+        for entry in entries {
+            console.out("\(entry.alias)  \(entry.repo)@\(entry.commit.prefix(12))  \(Format.plural(entry.files.count, "file")), \(Format.bytes(entry.bytes))  → \(entry.directory)")
+            guard showFiles else { continue }
+            for (index, file) in entry.files.enumerated() {
+                let branch = index == entry.files.count - 1 ? "└── " : "├── "
+                console.out("  \(branch)\(file.path)  \(Format.bytes(file.size))  \(file.sha256)\(file.lfs ? "" : "  (git)")")
+            }
+        }
+        let drift = lock.drift(from: project.manifest, endpoint: lock.models.first?.endpoint ?? "")
+            .filter { if case .changed(_, "endpoint", _, _) = $0 { false } else { true } }
+        if !drift.isEmpty {
+            console.warn("\(Lockfile.fileName) does not answer \(Manifest.fileName) (run `modelpin lock`): " + drift.map(\.description).joined(separator: "; "))
+        }
+        return .success
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import PinLock
+import PinModel
+import PinStore
+import PinWorkspace
+import SystemPackage
+
+/// `modelpin mirror DIR [--lock FILE]`
+struct MirrorCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirror",
+        abstract: "Copy every blob a lock names, and the lock, into DIR: a static mirror for `pull --mirror`.",
+        discussion: """
+            DIR gets the store's own layout (an OCI image layout: `oci-layout`, \\
+            `blobs/sha256/<hex>`), each blob checked against the lock on the way in. Serve it \\
+            with any static HTTP server, or carry it across an air gap and read it as \\
+            `--mirror file:///path/DIR`. Blobs must be in the store: run `modelpin pull` first.
+            """)
+
+    @Argument(help: ArgumentHelp("The mirror directory (created if needed; blobs already there are kept).", valueName: "dir"))
+    var directory: String
+
+    @Option(help: ArgumentHelp("The lockfile (default: the project's modelpin.lock).", valueName: "file"))
+    var lock: String?
+
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        let cwd = ProcessEnvironment.currentDirectory
+        let lockPath: FilePath
+        if let lock {
+            lockPath = cwd.pushing(FilePath(lock)).lexicallyNormalized()
+        } else {
+            lockPath = try self.project.load().lockPath
+        }
+        guard let (parsed, text) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }
+        let store = try store.open(.readOnly)
+        let outcome = try MirrorWriter(store: store).write(parsed, lockText: text, to: cwd.pushing(FilePath(directory)).lexicallyNormalized())
+        if console.json {
+            console.out(try Format.json(outcome))
+        } else {
+            console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.directory) (\(outcome.copied) copied, \(Format.bytes(outcome.bytes)); \(outcome.blobs - outcome.copied) already there)")
+        }
+        return .success
+    }
+}

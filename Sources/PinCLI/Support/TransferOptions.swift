@@ -1,0 +1,116 @@
+import ArgumentParser
+import PinHub
+import PinLock
+import PinModel
+import PinNames
+import PinStore
+import PinTransport
+import PinWorkspace
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to reach the Hub and how to download: shared by `pull`, `add` and `lock`.
+struct TransferOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The Hub endpoint (default: the manifest's, $MODELPIN_ENDPOINT, $HF_ENDPOINT, https://huggingface.co).", valueName: "url"))
+    var endpoint: String?
+
+    @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
+    var cacert: String?
+
+    @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
+    var jobs: Int = PullSettings.defaultConnections
+
+    @Option(help: ArgumentHelp("Files larger than this are fetched in parts of this size (e.g. 64M, 1G).", valueName: "size"))
+    var partSize: String = "64M"
+
+    @Option(help: ArgumentHelp("Seconds without a byte before a transfer is abandoned and retried.", valueName: "seconds"))
+    var stallTimeout: Int = 30
+
+    @Option(help: ArgumentHelp("Attempts per transfer for network errors and 429/5xx answers.", valueName: "count"))
+    var retries: Int = 5
+
+    @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
+    var quiet = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if stallTimeout < 1 { throw ValidationError("--stall-timeout must be at least 1 second") }
+        if retries < 1 { throw ValidationError("--retries must be at least 1") }
+    }
+
+    /// The endpoint text: `--endpoint`, else the manifest's, else the environment's, else the Hub.
+    func endpointText(manifest: String? = nil) -> String {
+        let environment = ProcessEnvironment.current
+        var text = endpoint ?? manifest ?? environment["MODELPIN_ENDPOINT"].nonEmpty ?? environment["HF_ENDPOINT"].nonEmpty
+            ?? HubEndpoint.defaultURL
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
+    func settings(endpoint text: String, names: NameChecker?, allowlistSource: String?) throws -> PullSettings {
+        let environment = ProcessEnvironment.current
+        let hubEndpoint = try HubEndpoint(text)
+        var policy = TransportPolicy()
+        policy.userAgent = "modelpin/\(Modelpin.version)"
+        policy.stallTimeout = stallTimeout
+        policy.retry.maxAttempts = retries
+        policy.caBundle = cacert ?? environment["MODELPIN_CA_BUNDLE"].nonEmpty ?? environment["SSL_CERT_FILE"].nonEmpty
+        if let caBundle = policy.caBundle, (try? FileDescriptor.open(FilePath(caBundle), .readOnly).close()) == nil {
+            throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", errno: .noSuchFileOrDirectory)
+        }
+        hubEndpoint.configure(&policy, token: environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty)
+        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
+        settings.connections = jobs
+        settings.partSize = try Parse.size(partSize, for: "--part-size")
+        settings.names = names
+        settings.allowlistSource = allowlistSource
+        return settings
+    }
+
+    func progress(_ console: Console) -> PullProgress {
+        let style: PullProgress.Style = quiet || console.json ? .silent
+            : (Console.wantsColor(descriptor: STDERR_FILENO, environment: ["TERM": ProcessEnvironment.current["TERM"] ?? ""]) ? .bars : .lines)
+        return PullProgress(console: console, style: style)
+    }
+}
+
+/// Which project, and how strictly to treat its lock (cargo's meanings).
+struct ProjectOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The manifest (default: the nearest modelpin.toml here or above).", valueName: "path"))
+    var manifest: String?
+
+    @Flag(help: "Fail if modelpin.lock is missing or would change ($MODELPIN_LOCKED).")
+    var locked = false
+
+    @Flag(help: "Use only the store and file:// mirrors; never the network ($MODELPIN_OFFLINE).")
+    var offline = false
+
+    @Flag(help: "--locked and --offline together ($MODELPIN_FROZEN). Unlike uv's --frozen, the lock is still checked against the manifest.")
+    var frozen = false
+
+    var isLocked: Bool { locked || frozen || Self.environmentFlag("MODELPIN_LOCKED") || Self.environmentFlag("MODELPIN_FROZEN") }
+    var isOffline: Bool { offline || frozen || Self.environmentFlag("MODELPIN_OFFLINE") || Self.environmentFlag("MODELPIN_FROZEN") }
+
+    /// Set and not `0`/`false`/empty.
+    static func environmentFlag(_ name: String) -> Bool {
+        guard let value = ProcessEnvironment.current[name]?.lowercased() else { return false }
+        return !["", "0", "false", "no"].contains(value)
+    }
+
+    func load() throws -> Project {
+        let path = try Project.locate(explicit: manifest.map { FilePath($0) }, from: ProcessEnvironment.currentDirectory)
+        return try Project.load(path)
+    }
+
+    /// The allowlist: `--allowlist`, else the manifest's (relative to it), else $MODELPIN_ALLOWLIST.
+    static func names(_ options: NamesOptions, project: Project, console: Console) throws -> (NameChecker?, String?) {
+        if options.allowlist == nil, let relative = project.manifest.allowlist {
+            let path = project.directory.pushing(FilePath(relative)).lexicallyNormalized()
+            return (try NamesOptions.loadChecker(path: path.string, console), path.string)
+        }
+        return (try options.loadChecker(console), options.allowlistPath)
+    }
+}

@@ -1,0 +1,124 @@
+import PinHub
+public import PinLock
+import PinModel
+import PinStore
+import PinTransport
+
+/// `lock`: turns the manifest's requests into exact, verifiable facts — the commit each
+/// revision names today and every selected file's size, SHA-256 and git blob id.
+///
+/// LFS files come with their SHA-256 in the Hub's listing; small (non-LFS) files are listed
+/// with a git blob id only, so they are downloaded into the store (checked against that id)
+/// and their SHA-256 is recorded: trust on first use, as the design notes say.
+public struct Locker: Sendable {
+    public let puller: Puller
+
+    public init(puller: Puller) {
+        self.puller = puller
+    }
+
+    /// What happened to one model.
+    public enum Change: Sendable, Equatable {
+        case unchanged
+        case added(commit: String)
+        case updated(from: String, to: String)
+        case removed
+    }
+
+    /// A new lock for `project`. Models whose request did not change keep their locked entry
+    /// (a branch that moved changes nothing) unless they are in `update` (`lock --update`;
+    /// all models when `updateAll`).
+    public func lock(
+        _ project: Project, previous: Lockfile?, update: Set<String> = [], updateAll: Bool = false, endpoint: String
+    ) throws -> (Lockfile, [(alias: String, change: Change)]) {
+        var models: [LockedModel] = []
+        var changes: [(String, Change)] = []
+        let drifted = Set((previous?.drift(from: project.manifest, endpoint: endpoint) ?? []).map(Self.alias(of:)))
+        for request in project.manifest.models {
+            let old = previous?.model(request.alias)
+            if let old, !drifted.contains(request.alias), !updateAll, !update.contains(request.alias) {
+                models.append(old)
+                changes.append((request.alias, .unchanged))
+                continue
+            }
+            let locked = try resolve(request, previous: old, endpoint: endpoint)
+            models.append(locked)
+            switch old {
+            case nil: changes.append((request.alias, .added(commit: locked.commit)))
+            case let old? where old == locked: changes.append((request.alias, .unchanged))
+            case let old?: changes.append((request.alias, .updated(from: old.commit, to: locked.commit)))
+            }
+        }
+        for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
+            changes.append((old.alias, .removed))
+        }
+        return (Lockfile(models: models), changes)
+    }
+
+    /// Resolves one request now: name check, commit, files, digests.
+    public func resolve(_ request: ModelRequest, previous: LockedModel?, endpoint: String) throws -> LockedModel {
+        let (snapshot, files) = try puller.resolve(
+            name: request.repo, revision: request.revision, include: request.include, exclude: request.exclude,
+            allowUnlisted: false)
+        if let previous, previous.commit == snapshot.commit {
+            try Self.checkUnchanged(previous, files, alias: request.alias, repo: snapshot.repo.description)
+        }
+        let known = Dictionary(uniqueKeysWithValues: (previous?.files ?? []).map { ($0.path, $0) })
+        var digests: [String: SHA256Digest] = [:]
+        var unknown: [HubFile] = []
+        for file in files {
+            if let sha = file.lfsSHA256 {
+                digests[file.path] = sha
+            } else if let old = known[file.path], old.gitBlobID == file.gitOID, old.size == file.size, previous?.commit == snapshot.commit {
+                digests[file.path] = old.sha256
+            } else if let sha = puller.store.blob(gitBlobID: file.gitOID, size: file.size) {
+                digests[file.path] = sha
+            } else {
+                unknown.append(file)
+            }
+        }
+        if !unknown.isEmpty {
+            let fetched = try puller.fetch(unknown, from: snapshot, copies: [:])
+            for (path, sha) in fetched.digests { digests[path] = sha }
+        }
+        return LockedModel(
+            alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
+            include: request.include, exclude: request.exclude, endpoint: endpoint,
+            repo: snapshot.repo.description, commit: snapshot.commit,
+            files: files.map { file in
+                LockedFile(path: file.path, size: file.size, sha256: digests[file.path]!, gitBlobID: file.gitOID, lfs: file.isLFS)
+            })
+    }
+
+    static func alias(of drift: LockDrift) -> String {
+        switch drift {
+        case .added(let alias), .removed(let alias), .changed(let alias, _, _, _): alias
+        }
+    }
+
+    /// Trust on first use: at the commit the lock names, the Hub must describe every file the
+    /// lock has exactly as it did then. A difference means rewritten history or a tampered
+    /// server; it is refused, never silently re-locked.
+    static func checkUnchanged(_ locked: LockedModel, _ files: [HubFile], alias: String, repo: String) throws {
+        let listed = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0) })
+        var differences: [String] = []
+        for file in locked.files {
+            guard let now = listed[file.path] else { continue }  // a narrower include, not a rewrite
+            if now.size != file.size {
+                differences.append("`\(file.path)`: size \(file.size) in the lock, \(now.size) on the Hub")
+            }
+            if let sha = now.lfsSHA256, sha != file.sha256 {
+                differences.append("`\(file.path)`: sha256\n  locked: \(file.sha256)\n  Hub:    \(sha)")
+            }
+            if now.gitOID != file.gitBlobID {
+                differences.append("`\(file.path)`: git blob id \(file.gitBlobID) in the lock, \(now.gitOID) on the Hub")
+            }
+            if now.isLFS != file.lfs {
+                differences.append("`\(file.path)`: \(file.lfs ? "an LFS file" : "a plain git file") in the lock, \(now.isLFS ? "an LFS file" : "a plain git file") on the Hub")
+            }
+        }
+        guard differences.isEmpty else {
+            throw ProjectError.historyRewritten(alias: alias, repo: repo, commit: locked.commit, differences: differences)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import PinLock
+public import PinModel
+public import SystemPackage
+
+/// Why a project command (`lock`, `pull` from a lock, `verify`, `mirror`…) stopped.
+public enum ProjectError: ModelpinError {
+    case noManifest(FilePath)
+    case unreadable(FilePath, Errno)
+    case unwritable(FilePath, Errno)
+    case sharedDirectory(FilePath, first: String, second: String, directory: FilePath)
+    case unknownAlias(String, manifest: FilePath, known: [String])
+    case aliasExists(String, manifest: FilePath)
+    case invalidAlias(String, reason: String)
+    /// `--locked`: there is no lock at all (a different mistake from a stale one).
+    case lockMissing(FilePath)
+    /// `--locked`: the lock does not answer the manifest.
+    case lockOutdated(FilePath, [LockDrift])
+    /// `--offline` but the lock must be (re)made, which needs the Hub.
+    case offlineNeedsResolve(FilePath, [LockDrift])
+    /// The Hub now describes a locked file differently at the same commit.
+    case historyRewritten(alias: String, repo: String, commit: String, differences: [String])
+    /// No source had a blob (or every one served wrong bytes).
+    case blobsUnavailable([String], offline: Bool, refused: Bool = false)
+    /// `mirror`: the store lacks blobs the lock names.
+    case notInStore([String])
+    /// `verify` found problems.
+    case verificationFailed(count: Int)
+    case badMirror(String, reason: String)
+    case notLocked(alias: String, lock: FilePath)
+    /// A lock entry names a path that cannot be written safely (a hand-edited lock).
+    case unsafeLockedPaths(alias: String, lock: FilePath?, [String])
+
+    public var kind: FailureKind {
+        switch self {
+        case .noManifest, .unreadable, .unwritable: .operational
+        case .notInStore: .refused
+        case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
+        case .unknownAlias, .invalidAlias, .badMirror: .usage
+        case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
+             .verificationFailed, .notLocked, .unsafeLockedPaths:
+            .refused
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noManifest(let directory): "no `\(Manifest.fileName)` in `\(directory)` or any directory above it"
+        case .unreadable(let path, _): "cannot read `\(path)`"
+        case .unwritable(let path, _): "cannot write `\(path)`"
+        case .sharedDirectory(let manifest, let first, let second, let directory):
+            "`\(manifest)`: models `\(first)` and `\(second)` would both be laid out in `\(directory)`"
+        case .unknownAlias(let alias, let manifest, _): "`\(manifest)` has no model `\(alias.escapedForDisplay)`"
+        case .aliasExists(let alias, let manifest): "`\(manifest)` already has a model `\(alias)`"
+        case .invalidAlias(let alias, _): "`\(alias.escapedForDisplay)` cannot be a model alias"
+        case .lockMissing(let lock): "`\(lock)` does not exist, but --locked was given"
+        case .lockOutdated(let lock, _): "`\(lock)` needs to be updated, but --locked was given"
+        case .offlineNeedsResolve(let lock, _): "`\(lock)` needs to be updated, which needs the Hub, but --offline was given"
+        case .historyRewritten(let alias, let repo, let commit, _):
+            "`\(alias)`: the Hub now describes \(repo) at commit \(commit) differently from the lock (rewritten history or a tampered server)"
+        case .blobsUnavailable(let missing, let offline, _):
+            "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store" + (offline ? " and --offline was given" : " and no source could provide them")
+        case .notInStore(let missing): "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store"
+        case .verificationFailed(let count): "\(count == 1 ? "1 problem" : "\(count) problems") found"
+        case .badMirror(let text, _): "`\(text.escapedForDisplay)` is not a usable mirror"
+        case .notLocked(let alias, let lock): "model `\(alias)` is not in `\(lock)`"
+        case .unsafeLockedPaths(let alias, let lock, _):
+            "model `\(alias)`" + (lock.map { " in `\($0)`" } ?? "") + " names paths that cannot be written safely"
+        }
+    }
+
+    public var causes: [String] {
+        switch self {
+        case .unreadable(_, let errno), .unwritable(_, let errno): [errno.description]
+        case .sharedDirectory: ["each pull removes files the other model put there"]
+        case .unknownAlias(_, _, let known): known.isEmpty ? ["it has no models"] : ["its models: " + known.joined(separator: ", ")]
+        case .invalidAlias(_, let reason): [reason]
+        case .lockOutdated(_, let drift), .offlineNeedsResolve(_, let drift): drift.map(\.description)
+        case .historyRewritten(_, _, _, let differences): differences
+        case .blobsUnavailable(let missing, _, _), .notInStore(let missing):
+            Array(missing.prefix(20)) + (missing.count > 20 ? ["… and \(missing.count - 20) more"] : [])
+        case .badMirror(_, let reason): [reason]
+        case .unsafeLockedPaths(_, _, let problems): problems
+        default: []
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .noManifest: "run `modelpin init` to start one, or pass --manifest PATH"
+        case .sharedDirectory: "give one of them its own `to = \"models/…\"`"
+        case .unknownAlias: "`modelpin list` shows the models; `modelpin add ORG/NAME` adds one"
+        case .aliasExists: "choose another name with --as ALIAS, or `modelpin remove` the old one first"
+        case .invalidAlias: "use letters, digits, `-` and `_` (at most 64), starting with a letter or digit; or pass --as ALIAS"
+        case .lockMissing: "run `modelpin lock` and commit `\(Lockfile.fileName)`"
+        case .lockOutdated: "run `modelpin lock` to update it, review the diff, and commit it"
+        case .offlineNeedsResolve: "run `modelpin lock` where the Hub is reachable"
+        case .historyRewritten:
+            "nothing was changed; if the change is legitimate, remove the model from the lock (`modelpin lock --update ALIAS` after deleting its entry) and review what you get"
+        case .blobsUnavailable(_, let offline, _):
+            offline ? "pull once with network access, or pass --mirror file:///path/to/a/mirror made by `modelpin mirror`"
+                : "check the mirrors and the endpoint; every byte is checked against the lock, so a source with other bytes is skipped"
+        case .notInStore: "run `modelpin pull --locked` first, so that every blob is in the store"
+        case .verificationFailed: "run `modelpin pull` to restore the files from the store (or the network)"
+        case .badMirror: "a mirror is an http(s):// URL or a file:// directory laid out as `blobs/sha256/<hex>` (see `modelpin mirror`)"
+        case .notLocked: "run `modelpin lock`"
+        case .unsafeLockedPaths: "the lock was edited by hand; restore it from version control or run `modelpin lock`"
+        default: nil
+        }
+    }
+}
