@@ -119,11 +119,12 @@ public final class FakeHub: @unchecked Sendable {
     /// A path prefix the hub lives under (`HF_ENDPOINT=http://host/prefix`).
     public let pathPrefix: String
 
-    public init(repos: [Repo], pathPrefix: String = "") throws {
+    /// `hubPort`: where the API listens (0: any free port; the CDN always takes a free one).
+    public init(repos: [Repo], pathPrefix: String = "", hubPort: Int = 0) throws {
         self.repos = repos
         self.pathPrefix = pathPrefix
         let box = HandlerBox()
-        hub = try LoopbackHTTPServer { box.hub?($0) ?? .text(503, "starting") }
+        hub = try LoopbackHTTPServer(port: hubPort) { box.hub?($0) ?? .text(503, "starting") }
         cdn = try LoopbackHTTPServer { box.cdn?($0) ?? .text(503, "starting") }
         publicHub = hub.baseURL + pathPrefix
         publicCDN = cdn.baseURL

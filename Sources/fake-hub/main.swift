@@ -2,7 +2,10 @@
 // manual runs. Serves directories as repositories; prints its URLs as one JSON line; runs until
 // killed.
 //
-//   fake-hub --repo acme/tiny-model=./tiny [--repo …] [--cdn-base URL] [--lfs-threshold BYTES]
+//   fake-hub --repo acme/tiny-model=./tiny [--repo …] [--cdn-base URL] [--lfs-threshold BYTES] [--port N]
+//
+// Each repo has one commit, `c0ffee…`, on `main`. --port fixes the API's port (the demo's
+// lockfile names it); by default any free port is taken.
 //
 // --cdn-base points LFS redirects at another server holding the blobs as `cdn/<sha256>` (nginx
 // in bench/pull-run); without it the fake's own CDN origin serves them.
@@ -13,6 +16,7 @@ import PinTestSupport
 var repos: [FakeHub.Repo] = []
 var cdnBase: String?
 var lfsThreshold = 1 << 20
+var port = 0
 var arguments = CommandLine.arguments.dropFirst()
 let lfsExtensions: Set<String> = ["safetensors", "bin", "gguf", "pt", "pth", "onnx", "msgpack", "h5", "ckpt"]
 
@@ -31,7 +35,7 @@ while let argument = arguments.popFirst() {
             fail("cannot read \(directory.path)")
         }
         var files: [FakeHub.File] = []
-        for case let url as URL in walker {
+        for case let url as URL in walker.sorted(by: { ($0 as! URL).path < ($1 as! URL).path }) {
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
             guard values.isRegularFile == true else { continue }
             let path = String(url.standardizedFileURL.path.dropFirst(directory.path.count + 1))
@@ -46,6 +50,9 @@ while let argument = arguments.popFirst() {
     case "--cdn-base":
         guard let value = arguments.popFirst() else { fail("--cdn-base needs a URL") }
         cdnBase = value
+    case "--port":
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), (0...65535).contains(value) else { fail("--port needs a port number") }
+        port = value
     case "--lfs-threshold":
         guard let value = arguments.popFirst().flatMap({ Int($0) }) else { fail("--lfs-threshold needs a number of bytes") }
         lfsThreshold = value
@@ -54,7 +61,12 @@ while let argument = arguments.popFirst() {
     }
 }
 
-let hub = try FakeHub(repos: repos)
+let hub: FakeHub
+do {
+    hub = try FakeHub(repos: repos, hubPort: port)
+} catch {
+    fail("cannot listen on 127.0.0.1:\(port): \(error)")
+}
 if let cdnBase { hub.setPublicBases(hub: hub.hub.baseURL, cdn: cdnBase) }
 let blobs = repos.flatMap { repo in repo.commits.values.joined().filter(\.lfs).map { file -> [String: String] in
     var entry = ["path": file.path, "sha256": hub.sha256(of: file)]
