@@ -24,7 +24,7 @@ struct Materializer {
     let destination: FilePath
     let mode: LinkMode
 
-    struct Placed: Codable {
+    struct Placed: Codable, Equatable {
         var sha256: SHA256Digest
         var size: Int64
         var inode: UInt64
@@ -63,7 +63,8 @@ struct Materializer {
         prepared: [String: FilePath] = [:]
     ) throws -> [String: MaterializeMethod?] {
         try checkDestination()
-        let previous = readRecord()?.files ?? [:]
+        let record = readRecord()
+        let previous = record?.files ?? [:]
         var placed: [String: Placed] = [:]
         var methods: [String: MaterializeMethod?] = [:]
         var directories = Set<String>()
@@ -101,7 +102,10 @@ struct Materializer {
             }
         }
         for directory in directories.sorted() { try store.syncDirectory(FilePath(directory)) }
-        try writeRecord(Record(repo: repo, commit: commit, files: placed))
+        // Nothing changed (a pull with nothing to do): leave the record as it is.
+        if record?.repo != repo || record?.commit != commit || placed != previous {
+            try writeRecord(Record(repo: repo, commit: commit, files: placed))
+        }
         return methods
     }
 
