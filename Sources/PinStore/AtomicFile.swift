@@ -7,6 +7,17 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws(Errno) {
         let directory = path.removingLastComponent()
         let temporary = directory.appending(".\(path.lastComponent?.string ?? "file").\(randomSuffix()).tmp")
+        try replace(path, with: bytes, via: temporary, permissions: permissions)
+        try FileSystem.syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    /// Writes `bytes` to the new file `temporary` (on the same file system as `path`), flushes
+    /// it and renames it over `path`; on any failure the temp file is removed. The caller syncs
+    /// the directory.
+    static func replace(
+        _ path: FilePath, with bytes: [UInt8], via temporary: FilePath,
+        permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    ) throws(Errno) {
         do throws(Errno) {
             let descriptor = try systemCall {
                 try FileDescriptor.open(
@@ -25,7 +36,6 @@ public enum AtomicFile {
             try? FileSystem.unlink(temporary)
             throw error
         }
-        try FileSystem.syncDirectory(directory.isEmpty ? "." : directory)
     }
 
     /// The whole file, or nil if it does not exist.

@@ -226,24 +226,10 @@ public struct Store: Sendable {
     }
 
     func writeAtomically(_ bytes: [UInt8], to path: FilePath) throws(StoreError) {
-        let temporary = temporaryDirectory.appending("write-\(randomSuffix()).tmp")
-        do throws(Errno) {
-            let descriptor = try systemCall {
-                try FileDescriptor.open(
-                    temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                    permissions: [.ownerReadWrite, .groupRead, .otherRead])
-            }
-            do throws(Errno) {
-                _ = try systemCall { try descriptor.writeAll(bytes) }
-                try descriptor.sync()
-                try systemCall { try descriptor.close() }
-            } catch {
-                try? descriptor.close()
-                throw error
-            }
-            try FileSystem.rename(temporary, to: path)
+        // The temp file lives in the store's tmp/, where GC reclaims what a crash leaves.
+        do {
+            try AtomicFile.replace(path, with: bytes, via: temporaryDirectory.appending("write-\(randomSuffix()).tmp"))
         } catch {
-            try? FileSystem.unlink(temporary)
             throw .writing(error, operation: "write", path: path, root: root)
         }
         do {
