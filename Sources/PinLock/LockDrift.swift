@@ -46,6 +46,7 @@ extension Lockfile {
                     ("include", TOMLText.stringArray(locked.include), TOMLText.stringArray(requested.include)),
                     ("exclude", TOMLText.stringArray(locked.exclude), TOMLText.stringArray(requested.exclude)),
                     ("endpoint", Self.normalized(locked.endpoint), Self.normalized(endpoint)),
+                    ("signers", TOMLText.stringArray(locked.signers.sorted()), TOMLText.stringArray(requested.signers.sorted())),
                 ]
                 for (field, old, new) in fields where old != new {
                     drift.append(.changed(alias: alias, field: field, locked: old, requested: new))

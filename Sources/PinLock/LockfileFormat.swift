@@ -27,6 +27,7 @@ public enum LockfileFormat {
     static let topLevelKeys = ["version", "model"]
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
+        "signers", "signed-by", "signatures",
     ]
     static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs"]
 
@@ -48,6 +49,16 @@ public enum LockfileFormat {
                 commit = \(TOMLText.basicString(model.commit))
 
                 """
+            // Present only for models that require signers, so that unsigned models' entries
+            // (and every lock written before signatures) stay as they were.
+            if !model.signers.isEmpty {
+                text += """
+                    signers = \(TOMLText.stringArray(model.signers.sorted()))
+                    signed-by = \(TOMLText.basicString(model.signedBy ?? ""))
+                    signatures = \(TOMLText.stringArray(model.signatures.sorted()))
+
+                    """
+            }
             for file in model.files.sorted(by: { $0.path < $1.path }) {
                 text += """
 
@@ -124,6 +135,29 @@ public enum LockfileFormat {
             throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits, not `\(commit.escapedForDisplay)`")
         }
 
+        var signers: [String] = []
+        var signedBy: String?
+        var signatures: [String] = []
+        if table["signers"] != nil || table["signed-by"] != nil || table["signatures"] != nil {
+            signers = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
+                try reader.strings(value, path, nonEmpty: true)
+            }
+            for signer in signers where SignerFingerprint.normalized(signer) != signer {
+                throw reader.error(path.appending("signers"), context + "`\(signer.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+            }
+            let signer = try string(table, "signed-by", path, reader, context: context)
+            guard signers.contains(signer) else {
+                throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(signer.escapedForDisplay)`")
+            }
+            signedBy = signer
+            signatures = try field(table, "signatures", path, reader, context: context) { value, path throws(ProjectFileError) in
+                try reader.strings(value, path, nonEmpty: true)
+            }
+            if signatures.isEmpty {
+                throw reader.error(path.appending("signatures"), context + "`signatures` names no signature document")
+            }
+        }
+
         var files: [LockedFile] = []
         if let value = table["file"] {
             let elements = try reader.array(value, path.appending("file"), expected: "an array of `[[model.file]]` tables")
@@ -138,7 +172,8 @@ public enum LockfileFormat {
         }
         return LockedModel(
             alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
-            exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files)
+            exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files,
+            signers: signers, signedBy: signedBy, signatures: signatures)
     }
 
     private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: String) throws(ProjectFileError) -> LockedFile {

@@ -14,10 +14,10 @@ public enum ManifestFormat {
     static let defaultHint = "modelpin.toml is yours to edit: fix it and run the command again"
 
     static let topLevelKeys = ["version", "endpoint", "allowlist", "models"]
-    static let modelKeys = ["repo", "revision", "include", "exclude", "to"]
+    static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers"]
 
     static let signersReserved =
-        "`signers` is reserved for signature checks, which this version of modelpin does not perform yet; remove it rather than rely on it"
+        "`signers` is set per model, in its [models.ALIAS] table; at the top level it would apply to nothing"
     static let policyReserved =
         "`policy` is reserved for download policies, which this version of modelpin does not enforce yet; remove it rather than rely on it"
     static let scanReserved =
@@ -80,7 +80,7 @@ public enum ManifestFormat {
         let table = try reader.table(value, path, expected: "a table", example: "[models.\(alias)]")
         try reader.checkKeys(
             table, at: path, known: modelKeys,
-            reserved: ["signers": signersReserved, "policy": policyReserved, "scan": scanReserved],
+            reserved: ["policy": policyReserved, "scan": scanReserved],
             what: "a model table")
 
         guard let repoValue = table["repo"] else {
@@ -101,6 +101,21 @@ public enum ManifestFormat {
         }
         if let value = table["exclude"] {
             request.exclude = try reader.strings(value, path.appending("exclude"), nonEmpty: true, example: #"exclude = ["*.bin"]"#)
+        }
+        if let value = table["signers"] {
+            let signersPath = path.appending("signers")
+            let texts = try reader.strings(value, signersPath, nonEmpty: true, example: #"signers = ["0123456789ABCDEF0123456789ABCDEF01234567"]"#)
+            var signers: [String] = []
+            for text in texts {
+                guard let fingerprint = SignerFingerprint.normalized(text) else {
+                    throw reader.error(signersPath, SignerFingerprint.problem(text), hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
+                }
+                signers.append(fingerprint)
+            }
+            if signers.isEmpty {
+                throw reader.error(signersPath, "is empty; name at least one fingerprint or remove `signers`")
+            }
+            request.signers = Array(Set(signers)).sorted()
         }
         if let value = table["to"] {
             let toPath = path.appending("to")
@@ -170,6 +185,7 @@ public enum ManifestFormat {
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }
+        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers))\n" }
         return result
     }
 

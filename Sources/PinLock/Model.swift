@@ -39,14 +39,21 @@ public struct ModelRequest: Sendable, Equatable {
     /// `to`: the directory to lay the model out in, as written (relative to the manifest's
     /// directory); nil: `models/ORG/NAME`.
     public var directory: String?
+    /// OpenPGP fingerprints (40 uppercase hex, primary keys), sorted; when not empty, every
+    /// file must be vouched for by a good signature of one of them.
+    public var signers: [String]
 
-    public init(alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [], directory: String? = nil) {
+    public init(
+        alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
+        directory: String? = nil, signers: [String] = []
+    ) {
         self.alias = alias
         self.repo = repo
         self.revision = revision
         self.include = include
         self.exclude = exclude
         self.directory = directory
+        self.signers = signers.sorted()
     }
 }
 
@@ -81,11 +88,21 @@ public struct LockedModel: Sendable, Equatable {
     public var commit: String
     /// Sorted by path.
     public var files: [LockedFile]
+    /// The signers the manifest required (sorted); empty when none.
+    public var signers: [String]
+    /// Whose good signature vouched for the files (a primary fingerprint), when signers are required.
+    public var signedBy: String?
+    /// The signature documents that did (paths among `files`, sorted).
+    public var signatures: [String]
 
     public init(
         alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
-        endpoint: String, repo: String, commit: String, files: [LockedFile]
+        endpoint: String, repo: String, commit: String, files: [LockedFile],
+        signers: [String] = [], signedBy: String? = nil, signatures: [String] = []
     ) {
+        self.signers = signers.sorted()
+        self.signedBy = signedBy
+        self.signatures = signatures.sorted()
         self.alias = alias
         self.requestedRepo = requestedRepo
         self.requestedRevision = requestedRevision

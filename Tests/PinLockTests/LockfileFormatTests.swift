@@ -1,3 +1,4 @@
+import Foundation
 import PinLock
 import PinModel
 import Testing
@@ -115,6 +116,41 @@ let goldenLock = Lockfile(models: [
         #expect(text.contains(#"include = ["weird\u007F\u0001\n", ""]"#))
         #expect(text.contains("日本語/モデル.bin"))
         #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == lock)
+    }
+}
+
+@Suite struct SignedModelLockTests {
+    static let signer = "0123456789ABCDEF0123456789ABCDEF01234567"
+
+    @Test func signersAreWrittenAfterTheCommitAndRoundTrip() throws {
+        var signed = model("signed", files: [file("SHA256SUMS"), file("SHA256SUMS.asc", blob: blobB)])
+        signed.signers = [Self.signer]
+        signed.signedBy = Self.signer
+        signed.signatures = ["SHA256SUMS.asc"]
+        let text = LockfileFormat.render(Lockfile(models: [signed]))
+        #expect(text.contains("""
+            commit = "abababababababababababababababababababab"
+            signers = ["\(Self.signer)"]
+            signed-by = "\(Self.signer)"
+            signatures = ["SHA256SUMS.asc"]
+
+            [[model.file]]
+            """))
+        #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == Lockfile(models: [signed]))
+        // A model without signers is written exactly as before signatures existed.
+        #expect(!LockfileFormat.render(goldenLock).contains("signers"))
+    }
+
+    @Test func aSignerOutsideTheSignersIsRefused() throws {
+        var signed = model("signed", files: [])
+        signed.signers = [Self.signer]
+        signed.signedBy = Self.signer
+        signed.signatures = ["SHA256SUMS.asc"]
+        let text = LockfileFormat.render(Lockfile(models: [signed]))
+            .replacingOccurrences(of: "signed-by = \"\(Self.signer)\"", with: "signed-by = \"\(String(repeating: "F", count: 40))\"")
+        let error = try #require(lockError(text))
+        #expect(error.field == "model[1].signed-by")
+        #expect(error.message.contains("must be one of `signers`"))
     }
 }
 

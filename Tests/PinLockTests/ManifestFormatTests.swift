@@ -131,8 +131,7 @@ func manifestError(_ text: String) -> ProjectFileError? {
         let top = try #require(manifestError("signers = [\"ABCD\"]\n"))
         #expect(top.field == "signers")
         #expect(top.line == 1)
-        #expect(top.message.contains("reserved for signature checks"))
-        #expect(top.message.contains("remove it rather than rely on it"))
+        #expect(top.message.contains("is set per model"))
 
         let policy = try #require(manifestError("version = 1\n[policy]\nscan = true\n"))
         #expect(policy.field == "policy")
@@ -145,6 +144,18 @@ func manifestError(_ text: String) -> ProjectFileError? {
         let scan = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nscan = true\n"))
         #expect(scan.field == "models.a.scan")
         #expect(scan.message.contains("reserved"))
+    }
+
+    @Test func signersArePinnedFullFingerprints() throws {
+        let text = "[models.a]\nrepo = \"a/b\"\nsigners = [\"0123 4567 89ab cdef 0123  4567 89AB CDEF 0123 4567\", \"0x1111111111111111111111111111111111111111\"]\n"
+        let manifest = try ManifestFormat.parse(text, file: "modelpin.toml")
+        #expect(manifest.model("a")?.signers == ["0123456789ABCDEF0123456789ABCDEF01234567", "1111111111111111111111111111111111111111"])
+
+        let keyID = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = [\"89ABCDEF01234567\"]\n"))
+        #expect(keyID.field == "models.a.signers")
+        #expect(keyID.line == 3)
+        #expect(keyID.message.contains("is a key id, not a fingerprint"))
+        #expect(try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = []\n")).message.contains("is empty"))
     }
 
     @Test func invalidAliasIsRefused() throws {
