@@ -56,6 +56,14 @@ public enum OpenPGPEngine {
         throw .engineMissing(reason: "gpgme lists no OpenPGP engine")
     }
 
+    /// Initialises gpgme (once, on first use) before any other gpgme call; every context
+    /// starts here, so a too-old gpgme is an engine problem for each operation.
+    static func requireLibrary() throws(VerifyError) {
+        guard libraryVersion != nil else {
+            throw .engineMissing(reason: Failure.libraryTooOld(required: requiredVersion).description)
+        }
+    }
+
     static func errorText(_ error: gpgme_error_t) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
             guard cgpgme_strerror(error, buffer.baseAddress!, buffer.count) == 0 else {
