@@ -93,7 +93,7 @@ let package = Package(
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", systemPackage],
             swiftSettings: swiftSettings
         ),
 

@@ -4,6 +4,7 @@ public import PinLock
 import PinModel
 public import PinStore
 public import PinTransport
+import PinVerify
 public import SystemPackage
 
 /// Where locked bytes may come from, besides the store. The lock names every digest, so any
@@ -213,6 +214,23 @@ public struct LockedPuller: Sendable {
             }
         }
         return got
+    }
+
+    /// Checks the signatures of every model that requires signers, against the blobs now in
+    /// the store: the signer must be the one the lock records.
+    public func verifySignatures(_ models: [LockedModel]) throws -> [String: SignatureGate.Vouch] {
+        var vouches: [String: SignatureGate.Vouch] = [:]
+        let signed = models.filter { !$0.signers.isEmpty }
+        guard !signed.isEmpty else { return vouches }
+        let gate = try puller.signatureGate()
+        for model in signed {
+            let vouch = try gate.verify(model, signers: model.signers)
+            if let locked = model.signedBy, locked != vouch.signer.hex {
+                throw ProjectError.signerChanged(alias: model.alias, locked: locked, now: vouch.signer.hex)
+            }
+            vouches[model.alias] = vouch
+        }
+        return vouches
     }
 
     /// Lays one locked model out in `destination`.

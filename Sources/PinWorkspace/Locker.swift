@@ -3,6 +3,7 @@ public import PinLock
 import PinModel
 import PinStore
 import PinTransport
+import PinVerify
 
 /// `lock`: turns the manifest's requests into exact, verifiable facts — the commit each
 /// revision names today and every selected file's size, SHA-256 and git blob id.
@@ -59,7 +60,7 @@ public struct Locker: Sendable {
     public func resolve(_ request: ModelRequest, previous: LockedModel?, endpoint: String) throws -> LockedModel {
         let (snapshot, files) = try puller.resolve(
             name: request.repo, revision: request.revision, include: request.include, exclude: request.exclude,
-            allowUnlisted: false)
+            allowUnlisted: false, signatureDocuments: !request.signers.isEmpty)
         if let previous, previous.commit == snapshot.commit {
             try Self.checkUnchanged(previous, files, alias: request.alias, repo: snapshot.repo.description)
         }
@@ -81,13 +82,28 @@ public struct Locker: Sendable {
             let fetched = try puller.fetch(unknown, from: snapshot, copies: [:])
             for (path, sha) in fetched.digests { digests[path] = sha }
         }
-        return LockedModel(
+        var model = LockedModel(
             alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
             include: request.include, exclude: request.exclude, endpoint: endpoint,
             repo: snapshot.repo.description, commit: snapshot.commit,
             files: files.map { file in
                 LockedFile(path: file.path, size: file.size, sha256: digests[file.path]!, gitBlobID: file.gitOID, lfs: file.isLFS)
             })
+        guard !request.signers.isEmpty else { return model }
+
+        // Signers required: what the signatures cover must be in the store to be checked (the
+        // documents, and a file signed on its own), then every file must be vouched for.
+        let needed = SignatureGate.neededBlobs(of: model.files)
+        let absent = files.filter { needed.contains($0.path) && (try? puller.store.path(of: digests[$0.path]!)) == nil }
+        if !absent.isEmpty { _ = try puller.fetch(absent, from: snapshot, copies: [:]) }
+        let vouch = try puller.signatureGate().verify(model, signers: request.signers)
+        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer.hex {
+            throw ProjectError.signerChanged(alias: request.alias, locked: old, now: vouch.signer.hex)
+        }
+        model.signers = request.signers
+        model.signedBy = vouch.signer.hex
+        model.signatures = vouch.documents
+        return model
     }
 
     static func alias(of drift: LockDrift) -> String {

@@ -27,6 +27,15 @@ public enum ProjectError: ModelpinError {
     case verificationFailed(count: Int)
     case badMirror(String, reason: String)
     case notLocked(alias: String, lock: FilePath)
+    /// A signed checksum list names another digest for a file than the lock (or the Hub) does.
+    case signedDigestDiffers(alias: String, path: String, signed: SHA256Digest, locked: SHA256Digest)
+    /// Signers are required but some files are vouched for by no signature.
+    case unsigned(alias: String, repo: String, paths: [String])
+    case signatureDocumentTooLarge(path: String, size: Int64, limit: Int64)
+    /// Another pinned key signed this time than when the model was locked.
+    case signerChanged(alias: String, locked: String, now: String)
+    /// `--require-signed-lock`: the lock has no signature beside it.
+    case lockUnsigned(FilePath)
     /// A lock entry names a path that cannot be written safely (a hand-edited lock).
     case unsafeLockedPaths(alias: String, lock: FilePath?, [String])
 
@@ -37,7 +46,8 @@ public enum ProjectError: ModelpinError {
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
         case .unknownAlias, .invalidAlias, .badMirror: .usage
         case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
-             .verificationFailed, .notLocked, .unsafeLockedPaths:
+             .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
+             .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
             .refused
         }
     }
@@ -63,6 +73,15 @@ public enum ProjectError: ModelpinError {
         case .verificationFailed(let count): "\(count == 1 ? "1 problem" : "\(count) problems") found"
         case .badMirror(let text, _): "`\(text.escapedForDisplay)` is not a usable mirror"
         case .notLocked(let alias, let lock): "model `\(alias)` is not in `\(lock)`"
+        case .signedDigestDiffers(let alias, let path, _, _):
+            "`\(alias)`: the signed checksum list names another digest for `\(path)` than the lock"
+        case .unsigned(let alias, let repo, let paths):
+            "`\(alias)`: no signature by a pinned signer covers \(paths.count == 1 ? "`\(paths[0])`" : "\(paths.count) files") of \(repo)"
+        case .signatureDocumentTooLarge(let path, let size, let limit):
+            "`\(path)` is \(size) bytes, more than any signature document may be (\(limit))"
+        case .signerChanged(let alias, let locked, let now):
+            "`\(alias)` is now signed by \(now), but the lock records \(locked)"
+        case .lockUnsigned(let lock): "`\(lock)` has no signature (`\(lock.lastComponent?.string ?? "modelpin.lock").asc`), but --require-signed-lock was given"
         case .unsafeLockedPaths(let alias, let lock, _):
             "model `\(alias)`" + (lock.map { " in `\($0)`" } ?? "") + " names paths that cannot be written safely"
         }
@@ -80,6 +99,9 @@ public enum ProjectError: ModelpinError {
             Array(missing.prefix(20)) + (missing.count > 20 ? ["… and \(missing.count - 20) more"] : [])
         case .badMirror(_, let reason): [reason]
         case .unsafeLockedPaths(_, _, let problems): problems
+        case .signedDigestDiffers(_, _, let signed, let locked): ["signed: \(signed)", "locked: \(locked)"]
+        case .unsigned(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
+        case .signerChanged: ["a different key of the pinned signers, or a key swapped on the Hub"]
         default: []
         }
     }
@@ -104,6 +126,11 @@ public enum ProjectError: ModelpinError {
         case .badMirror: "a mirror is an http(s):// URL or a file:// directory laid out as `blobs/sha256/<hex>` (see `modelpin mirror`)"
         case .notLocked: "run `modelpin lock`"
         case .unsafeLockedPaths: "the lock was edited by hand; restore it from version control or run `modelpin lock`"
+        case .signedDigestDiffers: "nothing was laid out; the file or the signed list was changed after signing"
+        case .unsigned: "the repo must publish SHA256SUMS with SHA256SUMS.asc (or a .asc beside each file) signed by a key in `signers`"
+        case .signatureDocumentTooLarge: "nothing was verified; a signature is a few hundred bytes"
+        case .signerChanged: "if the new signer is expected, change `signers` in modelpin.toml and run `modelpin lock`"
+        case .lockUnsigned: "have the lock reviewed and signed with `modelpin sign`, and commit modelpin.lock.asc"
         default: nil
         }
     }

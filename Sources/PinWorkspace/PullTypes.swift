@@ -50,6 +50,10 @@ public struct PullSettings: Sendable {
     /// nil when no allowlist is configured (a warning says names are not checked).
     public var names: NameChecker?
     public var allowlistSource: String?
+    /// modelpin's trusted keyring (a GnuPG home of its own); nil: `keyring/` in the store.
+    public var keyringDirectory: String?
+    /// The gpg executable gpgme drives; nil: gpgme's default.
+    public var gpgPath: String?
 
     public init(endpoint: HubEndpoint, policy: TransportPolicy) {
         self.endpoint = endpoint

@@ -2,6 +2,7 @@ import PinHub
 import PinModel
 import PinNames
 public import PinStore
+import PinVerify
 public import PinTransport
 import SystemPackage
 import Dispatch
@@ -109,10 +110,18 @@ public struct Puller: Sendable {
         return (digests, resumed)
     }
 
+    /// The signature checker over modelpin's keyring (opened only for models that need it, so
+    /// that pulls without signers never need gpg).
+    public func signatureGate() throws -> SignatureGate {
+        let directory = settings.keyringDirectory ?? store.root.appending("keyring").string
+        return SignatureGate(keyring: try Keyring(directory: directory, create: false, gpgPath: settings.gpgPath), store: store)
+    }
+
     /// Name check → resolve the revision to a commit → list the files (sizes, digests) →
     /// refuse unsafe paths → keep the selected ones. Nothing is downloaded.
     func resolve(
-        name: String, revision: String, include: [String], exclude: [String], allowUnlisted: Bool
+        name: String, revision: String, include: [String], exclude: [String], allowUnlisted: Bool,
+        signatureDocuments: Bool = false
     ) throws -> (Snapshot, [HubFile]) {
         let repo = try checkName(name, allowUnlisted: allowUnlisted)
         let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
@@ -121,7 +130,13 @@ public struct Puller: Sendable {
         let listed = try hub.files(of: snapshot, using: client)
         let problems = PathSafety.problems(in: listed.map(\.path))
         guard problems.isEmpty else { throw HubError.unsafePaths(problems) }
-        let selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
+        var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
+        if signatureDocuments {
+            // What vouches for the selected files comes along, whatever the patterns say.
+            let documents = SignatureGate.documents(in: listed.map(\.path), for: Set(selected.map(\.path)))
+            selected += listed.filter { documents.contains($0.path) && !selected.map(\.path).contains($0.path) }
+            selected.sort { $0.path < $1.path }
+        }
         guard !selected.isEmpty else {
             throw PullError.noMatchingFiles(repo: snapshot.repo.description, include: include, exclude: exclude)
         }

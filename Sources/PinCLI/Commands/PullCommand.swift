@@ -5,6 +5,7 @@ import PinLock
 import PinModel
 import PinStore
 import PinTransport
+import PinVerify
 import PinWorkspace
 import SystemPackage
 
@@ -64,6 +65,9 @@ struct PullCommand: ModelpinCommand {
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
     var allowUnlisted = false
 
+    @Flag(help: "Refuse a modelpin.lock without a good signature (modelpin.lock.asc) by a key in modelpin's keyring; implies --locked ($MODELPIN_REQUIRE_SIGNED_LOCK).")
+    var requireSignedLock = false
+
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -75,8 +79,8 @@ struct PullCommand: ModelpinCommand {
     func validate() throws {
         if byName {
             if targets.count > 1 { throw ValidationError("pull takes one ORG/NAME at a time (or only aliases of the project's models)") }
-            if project.locked || project.offline || project.frozen || !mirrors.isEmpty || project.manifest != nil {
-                throw ValidationError("--locked, --offline, --frozen, --mirror and --manifest apply to the project's models, not to ORG/NAME")
+            if project.locked || project.offline || project.frozen || !mirrors.isEmpty || project.manifest != nil || requireSignedLock {
+                throw ValidationError("--locked, --offline, --frozen, --mirror, --manifest and --require-signed-lock apply to the project's models, not to ORG/NAME")
             }
         } else if !include.isEmpty || !exclude.isEmpty || destination != nil || allowUnlisted {
             throw ValidationError("--include, --exclude, --to and --allow-unlisted apply to ORG/NAME; for the project's models, set them in modelpin.toml")
@@ -135,13 +139,16 @@ struct PullCommand: ModelpinCommand {
         }
         let store = try store.open(.readWrite)
         let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
+        let signedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
+        if signedLock { try checkLockSignature(project, console) }
         var lock = try project.loadLock()
         let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
         let puller = try LockCommand.puller(
             project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
-        if lock == nil, self.project.isLocked { throw ProjectError.lockMissing(project.lockPath) }
+        let isLocked = self.project.isLocked || signedLock  // a signed lock must not change
+        if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
         if !drift.isEmpty {
-            if self.project.isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
+            if isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
             if self.project.isOffline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
             let (updated, changes) = try Locker(puller: puller).lock(project, previous: lock, endpoint: endpoint)
             try project.writeLock(updated, store: store)
@@ -155,13 +162,15 @@ struct PullCommand: ModelpinCommand {
         locked.mirrors = sources
         locked.offline = self.project.isOffline
         let outcome = try locked.fetch(chosen)
+        // Signatures are checked on the stored blobs before anything reaches a directory.
+        let vouches = try locked.verifySignatures(chosen)
         var models: [ProjectPullSummary.Model] = []
         for model in chosen {
             let destination = project.destination(of: project.manifest.model(model.alias)!)
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.string,
-                files: model.files.count, bytes: model.totalSize))
+                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias]))
         }
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -174,6 +183,9 @@ struct PullCommand: ModelpinCommand {
         } else if !transfer.quiet {
             for model in models {
                 console.out("\(model.alias)  \(model.repo)@\(model.commit.prefix(12))  \(Format.plural(model.files, "file")), \(Format.bytes(model.bytes))  → \(model.destination)")
+                if let signature = model.signature {
+                    console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
+                }
             }
             var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
             line += "\(fetched) downloaded and verified"
@@ -182,6 +194,24 @@ struct PullCommand: ModelpinCommand {
             console.out(line)
         }
         return .success
+    }
+
+    /// `--require-signed-lock`: modelpin.lock.asc must be a good signature over the lock's exact
+    /// bytes by a key in modelpin's keyring (a usable one: not expired, not revoked).
+    private func checkLockSignature(_ project: Project, _ console: Console) throws {
+        guard let (_, text) = try Project.readLockfile(project.lockPath) else { throw ProjectError.lockMissing(project.lockPath) }
+        let signaturePath = FilePath(project.lockPath.string + ".asc")
+        guard (try? Stat(signaturePath)) != nil else { throw ProjectError.lockUnsigned(project.lockPath) }
+        let signature = try ConfigFile.read(signaturePath, what: "lock signature", limit: 64 << 10)
+        let keyring = try openKeyring(store, create: false)
+        let trusted = try keyring.list().filter { !$0.revoked && !$0.expired }.map(\.fingerprint)
+        let checks = try keyring.verifyDetached(signature: signature, signatureSource: signaturePath.string, data: Array(text.utf8))
+        switch SignaturePolicy(pinned: Set(trusted)).decide(checks, document: signaturePath.string) {
+        case .accepted(let signer, let userID):
+            if !transfer.quiet { console.note("\(Lockfile.fileName) is signed by \(signer)" + (userID.map { " (\($0))" } ?? "")) }
+        case .refused(let refusal):
+            throw refusal
+        }
     }
 
     /// `org/name@revision` → (`org/name`, `revision`), revision `main` when absent.
@@ -223,6 +253,8 @@ struct ProjectPullSummary: Encodable {
         let destination: String
         let files: Int
         let bytes: Int64
+        /// Who vouched for the files, for models with pinned signers.
+        let signature: SignatureGate.Vouch?
     }
     struct Source: Encodable {
         let source: String

@@ -44,20 +44,39 @@ struct ConfigFileError: ModelpinError {
 }
 
 enum ConfigFile {
-    /// The whole file (configuration files are small; a large allowlist is tens of MB).
-    static func read(_ path: FilePath, what: String) throws -> [UInt8] {
+    /// The whole file (configuration files are small; a large allowlist is tens of MB). With a
+    /// `limit`, reading stops past it and the file is refused.
+    static func read(_ path: FilePath, what: String, limit: Int? = nil) throws -> [UInt8] {
+        let descriptor: FileDescriptor
         do {
-            let descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-            defer { try? descriptor.close() }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-                if count == 0 { return bytes }
-                bytes += chunk[0..<count]
-            }
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
         } catch {
             throw ConfigFileError(path: path, what: what, errno: error as? Errno ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        return try readAll(descriptor, source: path.string, what: what, limit: limit)
+    }
+
+    /// Standard input to its end, refused past `limit` bytes.
+    static func readStandardInput(what: String, limit: Int) throws -> [UInt8] {
+        try readAll(.standardInput, source: "standard input", what: what, limit: limit)
+    }
+
+    private static func readAll(_ descriptor: FileDescriptor, source: String, what: String, limit: Int?) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+            } catch {
+                throw ConfigFileError(path: FilePath(source), what: what, errno: error as? Errno ?? .ioError)
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+            if let limit, bytes.count > limit {
+                throw UsageError(message: "the \(what) `\(source)` is larger than \(Format.bytes(Int64(limit)))", hint: "pass the right file")
+            }
         }
     }
 }

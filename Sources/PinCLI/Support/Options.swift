@@ -35,6 +35,11 @@ struct StoreOptions: ParsableArguments {
     func open(_ access: Store.Access) throws -> Store {
         try Store.open(at: root(), access: access)
     }
+
+    /// modelpin's trusted keyring: a GnuPG home of its own inside the store, never ~/.gnupg.
+    func keyringDirectory() throws -> String {
+        try root().appending("keyring").string
+    }
 }
 
 /// How many files to hash at once.

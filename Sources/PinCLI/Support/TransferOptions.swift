@@ -67,6 +67,7 @@ struct TransferOptions: ParsableArguments {
         settings.partSize = try Parse.size(partSize, for: "--part-size")
         settings.names = names
         settings.allowlistSource = allowlistSource
+        settings.gpgPath = environment["MODELPIN_GPG"].nonEmpty
         return settings
     }
 

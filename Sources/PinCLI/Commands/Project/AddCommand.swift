@@ -30,6 +30,9 @@ struct AddCommand: ModelpinCommand {
     @Option(name: .customLong("to"), help: ArgumentHelp("Its directory, relative to the manifest (default: models/ORG/NAME).", valueName: "dir"))
     var destination: String?
 
+    @Option(name: .customLong("signer"), help: ArgumentHelp("Require every file to be signed by this key (a full fingerprint; repeatable).", valueName: "fingerprint"))
+    var signers: [String] = []
+
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` or `symlink`.", valueName: "mode"))
     var link: String = "copy"
 
@@ -51,7 +54,16 @@ struct AddCommand: ModelpinCommand {
         let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
         if let reason = ModelAlias.validate(alias) { throw ProjectError.invalidAlias(alias, reason: reason) }
         if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias, manifest: project.manifestPath) }
-        let request = ModelRequest(alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination)
+        var pinned: [String] = []
+        for signer in signers {
+            guard let fingerprint = SignerFingerprint.normalized(signer) else {
+                throw UsageError(message: "invalid --signer: " + SignerFingerprint.problem(signer), hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
+            }
+            pinned.append(fingerprint)
+        }
+        let request = ModelRequest(
+            alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination,
+            signers: Array(Set(pinned)))
 
         // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
         let text = ManifestFormat.appending(request, to: project.manifestText)
@@ -68,6 +80,7 @@ struct AddCommand: ModelpinCommand {
         var locker = LockedPuller(puller: puller)
         locker.offline = false
         _ = try locker.fetch([locked])
+        _ = try locker.verifySignatures([locked])
         let destinationPath = edited.destination(of: request)
         try locker.materialize(locked, at: destinationPath, mode: mode)
 

@@ -1,0 +1,44 @@
+import ArgumentParser
+import PinLock
+import PinModel
+import PinStore
+import PinVerify
+import PinWorkspace
+import SystemPackage
+
+/// `modelpin sign [--key FPR]`
+struct SignCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign modelpin.lock with your own OpenPGP key: writes modelpin.lock.asc.",
+        discussion: """
+            How a security team approves a lock: review it, sign it, commit the signature. \\
+            `pull --require-signed-lock` then refuses a lock whose signature is missing, bad or \\
+            made by a key that is not in modelpin's keyring. Signing uses your own GnuPG (where \\
+            your secret key is: $GNUPGHOME or ~/.gnupg, or --gnupg-home), never modelpin's keyring.
+            """)
+
+    @Option(help: ArgumentHelp("The key to sign with: a fingerprint or user id (default: gpg's default key).", valueName: "key"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The GnuPG home holding your secret key (default: $GNUPGHOME, else ~/.gnupg).", valueName: "dir"))
+    var gnupgHome: String?
+
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        let project = try self.project.load()
+        guard let (_, text) = try Project.readLockfile(project.lockPath) else { throw ProjectError.lockMissing(project.lockPath) }
+        let signature = try Signer.signDetached(
+            Array(text.utf8), key: key, home: gnupgHome, gpgPath: ProcessEnvironment.current["MODELPIN_GPG"].nonEmpty)
+        let path = FilePath(project.lockPath.string + ".asc")
+        do {
+            try AtomicFile.write(signature, to: path)
+        } catch {
+            throw ProjectError.unwritable(path, error)
+        }
+        console.out("wrote \(path); commit it beside \(Lockfile.fileName)")
+        return .success
+    }
+}
