@@ -99,6 +99,13 @@ struct SignatureTests {
                 #expect(foreign.status == 1)
                 #expect(foreign.stderr.contains("not pinned"), "\(foreign.stderr)")
                 #expect(foreign.stderr.contains(publisher.mallory.fingerprint))
+                // --json names the outcome as data.
+                let asJSON = try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint, "--json")
+                let failure = try #require((try json(asJSON.stdout) as? [String: Any])?["error"] as? [String: Any])
+                let details = try #require(failure["details"] as? [String: Any])
+                #expect(details["reason"] as? String == "signer-not-pinned")
+                #expect(details["key"] as? String == publisher.mallory.fingerprint)
+                #expect(failure["exitCode"] as? Int == 1)
 
                 // Signed by alice, then the list was changed: a bad signature.
                 let genuine = Publisher.sums(HubSandbox.files)

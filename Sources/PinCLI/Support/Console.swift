@@ -54,6 +54,35 @@ struct Console {
     /// `caused by:` line per cause, then `hint:`.
     func report(_ error: any Error) {
         write(render(error), to: .standardError)
+        // With --json, scripts get the failure too, as data on stdout: the message, and for
+        // errors that carry structured facts (a signature refusal's reason, key and document)
+        // those facts under `details`.
+        if json, let text = try? Format.json(JSONFailure(error)) { out(text) }
+    }
+
+    /// `{"error": {...}}` for `--json`.
+    struct JSONFailure: Encodable {
+        struct Body: Encodable {
+            let message: String
+            let causes: [String]
+            let hint: String?
+            let exitCode: Int32
+            let details: AnyEncodable?
+        }
+        let error: Body
+
+        init(_ error: any Error) {
+            let described = error as? any ModelpinError
+            self.error = Body(
+                message: described?.description ?? String(describing: error), causes: described?.causes ?? [],
+                hint: described?.hint, exitCode: ExitStatus(for: error).rawValue,
+                details: (error as? any Encodable).map(AnyEncodable.init))
+        }
+    }
+
+    struct AnyEncodable: Encodable {
+        let value: any Encodable
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
     }
 
     func render(_ error: any Error) -> String {
