@@ -14,6 +14,14 @@ import Darwin
 struct Console {
     let json: Bool
     let colorErrors: Bool
+    /// Whether a result was written to stdout (then a failure is not added as a second JSON
+    /// document: stdout stays one valid JSON value).
+    private let written = WrittenFlag()
+
+    private final class WrittenFlag: @unchecked Sendable {
+        // @unchecked: set and read on the command's own thread only.
+        var value = false
+    }
 
     init(options: OutputOptions, environment: [String: String] = ProcessEnvironment.current) {
         json = options.json
@@ -34,6 +42,7 @@ struct Console {
     }
 
     func out(_ text: String) {
+        written.value = true
         write(text + "\n", to: .standardOutput)
     }
 
@@ -57,7 +66,7 @@ struct Console {
         // With --json, scripts get the failure too, as data on stdout: the message, and for
         // errors that carry structured facts (a signature refusal's reason, key and document)
         // those facts under `details`.
-        if json, let text = try? Format.json(JSONFailure(error)) { out(text) }
+        if json, !written.value, let text = try? Format.json(JSONFailure(error)) { out(text) }
     }
 
     /// `{"error": {...}}` for `--json`.
