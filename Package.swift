@@ -85,6 +85,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PinScan",
+            dependencies: ["PinModel", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PinVerify",
             dependencies: ["PinModel", "CGPGME"],
             swiftSettings: swiftSettings
@@ -93,7 +98,7 @@ let package = Package(
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -101,7 +106,7 @@ let package = Package(
         .target(
             name: "PinCLI",
             dependencies: [
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinWorkspace",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -130,6 +135,7 @@ let package = Package(
             dependencies: ["PinStore", "PinDigest", "PinTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PinScanTests", dependencies: ["PinScan", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(name: "PinLockTests", dependencies: ["PinLock", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinTransportTests", dependencies: ["PinTransport", "PinModel", "PinTestSupport"], swiftSettings: swiftSettings),

@@ -1,0 +1,139 @@
+// Keras models.
+//
+// `.keras` (Keras 3, a zip with `config.json`): the config is parsed as JSON and walked.
+//   - A `Lambda` layer (or a `__lambda__` function object) carries marshalled Python bytecode
+//     that runs on load when safe_mode is off (CVE-2024-3660): `unsafe`, kind `lambda-layer`.
+//   - An object with a `module` outside Keras/TensorFlow makes Keras import that module and
+//     fetch `class_name` (or, for `"class_name": "function"`, the function named by `config`)
+//     from it (CVE-2025-1550): the callable `module.name` is classified like a pickle global
+//     (`PickleScanner.classify`), so `builtins.exec` is `unsafe` and an unknown custom class
+//     is `suspicious`; kind `keras-module`.
+//
+// `.h5` (HDF5): there is no HDF5 parser here. Heuristic: the `model_config` attribute is JSON
+// stored uncompressed in the file, so the first 64 MiB are searched for `"class_name"` keys and
+// the JSON string after each is read; `Lambda` / `__lambda__` → `unsafe`. Tensor data past 64 MiB
+// is not searched (HDF5 writers put attributes in the object headers at the front).
+
+enum KerasScanner {
+    static let hdf5Magic: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    static let searchLimit: Int64 = 64 << 20
+    static let configLimit: Int64 = 64 << 20
+
+    /// HDF5 superblock at 0, 512, 1024 or 2048 (a user block may precede it).
+    static func isHDF5<S: ByteSource>(_ source: S, prefix: [UInt8]) -> Bool {
+        for offset in [0, 512, 1024, 2048] where prefix.count >= offset + 8 {
+            if prefix[offset..<offset + 8].elementsEqual(hdf5Magic) { return true }
+        }
+        return false
+    }
+
+    // MARK: .keras config.json
+
+    static func scanConfig<S: ByteSource>(_ source: S, member: String?, policy: ScanPolicy) -> [Finding] {
+        guard source.size <= configLimit else {
+            return [Scanner.malformed("config.json is larger than \(configLimit >> 20) MiB", member: member)]
+        }
+        let config: ScanJSON
+        do {
+            var cursor = FormatCursor(source)
+            config = try ScanJSONParser.parse(try cursor.bytes(Int(source.size), "config.json"), maxDepth: 256)
+        } catch {
+            return [Scanner.malformed("invalid Keras config.json: \(error.detail)", offset: error.offset, member: member)]
+        }
+        var findings: [Finding] = []
+        walk(config, depth: 0, findings: &findings, member: member, policy: policy)
+        return findings
+    }
+
+    private static let kerasModules = ["keras", "tensorflow", "tf_keras", "keras_nlp", "keras_hub", "keras_cv"]
+
+    private static func walk(_ value: ScanJSON, depth: Int, findings: inout [Finding], member: String?, policy: ScanPolicy) {
+        guard depth < 300 else { return }
+        switch value {
+        case .array(let items):
+            for item in items { walk(item, depth: depth + 1, findings: &findings, member: member, policy: policy) }
+        case .object(let members):
+            let className = value["class_name"]?.stringValue
+            if className == "Lambda" || className == "__lambda__" {
+                let name = value["config"]?["name"]?.stringValue.map { " `\($0)`" } ?? ""
+                findings.append(Finding(
+                    verdict: .unsafe, kind: "lambda-layer",
+                    detail: "Lambda layer\(name) carries marshalled Python bytecode that runs when the model is loaded",
+                    member: member))
+            } else if let module = value["module"]?.stringValue, let className {
+                let top = module.split(separator: ".").first.map(String.init) ?? module
+                if !kerasModules.contains(top) {
+                    let name = className == "function" ? (value["config"]?.stringValue ?? className) : className
+                    let verdict = PickleScanner.classify(module: module, name: name, policy: policy)
+                    if verdict != .safe {
+                        findings.append(Finding(
+                            verdict: verdict, kind: "keras-module",
+                            detail: "config makes Keras import `\(module)` and use `\(name)`",
+                            callable: module + "." + name, member: member))
+                    }
+                }
+            }
+            for (_, item) in members { walk(item, depth: depth + 1, findings: &findings, member: member, policy: policy) }
+        default:
+            break
+        }
+    }
+
+    // MARK: .h5
+
+    static func scanHDF5<S: ByteSource>(_ source: S, member: String?, policy: ScanPolicy) -> (format: String, findings: [Finding]) {
+        let key = Array("\"class_name\"".utf8)
+        let limit = min(source.size, searchLimit)
+        let chunk = 1 << 20, overlap = 512
+        var findings: [Finding] = []
+        var sawConfig = false
+        var offset: Int64 = 0
+        while offset < limit {
+            let bytes: [UInt8]
+            do {
+                bytes = try source.read(at: offset, count: Int(min(Int64(chunk + overlap), limit - offset)))
+            } catch {
+                return ("hdf5", [Scanner.malformed("cannot read: \(error.description)", kind: "read-error", member: member)])
+            }
+            if bytes.isEmpty { break }
+            var i = 0
+            // Matches starting in the overlap are found again by the next chunk.
+            let last = min(bytes.count, chunk)
+            while i < last {
+                if bytes[i] == 0x22, i + key.count <= bytes.count, bytes[i..<i + key.count].elementsEqual(key) {
+                    sawConfig = true
+                    if let name = stringValue(bytes, after: i + key.count), name == "Lambda" || name == "__lambda__" {
+                        findings.append(Finding(
+                            verdict: .unsafe, kind: "lambda-layer",
+                            detail: "the model_config declares a Lambda layer, which carries marshalled Python bytecode that runs when the model is loaded",
+                            offset: offset + Int64(i), member: member))
+                    }
+                    i += key.count
+                    continue
+                }
+                i += 1
+            }
+            offset += Int64(chunk)
+        }
+        return (sawConfig ? "keras" : "hdf5", findings)
+    }
+
+    /// The JSON string after `: ` at `index`, if there is one.
+    private static func stringValue(_ bytes: [UInt8], after index: Int) -> String? {
+        var i = index
+        func space() { while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 } }
+        space()
+        guard i < bytes.count, bytes[i] == 0x3A else { return nil }
+        i += 1
+        space()
+        guard i < bytes.count, bytes[i] == 0x22 else { return nil }
+        i += 1
+        let start = i
+        while i < bytes.count, bytes[i] != 0x22, i - start < 256 {
+            if bytes[i] == 0x5C { i += 1 }
+            i += 1
+        }
+        guard i < bytes.count, bytes[i] == 0x22 else { return nil }
+        return String(decoding: bytes[start..<i], as: UTF8.self)
+    }
+}

@@ -1,0 +1,779 @@
+// The pickle analyzer: a symbolic emulation of the unpickler's stack and memo that never
+// executes, imports or constructs anything. PickleOpcodes.swift holds the opcode table and the
+// windowed reader; PickleCallables.swift the safe and unsafe lists.
+
+/// Finds every callable a pickle would import and call when loaded, and everything about the
+/// stream that cannot be understood.
+public enum PickleScanner {
+    /// Scans every pickle in `source`. Several pickles back to back are all scanned; bytes after
+    /// the last STOP that do not start another pickle are a `trailing-data` finding (suspicious).
+    /// `member`: the archive member name to put in findings (nil for a bare file).
+    public static func scan(_ source: some ByteSource, member: String? = nil, policy: ScanPolicy) -> [Finding] {
+        var findings = scanStream(source, start: 0, end: source.size, depth: 0, policy: policy)
+        if let member {
+            for index in findings.indices { findings[index].member = member }
+        }
+        return findings
+    }
+
+    /// Classification of one callable under the built-in lists and `policy` (exposed for tests
+    /// and other scanners, e.g. numpy object arrays).
+    public static func classify(module: String, name: String, policy: ScanPolicy) -> Verdict {
+        PickleCallables.classify(module: module, name: name, policy: policy).0
+    }
+
+    /// True if `prefix` starts like a pickle: PROTO 2–5 (`\x80` + version) followed by an opcode,
+    /// or a plausible protocol-0/1 first opcode whose first operations parse; used for content
+    /// sniffing.
+    public static func looksLikePickle(_ prefix: [UInt8]) -> Bool {
+        guard prefix.count >= 2 else { return false }
+        if prefix[0] == PickleOp.proto {
+            guard (2...5).contains(prefix[1]) else { return false }
+            return prefix.count == 2 || PickleOp.isOpcode[Int(prefix[2])]
+        }
+        guard PickleOp.plausibleFirst.contains(prefix[0]) else { return false }
+        let sample = Array(prefix.prefix(256))
+        let source = MemorySource(sample)
+        var machine = PickleMachine(source: source, start: 0, end: source.size, depth: 0, policy: ScanPolicy(), sniffing: true)
+        defer { machine.input.deallocate() }
+        switch machine.runOne() {
+        case .stopped, .truncated: return machine.opcodes >= 2 || sample.count < 2
+        case .failed: return false
+        }
+    }
+
+    static let maxDepth = 8
+
+    /// All pickles in `[start, end)` of `source`, one after the other.
+    static func scanStream(
+        _ source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy
+    ) -> [Finding] {
+        guard end > start else {
+            return [PickleMachine.malformed("the pickle is empty", at: start)]
+        }
+        var machine = PickleMachine(source: source, start: start, end: end, depth: depth, policy: policy, sniffing: false)
+        defer { machine.input.deallocate() }
+        while true {
+            let outcome = machine.runOne()
+            machine.flushCallables()
+            guard case .stopped = outcome else { break }
+            let remaining = machine.input.remaining
+            if remaining == 0 { break }
+            let next = machine.input.offset
+            let prefix = machine.input.peek(at: next, length: 64)
+            if looksLikePickle(prefix) { continue }
+            machine.findings.append(
+                Finding(
+                    verdict: .suspicious, kind: "trailing-data",
+                    detail: "\(remaining) bytes after the end of the pickle at offset \(next) are not a pickle",
+                    offset: next))
+            break
+        }
+        return machine.findings
+    }
+}
+
+/// A symbolic value on the unpickler's stack or in its memo.
+enum PickleValue {
+    /// A string constant: absolute offset of its UTF-8 bytes and length (257 = longer than 256).
+    case string(Int64, Int32)
+    /// A decoded protocol-0 string, index into `texts`.
+    case text(Int32)
+    /// A callable (class or function), index into `callables`.
+    case global(Int32)
+    /// The result of calling callable `index`.
+    case call(Int32)
+    /// A callable or result we cannot name (dynamic STACK_GLOBAL, extension registry).
+    case dynamic
+    /// Any other value: numbers, bytes, containers, persistent ids.
+    case other
+    /// A memo slot never set.
+    case unset
+}
+
+enum PickleOutcome {
+    case stopped
+    case truncated
+    case failed
+}
+
+struct PickleMachine {
+    // Limits: bounded memory whatever the input.
+    static var maxMarks: Int { 100_000 }
+    static var maxStack: Int { 10_000_000 }
+    static var maxMemo: Int { 10_000_000 }
+    static var maxCallables: Int { 100_000 }
+    static var maxTextBytes: Int { 64 << 20 }
+    static var nameLimit: Int { 256 }
+
+    var input: PickleInput
+    let depth: Int
+    let policy: ScanPolicy
+    let sniffing: Bool
+    var findings: [Finding] = []
+    var opcodes = 0
+
+    var stack: [PickleValue] = []
+    var marks: [Int] = []
+    var memoDense: [PickleValue] = []
+    var memoSparse: [UInt64: PickleValue] = [:]
+    var memoCount = 0
+    var texts: [(String, Bool)] = []
+    var textBytes = 0
+
+    struct CallableKey: Hashable {
+        var module: String
+        var name: String
+    }
+    struct CallableRecord {
+        var key: CallableKey
+        var long: Bool
+        var offset: Int64
+        var uses: UInt16
+    }
+    var callables: [CallableRecord] = []
+    var callableIndex: [CallableKey: Int32] = [:]
+    var dynamicGlobals: (count: Int, offset: Int64)?
+    var extensions: (count: Int, offset: Int64)?
+    var stateOnGlobal: (count: Int, offset: Int64)?
+
+    static var useNames: [String] { ["REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST", "BUILD", "APPEND", "SETITEM", "ADDITEMS"] }
+    static var useReduce: UInt16 { 1 }
+    static var useNewObj: UInt16 { 2 }
+    static var useNewObjEx: UInt16 { 4 }
+    static var useObj: UInt16 { 8 }
+    static var useInst: UInt16 { 16 }
+    static var useBuild: UInt16 { 32 }
+    static var useAppend: UInt16 { 64 }
+    static var useSetItem: UInt16 { 128 }
+    static var useAddItems: UInt16 { 256 }
+
+    init(source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy, sniffing: Bool) {
+        let span = end - start
+        input = PickleInput(source: source, start: start, end: end, capacity: Int(min(span + 16, 1 << 20)))
+        self.depth = depth
+        self.policy = policy
+        self.sniffing = sniffing
+    }
+
+    static func malformed(_ reason: String, at offset: Int64) -> Finding {
+        Finding(verdict: .malformed, kind: "malformed", detail: "\(reason) (at offset \(offset))", offset: offset)
+    }
+
+    mutating func fail(_ reason: String, at offset: Int64) -> PickleOutcome {
+        findings.append(Self.malformed(reason, at: offset))
+        return .failed
+    }
+
+    mutating func truncated(at offset: Int64) -> PickleOutcome {
+        if let error = input.readError {
+            findings.append(Self.malformed("cannot read the pickle: \(error.description)", at: offset))
+            return .failed
+        }
+        findings.append(Self.malformed("the pickle is truncated: the stream ends before STOP", at: offset))
+        return .truncated
+    }
+
+    // MARK: Stack
+
+    /// Index of the lowest stack slot above the last MARK.
+    @inline(__always) var fence: Int { marks.last ?? 0 }
+
+    /// Pops to the last MARK and removes the mark; returns the first index that was above it.
+    @inline(__always) mutating func popMark() -> Int? {
+        guard let mark = marks.popLast() else { return nil }
+        return mark
+    }
+
+    // MARK: Callables
+
+    mutating func callable(module: String, moduleLong: Bool, name: String, nameLong: Bool, at offset: Int64) -> PickleValue? {
+        let key = CallableKey(module: module, name: name)
+        if let index = callableIndex[key] { return .global(index) }
+        guard callables.count < Self.maxCallables else { return nil }
+        let index = Int32(callables.count)
+        callables.append(CallableRecord(key: key, long: moduleLong || nameLong, offset: offset, uses: 0))
+        callableIndex[key] = index
+        return .global(index)
+    }
+
+    @inline(__always) mutating func use(_ value: PickleValue, _ bit: UInt16) {
+        switch value {
+        case .global(let index), .call(let index): callables[Int(index)].uses |= bit
+        default: break
+        }
+    }
+
+    /// What calling `value` produces.
+    @inline(__always) func result(of value: PickleValue) -> PickleValue {
+        switch value {
+        case .global(let index), .call(let index): .call(index)
+        case .dynamic: .dynamic
+        default: .other
+        }
+    }
+
+    /// The findings for the callables of the pickle just scanned; resets them for the next one.
+    mutating func flushCallables() {
+        defer {
+            callables.removeAll(keepingCapacity: true)
+            callableIndex.removeAll(keepingCapacity: true)
+            dynamicGlobals = nil
+            extensions = nil
+            stateOnGlobal = nil
+        }
+        if sniffing { return }
+        for record in callables {
+            let module = record.key.module
+            let name = record.key.name
+            var (verdict, reason) = PickleCallables.classify(module: module, name: name, policy: policy)
+            let path = module + "." + name
+            if record.long, verdict == .safe, !policy.allowedGlobals.contains(path) { verdict = .suspicious }
+            if record.long, verdict < .suspicious { verdict = .suspicious }
+            if verdict == .safe { continue }
+            var uses: [String] = []
+            for (bit, useName) in Self.useNames.enumerated() where record.uses & (1 << UInt16(bit)) != 0 {
+                uses.append(useName)
+            }
+            let how = uses.isEmpty ? "imported" : uses.joined(separator: ", ")
+            let detail: String
+            if verdict == .unsafe {
+                detail = "`\(path)` is dangerous when the file is loaded: \(reason ?? "unsafe") (\(how))"
+            } else if record.long {
+                detail = "`\(path)…` has a module or name longer than \(Self.nameLimit) bytes (\(how))"
+            } else {
+                detail = "`\(path)` is not a known-safe callable; loading the file would import and run it (\(how)); accept it with --allow-global \(path) if you trust it"
+            }
+            findings.append(
+                Finding(verdict: verdict, kind: "global", detail: detail, callable: path, uses: uses, offset: record.offset))
+        }
+        if let (count, offset) = dynamicGlobals {
+            findings.append(
+                Finding(
+                    verdict: .unsafe, kind: "dynamic-global",
+                    detail: "STACK_GLOBAL with a module/name computed at load time (\(count) time\(count == 1 ? "" : "s")): the callable cannot be known before it runs",
+                    offset: offset))
+        }
+        if let (count, offset) = extensions {
+            findings.append(
+                Finding(
+                    verdict: .unsafe, kind: "extension-code",
+                    detail: "EXT opcode (\(count) time\(count == 1 ? "" : "s")): a callable from copyreg's extension registry, which can name anything",
+                    offset: offset))
+        }
+        if let (count, offset) = stateOnGlobal {
+            findings.append(
+                Finding(
+                    verdict: .suspicious, kind: "state-on-global",
+                    detail: "BUILD sets attributes on a class or function object itself (\(count) time\(count == 1 ? "" : "s")), which rewires it for later lookups",
+                    offset: offset))
+        }
+    }
+
+    // MARK: Strings
+
+    /// The text of a string constant, capped at `nameLimit` bytes, and whether it was longer.
+    mutating func stringValue(_ value: PickleValue) -> (String, Bool)? {
+        switch value {
+        case .string(let offset, let length):
+            let bytes = input.peek(at: offset, length: min(Int(length), Self.nameLimit))
+            return (String(decoding: bytes, as: UTF8.self), Int(length) > Self.nameLimit)
+        case .text(let index):
+            return texts[Int(index)]
+        default:
+            return nil
+        }
+    }
+
+    mutating func storeText(_ bytes: [UInt8], long: Bool) -> PickleValue {
+        guard textBytes < Self.maxTextBytes else { return .other }
+        textBytes += bytes.count + 16
+        texts.append((String(decoding: bytes, as: UTF8.self), long))
+        return .text(Int32(texts.count - 1))
+    }
+
+    // MARK: Memo
+
+    mutating func memoSet(_ index: UInt64, _ value: PickleValue) -> Bool {
+        if index < UInt64(memoDense.count) {
+            if case .unset = memoDense[Int(index)] { memoCount += 1 }
+            memoDense[Int(index)] = value
+        } else if index <= UInt64(memoCount) * 2 + 1024 {
+            // Dense while the slots are mostly used: its size stays ≤ 2 × entries + 1024.
+            let grow = Int(index) - memoDense.count
+            if grow > 0 { memoDense.append(contentsOf: repeatElement(PickleValue.unset, count: grow)) }
+            memoDense.append(value)
+            memoCount += 1
+        } else {
+            if memoSparse.updateValue(value, forKey: index) == nil { memoCount += 1 }
+        }
+        return memoCount <= Self.maxMemo
+    }
+
+    func memoGet(_ index: UInt64) -> PickleValue? {
+        if index < UInt64(memoDense.count) {
+            let value = memoDense[Int(index)]
+            if case .unset = value { return nil }
+            return value
+        }
+        return memoSparse[index]
+    }
+
+    // MARK: Text operands
+
+    static func parseInt(_ bytes: [UInt8], allowLongSuffix: Bool) -> Int64?? {
+        var body = bytes[...]
+        while let first = body.first, first == 0x20 || first == 0x09 || first == 0x0D { body = body.dropFirst() }
+        while let last = body.last, last == 0x20 || last == 0x09 || last == 0x0D { body = body.dropLast() }
+        if allowLongSuffix, body.last == UInt8(ascii: "L") { body = body.dropLast() }
+        var negative = false
+        if let sign = body.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            body = body.dropFirst()
+        }
+        guard let first = body.first, first != UInt8(ascii: "_"), body.last != UInt8(ascii: "_") else { return nil }
+        var value: Int64? = 0
+        var previousUnderscore = false
+        for byte in body {
+            if byte == UInt8(ascii: "_") {
+                if previousUnderscore { return nil }
+                previousUnderscore = true
+                continue
+            }
+            previousUnderscore = false
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            if let current = value {
+                let (times, o1) = current.multipliedReportingOverflow(by: 10)
+                let (plus, o2) = times.addingReportingOverflow(Int64(byte - 0x30))
+                value = o1 || o2 ? nil : plus
+            }
+        }
+        return .some(value.map { negative ? -$0 : $0 })
+    }
+
+    static func validFloat(_ bytes: [UInt8]) -> Bool {
+        let allowed = Set(Array("0123456789.eE+-_ \t\rinfatyINFATY".utf8))
+        return !bytes.isEmpty && bytes.allSatisfy { allowed.contains($0) }
+    }
+
+    /// Python's `codecs.escape_decode` of a protocol-0 STRING body (already unquoted).
+    static func unescape(_ body: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        var index = body.startIndex
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x61...0x66: byte - 0x61 + 10
+            case 0x41...0x46: byte - 0x41 + 10
+            default: nil
+            }
+        }
+        while index < body.endIndex {
+            let byte = body[index]
+            index += 1
+            guard byte == 0x5C, index < body.endIndex else {
+                out.append(byte)
+                continue
+            }
+            let escape = body[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "a"): out.append(0x07)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "v"): out.append(0x0B)
+            case 0x0A: break
+            case UInt8(ascii: "x"):
+                if index + 1 < body.endIndex, let high = hex(body[index]), let low = hex(body[index + 1]) {
+                    out.append(high << 4 | low)
+                    index += 2
+                } else {
+                    out.append(contentsOf: [0x5C, escape])
+                }
+            case 0x30...0x37:
+                var value = Int(escape - 0x30)
+                var digits = 1
+                while digits < 3, index < body.endIndex, (0x30...0x37).contains(body[index]) {
+                    value = value * 8 + Int(body[index] - 0x30)
+                    index += 1
+                    digits += 1
+                }
+                out.append(UInt8(truncatingIfNeeded: value))
+            case 0x5C, 0x27, 0x22: out.append(escape)
+            default: out.append(contentsOf: [0x5C, escape])
+            }
+        }
+        return out
+    }
+
+    /// Python's `raw-unicode-escape` decoding of a protocol-0 UNICODE operand, as UTF-8.
+    static func rawUnicodeDecode(_ bytes: [UInt8]) -> [UInt8] {
+        var scalars = String.UnicodeScalarView()
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x5C, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") || bytes[index + 1] == UInt8(ascii: "U") {
+                let width = bytes[index + 1] == UInt8(ascii: "u") ? 4 : 8
+                if index + 2 + width <= bytes.count,
+                    let code = UInt32(String(decoding: bytes[(index + 2)..<(index + 2 + width)], as: UTF8.self), radix: 16),
+                    let scalar = Unicode.Scalar(code)
+                {
+                    scalars.append(scalar)
+                    index += 2 + width
+                    continue
+                }
+            }
+            scalars.append(Unicode.Scalar(byte))
+            index += 1
+        }
+        return Array(String(scalars).utf8)
+    }
+
+    // MARK: Byte strings
+
+    /// A byte string of `length` bytes at the read position: skipped, and scanned as a nested
+    /// pickle when it looks like one.
+    mutating func byteString(length: Int64, opcodeOffset: Int64) -> Bool {
+        let contentOffset = input.offset
+        guard length <= input.remaining else { return false }
+        if !sniffing, length >= 8 {
+            let prefix = input.peek(at: contentOffset, length: 64)
+            if PickleScanner.looksLikePickle(prefix) {
+                let last = input.peek(at: contentOffset + length - 1, length: 1)
+                if prefix[0] == PickleOp.proto || last == [PickleOp.stop] {
+                    nested(start: contentOffset, length: length, opcodeOffset: opcodeOffset)
+                }
+            }
+        }
+        return input.skip(length)
+    }
+
+    mutating func nested(start: Int64, length: Int64, opcodeOffset: Int64) {
+        guard depth + 1 <= PickleScanner.maxDepth else {
+            findings.append(Self.malformed("pickles nested deeper than \(PickleScanner.maxDepth)", at: opcodeOffset))
+            return
+        }
+        let inner = PickleScanner.scanStream(input.source, start: start, end: start + length, depth: depth + 1, policy: policy)
+        for var finding in inner {
+            if depth == 0 {
+                let where_ = finding.offset.map { ", inner offset \($0 - start)" } ?? ""
+                finding.detail += " [in a pickle nested in the byte string at offset \(opcodeOffset)\(where_)]"
+            }
+            finding.offset = opcodeOffset
+            findings.append(finding)
+        }
+    }
+
+    // MARK: The opcode loop
+
+    /// Scans one pickle, from the read position to its STOP.
+    mutating func runOne() -> PickleOutcome {
+        stack.removeAll(keepingCapacity: true)
+        marks.removeAll(keepingCapacity: true)
+        while true {
+            if input.available < 9 { _ = input.fill(9) }
+            let at = input.offset
+            guard input.available >= 1 else { return truncated(at: at) }
+            let op = input.byte(0)
+            input.pos += 1
+            opcodes += 1
+            @inline(__always) func need(_ count: Int) -> Bool { input.available >= count }
+
+            switch op {
+            // Fixed-size constants.
+            case 0x4B:  // binInt1
+                guard need(1) else { return truncated(at: at) }
+                input.pos += 1
+                stack.append(.other)
+            case 0x4D:  // binInt2
+                guard need(2) else { return truncated(at: at) }
+                input.pos += 2
+                stack.append(.other)
+            case 0x4A:  // binInt
+                guard need(4) else { return truncated(at: at) }
+                input.pos += 4
+                stack.append(.other)
+            case 0x47:  // binFloat
+                guard need(8) else { return truncated(at: at) }
+                input.pos += 8
+                stack.append(.other)
+            case 0x4E, 0x88, 0x89, 0x5D, 0x7D, 0x29, 0x8F, 0x97:
+                // NONE, NEWTRUE, NEWFALSE, EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE, EMPTY_SET, NEXT_BUFFER
+                stack.append(.other)
+            case 0x8A:  // long1
+                guard need(1) else { return truncated(at: at) }
+                let length = Int64(input.byte(0))
+                input.pos += 1
+                guard input.skip(length) else { return fail("LONG1 length \(length) runs past the end", at: at) }
+                stack.append(.other)
+            case 0x8B:  // long4
+                guard need(4) else { return truncated(at: at) }
+                let length = Int64(Int32(bitPattern: UInt32(input.uint(4))))
+                input.pos += 4
+                guard length >= 0 else { return fail("LONG4 has a negative length", at: at) }
+                guard input.skip(length) else { return fail("LONG4 length \(length) runs past the end", at: at) }
+                stack.append(.other)
+
+            // Strings (text): kept as (offset, length) for naming.
+            case 0x8C, 0x58, 0x8D:  // shortBinUnicode, binUnicode, binUnicode8
+                let width = op == PickleOp.shortBinUnicode ? 1 : op == PickleOp.binUnicode ? 4 : 8
+                guard need(width) else { return truncated(at: at) }
+                let raw = input.uint(width)
+                input.pos += width
+                guard raw <= UInt64(Int64.max), Int64(raw) <= input.remaining else {
+                    return fail("string length \(raw) runs past the end", at: at)
+                }
+                let length = Int64(raw)
+                stack.append(.string(input.offset, Int32(min(length, Int64(Self.nameLimit + 1)))))
+                _ = input.skip(length)
+            case 0x55, 0x54:  // shortBinString, binString
+                let width = op == PickleOp.shortBinString ? 1 : 4
+                guard need(width) else { return truncated(at: at) }
+                var length = Int64(input.uint(width))
+                if width == 4 { length = Int64(Int32(bitPattern: UInt32(length))) }
+                input.pos += width
+                guard length >= 0 else { return fail("BINSTRING has a negative length", at: at) }
+                let contentOffset = input.offset
+                guard byteString(length: length, opcodeOffset: at) else {
+                    return fail("string length \(length) runs past the end", at: at)
+                }
+                stack.append(.string(contentOffset, Int32(min(length, Int64(Self.nameLimit + 1)))))
+            case 0x43, 0x42, 0x8E, 0x96:  // shortBinBytes, binBytes, binBytes8, byteArray8
+                let width = op == PickleOp.shortBinBytes ? 1 : op == PickleOp.binBytes ? 4 : 8
+                guard need(width) else { return truncated(at: at) }
+                let raw = input.uint(width)
+                input.pos += width
+                guard raw <= UInt64(Int64.max), byteString(length: Int64(raw), opcodeOffset: at) else {
+                    return fail("byte string length \(raw) runs past the end", at: at)
+                }
+                stack.append(.other)
+
+            // Memo.
+            case 0x71, 0x72, 0x94:  // binPut, longBinPut, memoize
+                var index: UInt64
+                if op == PickleOp.memoize {
+                    index = UInt64(memoCount)
+                } else {
+                    let width = op == PickleOp.binPut ? 1 : 4
+                    guard need(width) else { return truncated(at: at) }
+                    index = input.uint(width)
+                    input.pos += width
+                }
+                guard stack.count > fence else { return fail("memo store with an empty stack", at: at) }
+                guard memoSet(index, stack[stack.count - 1]) else {
+                    return fail("more than \(Self.maxMemo) memo entries", at: at)
+                }
+            case 0x68, 0x6A:  // binGet, longBinGet
+                let width = op == PickleOp.binGet ? 1 : 4
+                guard need(width) else { return truncated(at: at) }
+                let index = input.uint(width)
+                input.pos += width
+                guard let value = memoGet(index) else { return fail("memo index \(index) was never set", at: at) }
+                stack.append(value)
+            case 0x70, 0x67:  // put, get
+                guard let (line, _) = input.readLine(keep: 32) else { return truncated(at: at) }
+                guard case .some(.some(let parsed)) = Self.parseInt(line, allowLongSuffix: false), parsed >= 0 else {
+                    return fail("invalid memo index in \(op == PickleOp.put ? "PUT" : "GET")", at: at)
+                }
+                let index = UInt64(parsed)
+                if op == PickleOp.put {
+                    guard stack.count > fence else { return fail("memo store with an empty stack", at: at) }
+                    guard memoSet(index, stack[stack.count - 1]) else {
+                        return fail("more than \(Self.maxMemo) memo entries", at: at)
+                    }
+                } else {
+                    guard let value = memoGet(index) else { return fail("memo index \(index) was never set", at: at) }
+                    stack.append(value)
+                }
+
+            // Marks and containers.
+            case 0x28:  // mark
+                guard marks.count < Self.maxMarks else { return fail("nesting deeper than \(Self.maxMarks)", at: at) }
+                marks.append(stack.count)
+            case 0x30:  // pop
+                if let last = marks.last, last == stack.count {
+                    marks.removeLast()
+                } else {
+                    guard stack.count > fence else { return fail("stack underflow in POP", at: at) }
+                    stack.removeLast()
+                }
+            case 0x31:  // popMark
+                guard let mark = popMark() else { return fail("POP_MARK without MARK", at: at) }
+                stack.removeSubrange(mark...)
+            case 0x32:  // dup
+                guard stack.count > fence else { return fail("stack underflow in DUP", at: at) }
+                stack.append(stack[stack.count - 1])
+            case 0x74, 0x6C, 0x64, 0x91:  // tuple, list, dict, frozenSet
+                guard let mark = popMark() else { return fail("container opcode without MARK", at: at) }
+                if op == PickleOp.dict, (stack.count - mark) % 2 != 0 {
+                    return fail("odd number of items for DICT", at: at)
+                }
+                stack.removeSubrange(mark...)
+                stack.append(.other)
+            case 0x85, 0x86, 0x87:  // tuple1, tuple2, tuple3
+                let count = Int(op - PickleOp.tuple1) + 1
+                guard stack.count - fence >= count else { return fail("stack underflow in TUPLE\(count)", at: at) }
+                stack.removeLast(count)
+                stack.append(.other)
+            case 0x61:  // append
+                guard stack.count - fence >= 2 else { return fail("stack underflow in APPEND", at: at) }
+                stack.removeLast()
+                use(stack[stack.count - 1], Self.useAppend)
+            case 0x65, 0x75, 0x90:  // appends, setItems, addItems
+                guard let mark = popMark() else { return fail("APPENDS/SETITEMS/ADDITEMS without MARK", at: at) }
+                guard mark >= 1 else { return fail("stack underflow: no container below MARK", at: at) }
+                if op == PickleOp.setItems, (stack.count - mark) % 2 != 0 {
+                    return fail("odd number of items for SETITEMS", at: at)
+                }
+                let target = stack[mark - 1]
+                let grew = stack.count > mark
+                stack.removeSubrange(mark...)
+                if grew {
+                    use(target, op == PickleOp.appends ? Self.useAppend : op == PickleOp.setItems ? Self.useSetItem : Self.useAddItems)
+                }
+            case 0x73:  // setItem
+                guard stack.count - fence >= 3 else { return fail("stack underflow in SETITEM", at: at) }
+                stack.removeLast(2)
+                use(stack[stack.count - 1], Self.useSetItem)
+
+            // Callables.
+            case 0x63, 0x69:  // global, inst
+                guard let (moduleBytes, moduleLength) = input.readLine(keep: Self.nameLimit),
+                    let (nameBytes, nameLength) = input.readLine(keep: Self.nameLimit)
+                else { return truncated(at: at) }
+                guard let module = String(validating: moduleBytes, as: UTF8.self),
+                    let name = String(validating: nameBytes, as: UTF8.self)
+                else { return fail("\(op == PickleOp.global ? "GLOBAL" : "INST") operand is not UTF-8", at: at) }
+                guard
+                    let value = callable(
+                        module: module, moduleLong: moduleLength > Self.nameLimit, name: name,
+                        nameLong: nameLength > Self.nameLimit, at: at)
+                else { return fail("more than \(Self.maxCallables) distinct callables", at: at) }
+                if op == PickleOp.global {
+                    stack.append(value)
+                } else {
+                    guard let mark = popMark() else { return fail("INST without MARK", at: at) }
+                    stack.removeSubrange(mark...)
+                    use(value, Self.useInst)
+                    stack.append(result(of: value))
+                }
+            case 0x93:  // stackGlobal
+                guard stack.count - fence >= 2 else { return fail("stack underflow in STACK_GLOBAL", at: at) }
+                let nameValue = stack.removeLast()
+                let moduleValue = stack.removeLast()
+                if let (module, moduleLong) = stringValue(moduleValue), let (name, nameLong) = stringValue(nameValue) {
+                    guard let value = callable(module: module, moduleLong: moduleLong, name: name, nameLong: nameLong, at: at)
+                    else { return fail("more than \(Self.maxCallables) distinct callables", at: at) }
+                    stack.append(value)
+                } else {
+                    dynamicGlobals = (count: (dynamicGlobals?.count ?? 0) + 1, offset: dynamicGlobals?.offset ?? at)
+                    stack.append(.dynamic)
+                }
+            case 0x82, 0x83, 0x84:  // ext1, ext2, ext4
+                let width = op == PickleOp.ext1 ? 1 : op == PickleOp.ext2 ? 2 : 4
+                guard need(width) else { return truncated(at: at) }
+                input.pos += width
+                extensions = (count: (extensions?.count ?? 0) + 1, offset: extensions?.offset ?? at)
+                stack.append(.dynamic)
+            case 0x52:  // reduce
+                guard stack.count - fence >= 2 else { return fail("stack underflow in REDUCE", at: at) }
+                stack.removeLast()
+                let function = stack.removeLast()
+                use(function, Self.useReduce)
+                stack.append(result(of: function))
+            case 0x81:  // newObj
+                guard stack.count - fence >= 2 else { return fail("stack underflow in NEWOBJ", at: at) }
+                stack.removeLast()
+                let type = stack.removeLast()
+                use(type, Self.useNewObj)
+                stack.append(result(of: type))
+            case 0x92:  // newObjEx
+                guard stack.count - fence >= 3 else { return fail("stack underflow in NEWOBJ_EX", at: at) }
+                stack.removeLast(2)
+                let type = stack.removeLast()
+                use(type, Self.useNewObjEx)
+                stack.append(result(of: type))
+            case 0x6F:  // obj
+                guard let mark = popMark() else { return fail("OBJ without MARK", at: at) }
+                guard stack.count > mark else { return fail("stack underflow in OBJ: no class after MARK", at: at) }
+                let type = stack[mark]
+                stack.removeSubrange(mark...)
+                use(type, Self.useObj)
+                stack.append(result(of: type))
+            case 0x62:  // build
+                guard stack.count - fence >= 2 else { return fail("stack underflow in BUILD", at: at) }
+                stack.removeLast()
+                let target = stack[stack.count - 1]
+                use(target, Self.useBuild)
+                if case .global = target {
+                    stateOnGlobal = (count: (stateOnGlobal?.count ?? 0) + 1, offset: stateOnGlobal?.offset ?? at)
+                }
+
+            // Persistent ids (torch storages), buffers.
+            case 0x50:  // persId
+                guard input.readLine(keep: 0) != nil else { return truncated(at: at) }
+                stack.append(.other)
+            case 0x51:  // binPersId
+                guard stack.count > fence else { return fail("stack underflow in BINPERSID", at: at) }
+                stack[stack.count - 1] = .other
+            case 0x98:  // readonlyBuffer
+                guard stack.count > fence else { return fail("stack underflow in READONLY_BUFFER", at: at) }
+
+            // Protocol 0 text constants.
+            case 0x49, 0x4C:  // int, long
+                guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
+                if op == PickleOp.int, line == Array("00".utf8) || line == Array("01".utf8) {
+                    stack.append(.other)
+                    break
+                }
+                guard Self.parseInt(line, allowLongSuffix: op == PickleOp.long) != nil else {
+                    return fail("invalid integer literal in \(op == PickleOp.int ? "INT" : "LONG")", at: at)
+                }
+                stack.append(.other)
+            case 0x46:  // float
+                guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
+                guard Self.validFloat(line) else { return fail("invalid FLOAT literal", at: at) }
+                stack.append(.other)
+            case 0x53:  // string
+                guard let (line, length) = input.readLine(keep: Self.nameLimit + 2) else { return truncated(at: at) }
+                guard length >= 2, let quote = line.first, quote == 0x27 || quote == 0x22 else {
+                    return fail("the STRING opcode argument must be quoted", at: at)
+                }
+                if length <= Int64(Self.nameLimit + 2) {
+                    guard line.last == quote else { return fail("the STRING opcode argument must be quoted", at: at) }
+                    stack.append(storeText(Self.unescape(line.dropFirst().dropLast()), long: false))
+                } else {
+                    stack.append(storeText(Self.unescape(line.dropFirst()), long: true))
+                }
+            case 0x56:  // unicode
+                guard let (line, length) = input.readLine(keep: Self.nameLimit) else { return truncated(at: at) }
+                stack.append(storeText(Self.rawUnicodeDecode(line), long: length > Int64(Self.nameLimit)))
+
+            // Framing.
+            case 0x80:  // proto
+                guard need(1) else { return truncated(at: at) }
+                let version = input.byte(0)
+                input.pos += 1
+                guard version <= 5 else { return fail("unsupported pickle protocol \(version)", at: at) }
+            case 0x95:  // frame
+                guard need(8) else { return truncated(at: at) }
+                let length = input.uint(8)
+                input.pos += 8
+                guard length <= UInt64(input.remaining) else {
+                    return fail("FRAME length \(length) runs past the end", at: at)
+                }
+            case 0x2E:  // stop
+                guard stack.count > fence else { return fail("stack underflow at STOP", at: at) }
+                return .stopped
+
+            default:
+                return fail("unknown opcode 0x\(String(op, radix: 16))", at: at)
+            }
+            if stack.count > Self.maxStack { return fail("stack deeper than \(Self.maxStack)", at: at) }
+        }
+    }
+}

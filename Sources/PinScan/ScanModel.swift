@@ -1,0 +1,146 @@
+import PinModel
+
+// The values every scanner in PinScan produces and consumes. Scanners are pure functions over
+// bytes (a `ByteSource`): they never execute, import or deserialize anything, never read a
+// tensor payload they do not need, and report every error as a `malformed` verdict — never as
+// clean.
+
+/// How bad a file (or one finding in it) is. Ordered by severity: a report's verdict is its
+/// worst finding's.
+public enum Verdict: String, Codable, Sendable, Comparable, CaseIterable {
+    /// Nothing found that could run code on load; the structure is valid.
+    case safe
+    /// A callable that is neither known safe nor known dangerous: blocked by default, because
+    /// an unknown callable is how published bypasses got through.
+    case suspicious
+    /// The file could not be fully understood (truncated, invalid, inconsistent): blocked,
+    /// since what cannot be parsed cannot be called safe.
+    case malformed
+    /// Code execution, process, file system, network, import machinery, attribute access…
+    case unsafe
+
+    private var rank: Int {
+        switch self {
+        case .safe: 0
+        case .suspicious: 1
+        case .malformed: 2
+        case .unsafe: 3
+        }
+    }
+
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One thing a scanner noticed.
+public struct Finding: Codable, Sendable, Equatable {
+    /// The verdict this finding alone implies.
+    public var verdict: Verdict
+    /// A stable, machine-readable kind: `global` (a callable in a pickle), `malformed`,
+    /// `zip-header-mismatch`, `lambda-layer`, `external-data`, …
+    public var kind: String
+    /// One sentence for a person.
+    public var detail: String
+    /// The callable, `module.name`, for `global` findings.
+    public var callable: String?
+    /// How the callable is used (`REDUCE`, `BUILD`, `NEWOBJ`, `NEWOBJ_EX`, `OBJ`, `INST`, `EXT`…).
+    public var uses: [String]?
+    /// Where in the file (or in `member`) it was found.
+    public var offset: Int64?
+    /// The archive member (zip entry) or nested object it was found in, if any.
+    public var member: String?
+
+    public init(
+        verdict: Verdict, kind: String, detail: String, callable: String? = nil, uses: [String]? = nil,
+        offset: Int64? = nil, member: String? = nil
+    ) {
+        self.verdict = verdict
+        self.kind = kind
+        self.detail = detail
+        self.callable = callable
+        self.uses = uses
+        self.offset = offset
+        self.member = member
+    }
+}
+
+/// The result for one file.
+public struct ScanReport: Codable, Sendable, Equatable {
+    public var path: String
+    /// What the content turned out to be: `pickle`, `pytorch-zip`, `pytorch-legacy`, `numpy`,
+    /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`.
+    public var format: String
+    public var verdict: Verdict
+    public var findings: [Finding]
+
+    public init(path: String, format: String, findings: [Finding]) {
+        self.path = path
+        self.format = format
+        self.findings = findings
+        verdict = findings.map(\.verdict).max() ?? .safe
+    }
+}
+
+/// What the user accepts beyond the built-in allowlist.
+public struct ScanPolicy: Sendable, Equatable {
+    /// `module.name` callables accepted as safe (`--allow-global`): the user's explicit,
+    /// per-callable decision; never a wildcard.
+    public var allowedGlobals: Set<String>
+
+    public init(allowedGlobals: Set<String> = []) {
+        self.allowedGlobals = allowedGlobals
+    }
+}
+
+/// The scanner's identity, recorded in the lock with each verdict: a verdict only means
+/// something together with the rules that produced it. Bump `version` whenever a rule changes
+/// what a file's verdict would be.
+public enum ScannerIdentity {
+    public static let name = "modelpin-scan"
+    public static let version = 1
+    public static var description: String { "\(name)/\(version)" }
+}
+
+/// Random access to the bytes being scanned, so that a scanner reads headers, directories and
+/// pickles and skips tensor payloads without touching them.
+public protocol ByteSource: Sendable {
+    var size: Int64 { get }
+    /// Up to `count` bytes at `offset` (fewer only at the end). Throws `ScanReadError` when
+    /// the underlying file cannot be read.
+    func read(at offset: Int64, count: Int) throws(ScanReadError) -> [UInt8]
+}
+
+public struct ScanReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Bytes in memory.
+public struct MemorySource: ByteSource {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var size: Int64 { Int64(bytes.count) }
+    public func read(at offset: Int64, count: Int) throws(ScanReadError) -> [UInt8] {
+        guard offset >= 0, offset <= size, count >= 0 else { return [] }
+        let start = Int(offset)
+        return Array(bytes[start..<min(bytes.count, start + count)])
+    }
+}
+
+/// A window `[start, start + size)` of another source (a zip member stored uncompressed, the
+/// pickle inside a legacy checkpoint…); offsets are relative to the window.
+public struct SliceSource<Base: ByteSource>: ByteSource {
+    public let base: Base
+    public let start: Int64
+    public let size: Int64
+
+    public init(_ base: Base, start: Int64, size: Int64) {
+        self.base = base
+        self.start = max(0, min(start, base.size))
+        self.size = max(0, min(size, base.size - self.start))
+    }
+
+    public func read(at offset: Int64, count: Int) throws(ScanReadError) -> [UInt8] {
+        guard offset >= 0, offset <= size, count >= 0 else { return [] }
+        return try base.read(at: start + offset, count: Int(min(Int64(count), size - offset)))
+    }
+}

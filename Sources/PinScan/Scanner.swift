@@ -1,0 +1,313 @@
+// The front door of PinScan: recognises what a file is BY CONTENT (never by its name) and hands
+// it to the scanner for that format. The path only labels the report.
+//
+// Recognition order (first match wins), and why:
+//   1. zip (`PK\3\4`, or `PK\5\6` for an empty archive): PyTorch ≥ 1.6 checkpoints, `.npz`,
+//      Keras v3 `.keras`, TorchScript, or a generic zip whose members are scanned anyway.
+//   2. legacy PyTorch (a pickled LONG1 magic number 0x1950a86a20f9469cfc6c first).
+//   3. `.npy` (`\x93NUMPY`).
+//   4. GGUF (`GGUF`).
+//   5. HDF5 (`\x89HDF\r\n\x1a\n` at 0, 512, 1024 or 2048): Keras `.h5`.
+//   6. safetensors (a little-endian u64 then `{`): checked before pickle because a header length
+//      such as 0x0280 starts with the bytes of a pickle PROTO opcode.
+//   7. compressed streams (gzip, zlib, bz2, xz, lz4, zstd, 7z, old joblib `ZF`): gzip and zlib
+//      are inflated (bounded) and their content scanned like a file; the others cannot be
+//      inspected and are `suspicious` (joblib and pickle loaders decompress them transparently).
+//   8. pickle (`PickleScanner.looksLikePickle`), including protocol-0 pickles that are printable
+//      text; a file that sniffs as a pickle but is valid text and fails to unpickle before any
+//      callable is reached is reported as text (README files start with letters that are
+//      protocol-0 opcodes).
+//   9. ONNX (a protobuf ModelProto: ir_version first, graph or opset_import present).
+//  10. text (valid UTF-8, no NUL) → `text`, safe.
+//  11. anything else → `unknown`, safe. The rule: unknown content that is neither a container
+//      we open nor a pickle by its first bytes cannot be loaded by `pickle.load`/`torch.load`
+//      (both start unpickling at offset 0, or open it as a zip, which step 1 covers), so it
+//      cannot run code through the loaders this scanner guards; it is reported as `unknown` so
+//      callers can decide, with no findings.
+//
+// The extension may only ADD findings, never remove them: a file named `.safetensors` or
+// `.gguf` whose content is not that format is `malformed`.
+
+/// A format-level error: what went wrong and where (an offset in the scanned source).
+struct FormatError: Error {
+    var detail: String
+    var offset: Int64?
+    init(_ detail: String, offset: Int64? = nil) {
+        self.detail = detail
+        self.offset = offset
+    }
+}
+
+/// Recognises a model file by its content and scans it with the matching format scanner.
+public enum Scanner {
+    /// Scans `source` (the bytes of the file at `path`; the path only labels the report).
+    public static func scan(_ source: some ByteSource, path: String, policy: ScanPolicy) -> ScanReport {
+        var (format, findings) = scanContent(source, member: nil, depth: 0, policy: policy)
+        findings += extensionExpectation(path: path, format: format)
+        return ScanReport(path: path, format: format, findings: findings)
+    }
+
+    /// The deepest container nesting followed (zip in zip, gzip in zip…).
+    static let maxDepth = 3
+    /// How much of a member or file is read to recognise it.
+    static let sniffLength = 4096
+
+    /// Recognises and scans one file or archive member. `member` labels findings of content
+    /// inside an archive.
+    static func scanContent<S: ByteSource>(
+        _ source: S, member: String?, depth: Int, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
+        let prefix: [UInt8]
+        do {
+            prefix = try source.read(at: 0, count: sniffLength)
+        } catch {
+            return ("unknown", [malformed("cannot read: \(error.description)", kind: "read-error", member: member)])
+        }
+        if prefix.isEmpty { return ("unknown", []) }
+
+        if startsWith(prefix, [0x50, 0x4B, 0x03, 0x04]) || startsWith(prefix, [0x50, 0x4B, 0x05, 0x06])
+            || startsWith(prefix, [0x50, 0x4B, 0x07, 0x08])
+        {
+            if depth >= maxDepth {
+                return ("zip", [malformed("archive nested more than \(maxDepth) levels deep", member: member)])
+            }
+            return ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+        }
+        if TorchLegacy.hasMagic(prefix) {
+            return ("pytorch-legacy", TorchLegacy.scan(source, member: member, policy: policy))
+        }
+        if startsWith(prefix, NumpyScanner.magic) {
+            return ("numpy", NumpyScanner.scan(source, member: member, policy: policy))
+        }
+        if startsWith(prefix, Array("GGUF".utf8)) {
+            return ("gguf", GGUFValidator.validate(source, member: member))
+        }
+        if KerasScanner.isHDF5(source, prefix: prefix) {
+            return KerasScanner.scanHDF5(source, member: member, policy: policy)
+        }
+        if SafeTensorsValidator.looksLikeSafeTensors(prefix) {
+            return ("safetensors", SafeTensorsValidator.validate(source, member: member))
+        }
+        if let compression = compressionKind(prefix) {
+            return scanCompressed(source, kind: compression, member: member, depth: depth, policy: policy)
+        }
+        if PickleScanner.looksLikePickle(prefix) {
+            return scanPickle(source, prefix: prefix, member: member, policy: policy)
+        }
+        if ONNXScanner.looksLikeONNX(source, prefix: prefix) {
+            return ("onnx", ONNXScanner.scan(source, member: member, policy: policy))
+        }
+        if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) { return ("text", []) }
+        return ("unknown", [])
+    }
+
+    /// A pickle stream (or a joblib file, which is one). Text that merely starts with a letter
+    /// that is a protocol-0 opcode and fails to unpickle before reaching any callable is text.
+    static func scanPickle<S: ByteSource>(
+        _ source: S, prefix: [UInt8], member: String?, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
+        let findings = PickleScanner.scan(source, member: member, policy: policy)
+        let format = JoblibScanner.isJoblib(prefix) ? "joblib" : "pickle"
+        if looksLikeText(prefix, complete: Int64(prefix.count) == source.size), !findings.isEmpty,
+            findings.allSatisfy({ $0.verdict == .malformed })
+        {
+            return ("text", [])
+        }
+        return (format, findings)
+    }
+
+    // MARK: Compressed streams
+
+    enum Compression: String {
+        case gzip, zlib, bzip2, xz, lz4, zstd, sevenZip = "7z", joblibZlib = "joblib-zlib"
+    }
+
+    static func compressionKind(_ p: [UInt8]) -> Compression? {
+        if startsWith(p, [0x1F, 0x8B, 0x08]) { return .gzip }
+        if p.count >= 2, p[0] & 0x0F == 8, p[0] >> 4 <= 7, (Int(p[0]) << 8 | Int(p[1])) % 31 == 0,
+            p[1] & 0x20 == 0, [0x01, 0x5E, 0x9C, 0xDA].contains(p[1])
+        {
+            return .zlib
+        }
+        if p.count >= 4, startsWith(p, Array("BZh".utf8)), (0x31...0x39).contains(p[3]) { return .bzip2 }
+        if startsWith(p, [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
+        if startsWith(p, [0x04, 0x22, 0x4D, 0x18]) { return .lz4 }
+        if startsWith(p, [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
+        if startsWith(p, [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return .sevenZip }
+        // joblib < 0.10 compressed files: "ZF", the length as `hex(n)` padded to 19 bytes, then zlib.
+        if p.count >= 23, startsWith(p, Array("ZF0x".utf8)) { return .joblibZlib }
+        return nil
+    }
+
+    /// gzip and zlib are inflated (at most `Inflater.memberLimit` bytes) and their content scanned;
+    /// other compressors are reported as content that cannot be inspected.
+    static func scanCompressed<S: ByteSource>(
+        _ source: S, kind: Compression, member: String?, depth: Int, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
+        let format = kind == .joblibZlib ? "joblib" : kind.rawValue
+        let inflated: Inflater.Outcome
+        switch kind {
+        case .gzip: inflated = Inflater.gunzip(source, limit: Inflater.memberLimit)
+        case .zlib: inflated = Inflater.zlib(SliceSource(source, start: 0, size: source.size), limit: Inflater.memberLimit)
+        case .joblibZlib: inflated = Inflater.zlib(SliceSource(source, start: 21, size: source.size - 21), limit: Inflater.memberLimit)
+        default:
+            return (format, [Finding(
+                verdict: .suspicious, kind: "compressed",
+                detail: "\(kind.rawValue)-compressed content cannot be inspected; joblib and pickle loaders decompress it and unpickle what is inside",
+                member: member)])
+        }
+        switch inflated {
+        case .complete(let bytes):
+            if depth >= maxDepth {
+                return (format, [malformed("compressed content nested more than \(maxDepth) levels deep", member: member)])
+            }
+            let inner = scanContent(MemorySource(bytes), member: member, depth: depth + 1, policy: policy)
+            return (format == "joblib" || inner.format == "joblib" ? "joblib" : format, inner.findings)
+        case .truncated:
+            return (format, [Finding(
+                verdict: .suspicious, kind: "compressed",
+                detail: "\(kind.rawValue) content inflates to more than \(Inflater.memberLimit >> 20) MiB and cannot be inspected",
+                member: member)])
+        case .failed(let error):
+            if kind == .zlib, looksLikeText(try? source.read(at: 0, count: sniffLength), complete: source.size <= Int64(sniffLength)) {
+                return ("text", [])
+            }
+            return (format, [malformed("invalid \(kind.rawValue) stream: \(error.detail)", offset: error.offset, member: member)])
+        }
+    }
+
+    // MARK: Helpers
+
+    static func malformed(
+        _ detail: String, kind: String = "malformed", offset: Int64? = nil, member: String? = nil
+    ) -> Finding {
+        Finding(verdict: .malformed, kind: kind, detail: detail, offset: offset, member: member)
+    }
+
+    static func startsWith(_ bytes: [UInt8], _ magic: [UInt8]) -> Bool {
+        bytes.count >= magic.count && bytes[0..<magic.count].elementsEqual(magic)
+    }
+
+    /// Valid UTF-8 (a sequence cut by the end of `prefix` is allowed unless `complete`) with no
+    /// NUL and no control characters other than tab, newline, carriage return and form feed.
+    static func looksLikeText(_ prefix: [UInt8]?, complete: Bool) -> Bool {
+        guard let prefix, !prefix.isEmpty else { return false }
+        var i = 0
+        while i < prefix.count {
+            let b = prefix[i]
+            if b < 0x80 {
+                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C { return false }
+                if b == 0x7F { return false }
+                i += 1
+                continue
+            }
+            let length: Int
+            if b & 0xE0 == 0xC0, b >= 0xC2 { length = 2 }
+            else if b & 0xF0 == 0xE0 { length = 3 }
+            else if b & 0xF8 == 0xF0, b <= 0xF4 { length = 4 }
+            else { return false }
+            if i + length > prefix.count { return !complete }
+            for k in 1..<length where prefix[i + k] & 0xC0 != 0x80 { return false }
+            i += length
+        }
+        return true
+    }
+
+    /// A file whose name promises a strict format that its content does not have.
+    static func extensionExpectation(path: String, format: String) -> [Finding] {
+        let lower = path.lowercased()
+        for (suffix, expected) in [(".safetensors", "safetensors"), (".gguf", "gguf")]
+        where lower.hasSuffix(suffix) && format != expected {
+            return [malformed("named `*\(suffix)` but its content is not \(expected) (recognised as \(format))")]
+        }
+        return []
+    }
+}
+
+/// Buffered, bounds-checked little-endian reading of a `ByteSource` in `[start, limit)`.
+struct FormatCursor<S: ByteSource> {
+    let source: S
+    let limit: Int64
+    private(set) var position: Int64
+    private var buffer: [UInt8] = []
+    private var bufferStart: Int64 = 0
+    private static var chunk: Int { 1 << 16 }
+
+    init(_ source: S, at position: Int64 = 0, limit: Int64? = nil) {
+        self.source = source
+        self.position = position
+        self.limit = min(limit ?? source.size, source.size)
+    }
+
+    var remaining: Int64 { limit - position }
+    var atEnd: Bool { position >= limit }
+
+    mutating func seek(to offset: Int64) { position = offset }
+
+    mutating func skip(_ count: Int64, _ what: @autoclosure () -> String = "data") throws(FormatError) {
+        guard count >= 0, count <= remaining else {
+            throw FormatError("\(what()) (\(count) bytes) runs past the end", offset: position)
+        }
+        position += count
+    }
+
+    mutating func bytes(_ count: Int, _ what: @autoclosure () -> String = "data") throws(FormatError) -> [UInt8] {
+        guard count >= 0, Int64(count) <= remaining else {
+            throw FormatError("\(what()) (\(count) bytes) runs past the end", offset: position)
+        }
+        if count == 0 { return [] }
+        let inBuffer = position - bufferStart
+        if position >= bufferStart, inBuffer + Int64(count) <= Int64(buffer.count) {
+            let start = Int(inBuffer)
+            position += Int64(count)
+            return Array(buffer[start..<start + count])
+        }
+        if count >= Self.chunk {
+            let data = try read(at: position, count: count)
+            position += Int64(count)
+            return data
+        }
+        buffer = try read(at: position, count: Int(min(Int64(Self.chunk), remaining)))
+        bufferStart = position
+        position += Int64(count)
+        return Array(buffer[0..<count])
+    }
+
+    private func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
+        let data: [UInt8]
+        do { data = try source.read(at: offset, count: count) } catch {
+            throw FormatError("cannot read: \(error.description)", offset: offset)
+        }
+        guard data.count >= count else { throw FormatError("unexpected end of data", offset: offset + Int64(data.count)) }
+        return data
+    }
+
+    mutating func u8() throws(FormatError) -> UInt8 {
+        if position >= bufferStart, position - bufferStart < Int64(buffer.count), position < limit {
+            let b = buffer[Int(position - bufferStart)]
+            position += 1
+            return b
+        }
+        return try bytes(1)[0]
+    }
+
+    mutating func le(_ width: Int) throws(FormatError) -> UInt64 {
+        let b = try bytes(width)
+        return LittleEndian.read(b, 0, width)
+    }
+
+    mutating func u16() throws(FormatError) -> UInt16 { UInt16(try le(2)) }
+    mutating func u32() throws(FormatError) -> UInt32 { UInt32(try le(4)) }
+    mutating func u64() throws(FormatError) -> UInt64 { try le(8) }
+}
+
+enum LittleEndian {
+    static func read(_ bytes: [UInt8], _ at: Int, _ width: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in stride(from: width - 1, through: 0, by: -1) { value = value << 8 | UInt64(bytes[at + i]) }
+        return value
+    }
+    static func u16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(read(b, at, 2)) }
+    static func u32(_ b: [UInt8], _ at: Int) -> UInt32 { UInt32(read(b, at, 4)) }
+    static func u64(_ b: [UInt8], _ at: Int) -> UInt64 { read(b, at, 8) }
+}

@@ -1,0 +1,102 @@
+// What a zip archive is (PyTorch checkpoint, `.npz`, Keras v3 `.keras`, or a generic zip) and
+// the scan of its members. Members are recognised BY CONTENT, whatever their names: a pickle
+// renamed `archive/data/0` or `notes.txt` is scanned as a pickle (CVE-2025-1889). Tensor payload
+// members are never read beyond their first bytes.
+
+enum ZipScanner {
+    private enum MemberKind {
+        case pickle, numpy, zip, compressed, kerasConfig, unreadable, other
+    }
+
+    static func scan<S: ByteSource>(
+        _ source: S, member: String?, depth: Int, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
+        let archive = ZipArchive(source, member: member)
+        var findings = archive.findings
+        let files = archive.entries.filter { !$0.isDirectory }
+        let names = Set(files.map(\.name))
+
+        let isKeras = names.contains("config.json") && (names.contains("metadata.json") || names.contains("model.weights.h5"))
+        var kinds: [MemberKind] = []
+        for entry in files {
+            kinds.append(kind(of: entry, in: archive, keras: isKeras))
+        }
+        let format: String
+        if isKeras {
+            format = "keras"
+        } else if names.contains(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) || kinds.contains(where: { $0 == .pickle }) {
+            format = "pytorch-zip"
+        } else if !files.isEmpty, zip(files, kinds).allSatisfy({ $0.name.hasSuffix(".npy") || $1 == .numpy }) {
+            format = "numpy-zip"
+        } else {
+            format = "zip"
+        }
+
+        for (entry, kind) in zip(files, kinds) where kind != .other {
+            let label = [member, entry.name].compactMap { $0 }.joined(separator: "/")
+            switch archive.content(of: entry) {
+            case .failed(let finding):
+                findings.append(finding)
+            case .stored(let slice):
+                findings += inspect(slice, kind: kind, label: label, depth: depth, policy: policy)
+            case .inflated(let memory):
+                findings += inspect(memory, kind: kind, label: label, depth: depth, policy: policy)
+            }
+        }
+        return (format, findings)
+    }
+
+    private static func inspect<T: ByteSource>(
+        _ content: T, kind: MemberKind, label: String, depth: Int, policy: ScanPolicy
+    ) -> [Finding] {
+        switch kind {
+        case .pickle: PickleScanner.scan(content, member: label, policy: policy)
+        case .numpy: NumpyScanner.scan(content, member: label, policy: policy)
+        case .kerasConfig: KerasScanner.scanConfig(content, member: label, policy: policy)
+        case .zip, .compressed: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+        // Undecodable prefix: reading the whole member reports why (content(of:) fails).
+        case .unreadable: [Scanner.malformed("member content cannot be read", member: label)]
+        case .other: []
+        }
+    }
+
+    private static func kind<S: ByteSource>(of entry: ZipEntry, in archive: ZipArchive<S>, keras: Bool) -> MemberKind {
+        if keras, entry.name == "config.json" { return .kerasConfig }
+        // Unsupported methods and undecodable data are reported when the content is read.
+        guard entry.method == 0 || entry.method == 8 else { return .unreadable }
+        guard let prefix = archive.prefix(of: entry, count: 64) else { return .unreadable }
+        if Scanner.startsWith(prefix, NumpyScanner.magic) { return .numpy }
+        if Scanner.startsWith(prefix, [0x50, 0x4B, 0x03, 0x04]) || Scanner.startsWith(prefix, [0x50, 0x4B, 0x05, 0x06]) {
+            return .zip
+        }
+        let lower = entry.name.lowercased()
+        if isTensorPayload(entry.name) {
+            // Raw tensor bytes: only a PROTO-framed pickle counts, so that arbitrary weights that
+            // happen to start with a protocol-0 opcode byte are not taken for a pickle.
+            return looksLikeFramedPickle(prefix) ? .pickle : .other
+        }
+        if PickleScanner.looksLikePickle(prefix) { return .pickle }
+        for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
+        if Scanner.compressionKind(prefix) != nil { return .compressed }
+        return .other
+    }
+
+    /// `archive/data/0`, `model/data/123`: PyTorch's tensor storage members.
+    static func isTensorPayload(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let last = parts.last, !last.isEmpty,
+            last.allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return false }
+        return parts[parts.count - 2] == "data"
+    }
+
+    /// PROTO 2–5 followed by an opcode a pickler writes first.
+    static func looksLikeFramedPickle(_ p: [UInt8]) -> Bool {
+        guard p.count >= 3, p[0] == 0x80, (2...5).contains(p[1]) else { return false }
+        let firstOpcodes: Set<UInt8> = [
+            0x95, 0x7D, 0x5D, 0x28, 0x63, 0x8C, 0x58, 0x29, 0x4E, 0x88, 0x89, 0x4B, 0x4A, 0x4D, 0x8A,
+            0x55, 0x54, 0x43, 0x42, 0x47, 0x93, 0x8F, 0x2E,
+        ]
+        return firstOpcodes.contains(p[2])
+    }
+}
