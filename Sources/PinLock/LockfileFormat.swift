@@ -27,9 +27,9 @@ public enum LockfileFormat {
     static let topLevelKeys = ["version", "model"]
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
-        "signers", "signed-by", "signatures",
+        "signers", "signed-by", "signatures", "scanner",
     ]
-    static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs"]
+    static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict"]
 
     // MARK: Rendering
 
@@ -59,6 +59,9 @@ public enum LockfileFormat {
 
                     """
             }
+            if let scanner = model.scanner {
+                text += "scanner = \(TOMLText.basicString(scanner))\n"
+            }
             for file in model.files.sorted(by: { $0.path < $1.path }) {
                 text += """
 
@@ -70,6 +73,9 @@ public enum LockfileFormat {
                     lfs = \(file.lfs)
 
                     """
+                if let verdict = file.verdict {
+                    text += "verdict = \(TOMLText.basicString(verdict))\n"
+                }
             }
         }
         return text
@@ -158,6 +164,11 @@ public enum LockfileFormat {
             }
         }
 
+        var scanner: String?
+        if table["scanner"] != nil {
+            scanner = try string(table, "scanner", path, reader, context: context)
+        }
+
         var files: [LockedFile] = []
         if let value = table["file"] {
             let elements = try reader.array(value, path.appending("file"), expected: "an array of `[[model.file]]` tables")
@@ -170,10 +181,12 @@ public enum LockfileFormat {
                 files.append(file)
             }
         }
-        return LockedModel(
+        var locked = LockedModel(
             alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
             exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files,
             signers: signers, signedBy: signedBy, signatures: signatures)
+        locked.scanner = scanner
+        return locked
     }
 
     private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: String) throws(ProjectFileError) -> LockedFile {
@@ -207,7 +220,15 @@ public enum LockfileFormat {
         let lfs = try field(table, "lfs", path, reader, context: context) { value, path throws(ProjectFileError) in
             try reader.boolean(value, path)
         }
-        return LockedFile(path: name, size: Int64(size), sha256: sha256, gitBlobID: gitBlobID, lfs: lfs)
+        var verdict: String?
+        if table["verdict"] != nil {
+            let text = try string(table, "verdict", path, reader, context: context)
+            guard ["safe", "suspicious", "unsafe", "malformed"].contains(text) else {
+                throw reader.error(path.appending("verdict"), context + "`verdict` must be safe, suspicious, unsafe or malformed, not `\(text.escapedForDisplay)`")
+            }
+            verdict = text
+        }
+        return LockedFile(path: name, size: Int64(size), sha256: sha256, gitBlobID: gitBlobID, lfs: lfs, verdict: verdict)
     }
 
     /// Why a file path cannot be in a lock, or nil: it is joined to a model's directory, so it

@@ -94,6 +94,9 @@ public struct LockedModel: Sendable, Equatable {
     public var signedBy: String?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
+    /// The scanner that judged every file (`modelpin-scan/1`): a verdict means something only
+    /// together with the rules that produced it. nil: not scanned (a lock from before scanning).
+    public var scanner: String?
 
     public init(
         alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
@@ -103,6 +106,7 @@ public struct LockedModel: Sendable, Equatable {
         self.signers = signers.sorted()
         self.signedBy = signedBy
         self.signatures = signatures.sorted()
+        self.scanner = nil
         self.alias = alias
         self.requestedRepo = requestedRepo
         self.requestedRevision = requestedRevision
@@ -126,12 +130,16 @@ public struct LockedFile: Sendable, Equatable {
     public var gitBlobID: GitBlobID
     /// Whether the Hub stores it in LFS (then `sha256` is also the Hub's LFS oid).
     public var lfs: Bool
+    /// The scan verdict for these bytes under the model's `scanner` (`safe`: only safe files are
+    /// ever locked, since anything else refuses the pull). nil when the model has no scanner.
+    public var verdict: String?
 
-    public init(path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool) {
+    public init(path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: String? = nil) {
         self.path = path
         self.size = size
         self.sha256 = sha256
         self.gitBlobID = gitBlobID
         self.lfs = lfs
+        self.verdict = verdict
     }
 }

@@ -432,7 +432,10 @@ extension Store {
     /// Promotes a fully written partial: waits for its digests, checks them against what was
     /// expected, makes it read-only, flushes it, renames it into `blobs/sha256/`. On any mismatch
     /// the partial is deleted and nothing enters the store.
-    public func promote(_ partial: PartialBlob) throws(StoreError) -> IngestResult {
+    ///
+    /// `admit`: a last check of the verified bytes before they get a digest name (the scan of
+    /// a model file's content); a refusal deletes the partial and nothing enters the store.
+    public func promote(_ partial: PartialBlob, admit: Admission? = nil) throws(StoreError) -> IngestResult {
         let (sha, git) = try partial.waitForDigests()
         if let expected = partial.expected.sha256, expected != sha {
             partial.discard()
@@ -441,6 +444,10 @@ extension Store {
         if let expected = partial.expected.gitBlobID, let git, expected != git {
             partial.discard()
             throw .gitBlobMismatch(source: partial.source, expected: expected, actual: git)
+        }
+        if let admit, let refusal = admit(partial.dataPath, sha, partial.source) {
+            partial.discard()
+            throw .notAdmitted(source: partial.source, refusal)
         }
         try partial.finishWriting()
         let destination = blobPath(sha)

@@ -1,6 +1,11 @@
-import PinModel
+public import PinModel
 public import SystemPackage
 import PinDigest
+
+/// A last check of verified bytes before they are admitted under their digest: given the temp
+/// file, its digest and what it is (the source named in messages), nil to admit or the reason
+/// to refuse.
+public typealias Admission = @Sendable (FilePath, SHA256Digest, String) -> (any ModelpinError)?
 
 extension Store {
     /// Space kept free beyond the blob itself, for the metadata written around it.
@@ -18,7 +23,7 @@ extension Store {
     /// Checks a sealed quarantine against `expectation` and, if it matches, moves it into
     /// `blobs/sha256/` under its digest. On a mismatch the temp file is removed and nothing
     /// enters the store.
-    public func promote(_ quarantine: Quarantine, expecting expectation: BlobExpectation) throws(StoreError) -> IngestResult {
+    public func promote(_ quarantine: Quarantine, expecting expectation: BlobExpectation, admit: Admission? = nil) throws(StoreError) -> IngestResult {
         precondition(quarantine.directory == temporaryDirectory, "a quarantine is promoted into the store that made it")
         let digest = try quarantine.seal()
         let size = quarantine.bytesWritten
@@ -29,6 +34,10 @@ extension Store {
         if let expected = expectation.digest, expected != digest {
             quarantine.discard()
             throw .digestMismatch(source: quarantine.source, expected: expected, actual: digest)
+        }
+        if let admit, let refusal = admit(quarantine.path, digest, quarantine.source) {
+            quarantine.discard()
+            throw .notAdmitted(source: quarantine.source, refusal)
         }
 
         let destination = blobPath(digest)
@@ -59,7 +68,7 @@ extension Store {
     ///
     /// With an expected digest, a blob already present (at the right size) is not copied
     /// again, and a concurrent ingest of the same digest is waited for rather than repeated.
-    public func ingest(file path: FilePath, expecting expectation: BlobExpectation = BlobExpectation()) throws(StoreError) -> IngestResult {
+    public func ingest(file path: FilePath, expecting expectation: BlobExpectation = BlobExpectation(), admit: Admission? = nil) throws(StoreError) -> IngestResult {
         let descriptor: FileDescriptor
         do {
             descriptor = try systemCall { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) }
@@ -67,13 +76,13 @@ extension Store {
             throw .unreadableSource(FileReadError(path: path, errno: error))
         }
         defer { try? descriptor.close() }
-        return try ingest(reading: descriptor, source: path, expecting: expectation)
+        return try ingest(reading: descriptor, source: path, expecting: expectation, admit: admit)
     }
 
     /// Copies everything `descriptor` yields into the store. `source` names it in messages.
     public func ingest(
         reading descriptor: FileDescriptor, source: FilePath,
-        expecting expectation: BlobExpectation = BlobExpectation()
+        expecting expectation: BlobExpectation = BlobExpectation(), admit: Admission? = nil
     ) throws(StoreError) -> IngestResult {
         let status: Stat
         do {
@@ -91,13 +100,13 @@ extension Store {
 
         return try withStoreLock(.shared) { () throws(StoreError) in
             guard let expectedDigest = expectation.digest else {
-                return try copy(descriptor, source: source, size: knownSize, expecting: expectation)
+                return try copy(descriptor, source: source, size: knownSize, expecting: expectation, admit: admit)
             }
             return try withBlobLock(expectedDigest) { () throws(StoreError) in
                 if let present = presentBlob(expectedDigest, size: expectation.size ?? knownSize) {
                     return present
                 }
-                return try copy(descriptor, source: source, size: knownSize, expecting: expectation)
+                return try copy(descriptor, source: source, size: knownSize, expecting: expectation, admit: admit)
             }
         }
     }
@@ -116,7 +125,7 @@ extension Store {
     }
 
     private func copy(
-        _ descriptor: FileDescriptor, source: FilePath, size: Int64?, expecting expectation: BlobExpectation
+        _ descriptor: FileDescriptor, source: FilePath, size: Int64?, expecting expectation: BlobExpectation, admit: Admission?
     ) throws(StoreError) -> IngestResult {
         if let size, expectation.size == nil { try ensureFreeSpace(for: size) }
         let quarantine = try makeQuarantine(source: source.string, sizeLimit: expectation.size)
@@ -136,7 +145,7 @@ extension Store {
             throw .unreadableSource(error)
         }
         if let failure { throw failure }
-        return try promote(quarantine, expecting: expectation)
+        return try promote(quarantine, expecting: expectation, admit: admit)
     }
 
     func ensureFreeSpace(for size: Int64) throws(StoreError) {

@@ -37,6 +37,8 @@ public enum StoreError: ModelpinError {
     case notPinned(SHA256Digest)
     /// GC found a root or a manifest it cannot read; deleting anything could lose live data.
     case unreachableRoots([String])
+    /// The admission check (a scan of the file's content) refused bytes whose digest matched.
+    case notAdmitted(source: String, any ModelpinError)
 
     /// Classifies a failed write inside the store at `root`: a read-only mount or missing
     /// permission, a full disk or quota, or any other I/O failure.
@@ -54,6 +56,8 @@ public enum StoreError: ModelpinError {
             .refused
         case .superseded:
             .operational
+        case .notAdmitted(_, let reason):
+            reason.kind
         case .notADirectory, .notWritable, .unsupportedLayout, .malformedMetadata, .io,
              .insufficientSpace, .diskFull, .unreadableSource, .unreachableRoots:
             .operational
@@ -94,6 +98,8 @@ public enum StoreError: ModelpinError {
             "`\(digest)` is not pinned"
         case .unreachableRoots(let reasons):
             "garbage collection aborted: \(reasons.count == 1 ? "a root" : "\(reasons.count) roots") could not be read"
+        case .notAdmitted(_, let reason):
+            reason.description
         }
     }
 
@@ -105,6 +111,8 @@ public enum StoreError: ModelpinError {
             error.causes
         case .unreachableRoots(let reasons):
             reasons
+        case .notAdmitted(_, let reason):
+            reason.causes
         default:
             []
         }
@@ -132,6 +140,8 @@ public enum StoreError: ModelpinError {
             error.hint
         case .malformedMetadata:
             "`modelpin store verify` lists every problem in the store"
+        case .notAdmitted(_, let reason):
+            reason.hint
         default:
             nil
         }

@@ -71,3 +71,13 @@ public func age(_ url: URL, bySeconds seconds: Int) {
     let result = utimensat(AT_FDCWD, url.path, &times, AT_SYMLINK_NOFOLLOW)
     precondition(result == 0, "utimensat failed on \(url.path): \(errno)")
 }
+
+/// A valid safetensors file holding one `U8` tensor of `payloadBytes` pseudo-random bytes:
+/// what test weights look like to the scan (random bytes under a `.safetensors` name would
+/// rightly be refused as malformed).
+public func safetensorsFile(payloadBytes: Int, seed: UInt64) -> [UInt8] {
+    var header = Array(#"{"weight":{"dtype":"U8","shape":[\#(payloadBytes)],"data_offsets":[0,\#(payloadBytes)]}}"#.utf8)
+    while header.count % 8 != 0 { header.append(0x20) }
+    let length = UInt64(header.count)
+    return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + header + pseudoRandomBytes(count: payloadBytes, seed: seed)
+}

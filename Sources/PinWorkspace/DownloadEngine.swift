@@ -41,12 +41,15 @@ final class DownloadEngine: Sendable {
     /// On: the first failure stops every transfer (a pull from one source). Off: a failed job
     /// is set aside and the others go on, so that the caller can try the next source for it.
     private let stopOnFailure: Bool
+    /// The scan each verified file must pass before promotion.
+    private let admission: Admission?
 
     init(
         jobs: [Job], store: Store, commit: String?, settings: PullSettings, reporter: any PullReporter,
-        cancellation: CancellationFlag, stopOnFailure: Bool = true
+        cancellation: CancellationFlag, stopOnFailure: Bool = true, admission: Admission? = nil
     ) {
         self.stopOnFailure = stopOnFailure
+        self.admission = admission
         self.jobs = jobs
         self.store = store
         self.commit = commit
@@ -237,7 +240,7 @@ final class DownloadEngine: Sendable {
     private func finish(_ job: Int) {
         let partial = jobs[job].partial
         do {
-            let result = try store.promote(partial)
+            let result = try store.promote(partial, admit: admission)
             state.withLock { $0.results[job] = result }
             reporter.finished(jobs[job].file.path, size: jobs[job].file.size, downloaded: true)
         } catch {

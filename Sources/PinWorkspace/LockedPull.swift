@@ -2,6 +2,7 @@ import Dispatch
 public import PinHub
 public import PinLock
 import PinModel
+import PinScan
 public import PinStore
 public import PinTransport
 import PinVerify
@@ -83,11 +84,17 @@ public struct LockedPuller: Sendable {
             guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
         }
         var outcome = Outcome()
+        // The lock's verdicts stand for the digests they name under the same scanner; anything
+        // else is scanned — downloads before admission, stored blobs before they are laid out.
+        let judged = Set(models.filter { $0.scanner == ScannerIdentity.description }
+            .flatMap { $0.files.filter { $0.verdict == Verdict.safe.rawValue }.map(\.sha256) })
+        let gate = ScanGate(policy: puller.settings.scanPolicy, judged: judged)
         var needed: [SHA256Digest: Needed] = [:]
         var order: [SHA256Digest] = []
         for model in models {
             for file in model.files where needed[file.sha256] == nil {
                 if (try? puller.store.path(of: file.sha256)) != nil {
+                    try gate.check(blobOf: file.sha256, in: puller.store, name: file.path)
                     outcome.present += 1
                     continue
                 }
@@ -102,7 +109,7 @@ public struct LockedPuller: Sendable {
         for mirror in mirrors {
             let pending = order.filter { needed[$0] != nil }
             if pending.isEmpty { break }
-            let got = try fetch(pending.map { needed[$0]! }, from: mirror, failures: &failures)
+            let got = try fetch(pending.map { needed[$0]! }, from: mirror, gate: gate, failures: &failures)
             if !got.isEmpty {
                 outcome.fetched.append((mirror.description, got.count, got.reduce(Int64(0)) { $0 + (needed[$1]?.file.size ?? 0) }))
             }
@@ -111,7 +118,7 @@ public struct LockedPuller: Sendable {
         if !offline {
             let pending = order.filter { needed[$0] != nil }
             if !pending.isEmpty {
-                let got = try fetchFromHub(pending.map { needed[$0]! }, failures: &failures)
+                let got = try fetchFromHub(pending.map { needed[$0]! }, gate: gate, failures: &failures)
                 if !got.isEmpty {
                     outcome.fetched.append(("the Hub", got.count, got.reduce(Int64(0)) { $0 + (needed[$1]?.file.size ?? 0) }))
                 }
@@ -135,7 +142,7 @@ public struct LockedPuller: Sendable {
 
     /// Tries one mirror for every pending blob; returns the digests it provided. A wrong or
     /// missing blob there is a warning (the next source is tried), not a failure.
-    func fetch(_ pending: [Needed], from mirror: BlobSource, failures: inout [SHA256Digest: any Error]) throws -> [SHA256Digest] {
+    func fetch(_ pending: [Needed], from mirror: BlobSource, gate: ScanGate, failures: inout [SHA256Digest: any Error]) throws -> [SHA256Digest] {
         switch mirror {
         case .directory(let root):
             var got: [SHA256Digest] = []
@@ -144,7 +151,8 @@ public struct LockedPuller: Sendable {
                 let path = root.appending("blobs").appending("sha256").appending(item.file.sha256.hex)
                 guard (try? Stat(path)) != nil else { continue }
                 do {
-                    _ = try puller.store.ingest(file: path, expecting: BlobExpectation(digest: item.file.sha256, size: item.file.size))
+                    _ = try puller.store.ingest(
+                        file: path, expecting: BlobExpectation(digest: item.file.sha256, size: item.file.size), admit: gate.admission)
                     puller.reporter.finished(item.file.path, size: item.file.size, downloaded: true)
                     got.append(item.file.sha256)
                 } catch {
@@ -161,12 +169,12 @@ public struct LockedPuller: Sendable {
             // redirects still may not downgrade, and the Hub token never goes to it.
             var settings = puller.settings
             if !base.isSecure { settings.policy.plainHTTPOrigins.insert(base.origin) }
-            return try download(jobs, commit: nil, label: "mirror \(mirror)", settings: settings, failures: &failures)
+            return try download(jobs, commit: nil, label: "mirror \(mirror)", settings: settings, gate: gate, failures: &failures)
         }
     }
 
     /// The Hub, at each model's locked commit: the same URLs a pull by name uses.
-    func fetchFromHub(_ pending: [Needed], failures: inout [SHA256Digest: any Error]) throws -> [SHA256Digest] {
+    func fetchFromHub(_ pending: [Needed], gate: ScanGate, failures: inout [SHA256Digest: any Error]) throws -> [SHA256Digest] {
         var byCommit: [String: [(Needed, HTTPURL)]] = [:]
         for item in pending {
             let endpoint = try endpointOverride ?? HubEndpoint(item.model.endpoint)
@@ -176,7 +184,7 @@ public struct LockedPuller: Sendable {
         }
         var got: [SHA256Digest] = []
         for (commit, jobs) in byCommit.sorted(by: { $0.key < $1.key }) {
-            got += try download(jobs, commit: commit, label: "the Hub", settings: puller.settings, failures: &failures)
+            got += try download(jobs, commit: commit, label: "the Hub", settings: puller.settings, gate: gate, failures: &failures)
         }
         return got
     }
@@ -184,7 +192,7 @@ public struct LockedPuller: Sendable {
     /// Downloads into the store, each blob checked against the lock's size and SHA-256 (and
     /// git blob id for plain git files). Returns what arrived intact.
     private func download(
-        _ items: [(Needed, HTTPURL)], commit: String?, label: String, settings: PullSettings,
+        _ items: [(Needed, HTTPURL)], commit: String?, label: String, settings: PullSettings, gate: ScanGate,
         failures: inout [SHA256Digest: any Error]
     ) throws -> [SHA256Digest] {
         let store = puller.store
@@ -202,7 +210,7 @@ public struct LockedPuller: Sendable {
         }
         let results = try DownloadEngine(
             jobs: jobs, store: store, commit: commit, settings: settings, reporter: puller.reporter,
-            cancellation: puller.cancellation, stopOnFailure: false
+            cancellation: puller.cancellation, stopOnFailure: false, admission: gate.admission
         ).runEach()
         var got: [SHA256Digest] = []
         for ((item, _), result) in zip(items, results) {

@@ -1,6 +1,7 @@
 import PinHub
 public import PinLock
 import PinModel
+import PinScan
 import PinStore
 import PinTransport
 import PinVerify
@@ -66,7 +67,6 @@ public struct Locker: Sendable {
         }
         let known = Dictionary(uniqueKeysWithValues: (previous?.files ?? []).map { ($0.path, $0) })
         var digests: [String: SHA256Digest] = [:]
-        var unknown: [HubFile] = []
         for file in files {
             if let sha = file.lfsSHA256 {
                 digests[file.path] = sha
@@ -74,28 +74,37 @@ public struct Locker: Sendable {
                 digests[file.path] = old.sha256
             } else if let sha = puller.store.blob(gitBlobID: file.gitOID, size: file.size) {
                 digests[file.path] = sha
-            } else {
-                unknown.append(file)
             }
         }
-        if !unknown.isEmpty {
-            let fetched = try puller.fetch(unknown, from: snapshot, copies: [:])
+        // A lock vouches only for bytes modelpin has seen: every file is in the store (fetched
+        // now if need be, hashed, scanned before admission), and files stored earlier are
+        // scanned here unless the previous lock judged the same digest under this scanner.
+        let judged = Set((previous?.scanner == ScannerIdentity.description ? previous?.files ?? [] : [])
+            .filter { $0.verdict == Verdict.safe.rawValue }.map(\.sha256))
+        let gate = ScanGate(policy: puller.settings.scanPolicy, judged: judged)
+        let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
+        if !missing.isEmpty {
+            let fetched = try puller.fetch(missing, from: snapshot, copies: [:], gate: gate)
             for (path, sha) in fetched.digests { digests[path] = sha }
         }
+        let fetchedPaths = Set(missing.map(\.path))
+        for file in files where !fetchedPaths.contains(file.path) {
+            try gate.check(blobOf: digests[file.path]!, in: puller.store, name: file.path)
+        }
+
         var model = LockedModel(
             alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
             include: request.include, exclude: request.exclude, endpoint: endpoint,
             repo: snapshot.repo.description, commit: snapshot.commit,
             files: files.map { file in
-                LockedFile(path: file.path, size: file.size, sha256: digests[file.path]!, gitBlobID: file.gitOID, lfs: file.isLFS)
+                LockedFile(
+                    path: file.path, size: file.size, sha256: digests[file.path]!, gitBlobID: file.gitOID, lfs: file.isLFS,
+                    verdict: Verdict.safe.rawValue)
             })
+        model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else { return model }
 
-        // Signers required: what the signatures cover must be in the store to be checked (the
-        // documents, and a file signed on its own), then every file must be vouched for.
-        let needed = SignatureGate.neededBlobs(of: model.files)
-        let absent = files.filter { needed.contains($0.path) && (try? puller.store.path(of: digests[$0.path]!)) == nil }
-        if !absent.isEmpty { _ = try puller.fetch(absent, from: snapshot, copies: [:]) }
+        // Signers required: every file must be vouched for (all are in the store by now).
         let vouch = try puller.signatureGate().verify(model, signers: request.signers)
         if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer.hex {
             throw ProjectError.signerChanged(alias: request.alias, locked: old, now: vouch.signer.hex)

@@ -158,7 +158,9 @@ struct Materializer {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
             try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
-            try (encoder.encode(record) + Data("\n".utf8)).write(to: URL(fileURLWithPath: recordPath.string), options: .atomic)
+            // Not Data.write(options: .atomic): on Linux, Foundation leaves a
+            // /tmp/TemporaryDirectory.* behind for every atomic write.
+            try AtomicFile.write(Array(encoder.encode(record) + Data("\n".utf8)), to: recordPath)
         } catch {
             throw PullError.unsafeDestination(recordPath, reason: "\(error)")
         }

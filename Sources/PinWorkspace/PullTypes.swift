@@ -1,6 +1,7 @@
 public import PinHub
 public import PinModel
 public import PinNames
+public import PinScan
 public import PinStore
 public import PinTransport
 public import SystemPackage
@@ -54,6 +55,8 @@ public struct PullSettings: Sendable {
     public var keyringDirectory: String?
     /// The gpg executable gpgme drives; nil: gpgme's default.
     public var gpgPath: String?
+    /// What the scan accepts beyond its built-in allowlist (`--allow-global`).
+    public var scanPolicy = ScanPolicy()
 
     public init(endpoint: HubEndpoint, policy: TransportPolicy) {
         self.endpoint = endpoint

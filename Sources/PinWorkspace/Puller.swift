@@ -1,6 +1,7 @@
 import PinHub
 import PinModel
 import PinNames
+import PinScan
 public import PinStore
 import PinVerify
 public import PinTransport
@@ -54,9 +55,13 @@ public struct Puller: Sendable {
         }
         defer { for copy in copies.values { unlink(copy.string) } }  // renamed away on success
         let missing = plan.filter { $0.present == nil }.map(\.file)
-        var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies)
+        let gate = ScanGate(policy: settings.scanPolicy)
+        var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies, gate: gate)
         for planned in plan {
             if let present = planned.present {
+                // Already stored (by an earlier pull, `store add`, another model): still scanned
+                // before it is laid out, under today's rules and policy.
+                try gate.check(blobOf: present, in: store, name: planned.file.path)
                 digests[planned.file.path] = present
                 reporter.finished(planned.file.path, size: planned.file.size, downloaded: false)
             }
@@ -88,7 +93,7 @@ public struct Puller: Sendable {
     /// digests before promotion. `copies`: per path, a new file to write the bytes into as they
     /// are hashed (copy-mode materialization). Returns each file's SHA-256.
     func fetch(
-        _ files: [HubFile], from snapshot: Snapshot, copies: [String: FilePath]
+        _ files: [HubFile], from snapshot: Snapshot, copies: [String: FilePath], gate: ScanGate
     ) throws -> (digests: [String: SHA256Digest], resumed: Int64) {
         let hub = HubClient(endpoint: settings.endpoint)
         var jobs: [DownloadEngine.Job] = []
@@ -103,7 +108,8 @@ public struct Puller: Sendable {
         }
         let resumed = jobs.reduce(Int64(0)) { $0 + $1.partial.resumedBytes }
         let results = try DownloadEngine(
-            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation
+            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation,
+            admission: gate.admission
         ).run()
         var digests: [String: SHA256Digest] = [:]
         for (job, result) in zip(jobs, results) { digests[job.file.path] = result.digest }

@@ -1,6 +1,6 @@
 import PinDigest
 public import PinLock
-public import PinModel
+import PinModel
 public import PinStore
 public import PinVerify
 import SystemPackage

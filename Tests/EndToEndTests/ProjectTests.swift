@@ -85,7 +85,7 @@ struct ProjectTests {
         try ProjectSandbox.with { project throws in
             #expect(try project.run("add", "acme/tiny-model", "--as", "tiny").status == 0)
             let newCommit = String(repeating: "9f", count: 20)
-            let newWeights = pseudoRandomBytes(count: 1 << 20, seed: 77)
+            let newWeights = safetensorsFile(payloadBytes: 1 << 20, seed: 77)
             try project.env.hub.update { repos in
                 repos[0].commits[newCommit] = [FakeHub.File("config.json", HubSandbox.config), FakeHub.File("model.safetensors", newWeights, lfs: true)]
                 repos[0].refs["main"] = newCommit
@@ -111,7 +111,7 @@ struct ProjectTests {
         try ProjectSandbox.with { project throws in
             #expect(try project.run("add", "acme/tiny-model", "--as", "tiny").status == 0)
             let before = try project.lockText()
-            let swapped = pseudoRandomBytes(count: HubSandbox.weights.count, seed: 99)
+            let swapped = safetensorsFile(payloadBytes: 3 << 20, seed: 99)
             try project.env.hub.update { repos in
                 repos[0].commits[HubSandbox.commit] = HubSandbox.files.map { $0.path == "model.safetensors" ? FakeHub.File("model.safetensors", swapped, lfs: true) : $0 }
             }
@@ -299,7 +299,7 @@ struct ProjectBadInputTests {
             try writeFile(project.lockfile, Array(try project.lockText().replacingOccurrences(of: "path = \"config.json\"", with: "path = \"../escape.json\"").utf8))
             let outcome = try project.run("pull", "--locked")
             #expect(outcome.status != 0)
-            #expect(outcome.stderr.contains("modelpin.lock`:16:1: field `model[1].file[1].path`"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("modelpin.lock`:17:1: field `model[1].file[1].path`"), "\(outcome.stderr)")
             #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("models/acme/escape.json").path))
         }
     }

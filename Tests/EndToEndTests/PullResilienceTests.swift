@@ -3,7 +3,8 @@ import PinTestSupport
 import Testing
 
 /// A repository with one file large enough to be fetched in parts.
-private let bigWeights = pseudoRandomBytes(count: 24 << 20, seed: 41)
+/// Exactly 24 MiB: a safetensors header (8 + 72 bytes) and its payload.
+private let bigWeights = safetensorsFile(payloadBytes: (24 << 20) - 80, seed: 41)
 private let bigRepo = [FakeHub.Repo(id: "acme/big-model", commit: HubSandbox.commit, files: [
     FakeHub.File("config.json", HubSandbox.config),
     FakeHub.File("model-00001-of-00001.safetensors", bigWeights, lfs: true),
@@ -127,8 +128,8 @@ struct PullResilienceTests {
     @Test func aDiskThatFillsMidDownloadIsACleanErrorAndTheStoreStaysVerified() throws {
         try Tmpfs.with(sizeKiB: 40 * 1024) { tmpfs throws in
             let repos = [FakeHub.Repo(id: "acme/two", commit: HubSandbox.commit, files: [
-                FakeHub.File("a.safetensors", pseudoRandomBytes(count: 24 << 20, seed: 51), lfs: true),
-                FakeHub.File("b.safetensors", pseudoRandomBytes(count: 24 << 20, seed: 52), lfs: true),
+                FakeHub.File("a.safetensors", safetensorsFile(payloadBytes: 24 << 20, seed: 51), lfs: true),
+                FakeHub.File("b.safetensors", safetensorsFile(payloadBytes: 24 << 20, seed: 52), lfs: true),
             ])]
             try HubSandbox.with(repos: repos) { env throws in
                 var modelpin = env.sandbox.modelpin

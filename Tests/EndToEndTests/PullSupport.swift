@@ -7,7 +7,7 @@ struct HubSandbox {
     static let commit = String(repeating: "1a2b", count: 10)
     static let config = Array(#"{"architectures": ["TinyModel"], "hidden_size": 64}"#.utf8)
     static let tokenizer = Array(#"{"version": "1.0", "model": {"type": "BPE"}}"#.utf8)
-    static let weights = pseudoRandomBytes(count: 3 << 20, seed: 31)
+    static let weights = safetensorsFile(payloadBytes: 3 << 20, seed: 31)
     static let extra = pseudoRandomBytes(count: 600 << 10, seed: 32)
 
     static var files: [FakeHub.File] {

@@ -154,6 +154,23 @@ let goldenLock = Lockfile(models: [
     }
 }
 
+@Suite struct ScannedModelLockTests {
+    @Test func theScannerAndEachVerdictRoundTrip() throws {
+        var scanned = model("scanned", files: [
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: "safe"),
+            LockedFile(path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true, verdict: "safe"),
+        ])
+        scanned.scanner = "modelpin-scan/1"
+        let text = LockfileFormat.render(Lockfile(models: [scanned]))
+        #expect(text.contains("commit = \"\(commit)\"\nscanner = \"modelpin-scan/1\"\n\n[[model.file]]"))
+        #expect(text.contains("lfs = false\nverdict = \"safe\"\n\n[[model.file]]"))
+        #expect(text.hasSuffix("lfs = true\nverdict = \"safe\"\n"))
+        #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == Lockfile(models: [scanned]))
+        let bad = try #require(lockError(text.replacingOccurrences(of: "verdict = \"safe\"\n\n[[model.file]]", with: "verdict = \"fine\"\n\n[[model.file]]")))
+        #expect(bad.field == "model[1].file[1].verdict")
+    }
+}
+
 @Suite struct LockfileParseTests {
     @Test func missingVersion() throws {
         let error = try #require(lockError("[[model]]\nalias = \"x\"\n"))

@@ -35,6 +35,9 @@ struct TransferOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
     var quiet = false
 
+    @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this pickle callable (exact MODULE.NAME) that the scan would refuse (repeatable).", valueName: "module.name"))
+    var allowedGlobals: [String] = []
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if stallTimeout < 1 { throw ValidationError("--stall-timeout must be at least 1 second") }
@@ -68,6 +71,7 @@ struct TransferOptions: ParsableArguments {
         settings.names = names
         settings.allowlistSource = allowlistSource
         settings.gpgPath = environment["MODELPIN_GPG"].nonEmpty
+        settings.scanPolicy = try ScanCommand.policy(allowedGlobals)
         return settings
     }
 

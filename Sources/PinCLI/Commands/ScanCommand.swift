@@ -1,0 +1,130 @@
+import ArgumentParser
+import PinDigest
+import PinModel
+import PinScan
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `modelpin scan PATH... [--json] [--allow-global MODULE.NAME]`
+struct ScanCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan model files for code that runs on load and for invalid structure.",
+        discussion: """
+            Each file is recognised by its content, never its name: pickles and everything that \\
+            carries them (PyTorch zip and legacy checkpoints, .npy/.npz object arrays, joblib), \\
+            safetensors, GGUF, ONNX and Keras. Pickles are analysed without executing anything: \\
+            every callable they would call is named and judged safe (PyTorch's weights_only \\
+            allowlist and numpy arrays), unsafe (code execution, processes, files, network, \\
+            imports…) or suspicious (anything else). Directories are scanned recursively. \\
+            Exits 0 only if every file is safe.
+            """)
+
+    @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
+    var paths: [String]
+
+    @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this callable (exact MODULE.NAME) as safe (repeatable).", valueName: "module.name"))
+    var allowedGlobals: [String] = []
+
+    @OptionGroup var concurrency: ConcurrencyOptions
+    @OptionGroup var output: OutputOptions
+
+    /// `--allow-global` values: exact `module.name` pairs, never patterns.
+    static func policy(_ globals: [String]) throws -> ScanPolicy {
+        for global in globals {
+            let parts = global.split(separator: ".")
+            guard parts.count >= 2, !global.contains("*"), !global.contains(" "), parts.allSatisfy({ !$0.isEmpty }) else {
+                throw UsageError(message: "invalid --allow-global `\(global.escapedForDisplay)`", hint: "name one callable exactly, like `collections.Counter`")
+            }
+        }
+        return ScanPolicy(allowedGlobals: Set(globals))
+    }
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        let policy = try Self.policy(allowedGlobals)
+        let cwd = ProcessEnvironment.currentDirectory
+        var files: [FilePath] = []
+        for path in paths {
+            try Self.collect(cwd.pushing(FilePath(path)).lexicallyNormalized(), shown: FilePath(path), into: &files)
+        }
+        let reports = DigestConcurrency.map(files, width: concurrency.width) { path -> Result<ScanReport, ScanReadError> in
+            Result { () throws(ScanReadError) in
+                Scanner.scan(try FileSource(cwd.pushing(path).lexicallyNormalized()), path: path.string, policy: policy)
+            }
+        }
+        var worst = ExitStatus.success
+        var results: [ScanReport] = []
+        for (file, result) in zip(files, reports) {
+            switch result {
+            case .success(let report): results.append(report)
+            case .failure(let error):
+                console.report(ConfigFileError(path: file, what: "file to scan", errno: .ioError))
+                console.note("  caused by: \(error)")
+                worst = max(worst, .failure)
+            }
+        }
+        if console.json {
+            console.out(try Format.json(results))
+        } else {
+            for report in results {
+                console.out("\(report.verdict.rawValue.padding(11))\(report.format.padding(16))\(report.path)")
+                for finding in report.findings where finding.verdict != .safe || report.verdict == .safe {
+                    var line = "  \(finding.verdict.rawValue): \(finding.detail)"
+                    if let member = finding.member { line += " [in \(member)]" }
+                    if let offset = finding.offset { line += " at offset \(offset)" }
+                    console.out(line)
+                }
+            }
+            let blocked = results.filter { $0.verdict != .safe }.count
+            console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): "
+                + (blocked == 0 ? "all safe" : "\(blocked) would be refused"))
+        }
+        if results.contains(where: { $0.verdict != .safe }) { worst = max(worst, .refused) }
+        return worst
+    }
+
+    /// Regular files under `path` (recursively; symbolic links are not followed), in order.
+    static func collect(_ path: FilePath, shown: FilePath, into files: inout [FilePath]) throws {
+        let status: Stat
+        do {
+            status = try Stat(path, followTargetSymlink: false)
+        } catch {
+            throw ConfigFileError(path: shown, what: "file to scan", errno: error)
+        }
+        switch status.type {
+        case .regular:
+            files.append(shown)
+        case .directory:
+            let names: [String]
+            do {
+                names = try Directory.list(path)
+            } catch {
+                throw ConfigFileError(path: shown, what: "directory to scan", errno: error as? Errno ?? .ioError)
+            }
+            for name in names.sorted() where name != "." && name != ".." {
+                try collect(path.appending(name), shown: shown.appending(name), into: &files)
+            }
+        default:
+            break  // links, devices, sockets: nothing a loader would read as a model here
+        }
+    }
+}
+
+/// Directory listing through opendir/readdir (swift-system has none).
+enum Directory {
+    static func list(_ path: FilePath) throws -> [String] {
+        guard let directory = opendir(path.string) else { throw Errno(rawValue: errno) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            names.append(name)
+        }
+        return names
+    }
+}

@@ -1,0 +1,95 @@
+public import PinModel
+public import PinScan
+public import PinStore
+import Synchronization
+public import SystemPackage
+
+/// The scan every model file passes before it is admitted into the store or laid out: code
+/// that would run on load (a pickle's callables) and structurally invalid weights are refused.
+///
+/// Downloads are scanned after their digest is verified and before promotion, so an unsafe
+/// file never gets a digest name; files already in the store are scanned before they are laid
+/// out, unless the lock records a verdict for the same digest under the same scanner.
+public final class ScanGate: Sendable {
+    public let policy: ScanPolicy
+    /// Digests the lock already vouches for under the current scanner: not scanned again.
+    private let judged: Set<SHA256Digest>
+    private let reports: Mutex<[SHA256Digest: ScanReport]>
+
+    public init(policy: ScanPolicy, judged: Set<SHA256Digest> = []) {
+        self.policy = policy
+        self.judged = judged
+        reports = Mutex([:])
+    }
+
+    /// The admission check for the store: nil to admit, else why not.
+    public var admission: Admission {
+        { [self] path, digest, source in check(path, digest: digest, name: source) }
+    }
+
+    /// Scans the file at `path` (named `name` in reports) unless its digest was judged already.
+    public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> ScanRefusal? {
+        if judged.contains(digest) { return nil }
+        if let known = reports.withLock({ $0[digest] }) {
+            return known.verdict == .safe ? nil : ScanRefusal(report: known)
+        }
+        let report: ScanReport
+        do {
+            report = Scanner.scan(try FileSource(path), path: name, policy: policy)
+        } catch {
+            report = ScanReport(path: name, format: "unknown", findings: [
+                Finding(verdict: .malformed, kind: "unreadable", detail: "\(error)"),
+            ])
+        }
+        reports.withLock { $0[digest] = report }
+        return report.verdict == .safe ? nil : ScanRefusal(report: report)
+    }
+
+    /// Scans a blob already in the store, named by the repo path it will be laid out at.
+    public func check(blobOf digest: SHA256Digest, in store: Store, name: String) throws {
+        if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
+    }
+
+    /// The verdict for a digest this gate judged (or that the lock vouched for).
+    public func verdict(for digest: SHA256Digest) -> Verdict? {
+        if judged.contains(digest) { return .safe }
+        return reports.withLock { $0[digest]?.verdict }
+    }
+}
+
+/// A file refused by the scan: its report, rendered for a person (and as data for `--json`).
+public struct ScanRefusal: ModelpinError, Encodable {
+    public let report: ScanReport
+
+    public var kind: FailureKind { .refused }
+
+    public var description: String {
+        let what = switch report.verdict {
+        case .unsafe: "would run code or reach outside the model when loaded"
+        case .suspicious: "calls something modelpin does not know to be safe when loaded"
+        case .malformed: "is not a valid \(report.format == "unknown" ? "model" : report.format) file"
+        case .safe: "is safe"
+        }
+        return "`\(report.path)` \(what) (\(report.verdict.rawValue), \(report.format))"
+    }
+
+    public var causes: [String] {
+        report.findings.filter { $0.verdict != .safe }.prefix(20).map { finding in
+            var line = finding.detail
+            if let member = finding.member { line += " [in \(member)]" }
+            if let offset = finding.offset { line += " at offset \(offset)" }
+            return line
+        }
+    }
+
+    public var hint: String? {
+        switch report.verdict {
+        case .suspicious:
+            let callables = report.findings.compactMap(\.callable)
+            return "nothing was stored; if you trust this callable, accept it explicitly with "
+                + (callables.first.map { "--allow-global \($0)" } ?? "--allow-global MODULE.NAME")
+        case .unsafe: return "nothing was stored or laid out; prefer a safetensors version of the model"
+        default: return "nothing was stored or laid out"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import PinTestSupport
+import Testing
+
+/// Pickles assembled opcode by opcode (nothing here is ever unpickled).
+enum Pickles {
+    /// `os.system("echo pwned")` on load: GLOBAL + REDUCE, protocol 2.
+    static let osSystem: [UInt8] = [0x80, 0x02] + Array("cos\nsystem\n".utf8) + [0x58] + le32(10) + Array("echo pwned".utf8) + [0x85, 0x52, 0x2E]
+    /// A callable nobody vouches for: `acme.layers.CustomLayer()`.
+    static let unknownCallable: [UInt8] = [0x80, 0x02] + Array("cacme.layers\nCustomLayer\n".utf8) + [0x29, 0x52, 0x2E]
+    /// Plain data: `{"weights": [1, 2, 3]}`.
+    static let plainData: [UInt8] = [0x80, 0x02, 0x7D, 0x58] + le32(7) + Array("weights".utf8) + [0x5D, 0x28, 0x4B, 1, 0x4B, 2, 0x4B, 3, 0x65, 0x73, 0x2E]
+
+    static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+}
+
+@Suite("scanning before admission")
+struct ScanPipelineTests {
+    /// `name`: the weights' path. A pickle disguised as safetensors is judged by its content
+    /// (and the disguise is itself a finding).
+    static func repo(weights: [UInt8], name: String = "pytorch_model.safetensors") -> FakeHub.Repo {
+        FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: [
+            FakeHub.File("config.json", HubSandbox.config),
+            FakeHub.File(name, weights, lfs: true),
+        ])
+    }
+
+    @Test func aPickleThatRunsCodeOnLoadIsRefusedAndNeverStoredOrLaidOut() throws {
+        try HubSandbox.with(repos: [Self.repo(weights: Pickles.osSystem)]) { env throws in
+            let outcome = try env.pull("acme/tiny-model")
+            #expect(outcome.status == 1)
+            #expect(outcome.stderr.contains("`acme/tiny-model/pytorch_model.safetensors` would run code"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("os.system"))
+            #expect(outcome.stderr.contains("its content is not safetensors"))
+            #expect(!env.blobs.contains(sha256Hex(Data(Pickles.osSystem))))
+            #expect(!FileManager.default.fileExists(atPath: env.model.appendingPathComponent("pytorch_model.safetensors").path))
+            try env.sandbox.expectEveryBlobMatchesItsName()
+        }
+    }
+
+    @Test func aFileAlreadyInTheStoreIsScannedBeforeItIsLaidOut() throws {
+        try HubSandbox.with(repos: [Self.repo(weights: Pickles.osSystem)]) { env throws in
+            // Put there by hand, bypassing the pull: the pull must still refuse to lay it out.
+            let file = try env.sandbox.file("payload.bin", Pickles.osSystem)
+            #expect(try env.sandbox.run("store", "add", file.path).status == 0)
+            let outcome = try env.pull("acme/tiny-model")
+            #expect(outcome.status == 1)
+            #expect(outcome.stderr.contains("os.system"))
+            #expect(!FileManager.default.fileExists(atPath: env.model.appendingPathComponent("pytorch_model.safetensors").path))
+        }
+    }
+
+    @Test func anUnknownCallableBlocksUntilAllowedExplicitly() throws {
+        try HubSandbox.with(repos: [Self.repo(weights: Pickles.unknownCallable, name: "pytorch_model.bin")]) { env throws in
+            let refused = try env.pull("acme/tiny-model")
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("suspicious"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("--allow-global acme.layers.CustomLayer"))
+            let allowed = try env.pull("acme/tiny-model", "--allow-global", "acme.layers.CustomLayer")
+            #expect(allowed.status == 0, "\(allowed.stderr)")
+            #expect(try env.contents("pytorch_model.bin") == Data(Pickles.unknownCallable))
+        }
+    }
+
+    @Test func theLockRecordsTheScannerAndEachVerdict() throws {
+        try ProjectSandbox.with(repos: [Self.repo(weights: Pickles.plainData, name: "pytorch_model.bin")]) { project throws in
+            let added = try project.run("add", "acme/tiny-model")
+            #expect(added.status == 0, "\(added.stderr)")
+            let lock = try project.lockText()
+            #expect(lock.contains("scanner = \"modelpin-scan/1\""))
+            #expect(lock.components(separatedBy: "verdict = \"safe\"").count - 1 == 2)
+        }
+    }
+
+    @Test func scanCommandJudgesFilesAndDirectoriesByContent() throws {
+        try Sandbox.with { sandbox throws in
+            try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("models"), withIntermediateDirectories: true)
+            try sandbox.file("models/good.pkl", Pickles.plainData)
+            try sandbox.file("models/evil.safetensors", Pickles.osSystem)
+            try sandbox.file("models/config.json", Array(#"{"hidden_size": 64}"#.utf8))
+            let outcome = try sandbox.run("scan", "models", "--json")
+            #expect(outcome.status == 1)
+            let reports = try #require(try json(outcome.stdout) as? [[String: Any]])
+            let byPath = Dictionary(uniqueKeysWithValues: reports.map { ($0["path"] as? String ?? "", $0) })
+            #expect(byPath["models/evil.safetensors"]?["verdict"] as? String == "unsafe")
+            #expect(byPath["models/evil.safetensors"]?["format"] as? String == "pickle")
+            #expect(byPath["models/good.pkl"]?["verdict"] as? String == "safe")
+            #expect(byPath["models/config.json"]?["verdict"] as? String == "safe")
+            let findings = try #require(byPath["models/evil.safetensors"]?["findings"] as? [[String: Any]])
+            #expect(findings.contains { $0["callable"] as? String == "os.system" })
+
+            #expect(try sandbox.run("scan", "models/good.pkl", "models/config.json").status == 0)
+            #expect(try sandbox.run("scan", "missing.bin").status == 2)
+        }
+    }
+}
