@@ -3,9 +3,9 @@
 // `Scanner.scanCompressed`: gzip and zlib are inflated and scanned, the others cannot be
 // inspected and are `suspicious`.
 //
-// Known limit: uncompressed joblib writes each numpy array's raw bytes INSIDE the pickle stream,
-// right after its NumpyArrayWrapper object; a pickle analysis that does not know this reports the
-// array bytes as a malformed stream.
+// Uncompressed joblib writes each numpy array's raw bytes INSIDE the pickle stream, right after
+// its NumpyArrayWrapper object; the pickle analyzer skips them exactly as joblib reads them
+// (PickleJoblib.swift), so the opcodes after every array are still inspected.
 
 enum JoblibScanner {
     private static let marker = Array("NumpyArrayWrapper".utf8)

@@ -47,6 +47,9 @@ enum PickleCallables {
             "builtins.frozenset",  // plain data, like set (protocols < 4 write it as a call)
             "numpy.core.multiarray.scalar",  // numpy scalar (numpy < 2)
             "numpy._core.multiarray.scalar",  // numpy scalar (numpy ≥ 2)
+            // joblib's array placeholder: an attribute bag whose BUILD makes joblib read the array
+            // bytes that follow it; PickleJoblib.swift follows that read exactly.
+            "joblib.numpy_pickle.NumpyArrayWrapper",
         ]
         // torch._utils._rebuild_* helpers weights_only allows: rebuild a tensor from a storage.
         for helper in [
@@ -309,9 +312,7 @@ enum PickleCallables {
 
     /// The verdict and, for unsafe callables, why.
     static func classify(module rawModule: String, name: String, policy: ScanPolicy) -> (Verdict, String?) {
-        if policy.allowedGlobals.contains(rawModule + "." + name) { return (.safe, nil) }
         let module = moduleAliases[rawModule] ?? rawModule
-        if module != rawModule, policy.allowedGlobals.contains(module + "." + name) { return (.safe, nil) }
         let path = module + "." + name
         // Exact: `numpy.core` + `multiarray._reconstruct` is not the listed module and name.
         if !name.contains("."), safeCallables.contains(path) { return (.safe, nil) }
@@ -334,7 +335,25 @@ enum PickleCallables {
                 return (.unsafe, reason)
             }
         }
+        // Only now: `--allow-global` accepts a callable modelpin does not know, never one it
+        // knows to be dangerous (`ScanPolicy.init(allowing:)` refuses to name those).
+        if policy.allowedGlobals.contains(rawModule + "." + name) || policy.allowedGlobals.contains(path) {
+            return (.safe, nil)
+        }
         return (.suspicious, nil)
+    }
+
+    /// Why `path` (`module.name`, split anywhere) is dangerous, or nil if no split of it is.
+    static func danger(of path: String) -> String? {
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return nil }
+        for split in 1..<parts.count {
+            let module = parts[..<split].joined(separator: ".")
+            let name = parts[split...].joined(separator: ".")
+            let (verdict, reason) = classify(module: module, name: name, policy: ScanPolicy())
+            if verdict == .unsafe { return reason ?? "dangerous" }
+        }
+        return nil
     }
 
     private static func unsafePrefix(_ parts: ArraySlice<Substring>) -> String? {

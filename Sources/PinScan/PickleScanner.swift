@@ -28,7 +28,7 @@ public enum PickleScanner {
     public static func looksLikePickle(_ prefix: [UInt8]) -> Bool {
         guard prefix.count >= 2 else { return false }
         if prefix[0] == PickleOp.proto {
-            guard (2...5).contains(prefix[1]) else { return false }
+            guard (0...5).contains(prefix[1]) else { return false }
             return prefix.count == 2 || PickleOp.isOpcode[Int(prefix[2])]
         }
         guard PickleOp.plausibleFirst.contains(prefix[0]) else { return false }
@@ -85,10 +85,32 @@ enum PickleValue {
     case call(Int32)
     /// A callable or result we cannot name (dynamic STACK_GLOBAL, extension registry).
     case dynamic
-    /// Any other value: numbers, bytes, containers, persistent ids.
+    /// A value that is certainly not a `str`: numbers, booleans, bytes, containers.
+    case notString
+    /// An integer constant (kept for joblib array shapes).
+    case int(Int64)
+    /// None.
+    case none
+    /// A tuple tracked for joblib (index into `joblib.tuples`; -1 = empty).
+    case tuple(Int32)
+    /// A dict tracked for joblib (its id in `joblib.dicts`).
+    case dict(Int32)
+    /// The result of `numpy.dtype(...)` (index into `joblib.dtypes`).
+    case dtype(Int32)
+    /// Any other value: persistent ids, values we do not model.
     case other
     /// A memo slot never set.
     case unset
+}
+
+extension PickleValue {
+    /// Values the unpickler would certainly not accept where it needs a `str`.
+    var isCertainlyNotString: Bool {
+        switch self {
+        case .notString, .int, .none, .tuple, .dict, .dtype: true
+        default: false
+        }
+    }
 }
 
 enum PickleOutcome {
@@ -120,6 +142,7 @@ struct PickleMachine {
     var memoCount = 0
     var texts: [(String, Bool)] = []
     var textBytes = 0
+    var joblib = JoblibTracker()
 
     struct CallableKey: Hashable {
         var module: String
@@ -194,6 +217,7 @@ struct PickleMachine {
         let index = Int32(callables.count)
         callables.append(CallableRecord(key: key, long: moduleLong || nameLong, offset: offset, uses: 0))
         callableIndex[key] = index
+        noteJoblibCallable(key, index: index)
         return .global(index)
     }
 
@@ -213,7 +237,8 @@ struct PickleMachine {
         }
     }
 
-    /// The findings for the callables of the pickle just scanned; resets them for the next one.
+    /// The findings for the callables of the pickle just scanned; resets them, and the memo whose
+    /// values refer to them, for the next one (each `pickle.load` starts with an empty memo).
     mutating func flushCallables() {
         defer {
             callables.removeAll(keepingCapacity: true)
@@ -221,6 +246,12 @@ struct PickleMachine {
             dynamicGlobals = nil
             extensions = nil
             stateOnGlobal = nil
+            memoDense.removeAll(keepingCapacity: true)
+            memoSparse.removeAll()
+            memoCount = 0
+            texts.removeAll()
+            textBytes = 0
+            joblib.reset()
         }
         if sniffing { return }
         for record in callables {
@@ -487,36 +518,48 @@ struct PickleMachine {
             // Fixed-size constants.
             case 0x4B:  // binInt1
                 guard need(1) else { return truncated(at: at) }
+                stack.append(.int(Int64(input.byte(0))))
                 input.pos += 1
-                stack.append(.other)
             case 0x4D:  // binInt2
                 guard need(2) else { return truncated(at: at) }
+                stack.append(.int(Int64(input.uint(2))))
                 input.pos += 2
-                stack.append(.other)
             case 0x4A:  // binInt
                 guard need(4) else { return truncated(at: at) }
+                stack.append(.int(Int64(Int32(bitPattern: UInt32(input.uint(4))))))
                 input.pos += 4
-                stack.append(.other)
             case 0x47:  // binFloat
                 guard need(8) else { return truncated(at: at) }
                 input.pos += 8
-                stack.append(.other)
-            case 0x4E, 0x88, 0x89, 0x5D, 0x7D, 0x29, 0x8F, 0x97:
-                // NONE, NEWTRUE, NEWFALSE, EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE, EMPTY_SET, NEXT_BUFFER
-                stack.append(.other)
+                stack.append(.notString)
+            case 0x88, 0x89, 0x5D, 0x8F, 0x97:
+                // NEWTRUE, NEWFALSE, EMPTY_LIST, EMPTY_SET, NEXT_BUFFER
+                stack.append(.notString)
+            case 0x4E:  // none
+                stack.append(.none)
+            case 0x29:  // emptyTuple
+                stack.append(.tuple(-1))
+            case 0x7D:  // emptyDict
+                stack.append(joblib.tracking ? joblib.newDict() : .notString)
             case 0x8A:  // long1
                 guard need(1) else { return truncated(at: at) }
                 let length = Int64(input.byte(0))
                 input.pos += 1
+                var value = PickleValue.notString
+                if length > 0, length <= 8, need(Int(length)) {
+                    // Two's complement, little-endian: kept, as a joblib shape may need it.
+                    let shift = UInt64(64 - 8 * length)
+                    value = .int(Int64(bitPattern: input.uint(Int(length)) << shift) >> Int64(shift))
+                }
                 guard input.skip(length) else { return fail("LONG1 length \(length) runs past the end", at: at) }
-                stack.append(.other)
+                stack.append(value)
             case 0x8B:  // long4
                 guard need(4) else { return truncated(at: at) }
                 let length = Int64(Int32(bitPattern: UInt32(input.uint(4))))
                 input.pos += 4
                 guard length >= 0 else { return fail("LONG4 has a negative length", at: at) }
                 guard input.skip(length) else { return fail("LONG4 length \(length) runs past the end", at: at) }
-                stack.append(.other)
+                stack.append(.notString)
 
             // Strings (text): kept as (offset, length) for naming.
             case 0x8C, 0x58, 0x8D:  // shortBinUnicode, binUnicode, binUnicode8
@@ -550,7 +593,7 @@ struct PickleMachine {
                 guard raw <= UInt64(Int64.max), byteString(length: Int64(raw), opcodeOffset: at) else {
                     return fail("byte string length \(raw) runs past the end", at: at)
                 }
-                stack.append(.other)
+                stack.append(.notString)
 
             // Memo.
             case 0x71, 0x72, 0x94:  // binPut, longBinPut, memoize
@@ -612,13 +655,23 @@ struct PickleMachine {
                 if op == PickleOp.dict, (stack.count - mark) % 2 != 0 {
                     return fail("odd number of items for DICT", at: at)
                 }
+                var value = PickleValue.notString
+                if joblib.tracking {
+                    if op == PickleOp.tuple {
+                        value = joblib.tuple(stack[mark...]) ?? .notString
+                    } else if op == PickleOp.dict {
+                        value = joblib.newDict()
+                        recordDictItems(value, from: mark)
+                    }
+                }
                 stack.removeSubrange(mark...)
-                stack.append(.other)
+                stack.append(value)
             case 0x85, 0x86, 0x87:  // tuple1, tuple2, tuple3
                 let count = Int(op - PickleOp.tuple1) + 1
                 guard stack.count - fence >= count else { return fail("stack underflow in TUPLE\(count)", at: at) }
+                let value = joblib.tracking ? joblib.tuple(stack[(stack.count - count)...]) ?? .notString : .notString
                 stack.removeLast(count)
-                stack.append(.other)
+                stack.append(value)
             case 0x61:  // append
                 guard stack.count - fence >= 2 else { return fail("stack underflow in APPEND", at: at) }
                 stack.removeLast()
@@ -631,12 +684,14 @@ struct PickleMachine {
                 }
                 let target = stack[mark - 1]
                 let grew = stack.count > mark
+                if op == PickleOp.setItems, case .dict = target { recordDictItems(target, from: mark) }
                 stack.removeSubrange(mark...)
                 if grew {
                     use(target, op == PickleOp.appends ? Self.useAppend : op == PickleOp.setItems ? Self.useSetItem : Self.useAddItems)
                 }
             case 0x73:  // setItem
                 guard stack.count - fence >= 3 else { return fail("stack underflow in SETITEM", at: at) }
+                if case .dict = stack[stack.count - 3] { recordDictItems(stack[stack.count - 3], from: stack.count - 2) }
                 stack.removeLast(2)
                 use(stack[stack.count - 1], Self.useSetItem)
 
@@ -665,6 +720,8 @@ struct PickleMachine {
                 guard stack.count - fence >= 2 else { return fail("stack underflow in STACK_GLOBAL", at: at) }
                 let nameValue = stack.removeLast()
                 let moduleValue = stack.removeLast()
+                if moduleValue.isCertainlyNotString { return fail("STACK_GLOBAL requires str operands; the module is not a string", at: at) }
+                if nameValue.isCertainlyNotString { return fail("STACK_GLOBAL requires str operands; the name is not a string", at: at) }
                 if let (module, moduleLong) = stringValue(moduleValue), let (name, nameLong) = stringValue(nameValue) {
                     guard let value = callable(module: module, moduleLong: moduleLong, name: name, nameLong: nameLong, at: at)
                     else { return fail("more than \(Self.maxCallables) distinct callables", at: at) }
@@ -681,10 +738,10 @@ struct PickleMachine {
                 stack.append(.dynamic)
             case 0x52:  // reduce
                 guard stack.count - fence >= 2 else { return fail("stack underflow in REDUCE", at: at) }
-                stack.removeLast()
+                let arguments = stack.removeLast()
                 let function = stack.removeLast()
                 use(function, Self.useReduce)
-                stack.append(result(of: function))
+                stack.append(dtypeResult(function: function, arguments: arguments) ?? result(of: function))
             case 0x81:  // newObj
                 guard stack.count - fence >= 2 else { return fail("stack underflow in NEWOBJ", at: at) }
                 stack.removeLast()
@@ -706,11 +763,18 @@ struct PickleMachine {
                 stack.append(result(of: type))
             case 0x62:  // build
                 guard stack.count - fence >= 2 else { return fail("stack underflow in BUILD", at: at) }
-                stack.removeLast()
+                let state = stack.removeLast()
                 let target = stack[stack.count - 1]
                 use(target, Self.useBuild)
-                if case .global = target {
+                switch target {
+                case .global:
                     stateOnGlobal = (count: (stateOnGlobal?.count ?? 0) + 1, offset: stateOnGlobal?.offset ?? at)
+                case .dtype(let index):
+                    applyDTypeState(index, state: state)
+                case .call(let index) where index == joblib.wrapperCallable:
+                    if let outcome = readJoblibArray(state: state, at: at) { return outcome }
+                default:
+                    break
                 }
 
             // Persistent ids (torch storages), buffers.
@@ -727,17 +791,17 @@ struct PickleMachine {
             case 0x49, 0x4C:  // int, long
                 guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
                 if op == PickleOp.int, line == Array("00".utf8) || line == Array("01".utf8) {
-                    stack.append(.other)
+                    stack.append(.notString)
                     break
                 }
-                guard Self.parseInt(line, allowLongSuffix: op == PickleOp.long) != nil else {
+                guard let parsed = Self.parseInt(line, allowLongSuffix: op == PickleOp.long) else {
                     return fail("invalid integer literal in \(op == PickleOp.int ? "INT" : "LONG")", at: at)
                 }
-                stack.append(.other)
+                stack.append(parsed.map { .int($0) } ?? .notString)
             case 0x46:  // float
                 guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
                 guard Self.validFloat(line) else { return fail("invalid FLOAT literal", at: at) }
-                stack.append(.other)
+                stack.append(.notString)
             case 0x53:  // string
                 guard let (line, length) = input.readLine(keep: Self.nameLimit + 2) else { return truncated(at: at) }
                 guard length >= 2, let quote = line.first, quote == 0x27 || quote == 0x22 else {

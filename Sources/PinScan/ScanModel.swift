@@ -89,6 +89,30 @@ public struct ScanPolicy: Sendable, Equatable {
     public init(allowedGlobals: Set<String> = []) {
         self.allowedGlobals = allowedGlobals
     }
+
+    /// The policy for a user's `--allow-global` values: each must name one callable exactly
+    /// (`module.name`, no wildcard), and none may be a callable modelpin knows to be dangerous:
+    /// accepting an unknown class is a judgement call, accepting `os.system` never is.
+    public init(allowing globals: [String]) throws(ScanPolicyError) {
+        for global in globals {
+            let parts = global.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }),
+                !global.contains(where: { $0 == "*" || $0 == "?" || $0.isWhitespace })
+            else {
+                throw ScanPolicyError(global: global, reason: "it must name one callable exactly, like `collections.Counter`")
+            }
+            if let danger = PickleCallables.danger(of: global) {
+                throw ScanPolicyError(global: global, reason: "it is dangerous to load (\(danger)) and cannot be accepted")
+            }
+        }
+        allowedGlobals = Set(globals)
+    }
+}
+
+/// An `--allow-global` value modelpin will not accept.
+public struct ScanPolicyError: Error, Sendable, Equatable {
+    public let global: String
+    public let reason: String
 }
 
 /// The scanner's identity, recorded in the lock with each verdict: a verdict only means

@@ -2,6 +2,8 @@
 // it to the scanner for that format. The path only labels the report.
 //
 // Recognition order (first match wins), and why:
+//   0. no bytes at all → `empty`: safe (`.gitkeep`), but `malformed` under a name that promises
+//      weights (`*.bin`, `*.safetensors`, …): a truncated upload must not pass as a model.
 //   1. zip (`PK\3\4`, or `PK\5\6` for an empty archive): PyTorch ≥ 1.6 checkpoints, `.npz`,
 //      Keras v3 `.keras`, TorchScript, or a generic zip whose members are scanned anyway.
 //   2. legacy PyTorch (a pickled LONG1 magic number 0x1950a86a20f9469cfc6c first).
@@ -63,7 +65,7 @@ public enum Scanner {
         } catch {
             return ("unknown", [malformed("cannot read: \(error.description)", kind: "read-error", member: member)])
         }
-        if prefix.isEmpty { return ("unknown", []) }
+        if prefix.isEmpty { return ("empty", []) }
 
         if startsWith(prefix, [0x50, 0x4B, 0x03, 0x04]) || startsWith(prefix, [0x50, 0x4B, 0x05, 0x06])
             || startsWith(prefix, [0x50, 0x4B, 0x07, 0x08])
@@ -213,9 +215,19 @@ public enum Scanner {
         return true
     }
 
+    /// Names that promise model weights: such a file with no content at all is broken (a truncated
+    /// upload or a failed conversion), while an empty `.gitkeep` or `__init__.py` is fine.
+    static let weightSuffixes = [
+        ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors", ".gguf", ".ggml", ".onnx",
+        ".npy", ".npz", ".joblib", ".h5", ".hdf5", ".keras", ".msgpack", ".tflite", ".pb", ".nemo", ".mar",
+    ]
+
     /// A file whose name promises a strict format that its content does not have.
     static func extensionExpectation(path: String, format: String) -> [Finding] {
         let lower = path.lowercased()
+        if format == "empty", let suffix = weightSuffixes.first(where: { lower.hasSuffix($0) }) {
+            return [malformed("zero-length file named `*\(suffix)`: a model file cannot be empty", offset: 0)]
+        }
         for (suffix, expected) in [(".safetensors", "safetensors"), (".gguf", "gguf")]
         where lower.hasSuffix(suffix) && format != expected {
             return [malformed("named `*\(suffix)` but its content is not \(expected) (recognised as \(format))")]

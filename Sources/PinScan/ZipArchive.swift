@@ -61,7 +61,7 @@ struct ZipArchive<S: ByteSource> {
 
     private mutating func read() throws(FormatError) {
         let size = source.size
-        guard size >= 22 else { throw FormatError("too short to be a zip archive (\(size) bytes)") }
+        guard size >= 22 else { throw FormatError("too short to be a zip archive (\(size) bytes)", offset: 0) }
         let tailStart = max(0, size - (65_535 + 22))
         var cursor = FormatCursor(source, at: tailStart)
         let tail = try cursor.bytes(Int(size - tailStart), "zip tail")
@@ -75,7 +75,9 @@ struct ZipArchive<S: ByteSource> {
             }
             i -= 1
         }
-        guard let e = eocdIndex else { throw FormatError("no end-of-central-directory record") }
+        guard let e = eocdIndex else {
+            throw FormatError("no end-of-central-directory record in the last \(tail.count) bytes (truncated archive?)", offset: size)
+        }
         let eocdOffset = tailStart + Int64(e)
         let disk = LittleEndian.u16(tail, e + 4), cdDisk = LittleEndian.u16(tail, e + 6)
         let diskEntries = LittleEndian.u16(tail, e + 8)

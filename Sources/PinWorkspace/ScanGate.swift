@@ -77,7 +77,7 @@ public struct ScanRefusal: ModelpinError, Encodable {
         report.findings.filter { $0.verdict != .safe }.prefix(20).map { finding in
             var line = finding.detail
             if let member = finding.member { line += " [in \(member)]" }
-            if let offset = finding.offset { line += " at offset \(offset)" }
+            if let offset = finding.offset, !finding.detail.contains("offset \(offset)") { line += " at offset \(offset)" }
             return line
         }
     }

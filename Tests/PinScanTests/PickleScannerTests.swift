@@ -186,10 +186,12 @@ let fakeTorchPrelude = """
         #expect(findings.contains { $0.callable == "builtins.str" && $0.verdict == .suspicious })
     }
 
-    @Test func stackGlobalWithNonStringOperandsIsDynamic() {
+    @Test func stackGlobalWithNonStringOperandsIsMalformed() {
+        // Python's unpickler raises "STACK_GLOBAL requires str" here: the stream is invalid.
         let findings = scan(pickleBytes("\u{80}\u{04}K\u{01}K\u{02}\u{93}."))
-        #expect(findings.map(\.kind) == ["dynamic-global"])
-        #expect(worst(findings) == .unsafe)
+        #expect(findings.map(\.kind) == ["malformed"])
+        #expect(findings.first?.detail.contains("STACK_GLOBAL requires str") == true)
+        #expect(findings.first?.offset == 6)
     }
 
     @Test func importlibGetattrJoinBypass() {
@@ -335,10 +337,17 @@ let fakeTorchPrelude = """
         #expect(worst(scan(suspicious)) == .suspicious)
         #expect(scan(suspicious, policy: ScanPolicy(allowedGlobals: ["foo.Bar"])) == [])
         #expect(worst(scan(suspicious, policy: ScanPolicy(allowedGlobals: ["foo.Baz", "foo"]))) == .suspicious)
-        // The user's explicit decision also covers a callable on the unsafe list.
+        // Accepting a callable lifts `suspicious` only: a dangerous one stays unsafe even if listed.
         let unsafe = pickleBytes("cos\nsystem\n(S'id'\ntR.")
-        #expect(scan(unsafe, policy: ScanPolicy(allowedGlobals: ["os.system"])) == [])
+        #expect(worst(scan(unsafe, policy: ScanPolicy(allowedGlobals: ["os.system"]))) == .unsafe)
         #expect(worst(scan(unsafe, policy: ScanPolicy(allowedGlobals: ["os.*", "os"]))) == .unsafe)
+    }
+
+    @Test func theUsersPolicyRefusesDangerousOrVagueCallables() throws {
+        #expect(try ScanPolicy(allowing: ["acme.layers.CustomLayer", "foo.Bar"]).allowedGlobals.count == 2)
+        for global in ["os.system", "builtins.eval", "numpy.os.system", "torch.load", "os", "os.*", "a..b", "a b.c"] {
+            #expect(throws: ScanPolicyError.self, "\(global) accepted") { try ScanPolicy(allowing: [global]) }
+        }
     }
 
     @Test func longNamesAreNotSafe() {

@@ -122,8 +122,12 @@ struct FixtureZip {
     }
 
     @Test func emptyAndUnknownBinaryAreSafeUnknown() {
-        #expect(Fixture.scan([]).format == "unknown")
-        #expect(Fixture.scan([]).verdict == .safe)
+        // Empty: fine as `.gitkeep`, broken under a name that promises weights.
+        #expect(Fixture.scan([], path: ".gitkeep").format == "empty")
+        #expect(Fixture.scan([], path: ".gitkeep").verdict == .safe)
+        let emptyWeights = Fixture.scan([], path: "pytorch_model.bin")
+        #expect(emptyWeights.verdict == .malformed)
+        #expect(emptyWeights.findings.first?.offset == 0)
         let report = Fixture.scan([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x00, 0x10])
         #expect(report.format == "unknown")
         #expect(report.verdict == .safe)

@@ -32,15 +32,15 @@ struct ScanCommand: ModelpinCommand {
     @OptionGroup var concurrency: ConcurrencyOptions
     @OptionGroup var output: OutputOptions
 
-    /// `--allow-global` values: exact `module.name` pairs, never patterns.
+    /// `--allow-global` values: exact `module.name` pairs, never patterns, never a dangerous one.
     static func policy(_ globals: [String]) throws -> ScanPolicy {
-        for global in globals {
-            let parts = global.split(separator: ".")
-            guard parts.count >= 2, !global.contains("*"), !global.contains(" "), parts.allSatisfy({ !$0.isEmpty }) else {
-                throw UsageError(message: "invalid --allow-global `\(global.escapedForDisplay)`", hint: "name one callable exactly, like `collections.Counter`")
-            }
+        do {
+            return try ScanPolicy(allowing: globals)
+        } catch {
+            throw UsageError(
+                message: "cannot accept --allow-global `\(error.global.escapedForDisplay)`: \(error.reason)",
+                hint: "--allow-global lifts a `suspicious` verdict for one callable you trust; an `unsafe` file must not be loaded")
         }
-        return ScanPolicy(allowedGlobals: Set(globals))
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
@@ -74,7 +74,7 @@ struct ScanCommand: ModelpinCommand {
                 for finding in report.findings where finding.verdict != .safe || report.verdict == .safe {
                     var line = "  \(finding.verdict.rawValue): \(finding.detail)"
                     if let member = finding.member { line += " [in \(member)]" }
-                    if let offset = finding.offset { line += " at offset \(offset)" }
+                    if let offset = finding.offset, !finding.detail.contains("offset \(offset)") { line += " at offset \(offset)" }
                     console.out(line)
                 }
             }

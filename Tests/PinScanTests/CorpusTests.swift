@@ -1,0 +1,101 @@
+import Foundation
+import PinTestSupport
+import SystemPackage
+import Testing
+@testable import PinScan
+
+/// The scanner against Tests/ScanCorpus/generate.py: one file per published bypass
+/// (reference/scanning.md §2), per dangerous callable family, per container, per malformed
+/// input, and benign checkpoints that a good scanner must not flag. The generator says what each
+/// file is and which verdict it must get; a missed bypass or a false alarm fails here by name.
+@Suite("scan corpus")
+struct CorpusTests {
+    struct Entry: Decodable, Sendable {
+        var file: String
+        var verdict: String
+        var technique: String
+        var source: String
+    }
+
+    /// The corpus, generated once per test process into a temporary directory.
+    static let corpus: (directory: URL, entries: [Entry]) = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("modelpin-corpus-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("Tests/ScanCorpus/generate.py").path, directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        do { try process.run() } catch { fatalError("cannot run python3 (scripts/setup installs it): \(error)") }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let data = FileManager.default.contents(atPath: directory.appendingPathComponent("expected.json").path),
+            let entries = try? JSONDecoder().decode([Entry].self, from: data)
+        else { fatalError("Tests/ScanCorpus/generate.py failed (status \(process.terminationStatus))") }
+        return (directory, entries)
+    }()
+
+    static func report(_ entry: Entry) throws -> ScanReport {
+        let path = corpus.directory.appendingPathComponent(entry.file).path
+        let source = try FileSource(FilePath(path))
+        return Scanner.scan(source, path: entry.file, policy: ScanPolicy())
+    }
+
+    @Test func coversEveryPublishedBypassAndEveryContainer() throws {
+        let entries = Self.corpus.entries
+        let cited = Set(entries.flatMap { entry in
+            entry.source.split(separator: "#").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        })
+        #expect(Set(1...27).subtracting(cited).isEmpty, "bypasses of reference/scanning.md §2 with no corpus file")
+        for container in ["pytorch zip", "legacy", "npy", "npz", "joblib", "safetensors", "gguf", "onnx", "keras"] {
+            #expect(entries.contains { ($0.source + " " + $0.technique).lowercased().contains(container) }, "no corpus file for \(container)")
+        }
+        for verdict in Verdict.allCases {
+            #expect(entries.contains { $0.verdict == verdict.rawValue }, "no corpus file expected to be \(verdict)")
+        }
+    }
+
+    @Test func everyFileGetsItsExpectedVerdict() throws {
+        for entry in Self.corpus.entries {
+            let report = try Self.report(entry)
+            #expect(
+                report.verdict.rawValue == entry.verdict,
+                "\(entry.file) (\(entry.technique); \(entry.source)): \(report.verdict) as \(report.format), findings: \(report.findings.map(\.detail))")
+        }
+    }
+
+    @Test func everyRefusalSaysWhyAndMalformedSaysWhere() throws {
+        for entry in Self.corpus.entries where entry.verdict != "safe" {
+            let report = try Self.report(entry)
+            let decisive = report.findings.filter { $0.verdict == report.verdict }
+            #expect(!decisive.isEmpty && decisive.allSatisfy { !$0.detail.isEmpty }, "\(entry.file): no finding explains \(report.verdict)")
+            if report.verdict == .malformed {
+                #expect(decisive.contains { $0.offset != nil }, "\(entry.file): malformed without an offset: \(decisive.map(\.detail))")
+            }
+            if report.verdict == .unsafe || report.verdict == .suspicious, let callable = decisive.first?.callable {
+                #expect(decisive.first?.detail.contains(callable) == true)
+            }
+        }
+    }
+
+    @Test func allowingTheSuspiciousCallablesMakesTheirFilesSafe() throws {
+        for entry in Self.corpus.entries where entry.verdict == "suspicious" {
+            let first = try Self.report(entry)
+            let callables = Set(first.findings.compactMap(\.callable))
+            guard !callables.isEmpty, first.findings.allSatisfy({ $0.callable != nil || $0.verdict == .safe }) else { continue }
+            let path = Self.corpus.directory.appendingPathComponent(entry.file).path
+            let again = Scanner.scan(try FileSource(FilePath(path)), path: entry.file, policy: ScanPolicy(allowedGlobals: callables))
+            #expect(again.verdict == .safe, "\(entry.file): still \(again.verdict) with --allow-global \(callables.sorted())")
+        }
+    }
+
+    @Test func allowingADangerousCallableNeverMakesItSafe() throws {
+        for entry in Self.corpus.entries where entry.verdict == "unsafe" {
+            let first = try Self.report(entry)
+            let callables = Set(first.findings.compactMap(\.callable))
+            let path = Self.corpus.directory.appendingPathComponent(entry.file).path
+            let again = Scanner.scan(try FileSource(FilePath(path)), path: entry.file, policy: ScanPolicy(allowedGlobals: callables))
+            #expect(again.verdict != .safe, "\(entry.file): \(callables.sorted()) allowed turned a dangerous file safe")
+        }
+    }
+}
