@@ -29,7 +29,7 @@ public enum LockfileFormat {
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
         "signers", "signed-by", "signatures", "scanner",
     ]
-    static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict"]
+    static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict", "accepted"]
 
     // MARK: Rendering
 
@@ -75,6 +75,9 @@ public enum LockfileFormat {
                     """
                 if let verdict = file.verdict {
                     text += "verdict = \(TOMLText.basicString(verdict))\n"
+                }
+                if !file.accepted.isEmpty {
+                    text += "accepted = \(TOMLText.stringArray(file.accepted.sorted()))\n"
                 }
             }
         }
@@ -228,7 +231,20 @@ public enum LockfileFormat {
             }
             verdict = text
         }
-        return LockedFile(path: name, size: Int64(size), sha256: sha256, gitBlobID: gitBlobID, lfs: lfs, verdict: verdict)
+        var accepted: [String] = []
+        if table["accepted"] != nil {
+            accepted = try field(table, "accepted", path, reader, context: context) { value, path throws(ProjectFileError) in
+                try reader.strings(value, path, nonEmpty: true)
+            }
+            if let bad = accepted.first(where: { $0.split(separator: ".", omittingEmptySubsequences: false).count < 2 || $0.contains(" ") }) {
+                throw reader.error(path.appending("accepted"), context + "`accepted` lists callables as `module.name`, not `\(bad.escapedForDisplay)`")
+            }
+            guard verdict == "safe" else {
+                throw reader.error(path.appending("accepted"), context + "`accepted` belongs to a file whose verdict is `safe`")
+            }
+        }
+        return LockedFile(
+            path: name, size: Int64(size), sha256: sha256, gitBlobID: gitBlobID, lfs: lfs, verdict: verdict, accepted: accepted.sorted())
     }
 
     /// Why a file path cannot be in a lock, or nil: it is joined to a model's directory, so it

@@ -133,13 +133,20 @@ public struct LockedFile: Sendable, Equatable {
     /// The scan verdict for these bytes under the model's `scanner` (`safe`: only safe files are
     /// ever locked, since anything else refuses the pull). nil when the model has no scanner.
     public var verdict: String?
+    /// Pickle callables the user accepted (`--allow-global`) when these bytes were judged safe:
+    /// the decision is recorded with the verdict, for review and for later pulls. Sorted.
+    public var accepted: [String]
 
-    public init(path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: String? = nil) {
+    public init(
+        path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: String? = nil,
+        accepted: [String] = []
+    ) {
         self.path = path
         self.size = size
         self.sha256 = sha256
         self.gitBlobID = gitBlobID
         self.lfs = lfs
         self.verdict = verdict
+        self.accepted = accepted
     }
 }

@@ -261,12 +261,23 @@ struct PickleMachine {
             let path = module + "." + name
             if record.long, verdict == .safe, !policy.allowedGlobals.contains(path) { verdict = .suspicious }
             if record.long, verdict < .suspicious { verdict = .suspicious }
-            if verdict == .safe { continue }
             var uses: [String] = []
             for (bit, useName) in Self.useNames.enumerated() where record.uses & (1 << UInt16(bit)) != 0 {
                 uses.append(useName)
             }
             let how = uses.isEmpty ? "imported" : uses.joined(separator: ", ")
+            if verdict == .safe {
+                // Safe because the user said so: kept as a finding, so the decision is on record.
+                if !policy.allowedGlobals.isEmpty,
+                    PickleCallables.classify(module: module, name: name, policy: ScanPolicy()).0 != .safe
+                {
+                    findings.append(
+                        Finding(
+                            verdict: .safe, kind: "accepted", detail: "`\(path)` accepted by --allow-global (\(how))",
+                            callable: path, uses: uses, offset: record.offset))
+                }
+                continue
+            }
             let detail: String
             if verdict == .unsafe {
                 detail = "`\(path)` is dangerous when the file is loaded: \(reason ?? "unsafe") (\(how))"

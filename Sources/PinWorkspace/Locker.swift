@@ -81,7 +81,9 @@ public struct Locker: Sendable {
         // scanned here unless the previous lock judged the same digest under this scanner.
         let judged = Set((previous?.scanner == ScannerIdentity.description ? previous?.files ?? [] : [])
             .filter { $0.verdict == Verdict.safe.rawValue }.map(\.sha256))
-        let gate = ScanGate(policy: puller.settings.scanPolicy, judged: judged)
+        var policy = puller.settings.scanPolicy
+        policy.allowedGlobals.formUnion(previous?.files.flatMap(\.accepted) ?? [])
+        let gate = ScanGate(policy: policy, judged: judged)
         let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
         if !missing.isEmpty {
             let fetched = try puller.fetch(missing, from: snapshot, copies: [:], gate: gate)
@@ -97,9 +99,12 @@ public struct Locker: Sendable {
             include: request.include, exclude: request.exclude, endpoint: endpoint,
             repo: snapshot.repo.description, commit: snapshot.commit,
             files: files.map { file in
-                LockedFile(
-                    path: file.path, size: file.size, sha256: digests[file.path]!, gitBlobID: file.gitOID, lfs: file.isLFS,
-                    verdict: Verdict.safe.rawValue)
+                let sha = digests[file.path]!
+                // What the user accepted for these bytes: from this scan, or from the lock that judged them.
+                let accepted = gate.accepted(for: sha) ?? previous?.files.first(where: { $0.sha256 == sha })?.accepted ?? []
+                return LockedFile(
+                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitOID, lfs: file.isLFS,
+                    verdict: Verdict.safe.rawValue, accepted: accepted)
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else { return model }

@@ -50,6 +50,12 @@ public final class ScanGate: Sendable {
         if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
     }
 
+    /// The callables the policy accepted in the digest's file, if this gate scanned it.
+    public func accepted(for digest: SHA256Digest) -> [String]? {
+        guard let report = reports.withLock({ $0[digest] }) else { return nil }
+        return Set(report.findings.filter { $0.kind == "accepted" }.compactMap(\.callable)).sorted()
+    }
+
     /// The verdict for a digest this gate judged (or that the lock vouched for).
     public func verdict(for digest: SHA256Digest) -> Verdict? {
         if judged.contains(digest) { return .safe }

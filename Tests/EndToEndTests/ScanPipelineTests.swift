@@ -62,6 +62,39 @@ struct ScanPipelineTests {
         }
     }
 
+    @Test func aDangerousCallableCannotBeAllowed() throws {
+        try HubSandbox.with(repos: [Self.repo(weights: Pickles.osSystem, name: "pytorch_model.bin")]) { env throws in
+            let outcome = try env.pull("acme/tiny-model", "--allow-global", "os.system")
+            #expect(outcome.status == 64, "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("cannot accept --allow-global `os.system`"))
+            #expect(outcome.stderr.contains("dangerous"))
+            #expect(!FileManager.default.fileExists(atPath: env.model.appendingPathComponent("pytorch_model.bin").path))
+        }
+    }
+
+    @Test func anAcceptedCallableIsRecordedInTheLockAndHonouredByLaterPulls() throws {
+        try ProjectSandbox.with(repos: [Self.repo(weights: Pickles.unknownCallable, name: "pytorch_model.bin")]) { project throws in
+            let refused = try project.run("add", "acme/tiny-model")
+            #expect(refused.status == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("--allow-global acme.layers.CustomLayer"))
+            #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
+
+            let added = try project.run("add", "acme/tiny-model", "--allow-global", "acme.layers.CustomLayer")
+            #expect(added.status == 0, "\(added.stderr)")
+            let lock = try project.lockText()
+            #expect(lock.contains("accepted = [\"acme.layers.CustomLayer\"]"), "\(lock)")
+            #expect(lock.components(separatedBy: "accepted = ").count - 1 == 1)
+
+            // CI: a fresh store, no flag; the lock carries the decision.
+            let ci = try project.runWithFreshStore("pull", "--locked")
+            #expect(ci.status == 0, "\(ci.stderr)")
+            // A newer scanner rescans, and still honours what the lock accepted.
+            try lock.replacingOccurrences(of: "modelpin-scan/1", with: "modelpin-scan/0").write(to: project.lockfile, atomically: true, encoding: .utf8)
+            let rescanned = try project.runWithFreshStore("pull", "--locked", store: "another-store")
+            #expect(rescanned.status == 0, "\(rescanned.stderr)")
+        }
+    }
+
     @Test func theLockRecordsTheScannerAndEachVerdict() throws {
         try ProjectSandbox.with(repos: [Self.repo(weights: Pickles.plainData, name: "pytorch_model.bin")]) { project throws in
             let added = try project.run("add", "acme/tiny-model")

@@ -169,6 +169,23 @@ let goldenLock = Lockfile(models: [
         let bad = try #require(lockError(text.replacingOccurrences(of: "verdict = \"safe\"\n\n[[model.file]]", with: "verdict = \"fine\"\n\n[[model.file]]")))
         #expect(bad.field == "model[1].file[1].verdict")
     }
+
+    @Test func acceptedCallablesRoundTripOnlyOnSafeFiles() throws {
+        var scanned = model("scanned", files: [
+            LockedFile(
+                path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true,
+                verdict: "safe", accepted: ["acme.layers.CustomLayer", "acme.Block"]),
+        ])
+        scanned.scanner = "modelpin-scan/1"
+        let text = LockfileFormat.render(Lockfile(models: [scanned]))
+        #expect(text.hasSuffix("verdict = \"safe\"\naccepted = [\"acme.Block\", \"acme.layers.CustomLayer\"]\n"))
+        let parsed = try LockfileFormat.parse(text, file: "modelpin.lock")
+        #expect(parsed.models.first?.files.first?.accepted == ["acme.Block", "acme.layers.CustomLayer"])
+        let unsafe = try #require(lockError(text.replacingOccurrences(of: "verdict = \"safe\"", with: "verdict = \"unsafe\"")))
+        #expect(unsafe.field == "model[1].file[1].accepted")
+        let vague = try #require(lockError(text.replacingOccurrences(of: "\"acme.Block\"", with: "\"acme\"")))
+        #expect(vague.message.contains("module.name"))
+    }
 }
 
 @Suite struct LockfileParseTests {

@@ -335,7 +335,10 @@ let fakeTorchPrelude = """
     @Test func allowGlobalAcceptsExactCallables() {
         let suspicious = pickleBytes("\u{80}\u{02}cfoo\nBar\n)\u{81}.")
         #expect(worst(scan(suspicious)) == .suspicious)
-        #expect(scan(suspicious, policy: ScanPolicy(allowedGlobals: ["foo.Bar"])) == [])
+        let accepted = scan(suspicious, policy: ScanPolicy(allowedGlobals: ["foo.Bar"]))
+        #expect(worst(accepted) == .safe)
+        #expect(accepted.map(\.kind) == ["accepted"], "the user's decision stays on record")
+        #expect(accepted.first?.callable == "foo.Bar")
         #expect(worst(scan(suspicious, policy: ScanPolicy(allowedGlobals: ["foo.Baz", "foo"]))) == .suspicious)
         // Accepting a callable lifts `suspicious` only: a dangerous one stays unsafe even if listed.
         let unsafe = pickleBytes("cos\nsystem\n(S'id'\ntR.")
