@@ -21,7 +21,9 @@ let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: 
 let package = Package(
     name: "modelpin",
     products: [
-        .executable(name: "modelpin", targets: ["modelpin"])
+        .executable(name: "modelpin", targets: ["modelpin"]),
+        // The scanner on its own: what fuzz/ (a separate package, built with libFuzzer) links.
+        .library(name: "PinScan", targets: ["PinScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
