@@ -47,6 +47,7 @@ public final class ScanGate: Sendable {
 
     /// Scans a blob already in the store, named by the repo path it will be laid out at.
     public func check(blobOf digest: SHA256Digest, in store: Store, name: String) throws {
+        if judged.contains(digest) { return }  // before resolving the path: a stat per file adds up
         if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
     }
 
