@@ -233,6 +233,36 @@ struct ProjectTests {
         }
     }
 
+    @Test func aDeletedProjectsRootIsForgottenOnlyWhenPrunedExplicitly() throws {
+        try ProjectSandbox.with { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 0)
+            let listed = try project.run("store", "roots")
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(listed.stdout.contains("lockfile  \(project.lockfile.path)  (4 blobs)"), "\(listed.stdout)")
+            #expect(!listed.stdout.contains("gone"))
+            #expect(try project.run("store", "ls").stdout.components(separatedBy: "  locked").count - 1 == 4)
+
+            // The project is deleted: its root still keeps the blobs, and says why.
+            try FileManager.default.removeItem(at: project.lockfile)
+            let stale = try project.run("store", "roots")
+            #expect(stale.stdout.contains("(4 blobs)  gone"), "\(stale.stdout)")
+            #expect(stale.stderr.contains("`modelpin store roots --prune` forgets them"))
+            #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
+            #expect(project.env.blobs.count == 4)
+
+            let dry = try project.run("store", "roots", "--prune", "--dry-run")
+            #expect(dry.stdout.contains("gone, would be forgotten"))
+            #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
+            #expect(project.env.blobs.count == 4)
+
+            let pruned = try JSONSerialization.jsonObject(with: Data(try project.run("store", "roots", "--prune", "--json").stdout.utf8)) as? [[String: Any]]
+            #expect(pruned?.first?["pruned"] as? Bool == true)
+            #expect(try project.run("store", "roots").stdout.isEmpty)
+            #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
+            #expect(project.env.blobs.isEmpty)
+        }
+    }
+
     @Test func listAndTreeShowWhatIsLocked() throws {
         try ProjectSandbox.with { project throws in
             #expect(try project.run("add", "acme/tiny-model", "--as", "tiny").status == 0)

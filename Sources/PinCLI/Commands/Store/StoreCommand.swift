@@ -12,6 +12,6 @@ struct StoreCommand: ParsableCommand {
             """,
         subcommands: [
             StoreAddCommand.self, StorePathCommand.self, StoreListCommand.self, StoreVerifyCommand.self,
-            StoreGCCommand.self, StorePinCommand.self, StoreUnpinCommand.self,
+            StoreGCCommand.self, StorePinCommand.self, StoreUnpinCommand.self, StoreRootsCommand.self,
         ])
 }
