@@ -273,7 +273,7 @@ struct PickleMachine {
                 {
                     findings.append(
                         Finding(
-                            verdict: .safe, kind: "accepted", detail: "`\(path)` accepted by --allow-global (\(how))",
+                            verdict: .safe, kind: Finding.acceptedKind, detail: "`\(path)` accepted by --allow-global (\(how))",
                             callable: path, uses: uses, offset: record.offset))
                 }
                 continue
@@ -289,26 +289,18 @@ struct PickleMachine {
             findings.append(
                 Finding(verdict: verdict, kind: "global", detail: detail, callable: path, uses: uses, offset: record.offset))
         }
-        if let (count, offset) = dynamicGlobals {
-            findings.append(
-                Finding(
-                    verdict: .unsafe, kind: "dynamic-global",
-                    detail: "STACK_GLOBAL with a module/name computed at load time (\(count) time\(count == 1 ? "" : "s")): the callable cannot be known before it runs",
-                    offset: offset))
+        func tally(_ seen: (count: Int, offset: Int64)?, _ verdict: Verdict, _ kind: String, _ detail: (String) -> String) {
+            guard let (count, offset) = seen else { return }
+            findings.append(Finding(verdict: verdict, kind: kind, detail: detail("\(count) time\(count == 1 ? "" : "s")"), offset: offset))
         }
-        if let (count, offset) = extensions {
-            findings.append(
-                Finding(
-                    verdict: .unsafe, kind: "extension-code",
-                    detail: "EXT opcode (\(count) time\(count == 1 ? "" : "s")): a callable from copyreg's extension registry, which can name anything",
-                    offset: offset))
+        tally(dynamicGlobals, .unsafe, "dynamic-global") {
+            "STACK_GLOBAL with a module/name computed at load time (\($0)): the callable cannot be known before it runs"
         }
-        if let (count, offset) = stateOnGlobal {
-            findings.append(
-                Finding(
-                    verdict: .suspicious, kind: "state-on-global",
-                    detail: "BUILD sets attributes on a class or function object itself (\(count) time\(count == 1 ? "" : "s")), which rewires it for later lookups",
-                    offset: offset))
+        tally(extensions, .unsafe, "extension-code") {
+            "EXT opcode (\($0)): a callable from copyreg's extension registry, which can name anything"
+        }
+        tally(stateOnGlobal, .suspicious, "state-on-global") {
+            "BUILD sets attributes on a class or function object itself (\($0)), which rewires it for later lookups"
         }
     }
 

@@ -64,6 +64,11 @@ public struct Finding: Codable, Sendable, Equatable {
 }
 
 /// The result for one file.
+extension Finding {
+    /// The kind of a `safe` finding that records a callable the policy accepted (`--allow-global`).
+    public static let acceptedKind = "accepted"
+}
+
 public struct ScanReport: Codable, Sendable, Equatable {
     public var path: String
     /// What the content turned out to be: `pickle`, `pytorch-zip`, `pytorch-legacy`, `numpy`,

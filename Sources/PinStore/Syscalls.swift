@@ -1,5 +1,5 @@
 internal import CPinSystem
-import SystemPackage
+public import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -70,7 +70,8 @@ private func posixPread(_ fd: Int32, _ bytes: UnsafeMutableRawPointer, _ count: 
     pread(fd, bytes, count, off_t(offset))
 }
 
-enum FileSystem {
+/// Public only for `listDirectory`: the one wrapper other modules need (`modelpin scan DIR`).
+public enum FileSystem {
     static func rename(_ source: FilePath, to destination: FilePath) throws(Errno) {
         _ = try source.withPlatformString { from in
             destination.withPlatformString { to in syscall { posixRename(from, to) } }
@@ -119,7 +120,7 @@ enum FileSystem {
 
     /// The names in a directory, without `.` and `..`, sorted for stable output.
     /// A missing directory lists as empty.
-    static func listDirectory(_ path: FilePath) throws(Errno) -> [String] {
+    public static func listDirectory(_ path: FilePath) throws(Errno) -> [String] {
         let stream: OpaquePointer? = path.withPlatformString { opendir($0) }
         guard let stream else {
             let error = Errno(rawValue: errno)

@@ -86,12 +86,7 @@ public struct LockedPuller: Sendable {
         var outcome = Outcome()
         // The lock's verdicts stand for the digests they name under the same scanner; anything
         // else is scanned — downloads before admission, stored blobs before they are laid out.
-        let judged = Set(models.filter { $0.scanner == ScannerIdentity.description }
-            .flatMap { $0.files.filter { $0.verdict == Verdict.safe.rawValue }.map(\.sha256) })
-        // Callables the lock records as accepted stay accepted when a newer scanner rescans.
-        var policy = puller.settings.scanPolicy
-        policy.allowedGlobals.formUnion(models.flatMap { $0.files.flatMap(\.accepted) })
-        let gate = ScanGate(policy: policy, judged: judged)
+        let gate = ScanGate(policy: puller.settings.scanPolicy, vouchedBy: models)
         var needed: [SHA256Digest: Needed] = [:]
         var order: [SHA256Digest] = []
         for model in models {

@@ -79,11 +79,7 @@ public struct Locker: Sendable {
         // A lock vouches only for bytes modelpin has seen: every file is in the store (fetched
         // now if need be, hashed, scanned before admission), and files stored earlier are
         // scanned here unless the previous lock judged the same digest under this scanner.
-        let judged = Set((previous?.scanner == ScannerIdentity.description ? previous?.files ?? [] : [])
-            .filter { $0.verdict == Verdict.safe.rawValue }.map(\.sha256))
-        var policy = puller.settings.scanPolicy
-        policy.allowedGlobals.formUnion(previous?.files.flatMap(\.accepted) ?? [])
-        let gate = ScanGate(policy: policy, judged: judged)
+        let gate = ScanGate(policy: puller.settings.scanPolicy, vouchedBy: previous.map { [$0] } ?? [])
         let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
         if !missing.isEmpty {
             let fetched = try puller.fetch(missing, from: snapshot, copies: [:], gate: gate)
@@ -100,11 +96,9 @@ public struct Locker: Sendable {
             repo: snapshot.repo.description, commit: snapshot.commit,
             files: files.map { file in
                 let sha = digests[file.path]!
-                // What the user accepted for these bytes: from this scan, or from the lock that judged them.
-                let accepted = gate.accepted(for: sha) ?? previous?.files.first(where: { $0.sha256 == sha })?.accepted ?? []
                 return LockedFile(
                     path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitOID, lfs: file.isLFS,
-                    verdict: Verdict.safe.rawValue, accepted: accepted)
+                    verdict: Verdict.safe.rawValue, accepted: gate.accepted(for: sha) ?? [])
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else { return model }

@@ -1,3 +1,4 @@
+public import PinLock
 public import PinModel
 public import PinScan
 public import PinStore
@@ -12,11 +13,29 @@ public import SystemPackage
 /// out, unless the lock records a verdict for the same digest under the same scanner.
 public final class ScanGate: Sendable {
     public let policy: ScanPolicy
-    /// Digests the lock already vouches for under the current scanner: not scanned again.
-    private let judged: Set<SHA256Digest>
+    /// Digests a lock already vouches for under the current scanner (not scanned again), with
+    /// the callables it accepted for them.
+    private let judged: [SHA256Digest: [String]]
     private let reports: Mutex<[SHA256Digest: ScanReport]>
 
-    public init(policy: ScanPolicy, judged: Set<SHA256Digest> = []) {
+    public convenience init(policy: ScanPolicy) {
+        self.init(policy: policy, judged: [:])
+    }
+
+    /// A gate that takes the locked models' word: their safe verdicts under the current scanner
+    /// stand, and the callables they record as accepted stay accepted when a newer scanner rescans.
+    public convenience init(policy: ScanPolicy, vouchedBy models: [LockedModel]) {
+        var policy = policy
+        var judged: [SHA256Digest: [String]] = [:]
+        for model in models {
+            policy.allowedGlobals.formUnion(model.files.flatMap(\.accepted))
+            guard model.scanner == ScannerIdentity.description else { continue }
+            for file in model.files where file.verdict == Verdict.safe.rawValue { judged[file.sha256] = file.accepted }
+        }
+        self.init(policy: policy, judged: judged)
+    }
+
+    private init(policy: ScanPolicy, judged: [SHA256Digest: [String]]) {
         self.policy = policy
         self.judged = judged
         reports = Mutex([:])
@@ -29,7 +48,7 @@ public final class ScanGate: Sendable {
 
     /// Scans the file at `path` (named `name` in reports) unless its digest was judged already.
     public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> ScanRefusal? {
-        if judged.contains(digest) { return nil }
+        if judged[digest] != nil { return nil }
         if let known = reports.withLock({ $0[digest] }) {
             return known.verdict == .safe ? nil : ScanRefusal(report: known)
         }
@@ -47,19 +66,20 @@ public final class ScanGate: Sendable {
 
     /// Scans a blob already in the store, named by the repo path it will be laid out at.
     public func check(blobOf digest: SHA256Digest, in store: Store, name: String) throws {
-        if judged.contains(digest) { return }  // before resolving the path: a stat per file adds up
+        if judged[digest] != nil { return }  // before resolving the path: a stat per file adds up
         if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
     }
 
-    /// The callables the policy accepted in the digest's file, if this gate scanned it.
+    /// The callables accepted in the digest's file: by the policy if this gate scanned it, else
+    /// as the vouching lock records them. nil for a digest this gate knows nothing of.
     public func accepted(for digest: SHA256Digest) -> [String]? {
-        guard let report = reports.withLock({ $0[digest] }) else { return nil }
-        return Set(report.findings.filter { $0.kind == "accepted" }.compactMap(\.callable)).sorted()
+        guard let report = reports.withLock({ $0[digest] }) else { return judged[digest] }
+        return Set(report.findings.filter { $0.kind == Finding.acceptedKind }.compactMap(\.callable)).sorted()
     }
 
     /// The verdict for a digest this gate judged (or that the lock vouched for).
     public func verdict(for digest: SHA256Digest) -> Verdict? {
-        if judged.contains(digest) { return .safe }
+        if judged[digest] != nil { return .safe }
         return reports.withLock { $0[digest]?.verdict }
     }
 }

@@ -2,11 +2,8 @@ import ArgumentParser
 import PinDigest
 import PinModel
 import PinScan
+import PinStore
 import SystemPackage
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `modelpin scan PATH... [--json] [--allow-global MODULE.NAME]`
 struct ScanCommand: ModelpinCommand {
@@ -100,31 +97,15 @@ struct ScanCommand: ModelpinCommand {
         case .directory:
             let names: [String]
             do {
-                names = try Directory.list(path)
+                names = try FileSystem.listDirectory(path)
             } catch {
-                throw ConfigFileError(path: shown, what: "directory to scan", errno: error as? Errno ?? .ioError)
+                throw ConfigFileError(path: shown, what: "directory to scan", errno: error)
             }
-            for name in names.sorted() where name != "." && name != ".." {
+            for name in names {
                 try collect(path.appending(name), shown: shown.appending(name), into: &files)
             }
         default:
             break  // links, devices, sockets: nothing a loader would read as a model here
         }
-    }
-}
-
-/// Directory listing through opendir/readdir (swift-system has none).
-enum Directory {
-    static func list(_ path: FilePath) throws -> [String] {
-        guard let directory = opendir(path.string) else { throw Errno(rawValue: errno) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            names.append(name)
-        }
-        return names
     }
 }
