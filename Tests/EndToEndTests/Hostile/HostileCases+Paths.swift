@@ -1,0 +1,7 @@
+import Foundation
+import PinTestSupport
+import Testing
+
+extension HostileCases {
+    static let paths: [HostileCase] = []
+}
