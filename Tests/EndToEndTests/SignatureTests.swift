@@ -191,6 +191,28 @@ struct SignatureTests {
         }
     }
 
+    /// Files that look like signatures get no pass for their name: each must verify (good, by a
+    /// pinned key, over the file it names) or be vouched for as a file by a signature that did.
+    /// (Before, any `X.sig` beside an `X` and an unsigned `SHA256SUMS` were exempt unchecked.)
+    @Test(arguments: SignatureLookalike.allCases)
+    func aFileThatOnlyLooksLikeASignatureIsRefused(_ lookalike: SignatureLookalike) throws {
+        try Publisher.with { publisher throws in
+            let files = try lookalike.files(publisher)
+            try ProjectSandbox.with(repos: [FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: files)]) { project throws in
+                try publisher.trust(publisher.alice, publisher.mallory, in: project)
+                let added = try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint)
+                guard let named = lookalike.refusedFile else {
+                    #expect(added.status == 0, "\(added.stderr)")
+                    return
+                }
+                #expect(added.status == 1, "\(added.stderr)")
+                #expect(added.stderr.contains(named), "\(added.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
+                #expect(!FileManager.default.fileExists(atPath: project.model.path))
+            }
+        }
+    }
+
     @Test(arguments: ["revoked-key", "expired-key", "expired-signature"])
     func aRevokedOrExpiredKeyOrSignatureRefuses(_ reason: String) throws {
         try Publisher.with { publisher throws in
@@ -289,6 +311,58 @@ struct SignatureTests {
                 #expect(missing.status == 2)
                 #expect(missing.stderr.contains("gnupg"), "\(missing.stderr)")
             }
+        }
+    }
+}
+
+/// A repo signed by alice (a `SHA256SUMS.asc` or a signature per file) plus one file whose name
+/// says "signature" while it is not a good one by alice.
+enum SignatureLookalike: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// `config.json.sig` holds no signature; `config.json` is vouched for by the signed list.
+    case garbageBesideAListedFile
+    /// `SHA256SUMS.sig` holds no signature; `SHA256SUMS.asc` beside it is good.
+    case garbageSecondListSignature
+    /// `config.json.sig` is a good signature, by a key that is not pinned.
+    case unpinnedSignerBesideAFile
+    /// Every file has a good `.sig`, but `SHA256SUMS` itself is signed by no one.
+    case unsignedChecksumList
+    /// `config.json.sig` holds no signature, but the signed list vouches for its bytes: an
+    /// ordinary file, accepted.
+    case garbageVouchedForByTheList
+
+    var testDescription: String { rawValue }
+
+    /// The file the refusal must name; nil: the pull is accepted.
+    var refusedFile: String? {
+        switch self {
+        case .garbageBesideAListedFile, .unpinnedSignerBesideAFile: "config.json.sig"
+        case .garbageSecondListSignature: "SHA256SUMS.sig"
+        case .unsignedChecksumList: "SHA256SUMS"
+        case .garbageVouchedForByTheList: nil
+        }
+    }
+
+    func files(_ publisher: Publisher) throws -> [FakeHub.File] {
+        let garbage = FakeHub.File("config.json.sig", Array("not a signature at all\n".utf8))
+        switch self {
+        case .garbageBesideAListedFile:
+            return try publisher.signedFiles(by: publisher.alice) + [garbage]
+        case .garbageSecondListSignature:
+            return try publisher.signedFiles(by: publisher.alice) + [FakeHub.File("SHA256SUMS.sig", Array("junk".utf8))]
+        case .unpinnedSignerBesideAFile:
+            let bySomeoneElse = try publisher.gpg.sign(HubSandbox.config, with: publisher.mallory, style: .binaryDetached)
+            return try publisher.signedFiles(by: publisher.alice) + [FakeHub.File("config.json.sig", bySomeoneElse)]
+        case .unsignedChecksumList:
+            var files = HubSandbox.files
+            for file in HubSandbox.files {
+                guard case .bytes(let bytes) = file.content else { continue }
+                files.append(FakeHub.File(file.path + ".sig", try publisher.gpg.sign(bytes, with: publisher.alice, style: .binaryDetached)))
+            }
+            return files + [FakeHub.File("SHA256SUMS", Publisher.sums(HubSandbox.files))]
+        case .garbageVouchedForByTheList:
+            let listed = HubSandbox.files + [garbage]
+            let sums = Publisher.sums(listed)
+            return listed + [FakeHub.File("SHA256SUMS", sums), FakeHub.File("SHA256SUMS.asc", try publisher.gpg.sign(sums, with: publisher.alice))]
         }
     }
 }

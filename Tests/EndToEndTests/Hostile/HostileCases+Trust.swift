@@ -3,5 +3,19 @@ import PinTestSupport
 import Testing
 
 extension HostileCases {
-    static let trust: [HostileCase] = []
+    static let trust: [HostileCase] = [
+        HostileCase(7, "a hostile author's `config.json.sig` that is no signature rides along in a signer-pinned model") {
+            try Publisher.with { publisher throws in
+                let files = try publisher.signedFiles(by: publisher.alice) + [FakeHub.File("config.json.sig", Array("\u{1B}]8;;https://evil.test\u{7}".utf8))]
+                try ProjectSandbox.with(repos: [FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: files)]) { project throws in
+                    try publisher.trust(publisher.alice, in: project)
+                    let added = try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint)
+                    #expect(added.status == 1, "\(added.stderr)")
+                    #expect(added.stderr.contains("config.json.sig"), "\(added.stderr)")
+                    #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
+                    #expect(!FileManager.default.fileExists(atPath: project.model.path))
+                }
+            }
+        },
+    ]
 }
