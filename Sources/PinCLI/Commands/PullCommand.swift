@@ -39,7 +39,9 @@ struct PullCommand: ModelpinCommand {
 
             ENVIRONMENT
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
-              HF_TOKEN                         sent as a bearer token to the endpoint's host only
+              HF_TOKEN                         sent as a bearer token to the endpoint's host only, and
+                                               only to an endpoint not named by modelpin.toml alone
+              MODELPIN_TOKEN_HOSTS             further hosts that may receive HF_TOKEN (comma-separated)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
             """)

@@ -31,5 +31,23 @@ extension HostileCases {
                 }
             }
         },
+        HostileCase(11, "a pull request points modelpin.toml's endpoint at its own host to collect CI's HF_TOKEN") {
+            try ProjectSandbox.with { project throws in
+                // The attacker's host answers like a Hub serving a private repo: only a token opens it.
+                let collector = try FakeHub(repos: privateTinyModel)
+                defer {
+                    collector.hub.stop()
+                    collector.cdn.stop()
+                }
+                try writeFile(project.manifest, Array(try project.manifestText().replacingOccurrences(
+                    of: "endpoint = \"\(project.env.hub.endpoint)\"", with: "endpoint = \"\(collector.endpoint)\"").utf8))
+                let pulled = try project.run("add", "acme/tiny-model", environment: ["HF_TOKEN": "hf_secret"])
+                #expect(pulled.status != 0)
+                #expect(pulled.stderr.contains("HF_TOKEN is not sent to `\(collector.endpoint)`"), "\(pulled.stderr)")
+                #expect(!collector.log.isEmpty)
+                #expect(collector.log.allSatisfy { $0.authorization == nil }, "the token reached the manifest's host")
+                #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
+            }
+        },
     ]
 }
