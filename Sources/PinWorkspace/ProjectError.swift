@@ -39,6 +39,9 @@ public enum ProjectError: ModelpinError {
     case signerChanged(alias: String, locked: String, now: String)
     /// `--require-signed-lock`: the lock has no signature beside it.
     case lockUnsigned(FilePath)
+    /// `--require-signed-lock`, but the user pinned no lock signer (`source`: where modelpin
+    /// looked).
+    case noLockSigners(source: String)
     /// A lock entry names a path that cannot be written safely (a hand-edited lock).
     case unsafeLockedPaths(alias: String, lock: FilePath?, [String])
 
@@ -52,7 +55,7 @@ public enum ProjectError: ModelpinError {
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
              .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
             .refused
-        case .unverifiedSignatureFiles: .refused
+        case .unverifiedSignatureFiles, .noLockSigners: .refused
         }
     }
 
@@ -90,6 +93,8 @@ public enum ProjectError: ModelpinError {
             "`\(path)` is \(size) bytes, more than any signature document may be (\(limit))"
         case .signerChanged(let alias, let locked, let now):
             "`\(alias)` is now signed by \(now), but the lock records \(locked)"
+        case .noLockSigners(let source):
+            "--require-signed-lock was given, but no lock signer is pinned (looked in MODELPIN_LOCK_SIGNERS and `\(source)`)"
         case .lockUnsigned(let lock): "`\(lock)` has no signature (`\(lock.lastComponent?.string ?? "modelpin.lock").asc`), but --require-signed-lock was given"
         case .unsafeLockedPaths(let alias, let lock, _):
             "model `\(alias)`" + (lock.map { " in `\($0)`" } ?? "") + " names paths that cannot be written safely"
@@ -142,6 +147,8 @@ public enum ProjectError: ModelpinError {
             "nothing was laid out; ask the publisher of \(repo) to sign it, list it in the signed SHA256SUMS, or remove it"
         case .signatureDocumentTooLarge: "nothing was verified; a signature is a few hundred bytes"
         case .signerChanged: "if the new signer is expected, change `signers` in modelpin.toml and run `modelpin lock`"
+        case .noLockSigners:
+            "pin the fingerprints of the people who sign locks: MODELPIN_LOCK_SIGNERS=FPR[,FPR…], or `lock-signers = [\"FPR\"]` in ~/.config/modelpin/config.toml — never in modelpin.toml, which the lock's own pull request can change"
         case .lockUnsigned: "have the lock reviewed and signed with `modelpin sign`, and commit modelpin.lock.asc"
         default: nil
         }

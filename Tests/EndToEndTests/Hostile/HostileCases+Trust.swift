@@ -49,5 +49,23 @@ extension HostileCases {
                 #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
             }
         },
+        HostileCase(12, "a pull request's lock signed by a model publisher's key passes --require-signed-lock") {
+            try Publisher.with { publisher throws in
+                try ProjectSandbox.signed(publisher, by: publisher.alice) { project throws in
+                    // CI pins bob as the lock signer; alice publishes the model and her key is in
+                    // the keyring to check its files.
+                    try publisher.trust(publisher.alice, publisher.bob, in: project)
+                    #expect(try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint).status == 0)
+                    // The pull request changes the lock and signs it with the publisher's key.
+                    try writeFile(project.lockfile, Array(try project.lockText().replacingOccurrences(of: "requested-revision = \"main\"", with: "requested-revision = \"main\"\n").utf8))
+                    #expect(try project.run("sign", "--key", publisher.alice.fingerprint, "--gnupg-home", publisher.gpg.home).status == 0)
+                    try FileManager.default.removeItem(at: project.model)
+                    let pulled = try project.run("pull", "--require-signed-lock", environment: ["MODELPIN_LOCK_SIGNERS": publisher.bob.fingerprint])
+                    #expect(pulled.status == 1, "\(pulled.stderr)")
+                    #expect(pulled.stderr.contains("not pinned: \(publisher.alice.fingerprint)"), "\(pulled.stderr)")
+                    #expect(!FileManager.default.fileExists(atPath: project.model.path))
+                }
+            }
+        },
     ]
 }
