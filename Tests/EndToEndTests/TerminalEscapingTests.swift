@@ -17,6 +17,14 @@ enum HostileTextSource: String, CaseIterable, Sendable, CustomTestStringConverti
     case redirectLocation
     /// A path the tree lists (shown among the unsafe paths).
     case listedPath
+    /// A path with bidi controls but no C0/C1 control: a legal path, pulled, and shown in the
+    /// progress lines and the JSON summary.
+    case bidiPath
+
+    static let bidiFile = "weights/report\u{202E}fdp.exe\u{2066}.bin"
+
+    /// Whether the pull must fail (the others are refusals; a bidi path is only shown).
+    var refuses: Bool { self != .bidiPath }
 
     var testDescription: String { rawValue }
 
@@ -35,6 +43,10 @@ enum HostileTextSource: String, CaseIterable, Sendable, CustomTestStringConverti
         case .listedPath:
             try hub.update { repos in
                 repos[0].commits[HubSandbox.commit]!.append(FakeHub.File("weights/\(hostileText).bin", Array("x".utf8)))
+            }
+        case .bidiPath:
+            try hub.update { repos in
+                repos[0].commits[HubSandbox.commit]!.append(FakeHub.File(Self.bidiFile, Array("x".utf8)))
             }
         }
     }
@@ -59,9 +71,19 @@ struct TerminalEscapingTests {
             let outcome = try json
                 ? env.pull("acme/tiny-model", "--retries", "1", "--json")
                 : env.pull("acme/tiny-model", "--retries", "1")
-            #expect(outcome.status != 0)
+            #expect((outcome.status != 0) == source.refuses, "\(outcome.stderr)")
             #expect(rawControls(in: outcome.stderr).isEmpty, "stderr: \(outcome.stderr.debugDescription)")
             #expect(rawControls(in: outcome.stdout).isEmpty, "stdout: \(outcome.stdout.debugDescription)")
+            guard source.refuses else {
+                if json {
+                    #expect(outcome.stdout.contains("report\\u202efdp.exe\\u2066.bin"), "\(outcome.stdout)")
+                    let files = try #require((try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])?["files"] as? [[String: Any]])
+                    #expect(files.contains { $0["path"] as? String == HostileTextSource.bidiFile }, "a JSON reader gets the path itself")
+                } else {
+                    #expect(outcome.stderr.contains("verified weights/report\\u{202E}fdp.exe\\u{2066}.bin"), "\(outcome.stderr)")
+                }
+                return
+            }
             // Shown, not dropped: the reader sees what the server sent, escaped.
             #expect(outcome.stderr.contains("\\u{1B}]0;pwned\\u{7}"), "\(outcome.stderr)")
             #expect(outcome.stderr.contains("\\u{202E}nib.exe"), "\(outcome.stderr)")
