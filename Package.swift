@@ -24,6 +24,9 @@ let package = Package(
         .executable(name: "modelpin", targets: ["modelpin"]),
         // The scanner on its own: what fuzz/ (a separate package, built with libFuzzer) links.
         .library(name: "PinScan", targets: ["PinScan"]),
+        // The trust code's text parsers (config.toml, MODELPIN_TOKEN_HOSTS), for fuzz/ as well.
+        .library(name: "PinLock", targets: ["PinLock"]),
+        .library(name: "PinHub", targets: ["PinHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

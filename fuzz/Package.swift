@@ -14,5 +14,10 @@ let package = Package(
     dependencies: [.package(name: "modelpin", path: "..")],
     targets: targets.map { name in
         .executableTarget(name: name, dependencies: [.product(name: "PinScan", package: "modelpin")])
-    }
+    } + [
+        // Not a scanner: the terminal escaping and the trust settings' parsers, on hostile text.
+        .executableTarget(
+            name: "FuzzTrustText",
+            dependencies: [.product(name: "PinLock", package: "modelpin"), .product(name: "PinHub", package: "modelpin")]),
+    ]
 )

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import PinDigest
+import PinModel
 import PinTransport
 import PinVerify
 
@@ -45,7 +46,9 @@ public struct Modelpin: ParsableCommand {
 
     public func run() throws {
         guard version else { throw CleanExit.helpRequest(self) }
-        print(Self.versionText())
+        // Not through Console (no command options here), so escaped the same way by hand: the
+        // text quotes what gpgme reports, which includes a path from $MODELPIN_GPG.
+        print(Self.versionText().escapedForTerminal)
     }
 
     /// `modelpin --version`: modelpin's version and the libraries it actually loaded.

@@ -16,12 +16,14 @@ public enum HubError: ModelpinError {
     case commitMismatch(path: String, expected: String, actual: String)
     /// The endpoint setting is not a usable URL.
     case badEndpoint(String, reason: String)
+    /// A `MODELPIN_TOKEN_HOSTS` entry that is not a host or an origin.
+    case badTokenHost(String, reason: String)
     case transport(TransportError)
 
     public var kind: FailureKind {
         switch self {
         case .unsafePaths, .commitMismatch: .refused
-        case .badEndpoint: .usage
+        case .badEndpoint, .badTokenHost: .usage
         case .transport(let error): error.kind
         default: .operational
         }
@@ -37,6 +39,7 @@ public enum HubError: ModelpinError {
         case .unsafePaths(let paths): "the repository lists \(paths.count == 1 ? "a path" : "\(paths.count) paths") that cannot be written safely"
         case .commitMismatch(let path, _, _): "the server answered for another commit while serving `\(path)`"
         case .badEndpoint(let text, _): "invalid endpoint `\(text)`"
+        case .badTokenHost(let text, _): "invalid entry `\(text)` in \(TokenHosts.variable)"
         case .transport(let error): error.description
         }
     }
@@ -44,7 +47,7 @@ public enum HubError: ModelpinError {
     public var causes: [String] {
         switch self {
         case .gated(_, let message?): [message]
-        case .malformedResponse(_, let reason), .badEndpoint(_, let reason): [reason]
+        case .malformedResponse(_, let reason), .badEndpoint(_, let reason), .badTokenHost(_, let reason): [reason]
         case .unsafePaths(let paths): paths
         case .commitMismatch(_, let expected, let actual): ["expected commit: \(expected)", "  answered for: \(actual)"]
         case .transport(let error): error.causes
@@ -68,6 +71,8 @@ public enum HubError: ModelpinError {
             "nothing from this answer was kept; the server or a proxy in between is inconsistent"
         case .badEndpoint:
             "use an http(s) URL such as https://huggingface.co (a path prefix is fine)"
+        case .badTokenHost:
+            "list host names (`hub.example.com`), `host:port` or origins (`https://hub.example.com:8443`), separated by commas"
         case .transport(let error):
             error.hint
         default:

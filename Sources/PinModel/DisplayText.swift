@@ -5,12 +5,24 @@ extension String {
     /// for `meta-llama` in a message; visible lookalikes (a Cyrillic `а`) stay as they are and
     /// are named, code point and all, by the message itself.
     public var escapedForDisplay: String {
+        escaped(keeping: [])
+    }
+
+    /// The string as a terminal may receive it: everything `escapedForDisplay` escapes —
+    /// C0 and C1 controls (ESC, CSI, OSC…), DEL, bidi overrides, isolates and marks, and every
+    /// other invisible or format character — shown as `\u{XXXX}`, except the line feeds that
+    /// separate a message's own lines. Text from a server, a file or a path can then neither
+    /// drive the terminal (colours, titles, hyperlinks, cursor moves, clipboard writes) nor
+    /// reorder what is shown (U+202E).
+    public var escapedForTerminal: String {
+        escaped(keeping: ["\n"])
+    }
+
+    private func escaped(keeping kept: Set<Unicode.Scalar>) -> String {
+        guard unicodeScalars.contains(where: { $0.isHiddenOnTerminal && !kept.contains($0) }) else { return self }
         var result = ""
         for scalar in unicodeScalars {
-            let properties = scalar.properties
-            let hidden = properties.isDefaultIgnorableCodePoint || properties.generalCategory == .control
-                || properties.generalCategory == .format || (properties.isWhitespace && scalar != " ")
-            if !hidden {
+            if !scalar.isHiddenOnTerminal || kept.contains(scalar) {
                 result.unicodeScalars.append(scalar)
             } else {
                 result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
@@ -21,6 +33,16 @@ extension String {
 }
 
 extension Unicode.Scalar {
+    /// Whether a terminal would not show this character as itself: controls (C0, DEL, C1),
+    /// format characters (bidi controls U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C,
+    /// zero-width characters), default-ignorable code points, and whitespace other than a plain
+    /// space.
+    public var isHiddenOnTerminal: Bool {
+        let properties = properties
+        return properties.isDefaultIgnorableCodePoint || properties.generalCategory == .control
+            || properties.generalCategory == .format || (properties.isWhitespace && self != " ")
+    }
+
     /// `'а' (U+0430 CYRILLIC SMALL LETTER A)`; invisible or control characters are not quoted
     /// literally: `U+200B ZERO WIDTH SPACE`.
     public var displayDescription: String {

@@ -94,6 +94,10 @@ public final class FakeHub: @unchecked Sendable {
         public var pageSize = 1000
         /// Small files go through a relative 307 to /api/resolve-cache/…, as the real Hub does.
         public var smallFilesViaResolveCache = false
+        /// The body of the `failStatus` answers (default: "temporarily unavailable").
+        public var failBody: String?
+        /// Resolve answers carry this exact `X-Repo-Commit` value (a hostile server's bytes).
+        public var repoCommitHeader: String?
 
         public init() {}
     }
@@ -260,7 +264,7 @@ public final class FakeHub: @unchecked Sendable {
         faultState.failCount -= 1
         var headers: [(String, String)] = []
         if let retryAfter = faultState.retryAfter { headers.append(("Retry-After", "\(retryAfter)")) }
-        return .text(status, "temporarily unavailable", headers: headers)
+        return .text(status, faultState.failBody ?? "temporarily unavailable", headers: headers)
     }
 
     private func decode(_ text: some StringProtocol) -> String {
@@ -366,7 +370,7 @@ public final class FakeHub: @unchecked Sendable {
                 return error(404, code: "EntryNotFound", "Entry not found", commit: commit)
             }
             let digest = digests[key(file)]!
-            let shownCommit = faultState.wrongRepoCommit ? String(repeating: "f", count: 40) : commit
+            let shownCommit = faultState.repoCommitHeader ?? (faultState.wrongRepoCommit ? String(repeating: "f", count: 40) : commit)
             if faultState.redirectLoop {
                 return LoopbackHTTPServer.Response(status: 302, headers: [("Location", request.target), ("X-Repo-Commit", shownCommit)])
             }

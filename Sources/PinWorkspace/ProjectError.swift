@@ -32,10 +32,16 @@ public enum ProjectError: ModelpinError {
     /// Signers are required but some files are vouched for by no signature.
     case unsigned(alias: String, repo: String, paths: [String])
     case signatureDocumentTooLarge(path: String, size: Int64, limit: Int64)
+    /// Signers are required and these files look like signatures or checksum lists, but none
+    /// verified as one and no signature vouches for them as files.
+    case unverifiedSignatureFiles(alias: String, repo: String, paths: [String])
     /// Another pinned key signed this time than when the model was locked.
     case signerChanged(alias: String, locked: String, now: String)
     /// `--require-signed-lock`: the lock has no signature beside it.
     case lockUnsigned(FilePath)
+    /// `--require-signed-lock`, but the user pinned no lock signer (`source`: where modelpin
+    /// looked).
+    case noLockSigners(source: String)
     /// A lock entry names a path that cannot be written safely (a hand-edited lock).
     case unsafeLockedPaths(alias: String, lock: FilePath?, [String])
 
@@ -49,6 +55,7 @@ public enum ProjectError: ModelpinError {
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
              .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
             .refused
+        case .unverifiedSignatureFiles, .noLockSigners: .refused
         }
     }
 
@@ -77,10 +84,17 @@ public enum ProjectError: ModelpinError {
             "`\(alias)`: the signed checksum list names another digest for `\(path)` than the lock"
         case .unsigned(let alias, let repo, let paths):
             "`\(alias)`: no signature by a pinned signer covers \(paths.count == 1 ? "`\(paths[0])`" : "\(paths.count) files") of \(repo)"
+        case .unverifiedSignatureFiles(let alias, _, let paths):
+            "`\(alias)`: " + (paths.count == 1 ? "`\(paths[0])` looks" : "\(paths.count) files look")
+                + " like a signature, but " + (paths.count == 1 ? "it is" : "they are")
+                + " not a good signature by a pinned signer over the file named, and no signature vouches for "
+                + (paths.count == 1 ? "it" : "them")
         case .signatureDocumentTooLarge(let path, let size, let limit):
             "`\(path)` is \(size) bytes, more than any signature document may be (\(limit))"
         case .signerChanged(let alias, let locked, let now):
             "`\(alias)` is now signed by \(now), but the lock records \(locked)"
+        case .noLockSigners(let source):
+            "--require-signed-lock was given, but no lock signer is pinned (looked in MODELPIN_LOCK_SIGNERS and `\(source)`)"
         case .lockUnsigned(let lock): "`\(lock)` has no signature (`\(lock.lastComponent?.string ?? "modelpin.lock").asc`), but --require-signed-lock was given"
         case .unsafeLockedPaths(let alias, let lock, _):
             "model `\(alias)`" + (lock.map { " in `\($0)`" } ?? "") + " names paths that cannot be written safely"
@@ -101,6 +115,7 @@ public enum ProjectError: ModelpinError {
         case .unsafeLockedPaths(_, _, let problems): problems
         case .signedDigestDiffers(_, _, let signed, let locked): ["signed: \(signed)", "locked: \(locked)"]
         case .unsigned(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
+        case .unverifiedSignatureFiles(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
         case .signerChanged: ["a different key of the pinned signers, or a key swapped on the Hub"]
         default: []
         }
@@ -128,8 +143,12 @@ public enum ProjectError: ModelpinError {
         case .unsafeLockedPaths: "the lock was edited by hand; restore it from version control or run `modelpin lock`"
         case .signedDigestDiffers: "nothing was laid out; the file or the signed list was changed after signing"
         case .unsigned: "the repo must publish SHA256SUMS with SHA256SUMS.asc (or a .asc beside each file) signed by a key in `signers`"
+        case .unverifiedSignatureFiles(_, let repo, _):
+            "nothing was laid out; ask the publisher of \(repo) to sign it, list it in the signed SHA256SUMS, or remove it"
         case .signatureDocumentTooLarge: "nothing was verified; a signature is a few hundred bytes"
         case .signerChanged: "if the new signer is expected, change `signers` in modelpin.toml and run `modelpin lock`"
+        case .noLockSigners:
+            "pin the fingerprints of the people who sign locks: MODELPIN_LOCK_SIGNERS=FPR[,FPR…], or `lock-signers = [\"FPR\"]` in ~/.config/modelpin/config.toml — never in modelpin.toml, which the lock's own pull request can change"
         case .lockUnsigned: "have the lock reviewed and signed with `modelpin sign`, and commit modelpin.lock.asc"
         default: nil
         }

@@ -69,39 +69,49 @@ public struct SignatureGate: Sendable {
 
     /// Checks that every file of `model` is vouched for by a good signature of one of `signers`.
     /// Every blob named by `neededBlobs` must be in the store.
+    ///
+    /// Every file ends up in exactly one of two roles: a signature that verified (good, by a
+    /// pinned key, over the file it names), or an ordinary file that such a signature vouches
+    /// for. A file that merely looks like a signature (`config.json.sig`, an unsigned
+    /// `SHA256SUMS`) gets neither role by its name: otherwise a hostile author could ship a
+    /// "signature" that is not one and have it locked and laid out unchecked.
     public func verify(_ model: LockedModel, signers: [String]) throws -> Vouch {
         let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
         let policy = SignaturePolicy(pinned: pinned)
         let files = Dictionary(uniqueKeysWithValues: model.files.map { ($0.path, $0) })
         var vouched = Set<String>()
-        var exempt = Set<String>()
+        var verified = Set<String>()
         var accepted: [(document: String, signer: Fingerprint, userID: String?)] = []
 
         func check(_ checks: [SignatureCheck], _ document: String) throws {
             switch policy.decide(checks, document: "\(model.repo): \(document)") {
-            case .accepted(let signer, let userID): accepted.append((document, signer, userID))
+            case .accepted(let signer, let userID):
+                accepted.append((document, signer, userID))
+                verified.insert(document)
             case .refused(let refusal): throw refusal
             }
         }
 
-        // A signed checksum list vouches for every file it lists with the locked digest.
+        // A signed checksum list vouches for every file it lists with the locked digest. Each of
+        // its detached signatures must verify; one that does not is refused, not skipped.
         if let sums = files[Self.checksumList] {
-            exempt.insert(sums.path)
             let sumsBytes = try blob(sums, limit: Self.maximumChecksumListSize)
             var signedText: [UInt8]?
-            if let signature = Self.signatureExtensions.lazy.compactMap({ files[Self.checksumList + $0] }).first {
-                exempt.insert(signature.path)
+            let signatures = Self.signatureExtensions.compactMap { files[Self.checksumList + $0] }
+            for signature in signatures {
                 let checks = try keyring.verifyDetached(
                     signature: try blob(signature, limit: Self.maximumSignatureSize), signatureSource: "\(model.repo): \(signature.path)",
                     data: sumsBytes)
                 try check(checks, signature.path)
                 signedText = sumsBytes
-            } else if sumsBytes.starts(with: Array("-----BEGIN PGP SIGNED MESSAGE-----".utf8)) {
+            }
+            if signatures.isEmpty, sumsBytes.starts(with: Array("-----BEGIN PGP SIGNED MESSAGE-----".utf8)) {
                 let (text, checks) = try keyring.verifyClearsigned(sumsBytes, source: "\(model.repo): \(sums.path)")
                 try check(checks, sums.path)
                 signedText = text
             }
             if let signedText {
+                vouched.insert(sums.path)
                 let list = try ChecksumList.parse(signedText, source: "\(model.repo): \(Self.checksumList)")
                 for file in model.files {
                     guard let listed = list.digest(of: file.path) else { continue }
@@ -113,34 +123,61 @@ public struct SignatureGate: Sendable {
             }
         }
 
-        // A detached signature beside a file vouches for that file, checked against its blob.
-        for file in model.files.sorted(by: { $0.path < $1.path }) where !vouched.contains(file.path) && !exempt.contains(file.path) {
-            guard let signature = Self.signatureExtensions.lazy.compactMap({ files[file.path + $0] }).first else { continue }
-            exempt.insert(signature.path)
-            let signatureBytes = try blob(signature, limit: Self.maximumSignatureSize)
-            let path = try store.path(of: file.sha256)
-            let descriptor: FileDescriptor
-            do {
-                descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-            } catch {
-                throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
-            }
-            defer { try? descriptor.close() }
-            let checks = try keyring.verifyDetached(
-                signature: signatureBytes, signatureSource: "\(model.repo): \(signature.path)", fileDescriptor: descriptor.rawValue)
-            try check(checks, signature.path)
+        // A detached signature beside a file must verify over that file's blob, even when the
+        // file is vouched for already — unless the signed list vouches for the signature's own
+        // bytes, which makes it an ordinary file. Longest names first: `a.sig.asc` is checked
+        // before the `a.sig` it may vouch for.
+        for signature in model.files.sorted(by: { $0.path > $1.path }) where !vouched.contains(signature.path) {
+            guard let file = Self.signedFile(of: signature.path, in: files), file.path != Self.checksumList else { continue }
+            try verifyDetached(signature, over: file, in: model, check)
             vouched.insert(file.path)
         }
 
-        let uncovered = model.files.map(\.path).filter { !vouched.contains($0) && !exempt.contains($0) && !Self.isSignature($0, in: files) }
+        let uncovered = model.files.map(\.path).filter { !vouched.contains($0) && !verified.contains($0) }
+        let pretenders = uncovered.filter(Self.looksLikeSignature)
+        guard pretenders.isEmpty else {
+            throw ProjectError.unverifiedSignatureFiles(alias: model.alias, repo: model.repo, paths: pretenders)
+        }
         guard uncovered.isEmpty, let first = accepted.min(by: { $0.document < $1.document }) else {
             throw ProjectError.unsigned(alias: model.alias, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
         }
         return Vouch(signer: first.signer, userID: first.userID, documents: accepted.map(\.document).sorted())
     }
 
-    private static func isSignature(_ path: String, in files: [String: LockedFile]) -> Bool {
-        signatureExtensions.contains { path.hasSuffix($0) && files[String(path.dropLast($0.count))] != nil }
+    /// Checks the detached `signature` over `file`'s blob, streamed from the store.
+    private func verifyDetached(
+        _ signature: LockedFile, over file: LockedFile, in model: LockedModel, _ check: ([SignatureCheck], String) throws -> Void
+    ) throws {
+        let signatureBytes = try blob(signature, limit: Self.maximumSignatureSize)
+        let path = try store.path(of: file.sha256)
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+        } catch {
+            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        let checks = try keyring.verifyDetached(
+            signature: signatureBytes, signatureSource: "\(model.repo): \(signature.path)", fileDescriptor: descriptor.rawValue)
+        try check(checks, signature.path)
+    }
+
+    /// The file a detached signature at `path` names (`config.json` for `config.json.sig`), if
+    /// the model has it.
+    private static func signedFile(of path: String, in files: [String: LockedFile]) -> LockedFile? {
+        for suffix in signatureExtensions where path.hasSuffix(suffix) {
+            if let file = files[String(path.dropLast(suffix.count))] { return file }
+        }
+        return nil
+    }
+
+    /// Names people and tools read as signatures or checksum lists. Only `.asc`/`.sig` beside a
+    /// file and `SHA256SUMS` are checked as such; the others can only be vouched for as files.
+    /// The list serves the error message: a pretender is named as what it claims to be.
+    static func looksLikeSignature(_ path: String) -> Bool {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let suffixes = signatureExtensions + [".sign", ".gpg", ".pgp", ".minisig", ".sigstore", ".p7s"]
+        return suffixes.contains { name.hasSuffix($0) } || name.uppercased().hasPrefix(checksumList)
     }
 
     /// A small blob's bytes, refused unread when larger than `limit`.

@@ -191,6 +191,28 @@ struct SignatureTests {
         }
     }
 
+    /// Files that look like signatures get no pass for their name: each must verify (good, by a
+    /// pinned key, over the file it names) or be vouched for as a file by a signature that did.
+    /// (Before, any `X.sig` beside an `X` and an unsigned `SHA256SUMS` were exempt unchecked.)
+    @Test(arguments: SignatureLookalike.allCases)
+    func aFileThatOnlyLooksLikeASignatureIsRefused(_ lookalike: SignatureLookalike) throws {
+        try Publisher.with { publisher throws in
+            let files = try lookalike.files(publisher)
+            try ProjectSandbox.with(repos: [FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: files)]) { project throws in
+                try publisher.trust(publisher.alice, publisher.mallory, in: project)
+                let added = try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint)
+                guard let named = lookalike.refusedFile else {
+                    #expect(added.status == 0, "\(added.stderr)")
+                    return
+                }
+                #expect(added.status == 1, "\(added.stderr)")
+                #expect(added.stderr.contains(named), "\(added.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: project.lockfile.path))
+                #expect(!FileManager.default.fileExists(atPath: project.model.path))
+            }
+        }
+    }
+
     @Test(arguments: ["revoked-key", "expired-key", "expired-signature"])
     func aRevokedOrExpiredKeyOrSignatureRefuses(_ reason: String) throws {
         try Publisher.with { publisher throws in
@@ -248,16 +270,74 @@ struct SignatureTests {
                 #expect(unknown.status == 1, "alice's key is not in modelpin's keyring yet")
 
                 try publisher.trust(publisher.alice, in: project)
-                let good = try project.run("pull", "--require-signed-lock")
+                // In the keyring is not enough: lock signers are pinned on their own.
+                let unpinned = try project.run("pull", "--require-signed-lock")
+                #expect(unpinned.status == 1)
+                #expect(unpinned.stderr.contains("no lock signer is pinned"), "\(unpinned.stderr)")
+                #expect(unpinned.stderr.contains("MODELPIN_LOCK_SIGNERS"))
+
+                let pinned = ["MODELPIN_LOCK_SIGNERS": publisher.alice.fingerprint]
+                let good = try project.run("pull", "--require-signed-lock", environment: pinned)
                 #expect(good.status == 0, "\(good.stderr)")
                 #expect(good.stderr.contains("modelpin.lock is signed by \(publisher.alice.fingerprint)"))
 
                 // One byte of the lock changed after signing.
                 try writeFile(project.lockfile, Array(try project.lockText().replacingOccurrences(of: "revision = \"main\"", with: "revision = \"main\"\n").utf8))
-                let tampered = try project.run("pull", "--require-signed-lock", environment: ["MODELPIN_REQUIRE_SIGNED_LOCK": "1"])
+                let tampered = try project.run("pull", "--require-signed-lock", environment: pinned.merging(["MODELPIN_REQUIRE_SIGNED_LOCK": "1"]) { $1 })
                 #expect(tampered.status == 1)
                 #expect(tampered.stderr.contains("bad signature"), "\(tampered.stderr)")
             }
+        }
+    }
+
+    /// A key in modelpin's keyring (a model publisher's, imported to check their files) does not
+    /// sign locks: only the lock signers pinned in the environment or the user's config do.
+    @Test(arguments: ["environment", "config", "xdg-config"])
+    func aLockSignedByAPublishersKeyIsRefused(_ pin: String) throws {
+        try Publisher.with { publisher throws in
+            try ProjectSandbox.signed(publisher, by: publisher.alice) { project throws in
+                try publisher.trust(publisher.alice, publisher.bob, in: project)
+                #expect(try project.run("add", "acme/tiny-model", "--signer", publisher.alice.fingerprint).status == 0)
+                // The publisher signs the lock.
+                #expect(try project.run("sign", "--key", publisher.alice.fingerprint, "--gnupg-home", publisher.gpg.home).status == 0)
+
+                var environment: [String: String] = [:]
+                let config = "lock-signers = [\"\(publisher.bob.fingerprint)\"]\n"
+                switch pin {
+                case "environment": environment["MODELPIN_LOCK_SIGNERS"] = "\(publisher.bob.fingerprint), \(publisher.mallory.fingerprint)"
+                case "config": try writeConfig(config, in: project.directory.appendingPathComponent("home/.config"))
+                default:
+                    let xdg = project.directory.appendingPathComponent("xdg")
+                    try writeConfig(config, in: xdg)
+                    environment["XDG_CONFIG_HOME"] = xdg.path
+                }
+                let refused = try project.run("pull", "--require-signed-lock", environment: environment)
+                #expect(refused.status == 1, "\(refused.stderr)")
+                #expect(refused.stderr.contains("signed by a key that is not pinned: \(publisher.alice.fingerprint)"), "\(refused.stderr)")
+                #expect(refused.stderr.contains(publisher.bob.fingerprint))
+
+                // The pinned lock signer's signature is accepted.
+                #expect(try project.run("sign", "--key", publisher.bob.fingerprint, "--gnupg-home", publisher.gpg.home).status == 0)
+                let accepted = try project.run("pull", "--require-signed-lock", environment: environment)
+                #expect(accepted.status == 0, "\(accepted.stderr)")
+            }
+        }
+    }
+
+    @Test func malformedLockSignersAreRefusedNamingWhere() throws {
+        try ProjectSandbox.with { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 0)
+            // Whose signature it is comes up only once there is one.
+            try writeFile(URL(fileURLWithPath: project.lockfile.path + ".asc"), Array("-----BEGIN PGP SIGNATURE-----\n".utf8))
+            let variable = try project.run("pull", "--require-signed-lock", environment: ["MODELPIN_LOCK_SIGNERS": "0123456789ABCDEF"])
+            #expect(variable.status == 64, "\(variable.stderr)")
+            #expect(variable.stderr.contains("invalid MODELPIN_LOCK_SIGNERS: `0123456789ABCDEF` is a key id"), "\(variable.stderr)")
+
+            try writeConfig("lock-signer = [\"0123456789ABCDEF0123456789ABCDEF01234567\"]\n", in: project.directory.appendingPathComponent("home/.config"))
+            let misspelt = try project.run("pull", "--require-signed-lock")
+            #expect(misspelt.status == 2, "\(misspelt.stderr)")
+            #expect(misspelt.stderr.contains("config.toml`:1"), "\(misspelt.stderr)")
+            #expect(misspelt.stderr.contains("lock-signers"), "\(misspelt.stderr)")
         }
     }
 
@@ -289,6 +369,65 @@ struct SignatureTests {
                 #expect(missing.status == 2)
                 #expect(missing.stderr.contains("gnupg"), "\(missing.stderr)")
             }
+        }
+    }
+}
+
+/// Writes `DIRECTORY/modelpin/config.toml`, the user's config under an XDG config directory.
+func writeConfig(_ text: String, in directory: URL) throws {
+    let folder = directory.appendingPathComponent("modelpin")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try writeFile(folder.appendingPathComponent("config.toml"), Array(text.utf8))
+}
+
+/// A repo signed by alice (a `SHA256SUMS.asc` or a signature per file) plus one file whose name
+/// says "signature" while it is not a good one by alice.
+enum SignatureLookalike: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// `config.json.sig` holds no signature; `config.json` is vouched for by the signed list.
+    case garbageBesideAListedFile
+    /// `SHA256SUMS.sig` holds no signature; `SHA256SUMS.asc` beside it is good.
+    case garbageSecondListSignature
+    /// `config.json.sig` is a good signature, by a key that is not pinned.
+    case unpinnedSignerBesideAFile
+    /// Every file has a good `.sig`, but `SHA256SUMS` itself is signed by no one.
+    case unsignedChecksumList
+    /// `config.json.sig` holds no signature, but the signed list vouches for its bytes: an
+    /// ordinary file, accepted.
+    case garbageVouchedForByTheList
+
+    var testDescription: String { rawValue }
+
+    /// The file the refusal must name; nil: the pull is accepted.
+    var refusedFile: String? {
+        switch self {
+        case .garbageBesideAListedFile, .unpinnedSignerBesideAFile: "config.json.sig"
+        case .garbageSecondListSignature: "SHA256SUMS.sig"
+        case .unsignedChecksumList: "SHA256SUMS"
+        case .garbageVouchedForByTheList: nil
+        }
+    }
+
+    func files(_ publisher: Publisher) throws -> [FakeHub.File] {
+        let garbage = FakeHub.File("config.json.sig", Array("not a signature at all\n".utf8))
+        switch self {
+        case .garbageBesideAListedFile:
+            return try publisher.signedFiles(by: publisher.alice) + [garbage]
+        case .garbageSecondListSignature:
+            return try publisher.signedFiles(by: publisher.alice) + [FakeHub.File("SHA256SUMS.sig", Array("junk".utf8))]
+        case .unpinnedSignerBesideAFile:
+            let bySomeoneElse = try publisher.gpg.sign(HubSandbox.config, with: publisher.mallory, style: .binaryDetached)
+            return try publisher.signedFiles(by: publisher.alice) + [FakeHub.File("config.json.sig", bySomeoneElse)]
+        case .unsignedChecksumList:
+            var files = HubSandbox.files
+            for file in HubSandbox.files {
+                guard case .bytes(let bytes) = file.content else { continue }
+                files.append(FakeHub.File(file.path + ".sig", try publisher.gpg.sign(bytes, with: publisher.alice, style: .binaryDetached)))
+            }
+            return files + [FakeHub.File("SHA256SUMS", Publisher.sums(HubSandbox.files))]
+        case .garbageVouchedForByTheList:
+            let listed = HubSandbox.files + [garbage]
+            let sums = Publisher.sums(listed)
+            return listed + [FakeHub.File("SHA256SUMS", sums), FakeHub.File("SHA256SUMS.asc", try publisher.gpg.sign(sums, with: publisher.alice))]
         }
     }
 }

@@ -39,7 +39,10 @@ struct PullCommand: ModelpinCommand {
 
             ENVIRONMENT
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
-              HF_TOKEN                         sent as a bearer token to the endpoint's host only
+              HF_TOKEN                         sent as a bearer token to the endpoint's host only, and
+                                               only to an endpoint not named by modelpin.toml alone
+              MODELPIN_TOKEN_HOSTS             further hosts that may receive HF_TOKEN (comma-separated)
+              MODELPIN_LOCK_SIGNERS            fingerprints whose signature --require-signed-lock accepts
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
             """)
@@ -65,7 +68,7 @@ struct PullCommand: ModelpinCommand {
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
     var allowUnlisted = false
 
-    @Flag(help: "Refuse a modelpin.lock without a good signature (modelpin.lock.asc) by a key in modelpin's keyring; implies --locked ($MODELPIN_REQUIRE_SIGNED_LOCK).")
+    @Flag(help: "Refuse a modelpin.lock without a good signature (modelpin.lock.asc) by a pinned lock signer ($MODELPIN_LOCK_SIGNERS, or lock-signers in ~/.config/modelpin/config.toml); implies --locked ($MODELPIN_REQUIRE_SIGNED_LOCK).")
     var requireSignedLock = false
 
     @OptionGroup var transfer: TransferOptions
@@ -197,16 +200,20 @@ struct PullCommand: ModelpinCommand {
     }
 
     /// `--require-signed-lock`: modelpin.lock.asc must be a good signature over the lock's exact
-    /// bytes by a key in modelpin's keyring (a usable one: not expired, not revoked).
+    /// bytes by one of the lock signers the user pinned outside the repository (`LockSigners`),
+    /// whose public key is in modelpin's keyring (a usable one: not expired, not revoked). Being
+    /// in the keyring is not enough: a model publisher's key is there too.
     private func checkLockSignature(_ project: Project, _ console: Console) throws {
         guard let (_, text) = try Project.readLockfile(project.lockPath) else { throw ProjectError.lockMissing(project.lockPath) }
         let signaturePath = FilePath(project.lockPath.string + ".asc")
         guard (try? Stat(signaturePath)) != nil else { throw ProjectError.lockUnsigned(project.lockPath) }
+        let (signers, source) = try LockSigners.load(ProcessEnvironment.current)
+        guard !signers.isEmpty else { throw ProjectError.noLockSigners(source: source) }
+        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
         let signature = try ConfigFile.read(signaturePath, what: "lock signature", limit: 64 << 10)
         let keyring = try openKeyring(store, create: false)
-        let trusted = try keyring.list().filter { !$0.revoked && !$0.expired }.map(\.fingerprint)
         let checks = try keyring.verifyDetached(signature: signature, signatureSource: signaturePath.string, data: Array(text.utf8))
-        switch SignaturePolicy(pinned: Set(trusted)).decide(checks, document: signaturePath.string) {
+        switch SignaturePolicy(pinned: pinned).decide(checks, document: signaturePath.string) {
         case .accepted(let signer, let userID):
             if !transfer.quiet { console.note("\(Lockfile.fileName) is signed by \(signer)" + (userID.map { " (\($0))" } ?? "")) }
         case .refused(let refusal):

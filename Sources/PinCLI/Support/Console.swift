@@ -11,6 +11,14 @@ import Darwin
 
 /// Everything a command writes goes through here: results to stdout, diagnostics to stderr,
 /// colour only on a terminal and never when NO_COLOR is set.
+///
+/// Much of what is shown comes from elsewhere: a Hub's error body, its headers, a redirect's
+/// URL, a listed path, a file's contents. So every text passes through one escaping step on
+/// its way out (`String.escapedForTerminal`): controls, ESC and C1 sequences, bidi overrides
+/// and other invisible characters become visible `\u{…}` escapes, and the continuation lines
+/// of a diagnostic are indented, so that no line can pass for an `error:` or `hint:` of
+/// modelpin's own. The only escape sequences written are the ones built here (colours, the
+/// progress bars' cursor moves): callers hand over text, never terminal controls.
 struct Console {
     let json: Bool
     let colorErrors: Bool
@@ -41,22 +49,36 @@ struct Console {
         return isatty(descriptor) == 1
     }
 
+    /// A result on stdout. JSON from `Format.json` carries no character this would change.
     func out(_ text: String) {
         written.value = true
-        write(text + "\n", to: .standardOutput)
+        write(text.escapedForTerminal + "\n", to: .standardOutput)
     }
 
     func note(_ text: String) {
-        write(text + "\n", to: .standardError)
+        write(Self.diagnostic(text) + "\n", to: .standardError)
     }
 
-    /// Text written as is to stderr (progress bars and their cursor movements).
-    func raw(_ text: String) {
+    /// Replaces the `erasing` lines drawn last (the cursor is below them) with `lines`: how the
+    /// progress bars redraw themselves. The cursor moves are the only controls written.
+    func redraw(erasing: Int, with lines: [String]) {
+        var text = String(repeating: "\u{1B}[1A\u{1B}[2K", count: erasing)
+        for line in lines { text += line.escapedForTerminal.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ") + "\n" }
         write(text, to: .standardError)
     }
 
     func warn(_ text: String) {
-        write(styled("warning:", .yellow) + " " + text + "\n", to: .standardError)
+        write(styled("warning:", .yellow) + " " + Self.diagnostic(text) + "\n", to: .standardError)
+    }
+
+    /// Escaped for the terminal, continuation lines indented (two spaces at least): a line
+    /// feed inside a server's message cannot start a line of its own at the left margin.
+    static func diagnostic(_ text: String) -> String {
+        let escaped = text.escapedForTerminal
+        guard escaped.contains("\n") else { return escaped }
+        return escaped.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
+            index == 0 || line.hasPrefix("  ") ? String(line) : "  " + line
+        }.joined(separator: "\n")
     }
 
     /// `error: <message>` (continuation lines indented by the message itself), then one
@@ -105,12 +127,12 @@ struct Console {
         } else {
             message = String(describing: error)
         }
-        var text = styled("error:", .red) + " " + message + "\n"
+        var text = styled("error:", .red) + " " + Self.diagnostic(message) + "\n"
         for cause in causes {
-            text += "  " + styled("caused by:", .dim) + " " + cause + "\n"
+            text += "  " + styled("caused by:", .dim) + " " + Self.diagnostic(cause) + "\n"
         }
         if let hint {
-            text += styled("hint:", .cyan) + " " + hint + "\n"
+            text += styled("hint:", .cyan) + " " + Self.diagnostic(hint) + "\n"
         }
         return text
     }

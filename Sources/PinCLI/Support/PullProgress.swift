@@ -126,9 +126,7 @@ final class PullProgress: PullReporter, @unchecked Sendable {
 
     private func clear(_ state: inout State) {
         guard style == .bars, state.drawnLines > 0 else { return }
-        var text = ""
-        for _ in 0..<state.drawnLines { text += "\u{1B}[1A\u{1B}[2K" }
-        console.raw(text)
+        console.redraw(erasing: state.drawnLines, with: [])
         state.drawnLines = 0
     }
 
@@ -142,10 +140,7 @@ final class PullProgress: PullReporter, @unchecked Sendable {
             lines.append(bar(label: path, done: file.received, total: file.size, rate: nil))
         }
         lines.append(bar(label: "total", done: state.received, total: state.total, rate: rate))
-        var text = ""
-        for _ in 0..<state.drawnLines { text += "\u{1B}[1A\u{1B}[2K" }
-        text += lines.joined(separator: "\n") + "\n"
-        console.raw(text)
+        console.redraw(erasing: state.drawnLines, with: lines)
         state.drawnLines = lines.count
     }
 

@@ -53,7 +53,10 @@ struct TransferOptions: ParsableArguments {
         return text
     }
 
-    func settings(endpoint text: String, names: NameChecker?, allowlistSource: String?) throws -> PullSettings {
+    /// `warn` hears about a token withheld from an endpoint the environment does not trust.
+    func settings(
+        endpoint text: String, names: NameChecker?, allowlistSource: String?, warn: (String) -> Void = { _ in }
+    ) throws -> PullSettings {
         let environment = ProcessEnvironment.current
         let hubEndpoint = try HubEndpoint(text)
         var policy = TransportPolicy()
@@ -64,7 +67,7 @@ struct TransferOptions: ParsableArguments {
         if let caBundle = policy.caBundle, (try? FileDescriptor.open(FilePath(caBundle), .readOnly).close()) == nil {
             throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", errno: .noSuchFileOrDirectory)
         }
-        hubEndpoint.configure(&policy, token: environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty)
+        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, environment: environment, warn: warn))
         var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
         settings.connections = jobs
         settings.partSize = try Parse.size(partSize, for: "--part-size")
@@ -73,6 +76,20 @@ struct TransferOptions: ParsableArguments {
         settings.gpgPath = environment["MODELPIN_GPG"].nonEmpty
         settings.scanPolicy = try ScanCommand.policy(allowedGlobals)
         return settings
+    }
+
+    /// HF_TOKEN, if the endpoint is one the environment trusts with it (`TokenHosts`): an
+    /// endpoint named only by modelpin.toml, which a pull request can edit, gets none.
+    private func token(for endpoint: HubEndpoint, environment: [String: String], warn: (String) -> Void) throws -> String? {
+        guard let token = environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty else { return nil }
+        let configured = [self.endpoint, environment["MODELPIN_ENDPOINT"].nonEmpty, environment["HF_ENDPOINT"].nonEmpty]
+        let trusted = try TokenHosts(endpoints: configured.compactMap { $0 }, listed: environment[TokenHosts.variable])
+        guard trusted.trusts(endpoint) else {
+            warn("HF_TOKEN is not sent to `\(endpoint)`: only modelpin.toml names it, and a file in the repository does not decide where the token goes; "
+                + "if you trust it, pass --endpoint \(endpoint), or add its host to \(TokenHosts.variable)")
+            return nil
+        }
+        return token
     }
 
     func progress(_ console: Console) -> PullProgress {

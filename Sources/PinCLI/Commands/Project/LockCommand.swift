@@ -83,7 +83,7 @@ struct LockCommand: ModelpinCommand {
         _ console: Console, _ progress: PullProgress
     ) throws -> Puller {
         let (checker, source) = try ProjectOptions.names(names, project: project, console: console)
-        let settings = try transfer.settings(endpoint: endpoint, names: checker, allowlistSource: source)
+        let settings = try transfer.settings(endpoint: endpoint, names: checker, allowlistSource: source, warn: progress.warning)
         return Puller(store: store, settings: settings, reporter: progress, cancellation: interruption)
     }
 

@@ -1,0 +1,41 @@
+// What a hostile server, repository or environment hands the trust code as text: the terminal
+// escaping every printed string goes through, the user's config.toml, MODELPIN_TOKEN_HOSTS and
+// MODELPIN_LOCK_SIGNERS. Invariants, not just "no crash": nothing a terminal acts on survives
+// escaping, escaping is idempotent, and whatever parses is well-formed.
+import PinHub
+import PinLock
+import PinModel
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTrustText(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
+
+    let escaped = text.escapedForTerminal
+    precondition(!escaped.unicodeScalars.contains { $0.isHiddenOnTerminal && $0 != "\n" }, "a hidden character survived escaping")
+    precondition(escaped.escapedForTerminal == escaped, "escaping is not idempotent")
+
+    if let config = try? UserConfigFormat.parse(text, file: "config.toml") {
+        precondition(config.lockSigners.allSatisfy(isFingerprint), "a lock signer that is not a fingerprint")
+        precondition(config.lockSigners == config.lockSigners.sorted(), "lock signers out of order")
+    }
+    if case .success(let signers) = UserConfigFormat.signers(fromEnvironment: text) {
+        precondition(signers.allSatisfy(isFingerprint), "an environment lock signer that is not a fingerprint")
+    }
+    if let hosts = try? TokenHosts(endpoints: [], listed: text) {
+        precondition(hosts.entries.allSatisfy { !$0.host.isEmpty && !$0.host.contains("/") }, "a token host that is not a host")
+    }
+    return 0
+}
+
+private func isFingerprint(_ text: String) -> Bool {
+    text.utf8.count == 40 && text.utf8.allSatisfy { (48...57).contains($0) || (65...70).contains($0) }
+}
+
+/// TOMLKit (behind PinLock's TOML reader) leaks on every parse: `TOMLTable(string:)` allocates an
+/// error buffer it never frees, and the C++ table it wraps. That is the library's, harmless in a
+/// short-lived CLI, and would otherwise stop every run at the first input; leaks from anything
+/// else are still reported.
+@_cdecl("__lsan_default_suppressions")
+public func leakSuppressions() -> UnsafePointer<CChar> {
+    UnsafeRawPointer(("leak:TOMLKit\n" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+}
