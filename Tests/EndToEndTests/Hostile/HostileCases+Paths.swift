@@ -141,7 +141,8 @@ extension HostileCases {
     /// A listing with `paths` added to the model's files: the pull is refused with `reason`,
     /// before any download, and nothing is written.
     private static func refusesListing(_ paths: [String], reason: String) throws {
-        let files = HubSandbox.files + paths.map { FakeHub.File($0, Array("[core]\n\tfsmonitor = \"touch /tmp/pwned\"\n".utf8)) }
+        // Distinct bytes per path: identical blobs in one pull are another review item (#3).
+        let files = HubSandbox.files + paths.map { FakeHub.File($0, Array("[core]\n\tfsmonitor = \"touch /tmp/pwned-\($0.utf8.count)\"\n# \($0)\n".utf8)) }
         try HubSandbox.with(repos: [FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: files)]) { env throws in
             let outcome = try env.pull("acme/tiny-model")
             #expect(outcome.status == 1, "\(outcome.stderr)")
