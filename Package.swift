@@ -24,6 +24,9 @@ let package = Package(
         .executable(name: "modelpin", targets: ["modelpin"]),
         // The scanner on its own: what fuzz/ (a separate package, built with libFuzzer) links.
         .library(name: "PinScan", targets: ["PinScan"]),
+        // The readers of paths from outside (the Hub listing, the snapshot record), for fuzz/.
+        .library(name: "PinHub", targets: ["PinHub"]),
+        .library(name: "PinStore", targets: ["PinStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
