@@ -71,6 +71,19 @@ extension HostileCases {
                 #expect(exists(data))
             }
         },
+        HostileCase(5, "a .modelpin link planted in the directory is not written or read through") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                let outside = env.directory.appendingPathComponent("outside")
+                try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+                try rmrf(env.model.appendingPathComponent(".modelpin"))
+                try FileManager.default.createSymbolicLink(at: env.model.appendingPathComponent(".modelpin"), withDestinationURL: outside)
+                let outcome = try env.pull("acme/tiny-model")
+                #expect(outcome.status == 1, "\(outcome.stderr)")
+                #expect(outcome.stderr.contains(".modelpin` is a symbolic link"))
+                #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+            }
+        },
         HostileCase(6, "a symbolic link committed on a model's `to` path is refused; nothing is written through it") {
             try ProjectSandbox.with { project throws in
                 #expect(try project.run("add", "acme/tiny-model", "--to", "weights/tiny").status == 0)
