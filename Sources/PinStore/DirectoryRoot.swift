@@ -227,7 +227,14 @@ public final class DirectoryRoot: @unchecked Sendable {
     public func lockExclusively(_ relative: String) throws(Failure) -> FileDescriptor {
         let names = try components(relative)
         return try inParent(names, create: true) { parent, name throws(Errno) in
-            let descriptor = try openAt(name, in: parent, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode: 0o644)
+            let descriptor: FileDescriptor
+            do throws(Errno) {
+                descriptor = try openAt(name, in: parent, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode: 0o644)
+            } catch .readOnlyFileSystem, .permissionDenied {
+                // A directory this process cannot write (a read-only checkout): flock works on a
+                // descriptor opened for reading, and a pull with nothing to do needs no more.
+                descriptor = try openAt(name, in: parent, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            }
             do throws(Errno) {
                 guard try descriptor.stat().type == .regular else { throw Errno.notPermitted }
                 try descriptor.lock(.exclusive)
@@ -301,14 +308,21 @@ public final class DirectoryRoot: @unchecked Sendable {
 
     /// One step down: `name` in `parent`, made first if asked, opened without following a link.
     static func openChild(_ name: String, in parent: FileDescriptor, create: Bool) throws(Errno) -> FileDescriptor {
+        var notMade: Errno?
         if create {
             do {
                 _ = try syscall { mkdirat(parent.rawValue, name, 0o755) }.get()
             } catch .fileExists {
                 // Whatever is there is checked by the open below (a link fails it).
+            } catch {
+                notMade = error  // read-only or not ours: fine if it exists already
             }
         }
-        return try openAt(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        do throws(Errno) {
+            return try openAt(name, in: parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        } catch .noSuchFileOrDirectory where notMade != nil {
+            throw notMade!
+        }
     }
 }
 

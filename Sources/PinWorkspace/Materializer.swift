@@ -29,7 +29,7 @@ final class Materializer {
     let store: Store
     let directory: ModelDirectory
     let mode: LinkMode
-    private var opened: (root: DirectoryRoot, lock: FileDescriptor)?
+    private var opened: (root: DirectoryRoot, lock: FileDescriptor?)?
     /// Directories already rid of dead pulls' temp files (before this pull wrote any there).
     private var swept = Set<String>()
 
@@ -39,7 +39,7 @@ final class Materializer {
         self.mode = mode
     }
 
-    deinit { try? opened?.lock.close() }
+    deinit { try? opened?.lock?.close() }
 
     typealias Placed = SnapshotRecord.Placed
     typealias Record = SnapshotRecord
@@ -52,11 +52,15 @@ final class Materializer {
     func root() throws -> DirectoryRoot {
         if let opened { return opened.root }
         let root = try directory.open()
-        let lock: FileDescriptor
+        let lock: FileDescriptor?
         do {
             lock = try root.lockExclusively(Self.lockPath)
+        } catch let failure where !failure.symbolicLink && [.readOnlyFileSystem, .permissionDenied].contains(failure.errno) {
+            // Nothing can be written here, so no temp file can be raced: a pull with nothing
+            // to do still succeeds; one that must write fails at its first write.
+            lock = nil
         } catch {
-            throw PullError.unsafeDestination(directory.path, reason: error.description)
+            throw PullError.unsafeDestination(error.path, reason: error.description)
         }
         opened = (root, lock)
         try sweepTemporaries(in: root, near: [Self.recordPath] + (readRecord(root).map { Array($0.files.keys) } ?? []))
@@ -194,6 +198,7 @@ final class Materializer {
     /// places, each directory once, before this pull creates a temp file there. Called with
     /// the directory's lock held, so no live pull can own one of them.
     private func sweepTemporaries(in root: DirectoryRoot, near paths: [String]) throws {
+        guard opened?.lock != nil else { return }  // without the lock, a temp file may be live
         for directory in Set([""] + paths.map(Self.parent(of:))).sorted() where swept.insert(directory).inserted {
             guard let names = try? root.list(directory) else { continue }
             for name in names where MaterializeTemporary.matches(name) {
