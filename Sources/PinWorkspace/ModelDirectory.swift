@@ -44,14 +44,15 @@ public struct ModelDirectory: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { path.string }
 
-    /// Opens the directory, making it (and, for a chosen path, its ancestors) if missing.
-    func open() throws(PullError) -> DirectoryRoot {
+    /// Opens the directory; `create`: making it (and, for a chosen path, its ancestors) if
+    /// missing.
+    func open(create: Bool = true) throws(PullError) -> DirectoryRoot {
         do {
             switch anchor {
             case .chosen:
-                return try DirectoryRoot.open(path, create: true)
+                return try DirectoryRoot.open(path, create: create)
             case .below(let project, let relative):
-                return try DirectoryRoot.open(project, create: false).directory(relative, create: true)
+                return try DirectoryRoot.open(project, create: false).directory(relative, create: create)
             }
         } catch {
             throw .unsafeDestination(path, reason: error.description)

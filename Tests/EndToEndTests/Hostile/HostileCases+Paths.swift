@@ -109,6 +109,18 @@ extension HostileCases {
                 #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
             }
         },
+        HostileCase(6, "verify does not vouch for files reached through a committed `models` link") {
+            try ProjectSandbox.with { project throws in
+                #expect(try project.run("add", "acme/tiny-model").status == 0)
+                // The real files move elsewhere; the repo now carries a link to them.
+                let outside = project.directory.appendingPathComponent("outside")
+                try FileManager.default.moveItem(at: project.directory.appendingPathComponent("models"), to: outside)
+                try FileManager.default.createSymbolicLink(at: project.directory.appendingPathComponent("models"), withDestinationURL: outside)
+                let outcome = try project.run("verify")
+                #expect(outcome.status == 1, "\(outcome.stdout)\(outcome.stderr)")
+                #expect(outcome.stdout.contains("models` is a symbolic link"))
+            }
+        },
         HostileCase(6, "to = \".git\" is refused; no model file lands in .git/") {
             try ProjectSandbox.with { project throws in
                 let added = try project.run("add", "acme/tiny-model", "--to", ".git")
