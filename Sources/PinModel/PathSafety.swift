@@ -4,7 +4,9 @@
 /// so no reader can be laxer than another.
 ///
 /// It lives in PinModel (values only) because its callers sit in modules that must not import
-/// one another (PinHub, PinLock, PinWorkspace).
+/// one another (PinHub, PinLock, PinWorkspace). A new reader of paths — an OCI manifest's
+/// `org.cncf.model.filepath` or `org.opencontainers.image.title` annotations, a bundle —
+/// calls `problems(in:)` on all of a snapshot's paths before anything is written.
 public enum PathSafety {
     /// modelpin's own bookkeeping inside a materialized directory.
     public static let reservedDirectory = ".modelpin"
