@@ -24,9 +24,11 @@ let package = Package(
         .executable(name: "modelpin", targets: ["modelpin"]),
         // The scanner on its own: what fuzz/ (a separate package, built with libFuzzer) links.
         .library(name: "PinScan", targets: ["PinScan"]),
-        // The trust code's text parsers (config.toml, MODELPIN_TOKEN_HOSTS), for fuzz/ as well.
+        // Readers of untrusted text beyond the scanner, for fuzz/: the trust settings' parsers
+        // (config.toml, MODELPIN_TOKEN_HOSTS), the Hub listing and the snapshot record.
         .library(name: "PinLock", targets: ["PinLock"]),
         .library(name: "PinHub", targets: ["PinHub"]),
+        .library(name: "PinStore", targets: ["PinStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

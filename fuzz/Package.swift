@@ -9,11 +9,17 @@ import PackageDescription
 
 let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan"]
 
+// Readers of paths from outside, each with the product it parses with: the Hub listing and
+// PathSafety (PinHub), the snapshot record a model directory holds (PinStore).
+let pathTargets = [("FuzzListing", "PinHub"), ("FuzzSnapshotRecord", "PinStore")]
+
 let package = Package(
     name: "modelpin-fuzz",
     dependencies: [.package(name: "modelpin", path: "..")],
     targets: targets.map { name in
         .executableTarget(name: name, dependencies: [.product(name: "PinScan", package: "modelpin")])
+    } + pathTargets.map { name, product in
+        .executableTarget(name: name, dependencies: [.product(name: product, package: "modelpin")])
     } + [
         // Not a scanner: the terminal escaping and the trust settings' parsers, on hostile text.
         .executableTarget(

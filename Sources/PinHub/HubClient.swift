@@ -69,6 +69,10 @@ public struct HubClient: Sendable {
             files += try Self.parseTree(body, url: url)
             next = try nextPage(head)
         }
+        // Checked here, where the listing is read, so that no caller can write a path the
+        // Hub sent without this check (`.git/config`, `../x`, a case clash).
+        let problems = PathSafety.problems(in: files.map(\.path))
+        guard problems.isEmpty else { throw .unsafePaths(problems) }
         return files.sorted { $0.path < $1.path }
     }
 

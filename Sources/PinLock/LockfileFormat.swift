@@ -183,6 +183,11 @@ public enum LockfileFormat {
                 }
                 files.append(file)
             }
+            // Two locked paths one case-insensitive filesystem cannot tell apart (or a file that
+            // another path needs as a directory) would overwrite each other.
+            if let problem = PathSafety.problems(in: files.map(\.path)).first {
+                throw reader.error(path.appending("file"), context + problem)
+            }
         }
         var locked = LockedModel(
             alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
@@ -248,14 +253,9 @@ public enum LockfileFormat {
     }
 
     /// Why a file path cannot be in a lock, or nil: it is joined to a model's directory, so it
-    /// must stay below it (defence in depth: materializing checks again).
+    /// must pass the same check as a path the Hub lists (a lock is edited in pull requests).
     private static func pathProblem(_ path: String) -> String? {
-        if path.hasPrefix("/") { return "an absolute path" }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
-            return "not a plain relative path (an empty, `.` or `..` component)"
-        }
-        return nil
+        PathSafety.reason(path)
     }
 
     // MARK: Field access

@@ -147,6 +147,11 @@ public enum ManifestFormat {
         let components = directory.split(separator: "/", omittingEmptySubsequences: true)
         if components.contains("..") { return "`\(shown)` has a `..` component; `to` must stay inside the project" }
         if components.allSatisfy({ $0 == "." }) { return "`\(shown)` is the project directory itself; name a directory below it" }
+        // `.git` (or `.hg`, `.modelpin`, …) as `to` would put a model's files into the
+        // project's version control: the same components a Hub listing may not use.
+        for component in components {
+            if let reason = PathSafety.componentReason(component) { return "`\(shown)`: \(reason)" }
+        }
         return nil
     }
 

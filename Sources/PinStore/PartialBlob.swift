@@ -1,5 +1,5 @@
 public import PinModel
-public import SystemPackage
+import SystemPackage
 import Dispatch
 import PinDigest
 import Synchronization
@@ -50,7 +50,7 @@ public final class PartialBlob: @unchecked Sendable {
     /// A copy of the blob written as it is hashed (the user's directory, in copy mode), so
     /// that laying the model out needs no second pass over its bytes. Renamed into place only
     /// after promotion; deleted if the blob is refused.
-    public let copyPath: FilePath?
+    public let copyTarget: CopyTarget?
     private let copyDescriptor: FileDescriptor?
     private let locks: [FileDescriptor]
     private let wake = DispatchSemaphore(value: 0)
@@ -76,7 +76,7 @@ public final class PartialBlob: @unchecked Sendable {
 
     static let checkpointInterval: Int64 = 64 << 20
 
-    init(store: Store, key: String, expected: Expectation, partSize: Int64, source: String, copyTo: FilePath?) throws(StoreError) {
+    init(store: Store, key: String, expected: Expectation, partSize: Int64, source: String, copyTo: CopyTarget?) throws(StoreError) {
         self.store = store
         self.key = key
         self.expected = expected
@@ -134,19 +134,15 @@ public final class PartialBlob: @unchecked Sendable {
         readDescriptor = reader!
         if let copyTo {
             do {
-                copyDescriptor = try systemCall {
-                    try FileDescriptor.open(
-                        copyTo, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec, .noFollow],
-                        permissions: [.ownerReadWrite, .groupRead, .otherRead])
-                }
+                copyDescriptor = try copyTo.root.createFile(copyTo.path)
             } catch {
                 abandon()
-                throw .writing(error, operation: "create", path: copyTo, root: copyTo.removingLastComponent())
+                throw .writing(error.errno, operation: "create", path: copyTo.fullPath, root: copyTo.root.path)
             }
         } else {
             copyDescriptor = nil
         }
-        copyPath = copyTo
+        copyTarget = copyTo
         var initial = State(partSize: layout.partSize, done: layout.done)
         initial.resumedBytes = layout.done.reduce(0, +)
         state = Mutex(initial)
@@ -293,7 +289,7 @@ public final class PartialBlob: @unchecked Sendable {
 
     /// Deletes the copy (a refused or abandoned download).
     public func discardCopy() {
-        if let copyPath { try? FileSystem.unlink(copyPath) }
+        if let copyTarget { _ = try? copyTarget.root.removeFile(copyTarget.path) { _ in true } }
     }
 
     func finishWriting() throws(StoreError) {
@@ -358,11 +354,11 @@ public final class PartialBlob: @unchecked Sendable {
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<read])
             sha.update(chunk)
             git?.update(chunk)
-            if let copyDescriptor, let copyPath {
+            if let copyDescriptor, let copyTarget {
                 do throws(Errno) {
                     try copyDescriptor.write(all: chunk, at: position)
                 } catch {
-                    state.withLock { $0.result = .failure(.writing(error, operation: "write", path: copyPath, root: copyPath.removingLastComponent())) }
+                    state.withLock { $0.result = .failure(.writing(error, operation: "write", path: copyTarget.fullPath, root: copyTarget.root.path)) }
                     hashed.signal()
                     return
                 }
@@ -415,9 +411,9 @@ extension Store {
 
     /// Opens (or resumes) the partial download of a blob. `key` names it in `tmp/partial/`:
     /// use `partialKey(for:)`.
-    /// `copyTo`: also write the bytes, as they are hashed, to this new file (see `copyPath`).
+    /// `copyTo`: also write the bytes, as they are hashed, to this new file (see `copyTarget`).
     public func openPartial(
-        expected: PartialBlob.Expectation, partSize: Int64, source: String, copyTo: FilePath? = nil
+        expected: PartialBlob.Expectation, partSize: Int64, source: String, copyTo: CopyTarget? = nil
     ) throws(StoreError) -> PartialBlob {
         try PartialBlob(
             store: self, key: Self.partialKey(for: expected), expected: expected, partSize: partSize, source: source, copyTo: copyTo)
@@ -512,4 +508,19 @@ public final class PartWriter {
         count = 0
         try partial.write(UnsafeRawBufferPointer(rebasing: buffer[..<pending]), for: work)
     }
+}
+
+/// The new file in a model's directory a download writes its bytes into as they are hashed:
+/// created below its root, exclusively and never through a symbolic link.
+public struct CopyTarget: Sendable {
+    public let root: DirectoryRoot
+    /// Below `root`.
+    public let path: String
+
+    public init(root: DirectoryRoot, path: String) {
+        self.root = root
+        self.path = path
+    }
+
+    var fullPath: FilePath { root.path.appending(path) }
 }

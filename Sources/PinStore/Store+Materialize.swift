@@ -1,5 +1,5 @@
 public import PinModel
-public import SystemPackage
+import SystemPackage
 internal import CPinSystem
 
 #if canImport(Glibc)
@@ -22,57 +22,70 @@ public enum MaterializeMethod: String, Sendable, Codable {
     case reflink, copy, symlink
 }
 
+/// The temp files modelpin writes beside a file's final place in a model's directory:
+/// `.NAME.modelpin-` and 16 lowercase hex digits. One spelling, so that the sweep after a
+/// killed pull removes exactly these and nothing a user or a model named alike.
+public enum MaterializeTemporary {
+    static let marker = ".modelpin-"
+
+    /// A fresh temp name for `name` (a single path component).
+    public static func name(for name: String) -> String {
+        "." + name + marker + randomSuffix()
+    }
+
+    /// Whether `name` is one `name(for:)` makes.
+    public static func matches(_ name: String) -> Bool {
+        let utf8 = Array(name.utf8)
+        let markerBytes = Array(marker.utf8)
+        let tail = markerBytes.count + 16
+        guard utf8.count > tail + 1, utf8[0] == UInt8(ascii: "."), Array(utf8[(utf8.count - tail)..<(utf8.count - 16)]) == markerBytes else {
+            return false
+        }
+        return utf8.suffix(16).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// `relative`'s temp sibling: the same directory, `name(for:)` of its last component.
+    public static func sibling(of relative: String) -> String {
+        var parts = relative.split(separator: "/").map(String.init)
+        parts[parts.count - 1] = name(for: parts[parts.count - 1])
+        return parts.joined(separator: "/")
+    }
+}
+
 extension Store {
-    /// Places blob `digest` at `destination` (creating parent directories): a temp file beside
-    /// it, renamed over whatever was there, so no reader sees a half-written file.
+    /// Places blob `digest` at `relative` below `root` (creating parent directories, never
+    /// through a symbolic link): a temp file beside it, renamed over whatever was there, so no
+    /// reader sees a half-written file.
     @discardableResult
-    public func materialize(_ digest: SHA256Digest, at destination: FilePath, mode: LinkMode) throws(StoreError) -> MaterializeMethod {
+    public func materialize(_ digest: SHA256Digest, in root: DirectoryRoot, at relative: String, mode: LinkMode) throws -> MaterializeMethod {
         let source = try path(of: digest)
-        guard let name = destination.lastComponent else {
-            throw .malformedMetadata(file: destination, reason: "not a file path")
-        }
-        let directory = destination.removingLastComponent()
-        do {
-            try FileSystem.makeDirectories(directory)
-        } catch {
-            throw .writing(error, operation: "create directory", path: directory, root: directory)
-        }
-        let temporary = directory.appending(".\(name.string).modelpin-\(randomSuffix())")
+        let temporary = MaterializeTemporary.sibling(of: relative)
         let method: MaterializeMethod
-        do throws(Errno) {
+        do {
             switch mode {
             case .symlink:
-                try FileSystem.symlink(target: source, at: temporary)
+                try root.symlink(target: source, at: temporary)
                 method = .symlink
             case .copy:
-                method = try copy(from: source, to: temporary)
+                let output = try root.createFile(temporary)
+                defer { try? output.close() }
+                do {
+                    method = try copy(from: source, to: output)
+                } catch {
+                    throw DirectoryRoot.Failure(path: root.path.appending(temporary), errno: error, symbolicLink: false)
+                }
             }
-            try FileSystem.rename(temporary, to: destination)
+            try root.rename(temporary, to: relative)
         } catch {
-            try? FileSystem.unlink(temporary)
-            throw .writing(error, operation: "write", path: destination, root: directory)
+            _ = try? root.removeFile(temporary) { _ in true }
+            throw error
         }
         return method
     }
 
-    /// Flushes a directory's entries (after materializing into it).
-    public func syncDirectory(_ directory: FilePath) throws(StoreError) {
-        do {
-            try FileSystem.syncDirectory(directory)
-        } catch {
-            throw .io(operation: "sync", path: directory, error)
-        }
-    }
-
-    private func copy(from source: FilePath, to destination: FilePath) throws(Errno) -> MaterializeMethod {
+    private func copy(from source: FilePath, to output: FileDescriptor) throws(Errno) -> MaterializeMethod {
         let input = try systemCall { try FileDescriptor.open(source, .readOnly, options: [.closeOnExec]) }
         defer { try? input.close() }
-        let output = try systemCall {
-            try FileDescriptor.open(
-                destination, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec, .noFollow],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        }
-        defer { try? output.close() }
         // No fsync here, unlike a blob: the copy is re-creatable from the store, and flushing
         // every copied GiB to disk doubled a pull's time (measured: +6 s for 2 GiB). A crash can
         // leave a short or empty file under the final name; its size then no longer matches
@@ -93,13 +106,3 @@ extension Store {
         return .copy
     }
 }
-
-extension FileSystem {
-    static func symlink(target: FilePath, at path: FilePath) throws(Errno) {
-        _ = try target.withPlatformString { target in
-            path.withPlatformString { path in syscall { posixSymlink(target, path) } }
-        }.get()
-    }
-}
-
-private func posixSymlink(_ target: UnsafePointer<CChar>, _ path: UnsafePointer<CChar>) -> Int32 { symlink(target, path) }

@@ -240,10 +240,10 @@ public struct LockedPuller: Sendable {
     }
 
     /// Lays one locked model out in `destination`.
-    public func materialize(_ model: LockedModel, at destination: FilePath, mode: LinkMode) throws {
+    public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
-        let materializer = Materializer(store: puller.store, destination: destination, mode: mode)
+        let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }
 

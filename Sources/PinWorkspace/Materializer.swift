@@ -1,13 +1,8 @@
+import PinDigest
 import PinHub
 import PinModel
 import PinStore
 import SystemPackage
-
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -19,92 +14,125 @@ import Glibc
 /// consumer writes there reaches the store; `DIR/.modelpin/snapshot.json` records what was put
 /// where, so a second pull skips files that are still as it left them and removes files it
 /// put there that the new snapshot no longer has. Files it did not put there are left alone.
-struct Materializer {
+///
+/// Anyone who can write DIR can write that record (a shared `/opt/models`, a cloned project),
+/// so it is untrusted input: every write and delete goes through a `DirectoryRoot` (openat,
+/// never through a symbolic link, never above DIR), a path the record names must pass
+/// `PathSafety`, and a file is removed only if it is still the very file the record describes
+/// (inode, size, time) *and* holds the recorded digest's bytes. Nothing is removed
+/// recursively; a directory only once it is empty.
+///
+/// One pull at a time per directory: `DIR/.modelpin/lock` is held from the first temp file to
+/// the record, so temp files (`.NAME.modelpin-<hex>`) that exist while it is held belong to a
+/// pull that died (kill -9, power loss), and are removed.
+final class Materializer {
     let store: Store
-    let destination: FilePath
+    let directory: ModelDirectory
     let mode: LinkMode
+    private var opened: (root: DirectoryRoot, lock: FileDescriptor?)?
+    /// Directories already rid of dead pulls' temp files (before this pull wrote any there).
+    private var swept = Set<String>()
 
-    struct Placed: Codable, Equatable {
-        var sha256: SHA256Digest
-        var size: Int64
-        var inode: UInt64
-        var modified: Int64
-        var mode: String
+    init(store: Store, directory: ModelDirectory, mode: LinkMode) {
+        self.store = store
+        self.directory = directory
+        self.mode = mode
     }
 
-    /// `.modelpin/snapshot.json`, versioned.
-    struct Record: Codable {
-        var version = 1
-        var repo: String
-        var commit: String
-        var files: [String: Placed]
-    }
+    deinit { try? opened?.lock?.close() }
 
-    var recordPath: FilePath { destination.appending(PathSafety.reservedDirectory).appending("snapshot.json") }
+    typealias Placed = SnapshotRecord.Placed
+    typealias Record = SnapshotRecord
 
-    /// A temp file beside `path`'s final place, for a download to write its copy into while it
-    /// is hashed (`PartialBlob.copyPath`); `apply` renames it into place.
-    func prepareCopy(of path: String) throws -> FilePath {
-        try checkDestination()
-        try checkParents(of: path)
-        let target = destination.appending(path)
-        let directory = target.removingLastComponent()
+    static let recordPath = SnapshotRecord.path
+    static let lockPath = PathSafety.reservedDirectory + "/lock"
+
+    /// The directory, opened and locked (waiting for another pull into it to finish); the
+    /// first call also removes what killed pulls left behind.
+    func root() throws -> DirectoryRoot {
+        if let opened { return opened.root }
+        let root = try directory.open()
+        let lock: FileDescriptor?
         do {
-            try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
+            lock = try root.lockExclusively(Self.lockPath)
+        } catch let failure where !failure.symbolicLink && [.readOnlyFileSystem, .permissionDenied].contains(failure.errno) {
+            // Nothing can be written here, so no temp file can be raced: a pull with nothing
+            // to do still succeeds; one that must write fails at its first write.
+            lock = nil
         } catch {
-            throw PullError.unsafeDestination(directory, reason: "\(error)")
+            throw PullError.unsafeDestination(error.path, reason: error.description)
         }
-        return directory.appending(".\(target.lastComponent!.string).modelpin-\(UInt64.random(in: 0...UInt64.max))")
+        opened = (root, lock)
+        try sweepTemporaries(in: root, near: [Self.recordPath] + (readRecord(root).map { Array($0.files.keys) } ?? []))
+        return root
+    }
+
+    /// Where a download writes `path`'s copy while it is hashed (`PartialBlob.copyTarget`);
+    /// `apply` renames it into place. Its directories are made here, never through a link.
+    func prepareCopy(of path: String) throws -> CopyTarget {
+        let root = try root()
+        try makeParents(of: path, in: root)
+        try sweepTemporaries(in: root, near: [path])
+        return CopyTarget(root: root, path: MaterializeTemporary.sibling(of: path))
     }
 
     /// `prepared`: copies already written during the download, by path.
     func apply(
         repo: String, commit: String, files: [(path: String, digest: SHA256Digest, size: Int64)],
-        prepared: [String: FilePath] = [:]
+        prepared: [String: CopyTarget] = [:]
     ) throws -> [String: MaterializeMethod?] {
-        try checkDestination()
-        let record = readRecord()
+        let root = try root()
+        for file in files {
+            if let reason = PathSafety.reason(file.path) { throw PullError.unsafeDestination(directory.path.appending(file.path), reason: reason) }
+        }
+        let record = readRecord(root)
         let previous = record?.files ?? [:]
         var placed: [String: Placed] = [:]
         var methods: [String: MaterializeMethod?] = [:]
-        var directories = Set<String>()
+        var touched = Set<String>()
         for file in files {
-            let target = destination.appending(file.path)
-            try checkParents(of: file.path)
             if let old = previous[file.path], old.sha256 == file.digest, old.mode == mode.rawValue,
-               let status = try? Stat(target, followTargetSymlink: false), matches(status, old) {
+               let status = try? root.status(file.path), matches(status, old) {
                 placed[file.path] = old
                 methods[file.path] = .some(nil)
                 continue
             }
             let method: MaterializeMethod
-            if let copy = prepared[file.path] {
-                guard rename(copy.string, target.string) == 0 else {
-                    throw PullError.unsafeDestination(target, reason: String(cString: strerror(errno)))
+            do {
+                if let copy = prepared[file.path] {
+                    try root.rename(copy.path, to: file.path)
+                    method = .copy
+                } else {
+                    try makeParents(of: file.path, in: root)
+                    try sweepTemporaries(in: root, near: [file.path])
+                    method = try store.materialize(file.digest, in: root, at: file.path, mode: mode)
                 }
-                method = .copy
-            } else {
-                method = try store.materialize(file.digest, at: target, mode: mode)
+            } catch let failure as DirectoryRoot.Failure {
+                throw PullError.unsafeDestination(failure.path, reason: failure.description)
             }
-            let status = try stat(target)
+            guard let status = try wrapped({ () throws(DirectoryRoot.Failure) in try root.status(file.path) }) else {
+                throw PullError.unsafeDestination(directory.path.appending(file.path), reason: "it vanished while it was laid out")
+            }
             placed[file.path] = Placed(
                 sha256: file.digest, size: file.size, inode: UInt64(status.inode.rawValue),
                 modified: Self.nanoseconds(status.st_mtim), mode: mode.rawValue)
             methods[file.path] = method
-            directories.insert(target.removingLastComponent().string)
+            touched.insert(Self.parent(of: file.path))
         }
         // Files this directory got from an earlier pull that the new snapshot does not have.
-        for (path, old) in previous where placed[path] == nil {
-            let target = destination.appending(path)
-            if let status = try? Stat(target, followTargetSymlink: false), matches(status, old) {
-                try? FileManager.default.removeItem(atPath: target.string)
-                directories.insert(target.removingLastComponent().string)
+        for (path, old) in previous.sorted(by: { $0.key < $1.key }) where placed[path] == nil {
+            if try removeIfStill(path, old, in: root) {
+                touched.insert(Self.parent(of: path))
+                try removeEmptyDirectories(above: path, in: root)
             }
         }
-        for directory in directories.sorted() { try store.syncDirectory(FilePath(directory)) }
+        // Durable entries; a directory removed above because it emptied needs no flush.
+        for parent in touched.sorted() where parent.isEmpty || (try? root.status(parent))??.type == .directory {
+            try wrapped { () throws(DirectoryRoot.Failure) in try root.sync(parent) }
+        }
         // Nothing changed (a pull with nothing to do): leave the record as it is.
         if record?.repo != repo || record?.commit != commit || placed != previous {
-            try writeRecord(Record(repo: repo, commit: commit, files: placed))
+            try writeRecord(SnapshotRecord(repo: repo, commit: commit, files: placed), in: root)
         }
         return methods
     }
@@ -114,55 +142,113 @@ struct Materializer {
             && (status.type == .symbolicLink || status.size == placed.size)
     }
 
-    private func stat(_ path: FilePath) throws -> Stat {
-        do {
-            return try Stat(path, followTargetSymlink: false)
-        } catch {
-            throw PullError.unsafeDestination(path, reason: "\(error)")
-        }
-    }
-
     static func nanoseconds(_ time: timespec) -> Int64 { Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }
 
-    /// The destination must be a directory (or not exist yet).
-    private func checkDestination() throws {
-        guard let status = try? Stat(destination) else { return }
-        guard status.type == .directory else {
-            throw PullError.unsafeDestination(destination, reason: "it exists and is not a directory")
+    static func parent(of path: String) -> String {
+        path.split(separator: "/").dropLast().joined(separator: "/")
+    }
+
+    // MARK: Removing what an earlier pull placed
+
+    /// Removes `path` if it is still the file the record describes — same inode, size and
+    /// time — and its bytes are the recorded digest's (a link must point at that blob in the
+    /// store; a copy is hashed). A forged record can thus only name files modelpin itself
+    /// would have put there, with the content it would have put there.
+    private func removeIfStill(_ path: String, _ old: Placed, in root: DirectoryRoot) throws -> Bool {
+        guard let status = try? root.status(path), matches(status, old), try holdsDigest(path, old, status, in: root) else {
+            return false
+        }
+        return try wrapped { () throws(DirectoryRoot.Failure) in
+            try root.removeFile(path) { now in now.inode == status.inode && now.deviceID == status.deviceID }
         }
     }
 
-    /// No directory between the destination and a file may be a symbolic link: a planted link
-    /// would send the file somewhere else.
-    private func checkParents(of path: String) throws {
-        var current = destination
-        for component in path.split(separator: "/").dropLast() {
-            current.append(String(component))
-            if let status = try? Stat(current, followTargetSymlink: false) {
-                guard status.type == .directory else {
-                    throw PullError.unsafeDestination(current, reason: status.type == .symbolicLink
-                        ? "it is a symbolic link; refusing to write through it" : "it exists and is not a directory")
+    private func holdsDigest(_ path: String, _ old: Placed, _ status: Stat, in root: DirectoryRoot) throws -> Bool {
+        switch status.type {
+        case .symbolicLink:
+            guard let blob = try? store.path(of: old.sha256), let target = try? root.linkTarget(path) else { return false }
+            return FilePath(target) == blob
+        case .regular:
+            guard let file = try? root.openFile(path) else { return false }
+            defer { try? file.close() }
+            guard let opened = try? Stat(file), opened.inode == status.inode, opened.deviceID == status.deviceID,
+                  let (digest, size) = try? FileHasher.sha256(reading: file, path: root.path.appending(path))
+            else { return false }
+            return digest == old.sha256 && size == old.size
+        default:
+            return false
+        }
+    }
+
+    /// Removes the now-empty directories that held `path`, deepest first, stopping at the
+    /// first that still holds something (unlinkat AT_REMOVEDIR: never recursive).
+    private func removeEmptyDirectories(above path: String, in root: DirectoryRoot) throws {
+        var parent = Self.parent(of: path)
+        while !parent.isEmpty {
+            guard try wrapped({ () throws(DirectoryRoot.Failure) in try root.removeEmptyDirectory(parent) }) else { return }
+            parent = Self.parent(of: parent)
+        }
+    }
+
+    // MARK: Temp files of killed pulls
+
+    /// Removes temp files a killed pull left beside the files it was placing: regular files
+    /// (never links or directories) named exactly as `MaterializeTemporary` names them, in
+    /// the directories of `paths` — the files the record names and the files this pull
+    /// places, each directory once, before this pull creates a temp file there. Called with
+    /// the directory's lock held, so no live pull can own one of them.
+    private func sweepTemporaries(in root: DirectoryRoot, near paths: [String]) throws {
+        guard opened?.lock != nil else { return }  // without the lock, a temp file may be live
+        for directory in Set([""] + paths.map(Self.parent(of:))).sorted() where swept.insert(directory).inserted {
+            guard let names = try? root.list(directory) else { continue }
+            for name in names where MaterializeTemporary.matches(name) {
+                let path = directory.isEmpty ? name : directory + "/" + name
+                try wrapped { () throws(DirectoryRoot.Failure) in
+                    _ = try root.removeFile(path) { $0.type == .regular }
                 }
             }
         }
     }
 
-    func readRecord() -> Record? {
-        guard let data = FileManager.default.contents(atPath: recordPath.string) else { return nil }
-        return try? JSONDecoder().decode(Record.self, from: data)
+    // MARK: The record
+
+    private func makeParents(of path: String, in root: DirectoryRoot) throws {
+        let parent = Self.parent(of: path)
+        guard !parent.isEmpty else { return }
+        _ = try wrapped { () throws(DirectoryRoot.Failure) in try root.directory(parent, create: true) }
     }
 
-    private func writeRecord(_ record: Record) throws {
-        let directory = recordPath.removingLastComponent()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    /// The record, or nil if there is none or it cannot be trusted to name only safe paths
+    /// (then nothing is removed, and every file is placed again).
+    func readRecord(_ root: DirectoryRoot) -> Record? {
+        SnapshotRecord.read(in: root)
+    }
+
+    private func writeRecord(_ record: Record, in root: DirectoryRoot) throws {
+        let bytes = try record.rendered()
+        let temporary = MaterializeTemporary.sibling(of: Self.recordPath)
+        try wrapped { () throws(DirectoryRoot.Failure) in
+            let file = try root.createFile(temporary)
+            defer { try? file.close() }
+            do {
+                _ = try file.writeAll(bytes)
+                guard fsync(file.rawValue) == 0 else { throw Errno(rawValue: errno) }
+            } catch {
+                _ = try? root.removeFile(temporary) { _ in true }
+                throw DirectoryRoot.Failure(path: root.path.appending(temporary), errno: error as? Errno ?? .ioError, symbolicLink: false)
+            }
+            try root.rename(temporary, to: Self.recordPath)
+            try root.sync(PathSafety.reservedDirectory)
+        }
+    }
+
+    /// Runs a directory operation, its failure as the pull's error naming the path.
+    @discardableResult
+    private func wrapped<T>(_ body: () throws(DirectoryRoot.Failure) -> T) throws(PullError) -> T {
         do {
-            try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
-            // Not Data.write(options: .atomic): on Linux, Foundation leaves a
-            // /tmp/TemporaryDirectory.* behind for every atomic write.
-            try AtomicFile.write(Array(encoder.encode(record) + Data("\n".utf8)), to: recordPath)
+            return try body()
         } catch {
-            throw PullError.unsafeDestination(recordPath, reason: "\(error)")
+            throw .unsafeDestination(error.path, reason: error.description)
         }
     }
 }

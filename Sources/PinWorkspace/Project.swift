@@ -119,6 +119,13 @@ public struct Project: Sendable {
         return path.lexicallyNormalized()
     }
 
+    /// Where a model is laid out, resolved below the project directory without following
+    /// links (`ModelDirectory`): `to` and the default both come from files a pull request edits.
+    public func modelDirectory(of model: ModelRequest) throws(PullError) -> ModelDirectory {
+        if let to = model.directory { return try .below(directory, relative: to) }
+        return try .below(directory, relative: "models/" + model.repo)
+    }
+
     /// Two models must not share a directory, nor may one's lie inside another's: each pull
     /// would remove the other's files.
     func checkDestinations() throws(ProjectError) {

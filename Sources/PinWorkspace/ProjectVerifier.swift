@@ -2,7 +2,7 @@ import PinDigest
 public import PinLock
 import PinModel
 public import PinStore
-public import SystemPackage
+import SystemPackage
 
 /// `verify`: are the files a lock names really there, in the store and in each model's
 /// directory, byte for byte? Every materialized file is hashed again (several at once).
@@ -37,42 +37,103 @@ public struct ProjectVerifier: Sendable {
         public var problems: [Problem] = []
     }
 
-    public func verify(_ models: [(model: LockedModel, destination: FilePath)]) -> Report {
+    /// Each model's files are reached through its directory's own descriptor, as a pull
+    /// writes them: never through a link on the way (a committed `models -> /elsewhere`), a
+    /// locked file that is a link only if it points at its blob in the store (`--link
+    /// symlink`), and nothing but a regular file is opened (a FIFO cannot block the check).
+    public func verify(_ models: [(model: LockedModel, destination: ModelDirectory)]) -> Report {
         var report = Report()
-        var targets: [(alias: String, file: LockedFile, path: FilePath)] = []
+        var targets: [(alias: String, file: LockedFile, shown: FilePath, read: Target)] = []
         for (model, destination) in models {
             report.models += 1
+            report.files += model.files.count
+            report.bytes += model.files.reduce(0) { $0 + $1.size }
+            for file in model.files where (try? store.path(of: file.sha256)) == nil {
+                report.problems.append(Problem(alias: model.alias, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
+            }
+            let root: DirectoryRoot
+            do {
+                root = try destination.open(create: false)
+            } catch {
+                let detail = error.causes.first ?? error.description
+                report.problems.append(Problem(alias: model.alias, path: destination.path.string, kind: .missing, detail: detail))
+                continue
+            }
             for file in model.files {
-                report.files += 1
-                report.bytes += file.size
-                if (try? store.path(of: file.sha256)) == nil {
-                    report.problems.append(Problem(alias: model.alias, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
+                let shown = destination.path.appending(file.path)
+                switch locate(file, in: root) {
+                case .success(let target): targets.append((model.alias, file, shown, target))
+                case .failure(let problem):
+                    report.problems.append(Problem(alias: model.alias, path: shown.string, kind: problem.kind, detail: problem.detail))
                 }
-                let target = destination.appending(file.path)
-                guard let status = try? Stat(target) else {
-                    report.problems.append(Problem(alias: model.alias, path: target.string, kind: .missing, detail: "not there"))
-                    continue
-                }
-                guard status.type == .regular else {
-                    report.problems.append(Problem(alias: model.alias, path: target.string, kind: .wrongType, detail: "not a regular file"))
-                    continue
-                }
-                targets.append((model.alias, file, target))
             }
         }
-        let digests = FileHasher.sha256(files: targets.map(\.path))
+        let digests = DigestConcurrency.map(targets, width: DigestConcurrency.defaultWidth) { target in
+            Result { () throws(FileReadError) in try Self.hash(target.read, shown: target.shown) }
+        }
         for (target, result) in zip(targets, digests) {
             switch result {
             case .success(let actual) where actual.digest == target.file.sha256 && actual.size == target.file.size:
                 continue
             case .success(let actual):
                 report.problems.append(Problem(
-                    alias: target.alias, path: target.path.string, kind: .modified,
+                    alias: target.alias, path: target.shown.string, kind: .modified,
                     detail: "expected \(target.file.sha256) (\(target.file.size) bytes), found \(actual.digest) (\(actual.size) bytes)"))
             case .failure(let error):
-                report.problems.append(Problem(alias: target.alias, path: target.path.string, kind: .missing, detail: error.description))
+                report.problems.append(Problem(alias: target.alias, path: target.shown.string, kind: .missing, detail: error.description))
             }
         }
         return report
+    }
+
+    /// What to hash for a locked file: the regular file below the root, or the store's blob
+    /// a `--link symlink` entry points at.
+    enum Target: @unchecked Sendable {
+        // @unchecked: DirectoryRoot is thread-safe (an immutable descriptor).
+        case below(DirectoryRoot, String)
+        case blob(FilePath)
+    }
+
+    struct Located: Error {
+        let kind: Problem.Kind
+        let detail: String
+    }
+
+    private func locate(_ file: LockedFile, in root: DirectoryRoot) -> Result<Target, Located> {
+        let status: Stat?
+        do {
+            status = try root.status(file.path)
+        } catch {
+            return .failure(Located(kind: error.symbolicLink ? .wrongType : .missing, detail: error.description))
+        }
+        guard let status else { return .failure(Located(kind: .missing, detail: "not there")) }
+        switch status.type {
+        case .regular:
+            return .success(.below(root, file.path))
+        case .symbolicLink:
+            guard let blob = try? store.path(of: file.sha256), let target = try? root.linkTarget(file.path), FilePath(target) == blob else {
+                return .failure(Located(kind: .wrongType, detail: "a symbolic link, but not to this file's blob in the store"))
+            }
+            return .success(.blob(blob))
+        default:
+            return .failure(Located(kind: .wrongType, detail: "not a regular file"))
+        }
+    }
+
+    private static func hash(_ target: Target, shown: FilePath) throws(FileReadError) -> FileDigest {
+        switch target {
+        case .blob(let path):
+            return try FileHasher.sha256(file: path)
+        case .below(let root, let relative):
+            let descriptor: FileDescriptor
+            do {
+                descriptor = try root.openFile(relative)
+            } catch {
+                throw FileReadError(path: shown, errno: error.errno)
+            }
+            defer { try? descriptor.close() }
+            let (digest, size) = try FileHasher.sha256(reading: descriptor, path: shown)
+            return FileDigest(path: shown, digest: digest, size: size)
+        }
     }
 }

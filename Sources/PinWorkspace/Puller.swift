@@ -44,16 +44,18 @@ public struct Puller: Sendable {
 
         // Fetch, verify, promote. In copy mode each download also writes the directory's copy as
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
-        let destination = request.destination
-            ?? request.workingDirectory.appending("models").appending(snapshot.repo.owner).appending(snapshot.repo.name)
-        let materializer = Materializer(store: store, destination: destination, mode: request.linkMode)
-        var copies: [String: FilePath] = [:]
+        let destination = try request.destination.map(ModelDirectory.chosen)
+            ?? ModelDirectory.below(request.workingDirectory, relative: "models/\(snapshot.repo.owner)/\(snapshot.repo.name)")
+        let materializer = Materializer(store: store, directory: destination, mode: request.linkMode)
+        var copies: [String: CopyTarget] = [:]
         if request.linkMode == .copy {
             for planned in plan where planned.present == nil {
                 copies[planned.file.path] = try materializer.prepareCopy(of: planned.file.path)
             }
         }
-        defer { for copy in copies.values { unlink(copy.string) } }  // renamed away on success
+        defer {  // renamed away on success
+            for copy in copies.values { _ = try? copy.root.removeFile(copy.path) { $0.type == .regular } }
+        }
         let missing = plan.filter { $0.present == nil }.map(\.file)
         let gate = ScanGate(policy: settings.scanPolicy)
         var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies, gate: gate)
@@ -82,7 +84,7 @@ public struct Puller: Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return PullSummary(
             repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit,
-            endpoint: settings.endpoint.description, destination: destination.string, files: files,
+            endpoint: settings.endpoint.description, destination: destination.path.string, files: files,
             bytes: files.reduce(0) { $0 + $1.size },
             downloadedBytes: plan.filter { $0.present == nil }.reduce(0) { $0 + $1.file.size } - resumed,
             resumedBytes: resumed, seconds: seconds)
@@ -93,7 +95,7 @@ public struct Puller: Sendable {
     /// digests before promotion. `copies`: per path, a new file to write the bytes into as they
     /// are hashed (copy-mode materialization). Returns each file's SHA-256.
     func fetch(
-        _ files: [HubFile], from snapshot: Snapshot, copies: [String: FilePath], gate: ScanGate
+        _ files: [HubFile], from snapshot: Snapshot, copies: [String: CopyTarget], gate: ScanGate
     ) throws -> (digests: [String: SHA256Digest], resumed: Int64) {
         let hub = HubClient(endpoint: settings.endpoint)
         var jobs: [DownloadEngine.Job] = []
@@ -133,9 +135,7 @@ public struct Puller: Sendable {
         let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
         let hub = HubClient(endpoint: settings.endpoint)
         let snapshot = try hub.resolve(repo, revision: revision, using: client)
-        let listed = try hub.files(of: snapshot, using: client)
-        let problems = PathSafety.problems(in: listed.map(\.path))
-        guard problems.isEmpty else { throw HubError.unsafePaths(problems) }
+        let listed = try hub.files(of: snapshot, using: client)  // unsafe paths refused there
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
         if signatureDocuments {
             // What vouches for the selected files comes along, whatever the patterns say.

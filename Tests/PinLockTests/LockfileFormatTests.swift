@@ -107,13 +107,15 @@ let goldenLock = Lockfile(models: [
     }
 
     @Test func awkwardStringsRoundTrip() throws {
-        var odd = model("odd", files: [file("dir/naïve \"quoted\" \\ file\t.json"), file("日本語/モデル.bin")])
+        // A locked path must pass the listing's own checks (no backslash or control
+        // character), so those escapes are exercised through `include` instead.
+        var odd = model("odd", files: [file("dir/naïve \"quoted\" file.json"), file("日本語/モデル.bin")])
         odd.requestedRevision = "refs/pr/1"
-        odd.include = ["weird\u{7F}\u{01}\n", ""]
+        odd.include = ["weird\u{7F}\u{01}\n", "", "a \\ b\t*"]
         let lock = Lockfile(models: [odd])
         let text = LockfileFormat.render(lock)
-        #expect(text.contains(#"path = "dir/naïve \"quoted\" \\ file\t.json""#))
-        #expect(text.contains(#"include = ["weird\u007F\u0001\n", ""]"#))
+        #expect(text.contains(#"path = "dir/naïve \"quoted\" file.json""#))
+        #expect(text.contains(#"include = ["weird\u007F\u0001\n", "", "a \\ b\t*"]"#))
         #expect(text.contains("日本語/モデル.bin"))
         #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == lock)
     }
@@ -246,6 +248,22 @@ let goldenLock = Lockfile(models: [
             let error = try #require(lockError(golden.replacing("\"config.json\"", with: "\"\(bad)\"", maxReplacements: 1)))
             #expect(error.field == "model[2].file[1].path")
         }
+    }
+
+    /// A lock is edited in pull requests: its paths get the Hub listing's checks, one
+    /// validator for both (`PathSafety`), so a path a listing may not carry cannot be
+    /// smuggled in through the lock instead.
+    @Test(arguments: [".git/config", ".GIT./hooks/pre-commit", "sub/.hg/hgrc", "git~1/config", ".modelpin/snapshot.json", "a\\\\b", "ctl\\u001Bx"])
+    func versionControlAndListingRulesApplyToLockedPaths(_ bad: String) throws {
+        let error = try #require(lockError(golden.replacing("\"config.json\"", with: "\"\(bad)\"", maxReplacements: 1)))
+        #expect(error.field == "model[2].file[1].path")
+        #expect(error.message.contains("model `tiny`: file `"))
+    }
+
+    @Test func pathsOfOneModelThatClashOnACaseInsensitiveFilesystemAreRefused() throws {
+        let clash = try #require(lockError(golden.replacing("\"config.json\"", with: "\"Model.safetensors\"", maxReplacements: 1)))
+        #expect(clash.field == "model[2].file")
+        #expect(clash.message.contains("same name as"))
     }
 
     @Test func unknownAndMissingKeys() throws {

@@ -190,7 +190,7 @@ func manifestError(_ text: String) -> ProjectFileError? {
         #expect(try ManifestFormat.parse("endpoint = \"http://localhost:8080\"\n", file: "m").endpoint == "http://localhost:8080")
     }
 
-    @Test(arguments: ["/srv/models", "../models", "models/../../x", "", ".", "./"])
+    @Test(arguments: ["/srv/models", "../models", "models/../../x", "", ".", "./", ".git", "models/.hg", ".GIT.", "./.git/x", "CVS", ".modelpin"])
     func directoryMustStayInsideTheProject(to: String) throws {
         let error = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nto = \(quoted(to))\n"))
         #expect(error.field == "models.a.to")

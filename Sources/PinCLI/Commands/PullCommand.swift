@@ -169,10 +169,10 @@ struct PullCommand: ModelpinCommand {
         let vouches = try locked.verifySignatures(chosen)
         var models: [ProjectPullSummary.Model] = []
         for model in chosen {
-            let destination = project.destination(of: project.manifest.model(model.alias)!)
+            let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
-                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.string,
+                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
                 files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias]))
         }
         progress.finish()

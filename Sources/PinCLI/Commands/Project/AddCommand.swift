@@ -81,7 +81,7 @@ struct AddCommand: ModelpinCommand {
         locker.offline = false
         _ = try locker.fetch([locked])
         _ = try locker.verifySignatures([locked])
-        let destinationPath = edited.destination(of: request)
+        let destinationPath = try edited.modelDirectory(of: request)
         try locker.materialize(locked, at: destinationPath, mode: mode)
 
         // Manifest first, then the lock: a crash in between leaves a lock that is merely out of

@@ -22,7 +22,7 @@ struct VerifyCommand: ModelpinCommand {
     func execute(_ console: Console) throws -> ExitStatus {
         let project = try self.project.load()
         guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
-        var chosen: [(LockedModel, FilePath)] = []
+        var chosen: [(LockedModel, ModelDirectory)] = []
         for alias in aliases where lock.model(alias) == nil {
             throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
         }
@@ -30,7 +30,7 @@ struct VerifyCommand: ModelpinCommand {
             guard let request = project.manifest.model(model.alias) else {
                 throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias)])
             }
-            chosen.append((model, project.destination(of: request)))
+            chosen.append((model, try project.modelDirectory(of: request)))
         }
         let store = try store.open(.readOnly)
         let report = ProjectVerifier(store: store).verify(chosen)
