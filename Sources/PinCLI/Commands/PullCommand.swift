@@ -3,6 +3,7 @@ import Dispatch
 import PinHub
 import PinLock
 import PinModel
+import PinScan
 import PinStore
 import PinTransport
 import PinVerify
@@ -126,6 +127,7 @@ struct PullCommand: ModelpinCommand {
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
             console.out(line)
+            Self.listUnsupported(summary.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path), console)
         }
         return .success
     }
@@ -170,7 +172,8 @@ struct PullCommand: ModelpinCommand {
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.string,
-                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias]))
+                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
+                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path)))
         }
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -186,6 +189,7 @@ struct PullCommand: ModelpinCommand {
                 if let signature = model.signature {
                     console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
                 }
+                Self.listUnsupported(model.unsupported, console)
             }
             var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
             line += "\(fetched) downloaded and verified"
@@ -212,6 +216,13 @@ struct PullCommand: ModelpinCommand {
         case .refused(let refusal):
             throw refusal
         }
+    }
+
+    /// Files admitted as `unsupported`: never passed off as checked.
+    static func listUnsupported(_ paths: [String], _ console: Console) {
+        guard !paths.isEmpty else { return }
+        console.out("  \(Format.plural(paths.count, "file")) in no format modelpin recognises, not checked (unsupported; --strict refuses them):")
+        for path in paths { console.out("    \(path)") }
     }
 
     /// `org/name@revision` → (`org/name`, `revision`), revision `main` when absent.
@@ -255,6 +266,8 @@ struct ProjectPullSummary: Encodable {
         let bytes: Int64
         /// Who vouched for the files, for models with pinned signers.
         let signature: SignatureGate.Vouch?
+        /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
+        let unsupported: [String]
     }
     struct Source: Encodable {
         let source: String

@@ -17,7 +17,12 @@ struct ScanCommand: ModelpinCommand {
             every callable they would call is named and judged safe (PyTorch's weights_only \\
             allowlist and numpy arrays), unsafe (code execution, processes, files, network, \\
             imports…) or suspicious (anything else). Directories are scanned recursively. \\
-            Exits 0 only if every file is safe.
+            Chat templates (GGUF, tokenizer_config.json, *.jinja) are checked for sandbox escapes, \\
+            Hydra/NeMo `_target_` like pickle callables, TensorFlow graphs for PyFunc, ReadFile and \\
+            WriteFile; *.py files and `auto_map` are `remote-code` (suspicious unless \\
+            --allow-remote-code). Content in no format modelpin knows is `unsupported`: not \\
+            checked, listed, and exit 0 unless --strict. Exits 0 only if every file is safe (or \\
+            unsupported, without --strict).
             """)
 
     @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
@@ -25,6 +30,14 @@ struct ScanCommand: ModelpinCommand {
 
     @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this callable (exact MODULE.NAME) as safe (repeatable).", valueName: "module.name"))
     var allowedGlobals: [String] = []
+
+    @Flag(help: "Exit 1 for files in no format modelpin recognises (`unsupported`: not checked), too ($MODELPIN_STRICT).")
+    var strict = false
+
+    @Flag(help: "Report the repository's own Python (`*.py`, `auto_map`) without refusing it.")
+    var allowRemoteCode = false
+
+    static let remoteCodeWarning = "--allow-remote-code: the repository's own Python (`*.py`, `auto_map`) is admitted; it runs with your privileges when a loader trusts remote code"
 
     @OptionGroup var concurrency: ConcurrencyOptions
     @OptionGroup var output: OutputOptions
@@ -41,7 +54,11 @@ struct ScanCommand: ModelpinCommand {
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let policy = try Self.policy(allowedGlobals)
+        var configured = try Self.policy(allowedGlobals)
+        configured.strict = strict || ProjectOptions.environmentFlag("MODELPIN_STRICT")
+        configured.allowRemoteCode = allowRemoteCode
+        let policy = configured
+        if allowRemoteCode { console.warn(Self.remoteCodeWarning) }
         let cwd = ProcessEnvironment.currentDirectory
         var files: [FilePath] = []
         for path in paths {
@@ -67,7 +84,7 @@ struct ScanCommand: ModelpinCommand {
             console.out(try Format.json(results))
         } else {
             for report in results {
-                console.out("\(report.verdict.rawValue.padding(11))\(report.format.padding(16))\(report.path)")
+                console.out("\(report.verdict.rawValue.padding(12))\(report.format.padding(16))\(report.path)")
                 for finding in report.findings where finding.verdict != .safe || report.verdict == .safe {
                     var line = "  \(finding.verdict.rawValue): \(finding.detail)"
                     if let member = finding.member { line += " [in \(member)]" }
@@ -75,11 +92,13 @@ struct ScanCommand: ModelpinCommand {
                     console.out(line)
                 }
             }
-            let blocked = results.filter { $0.verdict != .safe }.count
-            console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): "
-                + (blocked == 0 ? "all safe" : "\(blocked) would be refused"))
+            let blocked = results.filter { !policy.admits($0.verdict) }.count
+            let unchecked = results.filter { $0.verdict == .unsupported }.count
+            var summary = blocked == 0 ? "all safe" : "\(blocked) would be refused"
+            if unchecked > 0, !policy.strict { summary += "; \(unchecked) unsupported (not checked, admitted without --strict)" }
+            console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): " + summary)
         }
-        if results.contains(where: { $0.verdict != .safe }) { worst = max(worst, .refused) }
+        if results.contains(where: { !policy.admits($0.verdict) }) { worst = max(worst, .refused) }
         return worst
     }
 
