@@ -328,6 +328,8 @@ enum JinjaCheck {
             throw FormatError("`{% raw %}` without `{% endraw %}`", offset: Int64(open))
         }
 
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C || b == 0x0B }
 
         /// Tokens up to the tag's end (`%}` or `}}` with no bracket open), which is consumed.
@@ -349,7 +351,15 @@ enum JinjaCheck {
                     let (value, opaque) = try string(quote: b)
                     tokens.append(Lexed(token: .string(value, opaque: opaque), offset: start))
                 } else if b >= 0x30 && b <= 0x39 {
-                    while index < bytes.count, isNameByte(bytes[index]) || bytes[index] == 0x2E { index += 1 }
+                    // As Jinja's number rules: digits (and `_`), a fraction only when a digit
+                    // follows the dot, an exponent. `1.__class__` is 1, `.`, `__class__`.
+                    func digits() { while index < bytes.count, isDigit(bytes[index]) || bytes[index] == 0x5F { index += 1 } }
+                    digits()
+                    if index + 1 < bytes.count, bytes[index] == 0x2E, isDigit(bytes[index + 1]) { index += 1; digits() }
+                    if index + 1 < bytes.count, bytes[index] | 0x20 == 0x65 {
+                        let sign = bytes[index + 1] == 0x2B || bytes[index + 1] == 0x2D ? 1 : 0
+                        if index + 1 + sign < bytes.count, isDigit(bytes[index + 1 + sign]) { index += 1 + sign; digits() }
+                    }
                     tokens.append(Lexed(token: .number, offset: start))
                 } else if isNameByte(b) {
                     while index < bytes.count, isNameByte(bytes[index]) { index += 1 }

@@ -29,6 +29,8 @@ import Testing
         .init(template: "{{ x.__class__ }}", verdict: .unsafe),
         .init(template: "{{ x._private }}", verdict: .unsafe),
         .init(template: "{{ x.gi_frame }}", verdict: .unsafe),
+        .init(template: "{{ 1.__class__ }}", verdict: .unsafe),
+        .init(template: "{{ 1.5e3 + 2 }}{{ x[1_000] }}", verdict: nil),
         .init(template: "{{ x['\\u005f\\u005fclass\\u005f\\u005f'] }}", verdict: .unsafe),
         .init(template: "{{ x['\\137\\137class\\137\\137'] }}", verdict: .unsafe),
         .init(template: "{{ x['\\N{LOW LINE}\\N{LOW LINE}class\\N{LOW LINE}\\N{LOW LINE}'] }}", verdict: .unsafe),
