@@ -7,7 +7,7 @@
 
 import PackageDescription
 
-let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan"]
+let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan", "FuzzJinja", "FuzzProtobuf"]
 
 let package = Package(
     name: "modelpin-fuzz",
