@@ -20,6 +20,10 @@
 // `malformed`. A JSON object that does not parse but mentions `chat_template` or `auto_map` is
 // `malformed` for the same reason.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 enum ConfigScanner {
     /// Text larger than this is not read as a configuration (configs are kilobytes; tokenizer.json
     /// of tens of megabytes is searched only for the keys above).
@@ -64,7 +68,10 @@ enum ConfigScanner {
         let templateAt = find(Array("\"chat_template\"".utf8), in: bytes)
         let autoMapAt = find(Array("\"auto_map\"".utf8), in: bytes)
         let targetAt = find(Array("_target_".utf8), in: bytes)
-        let escaped = find(Array("\\u00".utf8), in: bytes) != nil
+        // Python's json decodes `"\u0061uto_map"` to `auto_map`: a file that escapes a letter or
+        // `_` (which no JSON writer does on its own) is parsed too. A tokenizer.json of megabytes
+        // escapes only control characters, so it is not.
+        let escaped = escapesALetter(bytes)
         guard templateAt != nil || autoMapAt != nil || targetAt != nil || escaped else { return nil }
         let value: ScanJSON
         do {
@@ -170,6 +177,11 @@ enum ConfigScanner {
     // MARK: YAML: _target_
 
     static func scanYAML(_ bytes: [UInt8], member: String?, policy: ScanPolicy) -> (format: String, findings: [Finding])? {
+        // Most text (READMEs, vocabularies, tokenizer.json) mentions none of it: one pass of
+        // memmem/memchr, then nothing.
+        guard find(Array("_target_".utf8), in: bytes) != nil || find(Array("python/".utf8), in: bytes) != nil
+            || escapesALetter(bytes)
+        else { return nil }
         var findings: [Finding] = []
         var targets = 0
         var reader = YAMLLines(bytes: bytes)
@@ -219,14 +231,55 @@ enum ConfigScanner {
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
+    /// Whether the backslash at `i` starts an escape of an ASCII letter, digit or `_`
+    /// (`\x5f`, `\u005f`, `\U0000005f`: JSON and YAML double-quoted escapes).
+    static func escapesLetter(_ bytes: [UInt8], at i: Int) -> Bool {
+        guard i + 1 < bytes.count else { return false }
+        let width: Int
+        switch bytes[i + 1] {
+        case 0x78: width = 2
+        case 0x75: width = 4
+        case 0x55: width = 8
+        default: return false
+        }
+        guard i + 2 + width <= bytes.count,
+            let value = UInt32(String(decoding: bytes[(i + 2)..<(i + 2 + width)], as: UTF8.self), radix: 16)
+        else { return false }
+        return (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || value == 0x5F
+    }
+
+    /// The first offset of `needle` in `bytes`, found with memchr and memcmp: configs are read
+    /// whole, and a tokenizer.json of tens of megabytes must cost a pass at memory speed, not a
+    /// Swift loop per byte. (memmem is a GNU extension Glibc's module does not export.)
     static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
         guard let first = needle.first, needle.count <= bytes.count else { return nil }
-        var i = 0
-        while i + needle.count <= bytes.count {
-            if bytes[i] == first, bytes[i..<i + needle.count].elementsEqual(needle) { return i }
-            i += 1
+        return bytes.withUnsafeBytes { haystack -> Int? in
+            guard let base = haystack.baseAddress else { return nil }
+            return needle.withUnsafeBytes { n -> Int? in
+                var offset = 0
+                let last = haystack.count - needle.count
+                while offset <= last, let hit = memchr(base + offset, Int32(first), last - offset + 1) {
+                    let i = hit - UnsafeMutableRawPointer(mutating: base)
+                    if memcmp(base + i, n.baseAddress!, needle.count) == 0 { return i }
+                    offset = i + 1
+                }
+                return nil
+            }
         }
-        return nil
+    }
+
+    /// Whether any backslash in `bytes` escapes a letter, digit or `_` (found with memchr).
+    static func escapesALetter(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return false }
+            var offset = 0
+            while offset < raw.count, let hit = memchr(base + offset, 0x5C, raw.count - offset) {
+                let i = hit - UnsafeMutableRawPointer(mutating: base)
+                if escapesLetter(bytes, at: i) { return true }
+                offset = i + 1
+            }
+            return false
+        }
     }
 }
 
@@ -255,8 +308,8 @@ struct YAMLLines {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The next line that can matter: one mentioning `_target_` or `python/`, or holding an escape
-    /// (a quoted key may spell `_target_` with escapes). Quoted scalars are read within a line: one
+    /// The next line that can matter: one mentioning `_target_` or `python/`, or escaping a letter
+    /// or `_` (a quoted key may spell `_target_` with escapes). Quoted scalars are read within a line: one
     /// that continues on the next line leaves that line read as if it were outside quotes, which
     /// can only report more, never less.
     mutating func next() -> Line? {
@@ -266,7 +319,9 @@ struct YAMLLines {
             var relevant = false
             while end < bytes.count, bytes[end] != 0x0A {
                 let b = bytes[end]
-                if b == 0x5C || (b == 0x5F && Self.at(bytes, end, "_target_")) || (b == 0x70 && Self.at(bytes, end, "python/")) {
+                if (b == 0x5C && ConfigScanner.escapesLetter(bytes, at: end)) || (b == 0x5F && Self.at(bytes, end, "_target_"))
+                    || (b == 0x70 && Self.at(bytes, end, "python/"))
+                {
                     relevant = true
                 }
                 end += 1
