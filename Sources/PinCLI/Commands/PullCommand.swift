@@ -43,6 +43,7 @@ struct PullCommand: ModelpinCommand {
               HF_TOKEN                         sent as a bearer token to the endpoint's host only
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
+              MODELPIN_STRICT                  --strict: refuse files the scan could not check
             """)
 
     @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))

@@ -11,17 +11,17 @@ struct ScanCommand: ModelpinCommand {
         commandName: "scan",
         abstract: "Scan model files for code that runs on load and for invalid structure.",
         discussion: """
-            Each file is recognised by its content, never its name: pickles and everything that \\
-            carries them (PyTorch zip and legacy checkpoints, .npy/.npz object arrays, joblib), \\
-            safetensors, GGUF, ONNX and Keras. Pickles are analysed without executing anything: \\
-            every callable they would call is named and judged safe (PyTorch's weights_only \\
-            allowlist and numpy arrays), unsafe (code execution, processes, files, network, \\
-            imports…) or suspicious (anything else). Directories are scanned recursively. \\
-            Chat templates (GGUF, tokenizer_config.json, *.jinja) are checked for sandbox escapes, \\
-            Hydra/NeMo `_target_` like pickle callables, TensorFlow graphs for PyFunc, ReadFile and \\
-            WriteFile; *.py files and `auto_map` are `remote-code` (suspicious unless \\
-            --allow-remote-code). Content in no format modelpin knows is `unsupported`: not \\
-            checked, listed, and exit 0 unless --strict. Exits 0 only if every file is safe (or \\
+            Each file is recognised by its content, never its name: pickles and everything that \
+            carries them (PyTorch zip and legacy checkpoints, .npy/.npz object arrays, joblib), \
+            safetensors, GGUF, ONNX and Keras. Pickles are analysed without executing anything: \
+            every callable they would call is named and judged safe (PyTorch's weights_only \
+            allowlist and numpy arrays), unsafe (code execution, processes, files, network, \
+            imports…) or suspicious (anything else). Directories are scanned recursively. \
+            Chat templates (GGUF, tokenizer_config.json, *.jinja) are checked for sandbox escapes, \
+            Hydra/NeMo `_target_` like pickle callables, TensorFlow graphs for PyFunc, ReadFile and \
+            WriteFile; *.py files and `auto_map` are `remote-code` (suspicious unless \
+            --allow-remote-code). Content in no format modelpin knows is `unsupported`: not \
+            checked, listed, and exit 0 unless --strict. Exits 0 only if every file is safe (or \
             unsupported, without --strict).
             """)
 
