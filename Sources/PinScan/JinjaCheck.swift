@@ -21,8 +21,11 @@
 //     attribute, a subscript or `|attr`: the globals SSTI payloads start from;
 //   - a string (or a `~`/`+` chain of strings) whose value holds a dunder (`"__class__"`,
 //     `"{0.__class__}"`), names a frame internal, or mangles `_TemplateReference__context`;
-//   - a subscript key or `|attr(...)` name that starts with `_`, or that is computed (built with
-//     `~`, `*`, `%`, a filter or a call) and so cannot be judged here;
+//   - a subscript key, `|attr(...)` or `|map('attr', ...)` name that starts with `_`, or that is
+//     computed (built with `~`, `*`, `%`, a filter or a call) and so cannot be judged here;
+//   - the makings of a name built at render time: an underscores-only string (outside `split`,
+//     `replace`, `strip`…), a string ending like a dunder (`"class__"`), `%c` formatting,
+//     characters taken out of a string literal (`"a_b"[1]`);
 //   - a filter's `attribute=` argument that is not a plain string.
 
 struct JinjaIssue: Equatable {
@@ -110,16 +113,36 @@ enum JinjaCheck {
                 if name == "attr", previous == .op("|") {
                     if let problem = judgeArgument(tokens, openAt: i + 1) { flag("`|attr` \(problem)", at: t.offset) }
                 }
+                // `|map('attr', name)` applies the attr filter to every item.
+                if name == "map", previous == .op("|"), i + 3 < tokens.count, tokens[i + 1].token == .op("("),
+                    case .string("attr", _) = tokens[i + 2].token
+                {
+                    if tokens[i + 3].token != .op(",") {
+                        flag("`|map('attr')` has no literal attribute name", at: t.offset)
+                    } else if let problem = judgeValue(tokens, from: i + 4) {
+                        flag("`|map('attr', …)` \(problem)", at: t.offset)
+                    }
+                }
                 if name == "attribute", next == .op("="), previous == .op("(") || previous == .op(",") {
                     if let problem = judgeValue(tokens, from: i + 2) { flag("`attribute=` \(problem)", at: t.offset) }
                 }
             case .string:
                 // A `~`/`+` chain of plain strings is one constant: judge its value once.
                 let (value, opaque, end) = constant(tokens, from: i)
+                let after = end < tokens.count ? tokens[end].token : nil
                 if let why = dangerousString(value) {
                     flag("string \(quoted(value)) \(why)", at: t.offset)
                 } else if opaque {
                     flag("string with an escape that cannot be resolved (`\\N{…}`)", at: t.offset)
+                } else if !value.isEmpty, value.utf8.allSatisfy({ $0 == 0x5F }),
+                    !["split", "rsplit", "replace", "strip", "lstrip", "rstrip", "startswith", "endswith"].contains(enclosingCall(tokens, i))
+                {
+                    // `"_"*2 ~ "class"`, `["_", "_"]|join`: underscores are the raw material of dunders.
+                    flag("string \(quoted(value)) is underscores, the makings of a dunder name", at: t.offset)
+                } else if value.contains("%c") {
+                    flag("string \(quoted(value)) formats characters by code (`%c`), which can spell any name", at: t.offset)
+                } else if after == .op("[") {
+                    flag("characters taken out of the string \(quoted(value)) can spell any name", at: t.offset)
                 }
                 i = end
                 continue
@@ -148,8 +171,34 @@ enum JinjaCheck {
             }
             i += 1
         }
+        // `"class__"`: the tail of a dunder, to be joined to its head.
+        if bytes.count >= 3, bytes[bytes.count - 1] == 0x5F, bytes[bytes.count - 2] == 0x5F, isNameByte(bytes[bytes.count - 3]),
+            bytes[bytes.count - 3] != 0x5F
+        {
+            return "ends like a dunder attribute"
+        }
         if value.contains("_TemplateReference") || value.contains("__context") { return "reaches the template context" }
         if internals.contains(value) { return "names a frame or function internal" }
+        return nil
+    }
+
+    /// The name of the call whose parentheses enclose token `index` (`split` in `x.split('_')`).
+    static func enclosingCall(_ tokens: [Lexed], _ index: Int) -> String? {
+        var depth = 0
+        var j = index - 1
+        while j >= 0 {
+            if case .op(let op) = tokens[j].token {
+                if [")", "]", "}"].contains(op) { depth += 1 }
+                if ["(", "[", "{"].contains(op) {
+                    if depth == 0 {
+                        guard op == "(", j > 0, case .name(let name) = tokens[j - 1].token else { return nil }
+                        return name
+                    }
+                    depth -= 1
+                }
+            }
+            j -= 1
+        }
         return nil
     }
 
