@@ -5,8 +5,8 @@
 //     (transformers' chat_template.jinja) is a template as a whole.
 //   - `auto_map` in a JSON object (config.json, tokenizer_config.json): transformers imports the
 //     repo's own Python when `trust_remote_code=True`. Not a scan failure, but reported: kind
-//     `remote-code`, `suspicious` (refused by default) unless the policy allows remote code. A
-//     `*.py` file in the repo is the same finding.
+//     `remote-code`, `suspicious`, which refuses the file unless the policy allows remote code
+//     (ScanPolicy.admits). A `*.py` file in the repo is the same finding.
 //   - `_target_` in YAML (Hydra/NeMo configs, `model_config.yaml` in a `.nemo`): `instantiate`
 //     imports and calls that dotted path. Each target is judged like a pickle callable
 //     (PickleCallables: dangerous → `unsafe`), known NeMo/PyTorch classes are `safe`, anything else
@@ -165,12 +165,12 @@ enum ConfigScanner {
         }
     }
 
-    /// A `remote-code` finding: suspicious, unless the user allowed remote code (then it is kept,
-    /// as `safe`, so that it still shows).
+    /// A `remote-code` finding: always `suspicious`; `ScanPolicy.admits` lets it through when the
+    /// user allowed remote code, so the verdict (and the lock) keep saying what the file is.
     static func remoteCode(_ detail: String, offset: Int64?, member: String?, policy: ScanPolicy) -> Finding {
         Finding(
-            verdict: policy.allowRemoteCode ? .safe : .suspicious, kind: "remote-code",
-            detail: detail + (policy.allowRemoteCode ? " (allowed by --allow-remote-code)" : ""),
+            verdict: .suspicious, kind: Finding.remoteCodeKind,
+            detail: detail + (policy.allowRemoteCode ? " (admitted: --allow-remote-code)" : ""),
             offset: offset, member: member)
     }
 

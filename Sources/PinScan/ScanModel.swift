@@ -74,6 +74,9 @@ public struct Finding: Codable, Sendable, Equatable {
 extension Finding {
     /// The kind of a `safe` finding that records a callable the policy accepted (`--allow-global`).
     public static let acceptedKind = "accepted"
+    /// The kind of a finding for the repository's own Python (`*.py`, `auto_map`): `suspicious`,
+    /// admitted only with `--allow-remote-code`.
+    public static let remoteCodeKind = "remote-code"
 }
 
 public struct ScanReport: Codable, Sendable, Equatable {
@@ -100,8 +103,9 @@ public struct ScanPolicy: Sendable, Equatable {
     public var allowedGlobals: Set<String>
     /// `--strict`: `unsupported` files (content that was not checked) are refused too.
     public var strict = false
-    /// `--allow-remote-code`: a repository's own Python (`*.py`, `auto_map`) is reported but no
-    /// longer refused; the user said they will run it.
+    /// `--allow-remote-code`: a repository's own Python (`*.py`, `auto_map`) is admitted, though
+    /// its verdict stays `suspicious` (and is locked as such): the user said they will run it, on
+    /// this run; a later run must say so again.
     public var allowRemoteCode = false
 
     public init(allowedGlobals: Set<String> = []) {
@@ -111,6 +115,16 @@ public struct ScanPolicy: Sendable, Equatable {
     /// Whether a file with `verdict` may be admitted: `safe` always, `unsupported` unless strict.
     public func admits(_ verdict: Verdict) -> Bool {
         verdict == .safe || (verdict == .unsupported && !strict)
+    }
+
+    /// Whether a file may be admitted: by its verdict, or — with `allowRemoteCode` — when what
+    /// makes it `suspicious` is only remote code (and nothing the policy refuses besides).
+    public func admits(_ report: ScanReport) -> Bool {
+        if admits(report.verdict) { return true }
+        guard allowRemoteCode, report.verdict == .suspicious else { return false }
+        return report.findings.allSatisfy { finding in
+            finding.verdict == .suspicious ? finding.kind == Finding.remoteCodeKind : admits(finding.verdict)
+        }
     }
 
     /// The policy for a user's `--allow-global` values: each must name one callable exactly

@@ -61,7 +61,7 @@ public final class ScanGate: Sendable {
     public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> ScanRefusal? {
         if judged[digest] != nil { return nil }
         if let known = reports.withLock({ $0[digest] }) {
-            return policy.admits(known.verdict) ? nil : ScanRefusal(report: known)
+            return policy.admits(known) ? nil : ScanRefusal(report: known)
         }
         let report: ScanReport
         do {
@@ -72,7 +72,7 @@ public final class ScanGate: Sendable {
             ])
         }
         reports.withLock { $0[digest] = report }
-        return policy.admits(report.verdict) ? nil : ScanRefusal(report: report)
+        return policy.admits(report) ? nil : ScanRefusal(report: report)
     }
 
     /// Scans a blob already in the store, named by the repo path it will be laid out at.
@@ -102,7 +102,10 @@ public struct ScanRefusal: ModelpinError, Encodable {
     public var kind: FailureKind { .refused }
 
     public var description: String {
+        let remoteCodeOnly = report.verdict == .suspicious
+            && report.findings.allSatisfy { $0.verdict != .suspicious || $0.kind == Finding.remoteCodeKind }
         let what = switch report.verdict {
+        case .suspicious where remoteCodeOnly: "is the repository's own code, run by loaders that trust remote code; admit it with --allow-remote-code"
         case .unsafe: "would run code or reach outside the model when loaded"
         case .suspicious: "calls something modelpin does not know to be safe when loaded"
         case .malformed: "is not a valid \(report.format == "unknown" ? "model" : report.format) file"
@@ -123,7 +126,7 @@ public struct ScanRefusal: ModelpinError, Encodable {
 
     public var hint: String? {
         switch report.verdict {
-        case .suspicious where report.findings.contains(where: { $0.kind == "remote-code" && $0.verdict == .suspicious }):
+        case .suspicious where report.findings.contains(where: { $0.kind == Finding.remoteCodeKind }):
             return "nothing was stored; if you will run this repository's own code, say so with --allow-remote-code"
         case .unsupported:
             return "nothing was stored; without --strict (and MODELPIN_STRICT) such a file is admitted and listed as `unsupported`"

@@ -75,6 +75,24 @@ struct ScanConfigTests {
             #expect(allowed.status == 0, "\(allowed.stderr)")
             #expect(allowed.stderr.contains("warning: --allow-remote-code"), "\(allowed.stderr)")
             #expect(try env.contents("modeling_acme.py") == Data(source))
+            #expect(allowed.stdout.contains("admitted by --allow-remote-code:\n    modeling_acme.py"), "\(allowed.stdout)")
+        }
+    }
+
+    @Test func allowedRemoteCodeIsLockedAsSuspiciousAndEveryPullMustAllowItAgain() throws {
+        let source = Array("import os\n".utf8)
+        try ProjectSandbox.with(repos: [Self.repo(FakeHub.File("modeling_acme.py", source))]) { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 1)
+            let added = try project.run("add", "acme/tiny-model", "--allow-remote-code")
+            #expect(added.status == 0, "\(added.stderr)")
+            let lock = try project.lockText()
+            #expect(lock.contains("path = \"modeling_acme.py\""), "\(lock)")
+            #expect(lock.components(separatedBy: "verdict = \"suspicious\"").count - 1 == 1, "\(lock)")
+            let ci = try project.runWithFreshStore("pull", "--locked")
+            #expect(ci.status == 1, "\(ci.stderr)")
+            #expect(ci.stderr.contains("--allow-remote-code"))
+            let allowed = try project.runWithFreshStore("pull", "--locked", "--allow-remote-code", store: "allowed-store")
+            #expect(allowed.status == 0, "\(allowed.stderr)")
         }
     }
 

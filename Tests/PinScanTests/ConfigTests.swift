@@ -153,12 +153,21 @@ import Testing
         for (bytes, path) in [(config, "config.json"), (python, "modeling_acme.py"), ([], "__init__.py")] {
             let refused = Fixture.scan(bytes, path: path)
             #expect(refused.verdict == .suspicious, "\(path)")
+            #expect(!ScanPolicy().admits(refused), "\(path)")
             let allowed = Scanner.scan(MemorySource(bytes), path: path, policy: allow)
-            #expect(allowed.verdict == .safe, "\(path)")
-            #expect(allowed.findings.contains { $0.kind == "remote-code" }, "\(path): the finding must still show")
+            #expect(allowed.verdict == .suspicious && allow.admits(allowed), "\(path): admitted, and still says what it is")
+            #expect(allowed.findings.contains { $0.kind == Finding.remoteCodeKind }, "\(path): the finding must still show")
         }
         #expect(Fixture.scan(config, path: "config.json").findings.first?.detail.contains("modeling_acme.AcmeModel") == true)
         #expect(Fixture.scan(Array(#"{"model_type": "llama"}"#.utf8), path: "config.json").verdict == .safe)
+        // Only remote code is lifted: an unknown callable beside it still refuses.
+        let both = Scanner.scan(MemorySource(Array("m:\n  _target_: acme.Net\n".utf8)), path: "x.py", policy: allow)
+        #expect(both.verdict == .suspicious && !allow.admits(both))
+        var strict = allow
+        strict.strict = true
+        #expect(!strict.admits(ScanReport(path: "x", format: "unknown", findings: [
+            Finding(verdict: .suspicious, kind: Finding.remoteCodeKind, detail: "d"), Finding(verdict: .unsupported, kind: "unsupported", detail: "u"),
+        ])))
     }
 
     @Test func aConfigThatCannotBeParsedButNamesOurKeysIsMalformed() {

@@ -129,6 +129,7 @@ struct PullCommand: ModelpinCommand {
             line += ", in \(Format.tenths(summary.seconds)) s"
             console.out(line)
             Self.listUnsupported(summary.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path), console)
+            Self.listRemoteCode(summary.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path), console)
         }
         return .success
     }
@@ -174,7 +175,8 @@ struct PullCommand: ModelpinCommand {
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.string,
                 files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
-                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path)))
+                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
+                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
         }
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -191,6 +193,7 @@ struct PullCommand: ModelpinCommand {
                     console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
                 }
                 Self.listUnsupported(model.unsupported, console)
+                Self.listRemoteCode(model.remoteCode, console)
             }
             var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
             line += "\(fetched) downloaded and verified"
@@ -223,6 +226,13 @@ struct PullCommand: ModelpinCommand {
     static func listUnsupported(_ paths: [String], _ console: Console) {
         guard !paths.isEmpty else { return }
         console.out("  \(Format.plural(paths.count, "file")) in no format modelpin recognises, not checked (unsupported; --strict refuses them):")
+        for path in paths { console.out("    \(path)") }
+    }
+
+    /// Files admitted as `suspicious` under --allow-remote-code: the repository's own code.
+    static func listRemoteCode(_ paths: [String], _ console: Console) {
+        guard !paths.isEmpty else { return }
+        console.out("  \(Format.plural(paths.count, "file")) of the repository's own code, admitted by --allow-remote-code:")
         for path in paths { console.out("    \(path)") }
     }
 
@@ -269,6 +279,8 @@ struct ProjectPullSummary: Encodable {
         let signature: SignatureGate.Vouch?
         /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
         let unsupported: [String]
+        /// Files admitted only because of --allow-remote-code (verdict `suspicious`).
+        let remoteCode: [String]
     }
     struct Source: Encodable {
         let source: String

@@ -34,7 +34,7 @@ struct ScanCommand: ModelpinCommand {
     @Flag(help: "Exit 1 for files in no format modelpin recognises (`unsupported`: not checked), too ($MODELPIN_STRICT).")
     var strict = false
 
-    @Flag(help: "Report the repository's own Python (`*.py`, `auto_map`) without refusing it.")
+    @Flag(help: "Report the repository's own Python (`*.py`, `auto_map`) as `suspicious` without failing on it.")
     var allowRemoteCode = false
 
     static let remoteCodeWarning = "--allow-remote-code: the repository's own Python (`*.py`, `auto_map`) is admitted; it runs with your privileges when a loader trusts remote code"
@@ -92,13 +92,13 @@ struct ScanCommand: ModelpinCommand {
                     console.out(line)
                 }
             }
-            let blocked = results.filter { !policy.admits($0.verdict) }.count
+            let blocked = results.filter { !policy.admits($0) }.count
             let unchecked = results.filter { $0.verdict == .unsupported }.count
             var summary = blocked == 0 ? "all safe" : "\(blocked) would be refused"
             if unchecked > 0, !policy.strict { summary += "; \(unchecked) unsupported (not checked, admitted without --strict)" }
             console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): " + summary)
         }
-        if results.contains(where: { !policy.admits($0.verdict) }) { worst = max(worst, .refused) }
+        if results.contains(where: { !policy.admits($0) }) { worst = max(worst, .refused) }
         return worst
     }
 

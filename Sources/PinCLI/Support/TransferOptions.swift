@@ -42,7 +42,7 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Refuse files in no format modelpin recognises (`unsupported`: not checked) instead of admitting them ($MODELPIN_STRICT).")
     var strict = false
 
-    @Flag(help: "Admit the repository's own Python (`*.py`, `auto_map` in config.json): you will run it, e.g. with trust_remote_code.")
+    @Flag(help: "Admit the repository's own Python (`*.py`, `auto_map` in config.json): you will run it, e.g. with trust_remote_code. Locked as `suspicious`; every pull must say so again.")
     var allowRemoteCode = false
 
     /// `--strict` or `MODELPIN_STRICT`.
