@@ -10,7 +10,9 @@
 //   - `_target_` in YAML (Hydra/NeMo configs, `model_config.yaml` in a `.nemo`): `instantiate`
 //     imports and calls that dotted path. Each target is judged like a pickle callable
 //     (PickleCallables: dangerous → `unsafe`), known NeMo/PyTorch classes are `safe`, anything else
-//     `suspicious` (`--allow-global` accepts it). PyYAML's `!!python/` tags are `unsafe`.
+//     `suspicious` (`--allow-global` accepts it). NeMo's top-level `target: module.Class` (which
+//     `restore_from` imports) is judged the same way when it is a dotted name. PyYAML's
+//     `!!python/` tags are `unsafe`.
 //
 // The YAML reader reads only what it needs and refuses what it cannot read with certainty: every
 // `_target_` outside comments (quoted keys decoded, so `"\x5ftarget_"` counts) must be a key in
@@ -180,7 +182,7 @@ enum ConfigScanner {
         // Most text (READMEs, vocabularies, tokenizer.json) mentions none of it: one pass of
         // memmem/memchr, then nothing.
         guard find(Array("_target_".utf8), in: bytes) != nil || find(Array("python/".utf8), in: bytes) != nil
-            || escapesALetter(bytes)
+            || escapesALetter(bytes) || mentionsTopLevelTarget(bytes)
         else { return nil }
         var findings: [Finding] = []
         var targets = 0
@@ -197,8 +199,8 @@ enum ConfigScanner {
                 switch occurrence {
                 case .unreadable(let why, let at):
                     findings.append(Scanner.malformed("`_target_` \(why); modelpin cannot tell what it instantiates", offset: Int64(at), member: member))
-                case .target(let path, let at):
-                    findings.append(judge(path, offset: Int64(at), member: member, policy: policy))
+                case .target(let path, let at, let key):
+                    findings.append(judge(path, offset: Int64(at), member: member, policy: policy, key: key))
                 }
             }
         }
@@ -207,7 +209,7 @@ enum ConfigScanner {
     }
 
     /// A `_target_` value judged like a pickle callable, with NeMo's and PyTorch's classes known.
-    static func judge(_ path: String, offset: Int64, member: String?, policy: ScanPolicy) -> Finding {
+    static func judge(_ path: String, offset: Int64, member: String?, policy: ScanPolicy, key: String = "_target_") -> Finding {
         let dotted = path.contains(".") ? path : "builtins." + path
         var verdict = Verdict.suspicious
         var why = "a class modelpin does not know"
@@ -221,15 +223,23 @@ enum ConfigScanner {
             verdict = .safe
             why = "a known NeMo/PyTorch class"
         } else if policy.allowedGlobals.contains(dotted) || policy.allowedGlobals.contains(path) {
-            return Finding(verdict: .safe, kind: Finding.acceptedKind, detail: "`_target_: \(path)` accepted by --allow-global", callable: dotted, offset: offset, member: member)
+            return Finding(verdict: .safe, kind: Finding.acceptedKind, detail: "`\(key): \(path)` accepted by --allow-global", callable: dotted, offset: offset, member: member)
         }
         return Finding(
             verdict: verdict, kind: "config-target",
-            detail: "`_target_: \(path)` makes Hydra/NeMo import and call `\(dotted)`: \(why)",
+            detail: "`\(key): \(path)` makes Hydra/NeMo import and call `\(dotted)`: \(why)",
             callable: dotted, offset: offset, member: member)
     }
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// A line that starts with `target` (NeMo's class path key), quoted or not.
+    static func mentionsTopLevelTarget(_ bytes: [UInt8]) -> Bool {
+        for key in ["target", "\"target\"", "'target'"] {
+            if YAMLLines.at(bytes, 0, key) || find(Array(("\n" + key).utf8), in: bytes) != nil { return true }
+        }
+        return false
+    }
 
     /// Whether the backslash at `i` starts an escape of an ASCII letter, digit or `_`
     /// (`\x5f`, `\u005f`, `\U0000005f`: JSON and YAML double-quoted escapes).
@@ -287,7 +297,7 @@ enum ConfigScanner {
 /// scalars decoded (and followed across lines), `_target_` occurrences read or refused.
 struct YAMLLines {
     enum Target {
-        case target(String, at: Int)
+        case target(String, at: Int, key: String = "_target_")
         case unreadable(String, at: Int)
     }
 
@@ -327,13 +337,16 @@ struct YAMLLines {
                 end += 1
             }
             index = end + 1
-            guard relevant else { continue }
+            // NeMo's `restore_from` imports the class its config's top-level `target` names.
+            let topLevelTarget = Self.at(bytes, start, "target") || Self.at(bytes, start, "\"target\"") || Self.at(bytes, start, "'target'")
+            guard relevant || topLevelTarget else { continue }
             var line = Line(start: start)
             let pieces = split(start, end)
             for case .plain(let text, _) in pieces where text.contains("!!python/") || text.contains("!python/") {
                 line.pythonTag = true
             }
             line.targets = targets(in: pieces)
+            if topLevelTarget { line.targets += nemoTarget(in: pieces) }
             return line
         }
         return nil
@@ -453,6 +466,28 @@ struct YAMLLines {
             }
         }
         return found
+    }
+
+    /// NeMo's top-level `target: module.Class`. Unlike `_target_`, `target` is a common word, so a
+    /// value that is no dotted name is simply not a class path (NeMo could not import it) — except
+    /// a form that could still become one when loaded (a tag, anchor, alias, block scalar,
+    /// interpolation, or nothing on this line), which is unreadable.
+    func nemoTarget(in pieces: [Piece]) -> [Target] {
+        guard pieces.count >= 2, case .plain(":", _) = pieces[1] else { return [] }
+        switch pieces[0] {
+        case .plain("target", let at), .quoted("target", let at):
+            guard pieces.count >= 3 else { return [.unreadable("(NeMo's top-level `target`) has its value on a later line", at: at)] }
+            switch pieces[2] {
+            case .plain(let value, _), .quoted(let value, _):
+                if pieces.count == 3, Self.isDottedName(value), value.contains(".") { return [.target(value, at: at, key: "target")] }
+                if case .plain = pieces[2], let first = value.first, "!&*|>".contains(first) || value.hasPrefix("${") {
+                    return [.unreadable("(NeMo's top-level `target`) has a value that is not a plain dotted name (`\(value.prefix(80))`)", at: at)]
+                }
+                return []
+            }
+        default:
+            return []
+        }
     }
 
     static func at(_ piece: Piece) -> Int {

@@ -128,6 +128,12 @@ import Testing
         .init(yaml: "note: \"see _target_ below\"\n", verdict: .malformed),
         .init(yaml: "a:\n  _target_: 'os.system' trailing\n", verdict: .malformed),
         .init(yaml: "a: !!python/name:os.system\n", verdict: .unsafe),
+        // NeMo's top-level `target` (restore_from imports it); elsewhere `target` is just a word.
+        .init(yaml: "target: os.system\nx: 1\n", verdict: .unsafe),
+        .init(yaml: "target: nemo.collections.asr.models.EncDecCTCModelBPE\n", verdict: .safe),
+        .init(yaml: "target: acme.models.Net\n", verdict: .suspicious),
+        .init(yaml: "target: 0.5\nloss:\n  target: os.system\n", verdict: .safe),
+        .init(yaml: "target: &t os.system\n", verdict: .malformed),
     ]
 
     @Test(arguments: targets) func target(_ c: TargetCase) {
