@@ -93,9 +93,11 @@ struct ScanCommand: ModelpinCommand {
                 }
             }
             let blocked = results.filter { !policy.admits($0) }.count
-            let unchecked = results.filter { $0.verdict == .unsupported }.count
-            var summary = blocked == 0 ? "all safe" : "\(blocked) would be refused"
-            if unchecked > 0, !policy.strict { summary += "; \(unchecked) unsupported (not checked, admitted without --strict)" }
+            let unchecked = policy.strict ? 0 : results.filter { $0.verdict == .unsupported }.count
+            let remoteCode = results.filter { $0.verdict == .suspicious && policy.admits($0) }.count
+            var summary = blocked > 0 ? "\(blocked) would be refused" : unchecked + remoteCode == 0 ? "all safe" : "none refused"
+            if unchecked > 0 { summary += "; \(unchecked) unsupported (not checked, admitted without --strict)" }
+            if remoteCode > 0 { summary += "; \(remoteCode) remote code admitted by --allow-remote-code" }
             console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): " + summary)
         }
         if results.contains(where: { !policy.admits($0) }) { worst = max(worst, .refused) }
