@@ -106,6 +106,15 @@ public enum Scanner {
         if let kind = TensorFlowScanner.recognise(source, prefix: prefix) {
             return (kind.rawValue, TensorFlowScanner.scan(source, kind: kind, member: member))
         }
+        if let magic = legacyGGML(prefix) {
+            // GGUF's predecessors (llama.cpp before 2023-08, whisper.cpp): `.bin` files no pickle
+            // loader opens. Recognised so they are not refused as unknown weights, but not
+            // validated: `unsupported`, and said so.
+            return ("ggml", [Finding(
+                verdict: .unsupported, kind: "unsupported",
+                detail: "legacy GGML file (`\(magic)` magic): recognised, but its structure is not checked (refused with --strict)",
+                member: member)])
+        }
         if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) {
             return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
         }
@@ -230,6 +239,15 @@ public enum Scanner {
         ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors", ".gguf", ".ggml", ".onnx",
         ".npy", ".npz", ".joblib", ".h5", ".hdf5", ".keras", ".msgpack", ".tflite", ".pb", ".nemo", ".mar",
     ]
+
+    /// The magic of a legacy GGML file (a little-endian u32 tag, so `ggjt` is stored `tjgg`).
+    static func legacyGGML(_ prefix: [UInt8]) -> String? {
+        guard prefix.count >= 8 else { return nil }
+        for magic in ["ggml", "ggmf", "ggjt", "ggla", "ggsn"] where startsWith(prefix, Array(magic.utf8.reversed())) {
+            return magic
+        }
+        return nil
+    }
 
     /// Content no scanner here recognises: not checked, so not `safe` (see Verdict.unsupported).
     static func unsupported(member: String?) -> Finding {

@@ -1498,6 +1498,8 @@ def unrecognised(c):
     blob = bytes((i * 131 + 7) & 0xFF for i in range(4096))
     c.add("unsupported_vocab.dat", blob, "unsupported",
           "binary content in no format the scanner knows: not checked, so not `safe`", "unrecognised content")
+    c.add("unsupported_legacy_ggml.bin", b"tjgg" + u32(3) + u32(32000) + u32(4096) + blob[:1024], "unsupported",
+          "a legacy GGML (ggjt) file named *.bin: recognised by its magic, not validated", "unrecognised content (legacy GGML)")
     c.add("unsupported_font.ttf", b"\x00\x01\x00\x00\x00\x0c\x00\x80\x00\x03" + blob[:512], "unsupported",
           "a TrueType font header: not a model format", "unrecognised content")
     for suffix in ["bin", "pt", "ckpt", "pkl", "joblib", "nemo", "h5", "keras"]:
