@@ -118,7 +118,9 @@ public enum Scanner {
         if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) {
             return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
         }
-        return ("unknown", [unsupported(member: member)])
+        // Keras metadata in a format of its own (a SavedModel's `keras_metadata.pb`) still names
+        // its layers in JSON: a Lambda layer there is code, whatever the container.
+        return ("unknown", KerasScanner.scanHDF5(source, member: member, policy: policy).findings + [unsupported(member: member)])
     }
 
     /// A pickle stream (or a joblib file, which is one). Text that merely starts with a letter

@@ -6,7 +6,9 @@
 // graph runs: `PyFunc`, `PyFuncStateless` and `EagerPyFunc` call a Python function of the
 // loading process; `ReadFile` and `WriteFile` touch any path the graph names. Every op of the
 // graph and of every function in its library is read; one of those is `unsafe`, kind `tf-op`.
-// (modelscan flags ReadFile/WriteFile; PyFunc is how a TF graph calls Python.)
+// (modelscan flags ReadFile/WriteFile; PyFunc is how a TF graph calls Python.) Keras layer
+// configs stored as JSON in the object graph (and in `keras_metadata.pb`, which is otherwise not
+// recognised) are searched for Lambda layers the way `.h5` files are.
 //
 // Fields followed (tensorflow/core/protobuf/saved_model.proto, meta_graph.proto,
 // framework/graph.proto, node_def.proto, function.proto):
@@ -70,6 +72,12 @@ enum TensorFlowScanner {
             }
         } catch {
             findings.append(Scanner.malformed("invalid TensorFlow protobuf: \(error.detail)", offset: error.offset, member: member))
+        }
+        // A Keras model saved as a SavedModel keeps each layer's config as JSON in the object
+        // graph: a Lambda layer there carries bytecode Keras runs when it revives the model.
+        // KerasScanner's search for `"class_name"` keys reads it without parsing the object graph.
+        if kind == .savedModel {
+            findings += KerasScanner.scanHDF5(source, member: member, policy: ScanPolicy()).findings
         }
         return findings
     }

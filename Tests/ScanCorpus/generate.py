@@ -1486,6 +1486,14 @@ def tensorflow(c):
           "TF frozen GraphDef with WriteFile", "TF GraphDef: WriteFile")
     c.add("mal_frozen_graph_pyfunc_stateless.pb", tf_graph(["Placeholder", "PyFuncStateless"]), "unsafe",
           "TF frozen GraphDef with PyFuncStateless", "TF GraphDef: PyFuncStateless")
+    lambda_json = json.dumps({"class_name": "Lambda", "config": LAMBDA["config"]}).encode()
+    user_object = pb_field(7, 2, pb_field(4, 2, pb_field(1, 2, b"_tf_keras_layer") + pb_field(4, 2, lambda_json)))
+    c.add("mal_saved_model_keras_lambda.pb", pb_field(1, 0, 1) + pb_field(2, 2, pb_field(2, 2, tf_graph(benign_ops)) + user_object),
+          "unsafe",
+          "Keras SavedModel whose object graph holds a Lambda layer's config (bytecode)", "TF SavedModel: Keras Lambda (modelscan)")
+    c.add("mal_keras_metadata.pb", pb_field(1, 2, pb_field(2, 0, 1) + pb_field(3, 2, b"root.layer-1") + pb_field(4, 2, b"_tf_keras_layer")
+                                            + pb_field(5, 2, lambda_json)), "unsafe",
+          "keras_metadata.pb (not otherwise recognised) naming a Lambda layer", "TF SavedModel: Keras Lambda (keras_metadata.pb)")
     good = saved_model(tf_graph(benign_ops, saver))
     c.add("bad_saved_model_truncated.pb", good[: len(good) - 20], "malformed",
           "TF SavedModel cut inside its graph", "TF SavedModel (truncated)")
