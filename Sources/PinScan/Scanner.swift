@@ -120,7 +120,27 @@ public enum Scanner {
         }
         // Keras metadata in a format of its own (a SavedModel's `keras_metadata.pb`) still names
         // its layers in JSON: a Lambda layer there is code, whatever the container.
-        return ("unknown", KerasScanner.scanHDF5(source, member: member, policy: policy).findings + [unsupported(member: member)])
+        let keras = mentions(source, "\"class_name\"", within: KerasScanner.searchLimit)
+            ? KerasScanner.scanHDF5(source, member: member, policy: policy).findings : []
+        return ("unknown", keras + [unsupported(member: member)])
+    }
+
+    /// Whether `needle` occurs in the first `limit` bytes of `source`, read in 1 MiB chunks and
+    /// searched with memchr/memcmp (an unknown shard of gigabytes costs one fast pass over its
+    /// head, not a Swift loop per byte). A read error counts as a mention: the caller then
+    /// reads properly and reports it.
+    static func mentions<S: ByteSource>(_ source: S, _ needle: String, within limit: Int64) -> Bool {
+        let pattern = Array(needle.utf8)
+        let chunk = 1 << 20
+        var offset: Int64 = 0
+        let end = min(source.size, limit)
+        while offset < end {
+            guard let bytes = try? source.read(at: offset, count: Int(min(Int64(chunk + pattern.count), end - offset))) else { return true }
+            if bytes.isEmpty { return false }
+            if ConfigScanner.find(pattern, in: bytes) != nil { return true }
+            offset += Int64(chunk)
+        }
+        return false
     }
 
     /// A pickle stream (or a joblib file, which is one). Text that merely starts with a letter
