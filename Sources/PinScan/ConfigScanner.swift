@@ -64,6 +64,34 @@ enum ConfigScanner {
         return scanYAML(bytes, member: member, policy: policy)
     }
 
+    /// The UTF-8 of a UTF-16 text with a byte-order mark (no NUL, no unpaired surrogate), or nil.
+    static func utf16Text<S: ByteSource>(_ source: S, prefix: [UInt8]) -> [UInt8]? {
+        guard prefix.count >= 2, source.size % 2 == 0, source.size <= limit,
+            prefix[0] == 0xFF && prefix[1] == 0xFE || prefix[0] == 0xFE && prefix[1] == 0xFF
+        else { return nil }
+        let littleEndian = prefix[0] == 0xFF
+        var cursor = FormatCursor(source)
+        guard let bytes = try? cursor.bytes(Int(source.size)) else { return nil }
+        var units: [UInt16] = []
+        units.reserveCapacity(bytes.count / 2)
+        for i in stride(from: 2, to: bytes.count, by: 2) {
+            units.append(littleEndian ? UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8 : UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
+        }
+        var out: [UInt8] = []
+        var iterator = units.makeIterator()
+        var decoder = UTF16()
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                guard scalar.value != 0 else { return nil }
+                out += Array(String(Character(scalar)).utf8)
+            case .emptyInput: break decoding
+            case .error: return nil
+            }
+        }
+        return Scanner.looksLikeText(Array(out.prefix(Scanner.sniffLength)), complete: out.count <= Scanner.sniffLength) ? out : nil
+    }
+
     // MARK: JSON: chat_template and auto_map
 
     static func scanJSON(_ bytes: [UInt8], member: String?, policy: ScanPolicy) -> (format: String, findings: [Finding])? {

@@ -118,6 +118,12 @@ public enum Scanner {
         if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) {
             return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
         }
+        // YAML loaders (PyYAML, so OmegaConf and Hydra) read UTF-16 with a byte-order mark: such a
+        // config is text too, and is judged as such.
+        if let text = ConfigScanner.utf16Text(source, prefix: prefix) {
+            return ConfigScanner.scanText(MemorySource(text), prefix: Array(text.prefix(sniffLength)), member: member, policy: policy)
+                ?? ("text", [])
+        }
         // Keras metadata in a format of its own (a SavedModel's `keras_metadata.pb`) still names
         // its layers in JSON: a Lambda layer there is code, whatever the container.
         let keras = mentions(source, "\"class_name\"", within: KerasScanner.searchLimit)

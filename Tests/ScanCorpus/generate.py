@@ -1393,6 +1393,8 @@ def code_in_configs(c):
     c.add("mal_nemo_toplevel_target.yaml", b"target: runpy.run_path\nsample_rate: 16000\n", "unsafe",
           "a .nemo model_config.yaml whose top-level `target` (imported by NeMo's restore_from) is runpy.run_path",
           "config: Hydra/NeMo _target_ (NeMo target)")
+    c.add("mal_hydra_target_utf16.yaml", "model:\n  _target_: os.system\n".encode("utf-16"), "unsafe",
+          "a UTF-16 (with BOM) Hydra config: PyYAML decodes it, so the scanner must too", "config: Hydra/NeMo _target_")
     c.add("mal_yaml_python_tag.yaml", b"model: !!python/object/apply:os.system ['id']\n", "unsafe",
           "a PyYAML `!!python/object/apply` tag", "config: YAML python tag")
     c.add("sus_hydra_target_unknown.yaml", b"model:\n  _target_: acme_models.layers.Dense\n  units: 4\n", "suspicious",
