@@ -88,77 +88,90 @@ enum JinjaCheck {
 
     static func analyse(_ tokens: [Lexed], template: [UInt8], tagStart: Int, tagEnd: Int) -> [JinjaIssue] {
         var issues: [JinjaIssue] = []
-        func flag(_ what: String, at offset: Int) {
-            guard issues.count < maxIssues else { return }
-            issues.append(issue(.unsafe, "\(what) in `\(printable(template[tagStart..<tagEnd]))`", at: offset, in: template))
-        }
         var i = 0
-        while i < tokens.count {
-            let t = tokens[i]
-            let previous = i > 0 ? tokens[i - 1].token : nil
-            let next = i + 1 < tokens.count ? tokens[i + 1].token : nil
-            switch t.token {
+        while i < tokens.count, issues.count < maxIssues {
+            var problems: [String] = []
+            var next = i + 1
+            switch tokens[i].token {
             case .name(let name):
-                if previous == .op(".") {
-                    if name.hasPrefix("_") || internals.contains(name) {
-                        flag("attribute `\(name)` reaches interpreter internals", at: t.offset)
-                    }
-                } else if name.hasPrefix("__") {
-                    flag("name `\(name)` reaches interpreter internals", at: t.offset)
-                } else if dangerousGlobals.contains(name), previous != .op("|"),
-                    next == .op(".") || next == .op("[") || (next == .op("|") && i + 2 < tokens.count && tokens[i + 2].token == .name("attr"))
-                {
-                    flag("global `\(name)` is the start of a sandbox escape (its attributes lead to Python's globals)", at: t.offset)
-                }
-                if name == "attr", previous == .op("|") {
-                    if let problem = judgeArgument(tokens, openAt: i + 1) { flag("`|attr` \(problem)", at: t.offset) }
-                }
-                // `|map('attr', name)` applies the attr filter to every item.
-                if name == "map", previous == .op("|"), i + 3 < tokens.count, tokens[i + 1].token == .op("("),
-                    case .string("attr", _) = tokens[i + 2].token
-                {
-                    if tokens[i + 3].token != .op(",") {
-                        flag("`|map('attr')` has no literal attribute name", at: t.offset)
-                    } else if let problem = judgeValue(tokens, from: i + 4) {
-                        flag("`|map('attr', …)` \(problem)", at: t.offset)
-                    }
-                }
-                if name == "attribute", next == .op("="), previous == .op("(") || previous == .op(",") {
-                    if let problem = judgeValue(tokens, from: i + 2) { flag("`attribute=` \(problem)", at: t.offset) }
-                }
+                problems = nameProblems(tokens, at: i, name: name)
             case .string:
                 // A `~`/`+` chain of plain strings is one constant: judge its value once.
                 let (value, opaque, end) = constant(tokens, from: i)
-                let after = end < tokens.count ? tokens[end].token : nil
-                if let why = dangerousString(value) {
-                    flag("string \(quoted(value)) \(why)", at: t.offset)
-                } else if opaque {
-                    flag("string with an escape that cannot be resolved (`\\N{…}`)", at: t.offset)
-                } else if !value.isEmpty, value.utf8.allSatisfy({ $0 == 0x5F }),
-                    !["split", "rsplit", "replace", "strip", "lstrip", "rstrip", "startswith", "endswith"].contains(enclosingCall(tokens, i))
-                {
-                    // `"_"*2 ~ "class"`, `["_", "_"]|join`: underscores are the raw material of dunders.
-                    flag("string \(quoted(value)) is underscores, the makings of a dunder name", at: t.offset)
-                } else if value.contains("%c") {
-                    flag("string \(quoted(value)) formats characters by code (`%c`), which can spell any name", at: t.offset)
-                } else if after == .op("[") {
-                    flag("characters taken out of the string \(quoted(value)) can spell any name", at: t.offset)
-                }
-                i = end
-                continue
+                problems = stringProblem(tokens, at: i, value: value, opaque: opaque, end: end).map { [$0] } ?? []
+                next = end
             case .op("["):
-                let isSubscript: Bool = switch previous {
-                case .name(let name)?: !keywords.contains(name)
-                case .op(")")?, .op("]")?, .string?: true
-                default: false
-                }
-                if isSubscript, let problem = judgeSubscript(tokens, openAt: i) { flag("subscript \(problem)", at: t.offset) }
+                if isSubscript(tokens, at: i), let problem = judgeSubscript(tokens, openAt: i) { problems = ["subscript \(problem)"] }
             default:
                 break
             }
-            i += 1
+            for what in problems.prefix(maxIssues - issues.count) {
+                issues.append(issue(.unsafe, "\(what) in `\(printable(template[tagStart..<tagEnd]))`", at: tokens[i].offset, in: template))
+            }
+            i = next
         }
         return issues
+    }
+
+    /// What is wrong with the name at `i`: a private or internal attribute, a dunder, a global an
+    /// escape starts from, or the attribute name an `|attr`, `|map('attr', …)` or `attribute=`
+    /// argument reads.
+    static func nameProblems(_ tokens: [Lexed], at i: Int, name: String) -> [String] {
+        let previous = i > 0 ? tokens[i - 1].token : nil
+        let next = i + 1 < tokens.count ? tokens[i + 1].token : nil
+        var problems: [String] = []
+        if previous == .op(".") {
+            if name.hasPrefix("_") || internals.contains(name) { problems.append("attribute `\(name)` reaches interpreter internals") }
+        } else if name.hasPrefix("__") {
+            problems.append("name `\(name)` reaches interpreter internals")
+        } else if dangerousGlobals.contains(name), previous != .op("|"),
+            next == .op(".") || next == .op("[") || (next == .op("|") && i + 2 < tokens.count && tokens[i + 2].token == .name("attr"))
+        {
+            problems.append("global `\(name)` is the start of a sandbox escape (its attributes lead to Python's globals)")
+        }
+        if name == "attr", previous == .op("|"), let problem = judgeArgument(tokens, openAt: i + 1) {
+            problems.append("`|attr` \(problem)")
+        }
+        // `|map('attr', name)` applies the attr filter to every item.
+        if name == "map", previous == .op("|"), i + 3 < tokens.count, tokens[i + 1].token == .op("("),
+            case .string("attr", _) = tokens[i + 2].token
+        {
+            if tokens[i + 3].token != .op(",") {
+                problems.append("`|map('attr')` has no literal attribute name")
+            } else if let problem = judgeValue(tokens, from: i + 4) {
+                problems.append("`|map('attr', …)` \(problem)")
+            }
+        }
+        if name == "attribute", next == .op("="), previous == .op("(") || previous == .op(","),
+            let problem = judgeValue(tokens, from: i + 2)
+        {
+            problems.append("`attribute=` \(problem)")
+        }
+        return problems
+    }
+
+    /// What is wrong with the string constant at `i` (ending before `end`), or nil.
+    static func stringProblem(_ tokens: [Lexed], at i: Int, value: String, opaque: Bool, end: Int) -> String? {
+        if let why = dangerousString(value) { return "string \(quoted(value)) \(why)" }
+        if opaque { return "string with an escape that cannot be resolved (`\\N{…}`)" }
+        if !value.isEmpty, value.utf8.allSatisfy({ $0 == 0x5F }),
+            !["split", "rsplit", "replace", "strip", "lstrip", "rstrip", "startswith", "endswith"].contains(enclosingCall(tokens, i))
+        {
+            // `"_"*2 ~ "class"`, `["_", "_"]|join`: underscores are the raw material of dunders.
+            return "string \(quoted(value)) is underscores, the makings of a dunder name"
+        }
+        if value.contains("%c") { return "string \(quoted(value)) formats characters by code (`%c`), which can spell any name" }
+        if end < tokens.count, tokens[end].token == .op("[") { return "characters taken out of the string \(quoted(value)) can spell any name" }
+        return nil
+    }
+
+    /// Whether the `[` at `i` subscripts a value (rather than opening a list literal).
+    static func isSubscript(_ tokens: [Lexed], at i: Int) -> Bool {
+        switch i > 0 ? tokens[i - 1].token : nil {
+        case .name(let name)?: !keywords.contains(name)
+        case .op(")")?, .op("]")?, .string?: true
+        default: false
+        }
     }
 
     /// Why the value of a string constant is dangerous, or nil.
