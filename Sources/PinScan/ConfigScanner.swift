@@ -119,44 +119,54 @@ enum ConfigScanner {
         var targets = 0
         jsonTargets(value, depth: 0, count: &targets, findings: &findings, at: Int64(targetAt ?? 0), member: member, policy: policy)
         if let templates = value["chat_template"] {
-            let at = Int64(templateAt ?? 0)
-            switch templates {
-            case .string(let text):
-                findings += chatTemplate(Array(text.utf8), name: "chat_template", at: at, member: member)
-            case .array(let items):
-                for (index, item) in items.enumerated() {
-                    guard let text = item["template"]?.stringValue else {
-                        findings.append(Scanner.malformed(
-                            "`chat_template` item \(index) is not a `{name, template}` object with a string template", offset: at, member: member))
-                        continue
-                    }
-                    let name = item["name"]?.stringValue ?? "#\(index)"
-                    findings += chatTemplate(Array(text.utf8), name: "chat_template `\(name)`", at: at, member: member)
-                }
-            case .null:
-                break
-            default:
-                findings.append(Scanner.malformed("`chat_template` is neither a string nor a list of templates", offset: at, member: member))
-            }
+            findings += jsonChatTemplates(templates, at: Int64(templateAt ?? 0), member: member)
         }
         if let map = value["auto_map"] {
-            var classes: [String] = []
-            if case .object(let members) = map {
-                for (key, item) in members {
-                    let refs: [String] = item.stringValue.map { [$0] } ?? {
-                        if case .array(let list) = item { return list.compactMap(\.stringValue) }
-                        return []
-                    }()
-                    classes += refs.map { "\(key) → \($0)" }
-                }
-            }
-            findings.append(remoteCode(
-                "`auto_map` makes transformers import this repository's own Python (trust_remote_code)"
-                    + (classes.isEmpty ? "" : ": " + classes.prefix(8).joined(separator: ", ")),
-                offset: autoMapAt.map(Int64.init), member: member, policy: policy))
+            findings.append(jsonAutoMap(map, at: autoMapAt.map(Int64.init), member: member, policy: policy))
         }
         // A clean configuration stays `text`, as before: only what was judged gets its own format.
         return findings.isEmpty && targets == 0 ? ("text", []) : ("json-config", findings)
+    }
+
+    /// `chat_template`: a string, or a list of `{name, template}` objects; anything else is
+    /// unreadable. `at`: the key's offset in the file.
+    static func jsonChatTemplates(_ templates: ScanJSON, at: Int64, member: String?) -> [Finding] {
+        switch templates {
+        case .string(let text):
+            return chatTemplate(Array(text.utf8), name: "chat_template", at: at, member: member)
+        case .array(let items):
+            var findings: [Finding] = []
+            for (index, item) in items.enumerated() {
+                guard let text = item["template"]?.stringValue else {
+                    findings.append(Scanner.malformed(
+                        "`chat_template` item \(index) is not a `{name, template}` object with a string template", offset: at, member: member))
+                    continue
+                }
+                let name = item["name"]?.stringValue ?? "#\(index)"
+                findings += chatTemplate(Array(text.utf8), name: "chat_template `\(name)`", at: at, member: member)
+            }
+            return findings
+        case .null:
+            return []
+        default:
+            return [Scanner.malformed("`chat_template` is neither a string nor a list of templates", offset: at, member: member)]
+        }
+    }
+
+    /// `auto_map`: the remote-code finding, naming the classes it maps (`AutoModel → modeling_x.X`).
+    static func jsonAutoMap(_ map: ScanJSON, at: Int64?, member: String?, policy: ScanPolicy) -> Finding {
+        var classes: [String] = []
+        if case .object(let members) = map {
+            for (key, item) in members {
+                var refs = item.stringValue.map { [$0] } ?? []
+                if case .array(let list) = item { refs = list.compactMap(\.stringValue) }
+                classes += refs.map { "\(key) → \($0)" }
+            }
+        }
+        return remoteCode(
+            "`auto_map` makes transformers import this repository's own Python (trust_remote_code)"
+                + (classes.isEmpty ? "" : ": " + classes.prefix(8).joined(separator: ", ")),
+            offset: at, member: member, policy: policy)
     }
 
     /// Every `_target_` key of a JSON tree (Hydra reads JSON as YAML): a string is judged, any
