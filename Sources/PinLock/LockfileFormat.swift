@@ -231,8 +231,8 @@ public enum LockfileFormat {
         var verdict: String?
         if table["verdict"] != nil {
             let text = try string(table, "verdict", path, reader, context: context)
-            guard ["safe", "suspicious", "unsafe", "malformed"].contains(text) else {
-                throw reader.error(path.appending("verdict"), context + "`verdict` must be safe, suspicious, unsafe or malformed, not `\(text.escapedForDisplay)`")
+            guard ["safe", "unsupported", "suspicious", "unsafe", "malformed"].contains(text) else {
+                throw reader.error(path.appending("verdict"), context + "`verdict` must be safe, unsupported, suspicious, unsafe or malformed, not `\(text.escapedForDisplay)`")
             }
             verdict = text
         }

@@ -130,8 +130,11 @@ public struct LockedFile: Sendable, Equatable {
     public var gitBlobID: GitBlobID
     /// Whether the Hub stores it in LFS (then `sha256` is also the Hub's LFS oid).
     public var lfs: Bool
-    /// The scan verdict for these bytes under the model's `scanner` (`safe`: only safe files are
-    /// ever locked, since anything else refuses the pull). nil when the model has no scanner.
+    /// The scan verdict for these bytes under the model's `scanner`: `safe`; `unsupported` for
+    /// content that was not checked (admitted unless `--strict`); `suspicious` only for the
+    /// repository's own code admitted with `--allow-remote-code` (which every pull of it must
+    /// repeat). Anything else refuses the pull, so it is never locked. nil when the model has no
+    /// scanner.
     public var verdict: String?
     /// Pickle callables the user accepted (`--allow-global`) when these bytes were judged safe:
     /// the decision is recorded with the verdict, for review and for later pulls. Sorted.

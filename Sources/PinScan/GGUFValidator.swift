@@ -10,6 +10,9 @@
 //     overflow, a known ggml type, first dimension a multiple of the type's block size, offset a
 //     multiple of the alignment; the data of each tensor (aligned data section start + offset +
 //     size) inside the file.
+// The one piece of GGUF that is code: `tokenizer.chat_template` (and the named
+// `tokenizer.chat_template.<name>` variants), Jinja that llama.cpp's bindings render; each is
+// checked by JinjaCheck, with findings at the template's byte offset in the file.
 
 enum GGUFValidator {
     static let maxCount: UInt64 = 1_000_000
@@ -28,15 +31,32 @@ enum GGUFValidator {
     ]
 
     static func validate<S: ByteSource>(_ source: S, member: String?) -> [Finding] {
+        var templates: [(key: String, offset: Int64, length: Int64)] = []
         do {
-            try check(source)
-            return []
+            try check(source, templates: &templates)
         } catch {
             return [Scanner.malformed("invalid GGUF: \(error.detail)", offset: error.offset, member: member)]
         }
+        var findings: [Finding] = []
+        for template in templates {
+            do {
+                var cursor = FormatCursor(source, at: template.offset)
+                let bytes = try cursor.bytes(Int(template.length), "chat template")
+                findings += ConfigScanner.chatTemplate(bytes, name: "`\(template.key)`", at: template.offset, member: member, exactOffsets: true)
+            } catch {
+                findings.append(Scanner.malformed("cannot read `\(template.key)`: \(error.detail)", offset: error.offset, member: member))
+            }
+        }
+        return findings
     }
 
-    private static func check<S: ByteSource>(_ source: S) throws(FormatError) {
+    static func isChatTemplate(_ key: String) -> Bool {
+        key == "tokenizer.chat_template" || key.hasPrefix("tokenizer.chat_template.")
+    }
+
+    private static func check<S: ByteSource>(
+        _ source: S, templates: inout [(key: String, offset: Int64, length: Int64)]
+    ) throws(FormatError) {
         var c = FormatCursor(source)
         let magic = try c.bytes(4, "magic")
         guard magic == Array("GGUF".utf8) else { throw FormatError("missing GGUF magic", offset: 0) }
@@ -65,6 +85,13 @@ enum GGUFValidator {
                     throw FormatError("general.alignment \(value) is not a power of two", offset: at)
                 }
                 alignment = value
+            } else if isChatTemplate(key), type == 8 {
+                let length = try c.u64()
+                guard length <= maxString, length <= UInt64(c.remaining) else {
+                    throw FormatError("`\(key)` length \(length) runs past the end of the file", offset: at)
+                }
+                templates.append((key, c.position, Int64(length)))
+                try c.skip(Int64(length))
             } else {
                 try skipValue(&c, type: type, depth: 0)
             }

@@ -3,7 +3,7 @@
 // `location` points outside the model's directory (CVE-2022-25882, CVE-2024-27318: absolute
 // paths, `..` components; a backslash is a separator on Windows; a NUL truncates the path).
 //
-// A minimal protobuf wire-format walker follows only the fields that can lead to a TensorProto —
+// The shared protobuf wire-format reader (ProtobufWire.swift) follows only the fields that can lead to a TensorProto —
 // ModelProto.graph (7), .training_info (20), .functions (25); GraphProto.node (1),
 // .initializer (5), .sparse_initializer (15); NodeProto.attribute (5); AttributeProto.t (5),
 // .g (6), .tensors (10), .graphs (11), .sparse_tensor (22), .sparse_tensors (23);
@@ -167,36 +167,16 @@ enum ONNXScanner {
         return (key, value)
     }
 
-    // MARK: Wire format
-
+    // Wire format: the shared reader (ProtobufWire.swift).
     static func varint<S: ByteSource>(_ cursor: inout FormatCursor<S>) throws(FormatError) -> UInt64 {
-        var value: UInt64 = 0
-        for shift in stride(from: 0, to: 70, by: 7) {
-            let at = cursor.position
-            let b = try cursor.u8()
-            guard shift < 63 || b <= 1 else { throw FormatError("varint longer than 64 bits", offset: at) }
-            value |= UInt64(b & 0x7F) << UInt64(shift)
-            if b & 0x80 == 0 { return value }
-        }
-        throw FormatError("varint longer than 10 bytes", offset: cursor.position)
+        try ProtobufWire.varint(&cursor)
     }
 
     private static func lengthPrefix<S: ByteSource>(_ cursor: inout FormatCursor<S>) throws(FormatError) -> Int64 {
-        let at = cursor.position
-        let length = try varint(&cursor)
-        guard length <= UInt64(cursor.remaining) else {
-            throw FormatError("length-delimited field of \(length) bytes runs past its message", offset: at)
-        }
-        return Int64(length)
+        try ProtobufWire.lengthPrefix(&cursor)
     }
 
     private static func skip<S: ByteSource>(_ cursor: inout FormatCursor<S>, wireType: UInt64) throws(FormatError) {
-        switch wireType {
-        case 0: _ = try varint(&cursor)
-        case 1: try cursor.skip(8, "fixed64 field")
-        case 2: try cursor.skip(try lengthPrefix(&cursor))
-        case 5: try cursor.skip(4, "fixed32 field")
-        default: throw FormatError("unsupported protobuf wire type \(wireType)", offset: cursor.position)
-        }
+        try ProtobufWire.skip(&cursor, wireType: wireType)
     }
 }

@@ -10,6 +10,12 @@ import PinModel
 public enum Verdict: String, Codable, Sendable, Comparable, CaseIterable {
     /// Nothing found that could run code on load; the structure is valid.
     case safe
+    /// Content modelpin does not recognise, so it was not checked (a vocabulary in a binary format
+    /// of its own, a font, an image): admitted by default — the loaders this scanner guards cannot
+    /// run code from it — but never reported as `safe`, and refused with `--strict`. It ranks just
+    /// above `safe` and below every refusal: "not checked" is weaker news than "checked and bad",
+    /// so a file with any refusing finding takes that verdict instead.
+    case unsupported
     /// A callable that is neither known safe nor known dangerous: blocked by default, because
     /// an unknown callable is how published bypasses got through.
     case suspicious
@@ -22,9 +28,10 @@ public enum Verdict: String, Codable, Sendable, Comparable, CaseIterable {
     private var rank: Int {
         switch self {
         case .safe: 0
-        case .suspicious: 1
-        case .malformed: 2
-        case .unsafe: 3
+        case .unsupported: 1
+        case .suspicious: 2
+        case .malformed: 3
+        case .unsafe: 4
         }
     }
 
@@ -67,12 +74,16 @@ public struct Finding: Codable, Sendable, Equatable {
 extension Finding {
     /// The kind of a `safe` finding that records a callable the policy accepted (`--allow-global`).
     public static let acceptedKind = "accepted"
+    /// The kind of a finding for the repository's own Python (`*.py`, `auto_map`): `suspicious`,
+    /// admitted only with `--allow-remote-code`.
+    public static let remoteCodeKind = "remote-code"
 }
 
 public struct ScanReport: Codable, Sendable, Equatable {
     public var path: String
     /// What the content turned out to be: `pickle`, `pytorch-zip`, `pytorch-legacy`, `numpy`,
-    /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`.
+    /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`,
+    /// `tf-savedmodel`, `tf-graphdef`, `sentencepiece`, `json`, `json-config`, `yaml-config`, `jinja`, `python`.
     public var format: String
     public var verdict: Verdict
     public var findings: [Finding]
@@ -90,9 +101,30 @@ public struct ScanPolicy: Sendable, Equatable {
     /// `module.name` callables accepted as safe (`--allow-global`): the user's explicit,
     /// per-callable decision; never a wildcard.
     public var allowedGlobals: Set<String>
+    /// `--strict`: `unsupported` files (content that was not checked) are refused too.
+    public var strict = false
+    /// `--allow-remote-code`: a repository's own Python (`*.py`, `auto_map`) is admitted, though
+    /// its verdict stays `suspicious` (and is locked as such): the user said they will run it, on
+    /// this run; a later run must say so again.
+    public var allowRemoteCode = false
 
     public init(allowedGlobals: Set<String> = []) {
         self.allowedGlobals = allowedGlobals
+    }
+
+    /// Whether a file with `verdict` may be admitted: `safe` always, `unsupported` unless strict.
+    public func admits(_ verdict: Verdict) -> Bool {
+        verdict == .safe || (verdict == .unsupported && !strict)
+    }
+
+    /// Whether a file may be admitted: by its verdict, or — with `allowRemoteCode` — when what
+    /// makes it `suspicious` is only remote code (and nothing the policy refuses besides).
+    public func admits(_ report: ScanReport) -> Bool {
+        if admits(report.verdict) { return true }
+        guard allowRemoteCode, report.verdict == .suspicious else { return false }
+        return report.findings.allSatisfy { finding in
+            finding.verdict == .suspicious ? finding.kind == Finding.remoteCodeKind : admits(finding.verdict)
+        }
     }
 
     /// The policy for a user's `--allow-global` values: each must name one callable exactly

@@ -20,12 +20,15 @@
 //      callable is reached is reported as text (README files start with letters that are
 //      protocol-0 opcodes).
 //   9. ONNX (a protobuf ModelProto: ir_version first, graph or opset_import present).
-//  10. text (valid UTF-8, no NUL) → `text`, safe.
-//  11. anything else → `unknown`, safe. The rule: unknown content that is neither a container
-//      we open nor a pickle by its first bytes cannot be loaded by `pickle.load`/`torch.load`
-//      (both start unpickling at offset 0, or open it as a zip, which step 1 covers), so it
-//      cannot run code through the loaders this scanner guards; it is reported as `unknown` so
-//      callers can decide, with no findings.
+//  9b. TensorFlow SavedModel / frozen GraphDef, sentencepiece (protobuf field layouts;
+//      TensorFlowScanner.swift).
+//  10. text (valid UTF-8, no NUL) → `text`, safe — unless it is a configuration that runs code
+//      (ConfigScanner.swift: chat templates, `auto_map`, Hydra `_target_`).
+//  11. anything else → `unknown`, verdict `unsupported`: content that is neither a container we
+//      open nor a pickle by its first bytes cannot be loaded by `pickle.load`/`torch.load` (both
+//      start unpickling at offset 0, or open it as a zip, which step 1 covers), so it is admitted
+//      by default — but it was not checked, so it never reads as `safe`, and `--strict` refuses
+//      it. Under a name loaders open as weights (`*.bin`, `*.pt`…) it is `malformed`.
 //
 // The extension may only ADD findings, never remove them: a file named `.safetensors` or
 // `.gguf` whose content is not that format is `malformed`.
@@ -46,6 +49,7 @@ public enum Scanner {
     public static func scan(_ source: some ByteSource, path: String, policy: ScanPolicy) -> ScanReport {
         var (format, findings) = scanContent(source, member: nil, depth: 0, policy: policy)
         findings += extensionExpectation(path: path, format: format)
+        findings += nameExpectation(source, path: path, format: &format, policy: policy)
         return ScanReport(path: path, format: format, findings: findings)
     }
 
@@ -99,8 +103,50 @@ public enum Scanner {
         if ONNXScanner.looksLikeONNX(source, prefix: prefix) {
             return ("onnx", ONNXScanner.scan(source, member: member, policy: policy))
         }
-        if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) { return ("text", []) }
-        return ("unknown", [])
+        if let kind = TensorFlowScanner.recognise(source, prefix: prefix) {
+            return (kind.rawValue, TensorFlowScanner.scan(source, kind: kind, member: member))
+        }
+        if let magic = legacyGGML(prefix) {
+            // GGUF's predecessors (llama.cpp before 2023-08, whisper.cpp): `.bin` files no pickle
+            // loader opens. Recognised so they are not refused as unknown weights, but not
+            // validated: `unsupported`, and said so.
+            return ("ggml", [Finding(
+                verdict: .unsupported, kind: "unsupported",
+                detail: "legacy GGML file (`\(magic)` magic): recognised, but its structure is not checked (refused with --strict)",
+                member: member)])
+        }
+        if looksLikeText(prefix, complete: Int64(prefix.count) == source.size) {
+            return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
+        }
+        // YAML loaders (PyYAML, so OmegaConf and Hydra) read UTF-16 with a byte-order mark: such a
+        // config is text too, and is judged as such.
+        if let text = ConfigScanner.utf16Text(source, prefix: prefix) {
+            return ConfigScanner.scanText(MemorySource(text), prefix: Array(text.prefix(sniffLength)), member: member, policy: policy)
+                ?? ("text", [])
+        }
+        // Keras metadata in a format of its own (a SavedModel's `keras_metadata.pb`) still names
+        // its layers in JSON: a Lambda layer there is code, whatever the container.
+        let keras = mentions(source, "\"class_name\"", within: KerasScanner.searchLimit)
+            ? KerasScanner.scanHDF5(source, member: member, policy: policy).findings : []
+        return ("unknown", keras + [unsupported(member: member)])
+    }
+
+    /// Whether `needle` occurs in the first `limit` bytes of `source`, read in 1 MiB chunks and
+    /// searched with memchr/memcmp (an unknown shard of gigabytes costs one fast pass over its
+    /// head, not a Swift loop per byte). A read error counts as a mention: the caller then
+    /// reads properly and reports it.
+    static func mentions<S: ByteSource>(_ source: S, _ needle: String, within limit: Int64) -> Bool {
+        let pattern = Array(needle.utf8)
+        let chunk = 1 << 20
+        var offset: Int64 = 0
+        let end = min(source.size, limit)
+        while offset < end {
+            guard let bytes = try? source.read(at: offset, count: Int(min(Int64(chunk + pattern.count), end - offset))) else { return true }
+            if bytes.isEmpty { return false }
+            if ConfigScanner.find(pattern, in: bytes) != nil { return true }
+            offset += Int64(chunk)
+        }
+        return false
     }
 
     /// A pickle stream (or a joblib file, which is one). Text that merely starts with a letter
@@ -113,7 +159,7 @@ public enum Scanner {
         if looksLikeText(prefix, complete: Int64(prefix.count) == source.size), !findings.isEmpty,
             findings.allSatisfy({ $0.verdict == .malformed })
         {
-            return ("text", [])
+            return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
         }
         return (format, findings)
     }
@@ -221,6 +267,55 @@ public enum Scanner {
         ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors", ".gguf", ".ggml", ".onnx",
         ".npy", ".npz", ".joblib", ".h5", ".hdf5", ".keras", ".msgpack", ".tflite", ".pb", ".nemo", ".mar",
     ]
+
+    /// The magic of a legacy GGML file (a little-endian u32 tag, so `ggjt` is stored `tjgg`).
+    static func legacyGGML(_ prefix: [UInt8]) -> String? {
+        guard prefix.count >= 8 else { return nil }
+        for magic in ["ggml", "ggmf", "ggjt", "ggla", "ggsn"] where startsWith(prefix, Array(magic.utf8.reversed())) {
+            return magic
+        }
+        return nil
+    }
+
+    /// Content no scanner here recognises: not checked, so not `safe` (see Verdict.unsupported).
+    static func unsupported(member: String?) -> Finding {
+        Finding(
+            verdict: .unsupported, kind: "unsupported",
+            detail: "content in no format modelpin recognises: it was not checked (refused with --strict)", member: member)
+    }
+
+    /// Names that promise weights a loader unpickles or opens as a container (`torch.load`,
+    /// `joblib.load`, NeMo's restore, Keras): such a file whose content is not recognised must not
+    /// pass as merely `unsupported` — a loader may find in it what the scanner could not.
+    static let loadedWeightSuffixes = [".bin", ".pt", ".pth", ".ckpt", ".pkl", ".joblib", ".nemo", ".h5", ".keras"]
+
+    /// What a name adds: weights that are not recognised are `malformed`; a `*.py` file is the
+    /// repository's own code (`remote-code`); a `*.jinja` text is a chat template and is checked.
+    static func nameExpectation<S: ByteSource>(
+        _ source: S, path: String, format: inout String, policy: ScanPolicy
+    ) -> [Finding] {
+        let lower = path.lowercased()
+        if format == "unknown", let suffix = loadedWeightSuffixes.first(where: { lower.hasSuffix($0) }) {
+            return [malformed(
+                "named `*\(suffix)`, which loaders open as weights, but its content is in no format modelpin recognises; check the file, or rename it if it is not weights",
+                kind: "unrecognised-weights", offset: 0)]
+        }
+        if lower.hasSuffix(".py") {
+            if format == "text" || format == "empty" { format = "python" }
+            return [ConfigScanner.remoteCode(
+                "Python source in the repository: `trust_remote_code` and custom pipelines import it", offset: nil, member: nil, policy: policy)]
+        }
+        if (lower.hasSuffix(".jinja") || lower.hasSuffix(".j2")), format == "text", source.size <= ConfigScanner.limit {
+            format = "jinja"
+            do {
+                var cursor = FormatCursor(source)
+                return ConfigScanner.chatTemplate(try cursor.bytes(Int(source.size)), name: "template", at: 0, member: nil, exactOffsets: true)
+            } catch {
+                return [malformed("cannot read: \(error.detail)", offset: error.offset)]
+            }
+        }
+        return []
+    }
 
     /// A file whose name promises a strict format that its content does not have.
     static func extensionExpectation(path: String, format: String) -> [Finding] {

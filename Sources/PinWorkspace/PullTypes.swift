@@ -82,6 +82,8 @@ public struct PullSummary: Sendable, Encodable {
         /// "downloaded" or "store".
         public let source: String
         public let materialized: MaterializeMethod?
+        /// The scan verdict it was admitted with: `safe`, or `unsupported` (not checked).
+        public let verdict: String
     }
 
     public let repo: String

@@ -79,7 +79,8 @@ public struct Puller: Sendable {
                 path: planned.file.path, size: planned.file.size, sha256: digests[planned.file.path]!,
                 gitBlobID: planned.file.gitOID, lfs: planned.file.isLFS,
                 source: planned.present == nil ? "downloaded" : "store",
-                materialized: methods[planned.file.path] ?? nil)
+                materialized: methods[planned.file.path] ?? nil,
+                verdict: (gate.verdict(for: digests[planned.file.path]!) ?? .safe).rawValue)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return PullSummary(

@@ -16,6 +16,9 @@ public final class ScanGate: Sendable {
     /// Digests a lock already vouches for under the current scanner (not scanned again), with
     /// the callables it accepted for them.
     private let judged: [SHA256Digest: [String]]
+    /// Those of `judged` the lock records as `unsupported` (not checked), so that the lock and the
+    /// summary keep saying so.
+    private let judgedUnsupported: Set<SHA256Digest>
     private let reports: Mutex<[SHA256Digest: ScanReport]>
 
     public convenience init(policy: ScanPolicy) {
@@ -27,17 +30,25 @@ public final class ScanGate: Sendable {
     public convenience init(policy: ScanPolicy, vouchedBy models: [LockedModel]) {
         var policy = policy
         var judged: [SHA256Digest: [String]] = [:]
+        var unsupported: Set<SHA256Digest> = []
         for model in models {
             policy.allowedGlobals.formUnion(model.files.flatMap(\.accepted))
             guard model.scanner == ScannerIdentity.description else { continue }
-            for file in model.files where file.verdict == Verdict.safe.rawValue { judged[file.sha256] = file.accepted }
+            for file in model.files {
+                // The lock's word counts only for a verdict this policy admits: under --strict an
+                // `unsupported` file is refused, whatever the lock says.
+                guard let verdict = file.verdict.flatMap(Verdict.init(rawValue:)), policy.admits(verdict) else { continue }
+                judged[file.sha256] = file.accepted
+                if verdict == .unsupported { unsupported.insert(file.sha256) }
+            }
         }
-        self.init(policy: policy, judged: judged)
+        self.init(policy: policy, judged: judged, unsupported: unsupported)
     }
 
-    private init(policy: ScanPolicy, judged: [SHA256Digest: [String]]) {
+    private init(policy: ScanPolicy, judged: [SHA256Digest: [String]], unsupported: Set<SHA256Digest> = []) {
         self.policy = policy
         self.judged = judged
+        judgedUnsupported = unsupported
         reports = Mutex([:])
     }
 
@@ -50,7 +61,7 @@ public final class ScanGate: Sendable {
     public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> ScanRefusal? {
         if judged[digest] != nil { return nil }
         if let known = reports.withLock({ $0[digest] }) {
-            return known.verdict == .safe ? nil : ScanRefusal(report: known)
+            return policy.admits(known) ? nil : ScanRefusal(report: known)
         }
         let report: ScanReport
         do {
@@ -61,7 +72,7 @@ public final class ScanGate: Sendable {
             ])
         }
         reports.withLock { $0[digest] = report }
-        return report.verdict == .safe ? nil : ScanRefusal(report: report)
+        return policy.admits(report) ? nil : ScanRefusal(report: report)
     }
 
     /// Scans a blob already in the store, named by the repo path it will be laid out at.
@@ -79,7 +90,7 @@ public final class ScanGate: Sendable {
 
     /// The verdict for a digest this gate judged (or that the lock vouched for).
     public func verdict(for digest: SHA256Digest) -> Verdict? {
-        if judged[digest] != nil { return .safe }
+        if judged[digest] != nil { return judgedUnsupported.contains(digest) ? .unsupported : .safe }
         return reports.withLock { $0[digest]?.verdict }
     }
 }
@@ -91,11 +102,15 @@ public struct ScanRefusal: ModelpinError, Encodable {
     public var kind: FailureKind { .refused }
 
     public var description: String {
+        let remoteCodeOnly = report.verdict == .suspicious
+            && report.findings.allSatisfy { $0.verdict != .suspicious || $0.kind == Finding.remoteCodeKind }
         let what = switch report.verdict {
+        case .suspicious where remoteCodeOnly: "is the repository's own code, run by loaders that trust remote code; admit it with --allow-remote-code"
         case .unsafe: "would run code or reach outside the model when loaded"
         case .suspicious: "calls something modelpin does not know to be safe when loaded"
         case .malformed: "is not a valid \(report.format == "unknown" ? "model" : report.format) file"
         case .safe: "is safe"
+        case .unsupported: "is in no format modelpin recognises, and --strict refuses what was not checked"
         }
         return "`\(report.path)` \(what) (\(report.verdict.rawValue), \(report.format))"
     }
@@ -111,6 +126,10 @@ public struct ScanRefusal: ModelpinError, Encodable {
 
     public var hint: String? {
         switch report.verdict {
+        case .suspicious where report.findings.contains(where: { $0.kind == Finding.remoteCodeKind }):
+            return "nothing was stored; if you will run this repository's own code, say so with --allow-remote-code"
+        case .unsupported:
+            return "nothing was stored; without --strict (and MODELPIN_STRICT) such a file is admitted and listed as `unsupported`"
         case .suspicious:
             let callables = report.findings.compactMap(\.callable)
             return "nothing was stored; if you trust this callable, accept it explicitly with "

@@ -8,7 +8,9 @@ struct HubSandbox {
     static let config = Array(#"{"architectures": ["TinyModel"], "hidden_size": 64}"#.utf8)
     static let tokenizer = Array(#"{"version": "1.0", "model": {"type": "BPE"}}"#.utf8)
     static let weights = safetensorsFile(payloadBytes: 3 << 20, seed: 31)
-    static let extra = pseudoRandomBytes(count: 600 << 10, seed: 32)
+    /// Weights under a `.bin` name, in a format the scanner recognises: unrecognised content
+    /// named like weights is refused (`malformed`).
+    static let extra = safetensorsFile(payloadBytes: 600 << 10, seed: 32)
 
     static var files: [FakeHub.File] {
         [

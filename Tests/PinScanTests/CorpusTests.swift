@@ -55,6 +55,26 @@ struct CorpusTests {
         }
     }
 
+    /// Chat templates (each family benign, each escape technique hostile), configs that
+    /// instantiate code, remote code, TensorFlow graphs, sentencepiece and unrecognised content.
+    @Test func coversEveryTemplateConfigAndGraphClass() {
+        let entries = Self.corpus.entries
+        for family in [
+            "chat template: benign", "chat template: ssti", "chat template: unreadable", "_target_ (benign)",
+            "hydra/nemo _target_", "_target_ (unknown class)", "_target_ (unreadable)", "yaml python tag",
+            "remote code: auto_map", "remote code: *.py", "tf savedmodel: pyfunc", "tf savedmodel: readfile",
+            "tf graphdef: writefile", "sentencepiece", "unrecognised content under a weights name",
+        ] {
+            #expect(entries.contains { ($0.source + " " + $0.technique).lowercased().contains(family) }, "no corpus file for \(family)")
+        }
+        for model in ["llama3", "qwen2", "gemma", "mistral"] {
+            #expect(entries.contains { $0.file.hasPrefix("ok_chat_\(model)") && $0.verdict == "safe" }, "no benign \(model) chat template")
+        }
+        for gadget in ["cycler", "joiner", "namespace", "lipsum", "template_reference", "attr", "concat", "escaped", "computed"] {
+            #expect(entries.contains { $0.file.hasPrefix("mal_chat_") && $0.file.contains(gadget) }, "no hostile template for \(gadget)")
+        }
+    }
+
     @Test func everyFileGetsItsExpectedVerdict() throws {
         for entry in Self.corpus.entries {
             let report = try Self.report(entry)

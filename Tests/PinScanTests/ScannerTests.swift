@@ -121,16 +121,30 @@ struct FixtureZip {
         #expect(report.verdict == .safe)
     }
 
-    @Test func emptyAndUnknownBinaryAreSafeUnknown() {
+    @Test func emptyIsSafeAndUnknownBinaryIsUnsupported() {
         // Empty: fine as `.gitkeep`, broken under a name that promises weights.
         #expect(Fixture.scan([], path: ".gitkeep").format == "empty")
         #expect(Fixture.scan([], path: ".gitkeep").verdict == .safe)
         let emptyWeights = Fixture.scan([], path: "pytorch_model.bin")
         #expect(emptyWeights.verdict == .malformed)
         #expect(emptyWeights.findings.first?.offset == 0)
-        let report = Fixture.scan([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x00, 0x10])
+        // Unknown binary was not checked: `unsupported`, never `safe`; under a name loaders open
+        // as weights it is refused (`malformed`), with the reason at offset 0.
+        let unknown: [UInt8] = [0x00, 0x01, 0x02, 0xFF, 0xFE, 0x00, 0x10]
+        let report = Fixture.scan(unknown, path: "vocab.dat")
         #expect(report.format == "unknown")
-        #expect(report.verdict == .safe)
+        #expect(report.verdict == .unsupported)
+        #expect(report.findings.map(\.kind) == ["unsupported"])
+        for name in ["model.bin", "model.pt", "model.pth", "m.ckpt", "m.pkl", "m.joblib", "m.nemo", "m.h5", "m.keras"] {
+            let weights = Fixture.scan(unknown, path: name)
+            #expect(weights.verdict == .malformed, "\(name)")
+            #expect(weights.findings.contains { $0.kind == "unrecognised-weights" && $0.offset == 0 }, "\(name)")
+        }
+        #expect(ScanPolicy().admits(.unsupported))
+        var strict = ScanPolicy()
+        strict.strict = true
+        #expect(!strict.admits(.unsupported) && strict.admits(.safe))
+        #expect(Verdict.safe < .unsupported && Verdict.unsupported < .suspicious)
     }
 
     @Test func rawPickleIsScannedWhateverTheName() {

@@ -4,7 +4,7 @@
     python3 Tests/ScanCorpus/generate.py OUTDIR
 
 Every file is listed in OUTDIR/expected.json as
-    {"file": name, "verdict": "safe"|"unsafe"|"suspicious"|"malformed",
+    {"file": name, "verdict": "safe"|"unsupported"|"unsafe"|"suspicious"|"malformed",
      "technique": one line, "source": "§2 #N …" (reference/scanning.md) or the container}
 
 Nothing here imports torch or numpy or ever unpickles anything: malicious pickles are
@@ -541,7 +541,7 @@ class Corpus:
 
     def add(self, name, data, verdict, technique, source):
         assert name not in self.names, name
-        assert verdict in ("safe", "unsafe", "suspicious", "malformed"), verdict
+        assert verdict in ("safe", "unsupported", "unsafe", "suspicious", "malformed"), verdict
         self.names.add(name)
         with open(os.path.join(self.outdir, name), "wb") as f:
             f.write(data)
@@ -1125,6 +1125,399 @@ def malformed(c):
           ".keras zip whose config.json is not valid JSON", "container: keras")
 
 
+# ---------------------------------------------------------------------------------------------
+# Chat templates, configs that instantiate code, TensorFlow graphs, unrecognised content
+
+
+# Benign chat templates, written from the published shapes of each family (not copied files).
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}"
+    "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+LLAMA31_TOOLS_TEMPLATE = """{{- bos_token }}
+{%- if custom_tools is defined %}{%- set tools = custom_tools %}{%- endif %}
+{%- if not tools_in_user_message is defined %}{%- set tools_in_user_message = true %}{%- endif %}
+{%- if not date_string is defined %}{%- set date_string = "26 Jul 2024" %}{%- endif %}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}{%- set system_message = "" %}{%- endif %}
+{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+{%- if builtin_tools is defined or tools is not none %}{{- "Environment: ipython\\n" }}{%- endif %}
+{%- if builtin_tools is defined %}{{- "Tools: " + builtin_tools | reject('equalto', 'code_interpreter') | join(", ") + "\\n\\n"}}{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\\n" }}{{- "Today Date: " + date_string + "\\n\\n" }}
+{{- system_message }}{{- "<|eot_id|>" }}
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- if not message.tool_calls|length == 1 %}{{- raise_exception("This model only supports single tool-calls at once!") }}{%- endif %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+        {{- '{"name": "' + tool_call.name + '", ' }}{{- '"parameters": ' }}{{- tool_call.arguments | tojson }}{{- "}" }}
+        {{- "<|eot_id|>" }}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+        {%- if message.content is mapping or message.content is iterable %}{{- message.content | tojson }}{%- else %}{{- message.content }}{%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}"""
+QWEN2_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+QWEN3_TEMPLATE = """{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
+    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
+        {%- set ns.multi_step_tool = false %}{%- set ns.last_query_index = index %}
+    {%- endif %}
+{%- endfor %}
+{%- for message in messages %}
+    {%- if message.role == "assistant" %}
+        {%- set content = message.content %}
+        {%- if '</think>' in content %}
+            {%- set reasoning_content = content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}
+            {%- set content = content.split('</think>')[-1].lstrip('\\n') %}
+        {%- endif %}
+        {{- '<|im_start|>' + message.role + '\\n' + content }}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function %}{%- set tool_call = tool_call.function %}{%- endif %}
+            {{- '<tool_call>\\n{"name": "' }}{{- tool_call.name }}{{- '", "arguments": ' }}{{- tool_call.arguments | tojson }}{{- '}\\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}{{- '<|im_start|>user' }}{%- endif %}
+        {{- '\\n<tool_response>\\n' }}{{- message.content }}{{- '\\n</tool_response>' }}
+    {%- else %}
+        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"""
+GEMMA_TEMPLATE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}"
+    "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}")
+GEMMA3_TEMPLATE = """{{ bos_token }}
+{%- if messages[0]['role'] == 'system' -%}
+    {%- if messages[0]['content'] is string -%}{%- set first_user_prefix = messages[0]['content'] + '\\n\\n' -%}
+    {%- else -%}{%- set first_user_prefix = messages[0]['content'][0]['text'] + '\\n\\n' -%}{%- endif -%}
+    {%- set loop_messages = messages[1:] -%}
+{%- else -%}{%- set first_user_prefix = "" -%}{%- set loop_messages = messages -%}{%- endif -%}
+{%- for message in loop_messages -%}
+    {%- if (message['role'] == 'assistant') -%}{%- set role = "model" -%}{%- else -%}{%- set role = message['role'] -%}{%- endif -%}
+    {{ '<start_of_turn>' + role + '\\n' + (first_user_prefix if loop.first else "") }}
+    {%- if message['content'] is string -%}{{ message['content'] | trim }}
+    {%- elif message['content'] is iterable -%}
+        {%- for item in message['content'] -%}
+            {%- if item['type'] == 'image' -%}{{ '<start_of_image>' }}{%- elif item['type'] == 'text' -%}{{ item['text'] | trim }}{%- endif -%}
+        {%- endfor -%}
+    {%- else -%}{{ raise_exception("Invalid content type") }}{%- endif -%}
+    {{ '<end_of_turn>\\n' }}
+{%- endfor -%}
+{%- if add_generation_prompt -%}{{'<start_of_turn>model\\n'}}{%- endif -%}"""
+MISTRAL_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}"
+    "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}")
+MISTRAL_TOOLS_TEMPLATE = """{%- if messages[0]["role"] == "system" %}{%- set system_message = messages[0]["content"] %}{%- set loop_messages = messages[1:] %}
+{%- else %}{%- set loop_messages = messages %}{%- endif %}
+{%- set user_messages = loop_messages | selectattr("role", "equalto", "user") | list %}
+{%- set ns = namespace() %}{%- set ns.index = 0 %}
+{%- for message in loop_messages %}
+    {%- if not (message.role == "tool" or message.role == "tool_results" or (message.tool_calls is defined and message.tool_calls is not none)) %}
+        {%- if (message["role"] == "user") != (ns.index % 2 == 0) %}{{- raise_exception("After the optional system message, conversation roles must alternate user/assistant/user/assistant/...") }}{%- endif %}
+        {%- set ns.index = ns.index + 1 %}
+    {%- endif %}
+{%- endfor %}
+{{- bos_token }}
+{%- for message in loop_messages %}
+    {%- if message["role"] == "user" %}
+        {%- if tools is not none and (message == user_messages[-1]) %}
+            {{- "[AVAILABLE_TOOLS] [" }}
+            {%- for tool in tools %}{%- set tool = tool.function %}{{- '{"type": "function", "function": {' }}
+                {%- for key, val in tool.items() if key != "return" %}
+                    {%- if val is string %}{{- '"' + key + '": "' + val + '"' }}{%- else %}{{- '"' + key + '": ' + val|tojson }}{%- endif %}
+                    {%- if not loop.last %}{{- ", " }}{%- endif %}
+                {%- endfor %}
+                {{- "}}" }}{%- if not loop.last %}{{- ", " }}{%- else %}{{- "]" }}{%- endif %}
+            {%- endfor %}
+            {{- "[/AVAILABLE_TOOLS]" }}
+        {%- endif %}
+        {{- "[INST] " + message["content"] + "[/INST]" }}
+    {%- elif message.tool_calls is defined and message.tool_calls is not none %}
+        {{- "[TOOL_CALLS] [" }}
+        {%- for tool_call in message.tool_calls %}
+            {%- set out = tool_call.function|tojson %}{{- out[:-1] }}
+            {%- if not tool_call.id is defined or tool_call.id|length != 9 %}{{- raise_exception("Tool call IDs should be alphanumeric strings with length 9!") }}{%- endif %}
+            {{- ', "id": "' + tool_call.id + '"}' }}
+            {%- if not loop.last %}{{- ", " }}{%- else %}{{- "]" + eos_token }}{%- endif %}
+        {%- endfor %}
+    {%- elif message["role"] == "assistant" %}{{- " " + message["content"]|trim + eos_token}}
+    {%- else %}{{- raise_exception("Only user and assistant roles are supported, with the exception of an initial optional system message!") }}
+    {%- endif %}
+{%- endfor %}"""
+
+# One template per sandbox-escape technique (SSTI payloads as published against Jinja).
+HOSTILE_TEMPLATES = [
+    ("mro_subclasses", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "`__class__`/`__mro__`/`__subclasses__` walk"),
+    ("cycler_globals", "{{ cycler.__init__.__globals__.os.popen('id').read() }}", "`cycler.__init__.__globals__`"),
+    ("joiner_globals", "{{ joiner.__init__.__globals__['os'].popen('id').read() }}", "`joiner.__init__.__globals__`"),
+    ("namespace_globals", "{{ namespace.__init__.__globals__.os.system('id') }}", "`namespace.__init__.__globals__`"),
+    ("lipsum_globals", "{{ lipsum.__globals__['os'].popen('id').read() }}", "`lipsum.__globals__`"),
+    ("builtins", "{{ lipsum.__globals__.__builtins__.__import__('os').system('id') }}", "`__builtins__` and `__import__`"),
+    ("template_reference", "{{ self._TemplateReference__context.cycler.__init__.__globals__.os }}",
+     "`self._TemplateReference__context`"),
+    ("attr_filter", "{{ ()|attr('__class__')|attr('__base__')|attr('__subclasses__')() }}", "attribute chain through `|attr`"),
+    ("subscript_dunder", "{{ ()['__class__']['__base__'] }}", "dunder through a `[\"__x__\"]` subscript"),
+    ("concat_dunder", "{{ ()['__cla' ~ 'ss__']['__ba' + 'se__'] }}", "dunder built with `~` and `+`"),
+    ("escaped_dunder", '{{ ()["\\x5f\\x5fclass\\x5f\\x5f"] }}', "dunder spelled with `\\x5f` escapes"),
+    ("computed_attr", '{{ ()|attr(["_"*2,"class","_"*2]|join) }}', "`|attr` of a name computed with `*` and `|join`"),
+    ("computed_subscript", '{{ ()[("_"*2)~"class"~("_"*2)] }}', "subscript key computed with `*` and `~`"),
+    ("format_string", "{{ '{0.__class__.__init__.__globals__}'.format(lipsum) }}", "attribute access inside a format string"),
+    ("hidden_in_llama3", LLAMA3_TEMPLATE + "{% if false %}{{ cycler.__init__.__globals__.os.popen('id') }}{% endif %}",
+     "a Llama 3 template with a payload in a never-taken branch"),
+]
+
+
+def tokenizer_config(template, **extra):
+    value = {"add_bos_token": True, "bos_token": "<s>", "eos_token": "</s>", "chat_template": template,
+             "model_max_length": 8192, "tokenizer_class": "PreTrainedTokenizerFast"}
+    value.update(extra)
+    return json.dumps(value, indent=2, ensure_ascii=False).encode()
+
+
+def gguf_with_template(template, key="tokenizer.chat_template"):
+    return gguf(kvs=[("general.architecture", 8, gguf_str("llama")), ("general.alignment", 4, u32(32)),
+                     (key, 8, gguf_str(template))])
+
+
+def chat_templates(c):
+    families = [("llama3", LLAMA3_TEMPLATE), ("llama31_tools", LLAMA31_TOOLS_TEMPLATE), ("qwen2", QWEN2_TEMPLATE),
+                ("qwen3", QWEN3_TEMPLATE), ("gemma", GEMMA_TEMPLATE), ("gemma3", GEMMA3_TEMPLATE),
+                ("mistral", MISTRAL_TEMPLATE), ("mistral_tools", MISTRAL_TOOLS_TEMPLATE)]
+    for name, template in families:
+        c.add(f"ok_chat_{name}_tokenizer_config.json", tokenizer_config(template), "safe",
+              f"tokenizer_config.json chat_template of the {name} family (written from its published shape)",
+              "chat template: benign")
+    c.add("ok_chat_list_tokenizer_config.json",
+          tokenizer_config([{"name": "default", "template": QWEN2_TEMPLATE}, {"name": "tool_use", "template": MISTRAL_TOOLS_TEMPLATE}]),
+          "safe", "chat_template as a list of {name, template} objects", "chat template: benign")
+    c.add("ok_chat_llama3.gguf", gguf_with_template(LLAMA3_TEMPLATE), "safe",
+          "GGUF with a Llama 3 tokenizer.chat_template", "chat template: benign, format: GGUF")
+    c.add("ok_chat_raw_and_comment.jinja",
+          b"{# ''.__class__ is only a comment #}{% raw %}{{ ''.__class__ }}{% endraw %}" + QWEN2_TEMPLATE.encode(), "safe",
+          "chat_template.jinja whose dunders are in a comment and a raw block (never evaluated)", "chat template: benign")
+    for name, template, technique in HOSTILE_TEMPLATES:
+        c.add(f"mal_chat_{name}_tokenizer_config.json", tokenizer_config(template), "unsafe",
+              f"tokenizer_config.json chat_template: {technique}", "chat template: SSTI sandbox escape")
+    c.add("mal_chat_list_tokenizer_config.json",
+          tokenizer_config([{"name": "default", "template": LLAMA3_TEMPLATE},
+                            {"name": "tool_use", "template": HOSTILE_TEMPLATES[1][1]}]), "unsafe",
+          "chat_template list whose `tool_use` template escapes the sandbox", "chat template: SSTI sandbox escape")
+    c.add("mal_chat_template.gguf", gguf_with_template(HOSTILE_TEMPLATES[1][1]), "unsafe",
+          "GGUF tokenizer.chat_template with `cycler.__init__.__globals__` (CVE-2024-34359 shape)",
+          "chat template: SSTI, format: GGUF")
+    c.add("mal_chat_named_template.gguf", gguf_with_template(HOSTILE_TEMPLATES[4][1], key="tokenizer.chat_template.tool_use"),
+          "unsafe", "GGUF tokenizer.chat_template.tool_use with `lipsum.__globals__`", "chat template: SSTI, format: GGUF")
+    c.add("mal_chat_template.jinja", HOSTILE_TEMPLATES[0][1].encode(), "unsafe",
+          "chat_template.jinja with a `__subclasses__` walk", "chat template: SSTI")
+    c.add("bad_chat_unterminated_tokenizer_config.json", tokenizer_config("{{ messages[0]['content'] "), "malformed",
+          "chat_template with an unterminated `{{`: a renderer and the scanner could read it differently",
+          "chat template: unreadable")
+    c.add("bad_chat_template_type_tokenizer_config.json", tokenizer_config(42), "malformed",
+          "chat_template that is neither a string nor a list of templates", "chat template: unreadable")
+    c.add("bad_chat_duplicate_key_tokenizer_config.json",
+          b'{"chat_template": "{{ messages }}", "chat_template": "{{ lipsum.__globals__ }}"}', "malformed",
+          "two chat_template keys: loaders keep different ones", "chat template: parser differential")
+
+
+NEMO_CONFIG = b"""# model_config.yaml of a .nemo (ASR, written from NeMo's published shape)
+sample_rate: 16000
+target: nemo.collections.asr.models.ctc_bpe_models.EncDecCTCModelBPE
+tokenizer:
+  dir: null
+  type: bpe
+preprocessor:
+  _target_: nemo.collections.asr.modules.AudioToMelSpectrogramPreprocessor
+  sample_rate: 16000
+  normalize: per_feature
+  window_size: 0.025
+spec_augment:
+  _target_: 'nemo.collections.asr.modules.SpectrogramAugmentation'
+  freq_masks: 2
+encoder:
+  _target_: "nemo.collections.asr.modules.ConformerEncoder"   # the encoder
+  feat_in: 80
+  n_layers: 17
+decoder:
+  _target_: nemo.collections.asr.modules.ConvASRDecoder
+  num_classes: 1024
+optim:
+  name: adamw
+  lr: 2.0
+  sched: {_target_: torch.optim.lr_scheduler.CosineAnnealingLR, T_max: 1000}
+layers:
+  - _target_: torch.nn.Linear
+    in_features: 80
+  - {_target_: torch.nn.ReLU}
+"""
+
+
+def code_in_configs(c):
+    c.add("ok_nemo_model_config.yaml", NEMO_CONFIG, "safe",
+          "NeMo model_config.yaml: _target_ of NeMo modules and torch classes, block, flow, quoted, in a sequence",
+          "config: Hydra/NeMo _target_ (benign)")
+    hostile = [
+        ("block", b"trainer:\n  _target_: os.system\n  command: id\n", "block-style `_target_: os.system`"),
+        ("flow", b"callbacks: [{_target_: subprocess.Popen, args: [id]}]\n", "flow-style `_target_: subprocess.Popen`"),
+        ("sequence", b"layers:\n  - _target_: builtins.eval\n    _args_: ['1']\n", "`- _target_: builtins.eval` in a sequence"),
+        ("quoted", b"model:\n  \"_target_\": 'posix.system'\n", "quoted key and value"),
+        ("escaped_key", b"model:\n  \"\\x5ftarget_\": os.system\n", "key spelled `\"\\x5ftarget_\"` (an escape YAML decodes)"),
+        ("hydra_call", b"loader:\n  _target_: hydra.utils.get_method\n  path: os.system\n", "`hydra.utils.get_method` resolves any name"),
+        ("nemo_dotted", b"encoder:\n  _target_: nemo.collections.asr.modules.os.system\n",
+         "a NeMo-looking path that ends in `os.system`"),
+    ]
+    for name, text, technique in hostile:
+        c.add(f"mal_hydra_target_{name}.yaml", text, "unsafe", f"Hydra config: {technique}", "config: Hydra/NeMo _target_")
+    c.add("mal_hydra_target.json", json.dumps({"model": {"_target_": "os.system", "command": "id"}}).encode(), "unsafe",
+          "a JSON config (Hydra reads JSON as YAML) whose `_target_` is os.system", "config: Hydra/NeMo _target_")
+    c.add("mal_nemo_toplevel_target.yaml", b"target: runpy.run_path\nsample_rate: 16000\n", "unsafe",
+          "a .nemo model_config.yaml whose top-level `target` (imported by NeMo's restore_from) is runpy.run_path",
+          "config: Hydra/NeMo _target_ (NeMo target)")
+    c.add("mal_hydra_target_utf16.yaml", "model:\n  _target_: os.system\n".encode("utf-16"), "unsafe",
+          "a UTF-16 (with BOM) Hydra config: PyYAML decodes it, so the scanner must too", "config: Hydra/NeMo _target_")
+    c.add("mal_yaml_python_tag.yaml", b"model: !!python/object/apply:os.system ['id']\n", "unsafe",
+          "a PyYAML `!!python/object/apply` tag", "config: YAML python tag")
+    c.add("sus_hydra_target_unknown.yaml", b"model:\n  _target_: acme_models.layers.Dense\n  units: 4\n", "suspicious",
+          "a `_target_` class neither known safe nor dangerous", "config: Hydra/NeMo _target_ (unknown class)")
+    unreadable = [
+        ("next_line", b"model:\n  _target_:\n    os.system\n", "the value on the next line"),
+        ("interpolation", b"model:\n  _target_: ${oc.env:TARGET}\n", "an interpolation"),
+        ("anchor", b"model:\n  _target_: &t os.system\n", "an anchor"),
+        ("alias", b"base: &b os.system\nmodel:\n  _target_: *b\n", "an alias"),
+        ("complex_key", b"model:\n  ? _target_\n  : os.system\n", "a complex `? ` key"),
+        ("block_scalar", b"model:\n  _target_: |\n    os.system\n", "a block scalar"),
+    ]
+    for name, text, technique in unreadable:
+        c.add(f"bad_hydra_target_{name}.yaml", text, "malformed",
+              f"`_target_` with {technique}: the scanner cannot read it with certainty", "config: Hydra/NeMo _target_ (unreadable)")
+    c.add("sus_remote_code_config.json",
+          json.dumps({"architectures": ["AcmeForCausalLM"], "auto_map": {
+              "AutoConfig": "configuration_acme.AcmeConfig", "AutoModelForCausalLM": "modeling_acme.AcmeForCausalLM"},
+              "model_type": "acme"}, indent=2).encode(), "suspicious",
+          "config.json with auto_map: transformers imports the repo's Python with trust_remote_code",
+          "remote code: auto_map")
+    c.add("sus_remote_code_tokenizer_config.json",
+          tokenizer_config(QWEN2_TEMPLATE, auto_map={"AutoTokenizer": ["tokenization_acme.AcmeTokenizer", None]}),
+          "suspicious", "tokenizer_config.json with auto_map (and a benign chat template)", "remote code: auto_map")
+    c.add("sus_modeling_acme.py", b"import torch\n\n\nclass AcmeForCausalLM(torch.nn.Module):\n    pass\n", "suspicious",
+          "custom modelling code (*.py) in the repository", "remote code: *.py")
+
+
+def tf_node(name, op, inputs=(), attr=b""):
+    out = pb_field(1, 2, name.encode()) + pb_field(2, 2, op.encode())
+    for i in inputs:
+        out += pb_field(3, 2, i.encode())
+    if attr:
+        out += pb_field(5, 2, attr)
+    return out
+
+
+def tf_attr(key, tensor_bytes):
+    # map<string, AttrValue> entry: key (1), value (2) = AttrValue{tensor (8) = TensorProto{dtype 1, content 4}}
+    return pb_field(1, 2, key.encode()) + pb_field(2, 2, pb_field(8, 2, pb_field(1, 0, 1) + pb_field(4, 2, tensor_bytes)))
+
+
+def tf_graph(ops, functions=()):
+    """GraphDef{node..., library{function{signature{name}, node_def...}}, versions{producer}}."""
+    out = b""
+    for i, op in enumerate(ops):
+        attr = tf_attr("value", b"\x00" * 64) if op == "Const" else b""
+        out += pb_field(1, 2, tf_node(f"n{i}", op, [f"n{i - 1}"] if i else [], attr))
+    if functions:
+        library = b""
+        for fname, fops in functions:
+            fn = pb_field(1, 2, pb_field(1, 2, fname.encode()))
+            for j, op in enumerate(fops):
+                fn += pb_field(3, 2, tf_node(f"{fname}_n{j}", op))
+            library += pb_field(1, 2, fn)
+        out += pb_field(2, 2, library)
+    return out + pb_field(4, 2, pb_field(1, 0, 1994))
+
+
+def saved_model(graph):
+    """SavedModel{saved_model_schema_version 1, meta_graphs{meta_info_def{tags serve}, graph_def, signature_def}}."""
+    meta = (pb_field(1, 2, pb_field(4, 2, b"serve")) + pb_field(2, 2, graph)
+            + pb_field(5, 2, pb_field(1, 2, b"serving_default") + pb_field(2, 2, pb_field(3, 2, b"tensorflow/serving/predict"))))
+    return pb_field(1, 0, 1) + pb_field(2, 2, meta)
+
+
+def sentencepiece_model(pieces):
+    out = b""
+    for piece, score, kind in pieces:
+        out += pb_field(1, 2, pb_field(1, 2, piece.encode()) + pb_varint(2 << 3 | 5) + struct.pack("<f", score)
+                        + pb_field(3, 0, kind))
+    trainer = pb_field(1, 2, b"corpus.txt") + pb_field(3, 0, 2) + pb_field(4, 0, len(pieces))
+    normalizer = pb_field(1, 2, b"nmt_nfkc") + pb_field(3, 0, 1)
+    return out + pb_field(2, 2, trainer) + pb_field(3, 2, normalizer)
+
+
+def tensorflow(c):
+    benign_ops = ["Placeholder", "Const", "MatMul", "Const", "BiasAdd", "Relu", "Identity"]
+    saver = [("save_fn", ["Const", "SaveV2", "RestoreV2", "Identity"])]
+    c.add("ok_saved_model.pb", saved_model(tf_graph(benign_ops, saver)), "safe",
+          "TF SavedModel: a dense layer, plus SaveV2/RestoreV2 in a library function", "TF SavedModel")
+    c.add("ok_frozen_graph.pb", tf_graph(benign_ops), "safe", "TF frozen GraphDef of a dense layer", "TF GraphDef")
+    c.add("mal_saved_model_pyfunc.pb", saved_model(tf_graph(benign_ops[:3] + ["PyFunc", "Identity"])), "unsafe",
+          "TF SavedModel with a PyFunc op in the graph", "TF SavedModel: PyFunc")
+    c.add("mal_saved_model_eager_pyfunc_in_function.pb",
+          saved_model(tf_graph(benign_ops, [("__inference_call_42", ["Placeholder", "EagerPyFunc", "Identity"])])), "unsafe",
+          "TF SavedModel whose library function holds an EagerPyFunc op", "TF SavedModel: EagerPyFunc")
+    c.add("mal_saved_model_readfile.pb", saved_model(tf_graph(["Const", "ReadFile", "Identity"])), "unsafe",
+          "TF SavedModel reading a file with ReadFile", "TF SavedModel: ReadFile (modelscan)")
+    c.add("mal_frozen_graph_writefile.pb", tf_graph(["Const", "Const", "WriteFile"]), "unsafe",
+          "TF frozen GraphDef with WriteFile", "TF GraphDef: WriteFile")
+    c.add("mal_frozen_graph_pyfunc_stateless.pb", tf_graph(["Placeholder", "PyFuncStateless"]), "unsafe",
+          "TF frozen GraphDef with PyFuncStateless", "TF GraphDef: PyFuncStateless")
+    lambda_json = json.dumps({"class_name": "Lambda", "config": LAMBDA["config"]}).encode()
+    user_object = pb_field(7, 2, pb_field(4, 2, pb_field(1, 2, b"_tf_keras_layer") + pb_field(4, 2, lambda_json)))
+    c.add("mal_saved_model_keras_lambda.pb", pb_field(1, 0, 1) + pb_field(2, 2, pb_field(2, 2, tf_graph(benign_ops)) + user_object),
+          "unsafe",
+          "Keras SavedModel whose object graph holds a Lambda layer's config (bytecode)", "TF SavedModel: Keras Lambda (modelscan)")
+    c.add("mal_keras_metadata.pb", pb_field(1, 2, pb_field(2, 0, 1) + pb_field(3, 2, b"root.layer-1") + pb_field(4, 2, b"_tf_keras_layer")
+                                            + pb_field(5, 2, lambda_json)), "unsafe",
+          "keras_metadata.pb (not otherwise recognised) naming a Lambda layer", "TF SavedModel: Keras Lambda (keras_metadata.pb)")
+    good = saved_model(tf_graph(benign_ops, saver))
+    c.add("bad_saved_model_truncated.pb", good[: len(good) - 20], "malformed",
+          "TF SavedModel cut inside its graph", "TF SavedModel (truncated)")
+    c.add("ok_tokenizer.model", sentencepiece_model([("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3),
+                                                    ("\u2581the", -3.5, 1), ("\u2581a", -4.0, 1), ("ing", -4.2, 1)]),
+          "safe", "sentencepiece tokenizer.model (a protobuf of pieces, trainer and normalizer specs)", "sentencepiece")
+
+
+def unrecognised(c):
+    blob = bytes((i * 131 + 7) & 0xFF for i in range(4096))
+    c.add("unsupported_vocab.dat", blob, "unsupported",
+          "binary content in no format the scanner knows: not checked, so not `safe`", "unrecognised content")
+    c.add("unsupported_legacy_ggml.bin", b"tjgg" + u32(3) + u32(32000) + u32(4096) + blob[:1024], "unsupported",
+          "a legacy GGML (ggjt) file named *.bin: recognised by its magic, not validated", "unrecognised content (legacy GGML)")
+    c.add("unsupported_font.ttf", b"\x00\x01\x00\x00\x00\x0c\x00\x80\x00\x03" + blob[:512], "unsupported",
+          "a TrueType font header: not a model format", "unrecognised content")
+    for suffix in ["bin", "pt", "ckpt", "pkl", "joblib", "nemo", "h5", "keras"]:
+        c.add(f"bad_unrecognised_weights.{suffix}", blob, "malformed",
+              f"unrecognised content named *.{suffix}: loaders open it as weights, so it must not pass as unchecked",
+              "unrecognised content under a weights name")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: generate.py OUTDIR")
@@ -1137,6 +1530,10 @@ def main():
     suspicious(c)
     benign(c)
     malformed(c)
+    chat_templates(c)
+    code_in_configs(c)
+    tensorflow(c)
+    unrecognised(c)
     c.finish()
     total = sum(os.path.getsize(os.path.join(outdir, e["file"])) for e in c.entries)
     print(f"{len(c.entries)} files, {total} bytes in {outdir}")

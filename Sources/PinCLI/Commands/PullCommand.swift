@@ -3,6 +3,7 @@ import Dispatch
 import PinHub
 import PinLock
 import PinModel
+import PinScan
 import PinStore
 import PinTransport
 import PinVerify
@@ -45,6 +46,7 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_LOCK_SIGNERS            fingerprints whose signature --require-signed-lock accepts
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
+              MODELPIN_STRICT                  --strict: refuse files the scan could not check
             """)
 
     @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))
@@ -129,6 +131,8 @@ struct PullCommand: ModelpinCommand {
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
             console.out(line)
+            Self.listUnsupported(summary.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path), console)
+            Self.listRemoteCode(summary.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path), console)
         }
         return .success
     }
@@ -173,7 +177,9 @@ struct PullCommand: ModelpinCommand {
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
-                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias]))
+                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
+                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
+                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
         }
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -189,6 +195,8 @@ struct PullCommand: ModelpinCommand {
                 if let signature = model.signature {
                     console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
                 }
+                Self.listUnsupported(model.unsupported, console)
+                Self.listRemoteCode(model.remoteCode, console)
             }
             var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
             line += "\(fetched) downloaded and verified"
@@ -219,6 +227,20 @@ struct PullCommand: ModelpinCommand {
         case .refused(let refusal):
             throw refusal
         }
+    }
+
+    /// Files admitted as `unsupported`: never passed off as checked.
+    static func listUnsupported(_ paths: [String], _ console: Console) {
+        guard !paths.isEmpty else { return }
+        console.out("  \(Format.plural(paths.count, "file")) in no format modelpin recognises, not checked (unsupported; --strict refuses them):")
+        for path in paths { console.out("    \(path)") }
+    }
+
+    /// Files admitted as `suspicious` under --allow-remote-code: the repository's own code.
+    static func listRemoteCode(_ paths: [String], _ console: Console) {
+        guard !paths.isEmpty else { return }
+        console.out("  \(Format.plural(paths.count, "file")) of the repository's own code, admitted by --allow-remote-code:")
+        for path in paths { console.out("    \(path)") }
     }
 
     /// `org/name@revision` → (`org/name`, `revision`), revision `main` when absent.
@@ -262,6 +284,10 @@ struct ProjectPullSummary: Encodable {
         let bytes: Int64
         /// Who vouched for the files, for models with pinned signers.
         let signature: SignatureGate.Vouch?
+        /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
+        let unsupported: [String]
+        /// Files admitted only because of --allow-remote-code (verdict `suspicious`).
+        let remoteCode: [String]
     }
     struct Source: Encodable {
         let source: String

@@ -11,13 +11,18 @@ struct ScanCommand: ModelpinCommand {
         commandName: "scan",
         abstract: "Scan model files for code that runs on load and for invalid structure.",
         discussion: """
-            Each file is recognised by its content, never its name: pickles and everything that \\
-            carries them (PyTorch zip and legacy checkpoints, .npy/.npz object arrays, joblib), \\
-            safetensors, GGUF, ONNX and Keras. Pickles are analysed without executing anything: \\
-            every callable they would call is named and judged safe (PyTorch's weights_only \\
-            allowlist and numpy arrays), unsafe (code execution, processes, files, network, \\
-            imports…) or suspicious (anything else). Directories are scanned recursively. \\
-            Exits 0 only if every file is safe.
+            Each file is recognised by its content, never its name: pickles and everything that \
+            carries them (PyTorch zip and legacy checkpoints, .npy/.npz object arrays, joblib), \
+            safetensors, GGUF, ONNX and Keras. Pickles are analysed without executing anything: \
+            every callable they would call is named and judged safe (PyTorch's weights_only \
+            allowlist and numpy arrays), unsafe (code execution, processes, files, network, \
+            imports…) or suspicious (anything else). Directories are scanned recursively. \
+            Chat templates (GGUF, tokenizer_config.json, *.jinja) are checked for sandbox escapes, \
+            Hydra/NeMo `_target_` like pickle callables, TensorFlow graphs for PyFunc, ReadFile and \
+            WriteFile; *.py files and `auto_map` are `remote-code` (suspicious unless \
+            --allow-remote-code). Content in no format modelpin knows is `unsupported`: not \
+            checked, listed, and exit 0 unless --strict. Exits 0 only if every file is safe (or \
+            unsupported, without --strict).
             """)
 
     @Argument(help: ArgumentHelp("Files or directories.", valueName: "path"))
@@ -25,6 +30,14 @@ struct ScanCommand: ModelpinCommand {
 
     @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this callable (exact MODULE.NAME) as safe (repeatable).", valueName: "module.name"))
     var allowedGlobals: [String] = []
+
+    @Flag(help: "Exit 1 for files in no format modelpin recognises (`unsupported`: not checked), too ($MODELPIN_STRICT).")
+    var strict = false
+
+    @Flag(help: "Report the repository's own Python (`*.py`, `auto_map`) as `suspicious` without failing on it.")
+    var allowRemoteCode = false
+
+    static let remoteCodeWarning = "--allow-remote-code: the repository's own Python (`*.py`, `auto_map`) is admitted; it runs with your privileges when a loader trusts remote code"
 
     @OptionGroup var concurrency: ConcurrencyOptions
     @OptionGroup var output: OutputOptions
@@ -41,7 +54,11 @@ struct ScanCommand: ModelpinCommand {
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let policy = try Self.policy(allowedGlobals)
+        var configured = try Self.policy(allowedGlobals)
+        configured.strict = strict || ProjectOptions.environmentFlag("MODELPIN_STRICT")
+        configured.allowRemoteCode = allowRemoteCode
+        let policy = configured
+        if allowRemoteCode { console.warn(Self.remoteCodeWarning) }
         let cwd = ProcessEnvironment.currentDirectory
         var files: [FilePath] = []
         for path in paths {
@@ -67,7 +84,7 @@ struct ScanCommand: ModelpinCommand {
             console.out(try Format.json(results))
         } else {
             for report in results {
-                console.out("\(report.verdict.rawValue.padding(11))\(report.format.padding(16))\(report.path)")
+                console.out("\(report.verdict.rawValue.padding(12))\(report.format.padding(16))\(report.path)")
                 for finding in report.findings where finding.verdict != .safe || report.verdict == .safe {
                     var line = "  \(finding.verdict.rawValue): \(finding.detail)"
                     if let member = finding.member { line += " [in \(member)]" }
@@ -75,11 +92,15 @@ struct ScanCommand: ModelpinCommand {
                     console.out(line)
                 }
             }
-            let blocked = results.filter { $0.verdict != .safe }.count
-            console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): "
-                + (blocked == 0 ? "all safe" : "\(blocked) would be refused"))
+            let blocked = results.filter { !policy.admits($0) }.count
+            let unchecked = policy.strict ? 0 : results.filter { $0.verdict == .unsupported }.count
+            let remoteCode = results.filter { $0.verdict == .suspicious && policy.admits($0) }.count
+            var summary = blocked > 0 ? "\(blocked) would be refused" : unchecked + remoteCode == 0 ? "all safe" : "none refused"
+            if unchecked > 0 { summary += "; \(unchecked) unsupported (not checked, admitted without --strict)" }
+            if remoteCode > 0 { summary += "; \(remoteCode) remote code admitted by --allow-remote-code" }
+            console.note("scanned \(Format.plural(results.count, "file")) with \(ScannerIdentity.description): " + summary)
         }
-        if results.contains(where: { $0.verdict != .safe }) { worst = max(worst, .refused) }
+        if results.contains(where: { !policy.admits($0) }) { worst = max(worst, .refused) }
         return worst
     }
 

@@ -3,6 +3,7 @@ import PinHub
 import PinLock
 import PinModel
 import PinNames
+import PinScan
 import PinStore
 import PinTransport
 import PinWorkspace
@@ -37,6 +38,15 @@ struct TransferOptions: ParsableArguments {
 
     @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this pickle callable (exact MODULE.NAME) that the scan would refuse (repeatable).", valueName: "module.name"))
     var allowedGlobals: [String] = []
+
+    @Flag(help: "Refuse files in no format modelpin recognises (`unsupported`: not checked) instead of admitting them ($MODELPIN_STRICT).")
+    var strict = false
+
+    @Flag(help: "Admit the repository's own Python (`*.py`, `auto_map` in config.json): you will run it, e.g. with trust_remote_code. Locked as `suspicious`; every pull must say so again.")
+    var allowRemoteCode = false
+
+    /// `--strict` or `MODELPIN_STRICT`.
+    var isStrict: Bool { strict || ProjectOptions.environmentFlag("MODELPIN_STRICT") }
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -75,6 +85,8 @@ struct TransferOptions: ParsableArguments {
         settings.allowlistSource = allowlistSource
         settings.gpgPath = environment["MODELPIN_GPG"].nonEmpty
         settings.scanPolicy = try ScanCommand.policy(allowedGlobals)
+        settings.scanPolicy.strict = isStrict
+        settings.scanPolicy.allowRemoteCode = allowRemoteCode
         return settings
     }
 
@@ -95,7 +107,9 @@ struct TransferOptions: ParsableArguments {
     func progress(_ console: Console) -> PullProgress {
         let style: PullProgress.Style = quiet || console.json ? .silent
             : (Console.wantsColor(descriptor: STDERR_FILENO, environment: ["TERM": ProcessEnvironment.current["TERM"] ?? ""]) ? .bars : .lines)
-        return PullProgress(console: console, style: style)
+        let progress = PullProgress(console: console, style: style)
+        if allowRemoteCode { progress.warning(ScanCommand.remoteCodeWarning) }
+        return progress
     }
 }
 
