@@ -840,10 +840,10 @@ def malicious_tricks(c):
           "gzip-compressed protocol-0 payload (joblib and others decompress transparently)", "§2 #25")
     c.add("mal_zlib_joblib.joblib", zlib.compress(SYSTEM, 9), "unsafe",
           "zlib-compressed pickle (joblib compress=True)", "§2 #25")
-    c.add("mal_bz2_proto0.pkl.bz2", bz2.compress(proto0, 9), "suspicious",
-          "bz2-compressed protocol-0 payload: content not inspectable without bz2, blocked as suspicious", "§2 #25")
-    c.add("mal_xz_proto0.pkl.xz", lzma.compress(proto0, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64), "suspicious",
-          "xz-compressed protocol-0 payload: content not inspectable without lzma, blocked as suspicious", "§2 #24 / #25")
+    c.add("mal_bz2_proto0.pkl.bz2", bz2.compress(proto0, 9), "unsafe",
+          "bz2-compressed protocol-0 payload (decompressed and scanned)", "§2 #25")
+    c.add("mal_xz_proto0.pkl.xz", lzma.compress(proto0, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64), "unsafe",
+          "xz-compressed protocol-0 payload (decompressed and scanned)", "§2 #24 / #25")
 
     # Legacy magic produced by eval (§2 #15).
     magic_eval = P.proto(2) + P.glob("builtins", "eval") + P.bu(hex(LEGACY_MAGIC)) + P.TUPLE1 + P.REDUCE + P.STOP
