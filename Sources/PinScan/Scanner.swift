@@ -12,9 +12,11 @@
 //   5. HDF5 (`\x89HDF\r\n\x1a\n` at 0, 512, 1024 or 2048): Keras `.h5`.
 //   6. safetensors (a little-endian u64 then `{`): checked before pickle because a header length
 //      such as 0x0280 starts with the bytes of a pickle PROTO opcode.
-//   7. compressed streams (gzip, zlib, bz2, xz, lz4, zstd, 7z, old joblib `ZF`): gzip and zlib
-//      are inflated (bounded) and their content scanned like a file; the others cannot be
-//      inspected and are `suspicious` (joblib and pickle loaders decompress them transparently).
+//   1b. tar (a first header Python's tarfile accepts): torch.load tries tarfile before anything
+//      else on a non-zip file (the legacy torch.save tar), and `.nemo` is a tar (TarScanner).
+//   7. compressed streams (gzip, zlib, bz2, xz, LZMA-alone, lz4, zstd, 7z, old joblib `ZF`):
+//      decoded within a size and ratio bound (a bomb is `malformed`) and their content scanned
+//      like a file, since joblib and pickle loaders decompress them transparently.
 //   8. pickle (`PickleScanner.looksLikePickle`), including protocol-0 pickles that are printable
 //      text; a file that sniffs as a pickle but is valid text and fails to unpickle before any
 //      callable is reached is reported as text (README files start with letters that are
@@ -74,6 +76,13 @@ public enum Scanner {
                 return ("zip", [malformed("archive nested more than \(maxDepth) levels deep", member: member)])
             }
             return ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+        }
+        // Before every other format: torch.load tries tarfile first on any file that is not a zip.
+        if TarReader.looksLikeTar(prefix) {
+            if depth >= maxDepth {
+                return ("tar", [malformed("archive nested more than \(maxDepth) levels deep", offset: 0, member: member)])
+            }
+            return TarScanner.scan(source, member: member, depth: depth, policy: policy)
         }
         if TorchLegacy.hasMagic(prefix) {
             return ("pytorch-legacy", TorchLegacy.scan(source, member: member, policy: policy))
