@@ -7,7 +7,7 @@
 
 import PackageDescription
 
-let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan"]
+let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan", "FuzzTar", "FuzzDecompress"]
 
 let package = Package(
     name: "modelpin-fuzz",
