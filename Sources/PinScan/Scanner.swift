@@ -152,8 +152,9 @@ public enum Scanner {
         {
             return .joblibZlib
         }
-        // LZMA-alone: joblib registers its lzma compressor under these two bytes.
-        if startsWith(p, [0x5D, 0x00]) { return .lzma }
+        // LZMA-alone: joblib registers its lzma compressor under these two bytes, and opens it with
+        // Python's lzma (FORMAT_AUTO), whose header check is strict; what fails it cannot load.
+        if startsWith(p, [0x5D, 0x00]), plausibleLZMAHeader(p) { return .lzma }
         return nil
     }
 
@@ -196,6 +197,20 @@ public enum Scanner {
             }
             return (format, [malformed("invalid \(kind.rawValue) content: \(error.detail)", offset: error.offset ?? 0, member: member)])
         }
+    }
+
+    /// liblzma's "picky" LZMA-alone header check (lzma_auto_decoder, which Python's FORMAT_AUTO
+    /// uses): a dictionary size of 2^n, 2^n + 2^(n-1) or UINT32_MAX, and an uncompressed size that
+    /// is unknown (all ones) or below 2^38. Other files starting `5D 00` are not LZMA to joblib.
+    static func plausibleLZMAHeader(_ p: [UInt8]) -> Bool {
+        guard p.count >= 13 else { return false }
+        let dictionary = LittleEndian.u32(p, 1)
+        var rounded = dictionary &- 1
+        for shift: UInt32 in [2, 3, 4, 8, 16] { rounded |= rounded >> shift }
+        rounded &+= 1
+        guard dictionary == UInt32.max || rounded == dictionary else { return false }
+        let size = LittleEndian.u64(p, 5)
+        return size == UInt64.max || size < 1 << 38
     }
 
     /// A zlib stream (joblib `compress=True`), or joblib's old `ZF` file: "ZF", then 19 bytes

@@ -1363,8 +1363,10 @@ def containers_and_wrappers(c):
           "container: tar truncated")
     c.add("bad_7z_truncated.7z", seven_zip([("model.bin", mal)])[:40], "malformed", "7z cut before its header",
           "container: 7z truncated")
-    c.add("bad_lzma_dictionary.joblib", b"\x5d\x00\x00\x00\xf0" + b"\xff" * 8 + b"\x00" * 16, "malformed",
-          "LZMA-alone header asking for a 3.75 GiB dictionary", "container: joblib lzma")
+    c.add("bad_lzma_dictionary.joblib", b"\x5d\x00\x00\x00\xc0" + b"\xff" * 8 + b"\x00" * 16, "malformed",
+          "LZMA-alone header asking for a 3 GiB dictionary", "container: joblib lzma")
+    c.add("ok_binary_5d00.raw", b"\x5d\x00\x12\x34\x56" + bytes(range(256)) * 4, "safe",
+          "raw bytes that start 5D 00 but fail Python lzma's header check (not LZMA to joblib)", "container: joblib lzma (inverse)")
 
 
 def main():
