@@ -72,7 +72,9 @@ extension Finding {
 public struct ScanReport: Codable, Sendable, Equatable {
     public var path: String
     /// What the content turned out to be: `pickle`, `pytorch-zip`, `pytorch-legacy`, `numpy`,
-    /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`.
+    /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`;
+    /// `tar`, `pytorch-legacy-tar`, `7z`, and a wrapper's name (`gzip`, `bzip2`, `xz`, `lzma`,
+    /// `lz4`, `zstd`, `zlib`) for what was decoded from one.
     public var format: String
     public var verdict: Verdict
     public var findings: [Finding]
