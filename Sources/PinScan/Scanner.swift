@@ -75,14 +75,21 @@ public enum Scanner {
             if depth >= maxDepth {
                 return ("zip", [malformed("archive nested more than \(maxDepth) levels deep", member: member)])
             }
-            return ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+            let zip = ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+            guard TarReader.looksLikeTar(prefix) else { return zip }
+            return (zip.format, zip.findings + [polyglot("a zip", "a tar", member: member)]
+                + TarScanner.scan(source, member: member, depth: depth, policy: policy).findings)
         }
         // Before every other format: torch.load tries tarfile first on any file that is not a zip.
         if TarReader.looksLikeTar(prefix) {
             if depth >= maxDepth {
                 return ("tar", [malformed("archive nested more than \(maxDepth) levels deep", offset: 0, member: member)])
             }
-            return TarScanner.scan(source, member: member, depth: depth, policy: policy)
+            let tar = TarScanner.scan(source, member: member, depth: depth, policy: policy)
+            // joblib picks its decompressor by these same first bytes.
+            guard let compression = compressionKind(prefix) else { return tar }
+            return (tar.format, tar.findings + [polyglot("a tar", "a \(compression.rawValue) stream", member: member)]
+                + scanCompressed(source, kind: compression, member: member, depth: depth, policy: policy).findings)
         }
         if TorchLegacy.hasMagic(prefix) {
             return ("pytorch-legacy", TorchLegacy.scan(source, member: member, policy: policy))
@@ -250,6 +257,14 @@ public enum Scanner {
     }
 
     // MARK: Helpers
+
+    /// A file two loaders would read as two different things (a zip that is also a tar: torch
+    /// opens the zip, NeMo's tarfile the tar). Both views are scanned; no legitimate writer makes
+    /// such a file, so it is `malformed` whatever they hold.
+    static func polyglot(_ one: String, _ other: String, member: String?) -> Finding {
+        malformed("the file is both \(one) and \(other): loaders would read different content from it",
+                  kind: "polyglot", offset: 0, member: member)
+    }
 
     static func malformed(
         _ detail: String, kind: String = "malformed", offset: Int64? = nil, member: String? = nil

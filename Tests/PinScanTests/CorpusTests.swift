@@ -125,6 +125,8 @@ struct CorpusTests {
         ("mal_gzip_zip.pt.gz", .unsafe, "gzip", "archive/data.pkl"),
         ("mal_bz2_tar.tar.bz2", .unsafe, "bzip2", "pickle"),
         ("mal_gzip_two_members.pkl.gz", .unsafe, "gzip", nil),
+        ("mal_zip_tar_polyglot.nemo", .unsafe, "pytorch-zip", "PK\u{03}\u{04}\u{14}"),
+        ("mal_gzip_tar_polyglot.joblib", .unsafe, "tar", nil),
         ("ok_numpy_pickle.pkl.gz", .safe, "gzip", nil),
         ("ok_numpy_pickle.pkl.bz2", .safe, "bzip2", nil),
         ("ok_numpy_pickle.joblib.lzma", .safe, "lzma", nil),

@@ -653,6 +653,40 @@ def seven_zip(files):
     return b"7z\xbc\xaf\x27\x1c\x00\x04" + u32(crc32(start)) + start + packed + h
 
 
+def zip_tar_polyglot(zip_member, tar_member):
+    """A file that is a zip (torch opens it: one stored member `a`) and a tar (tarfile opens it,
+    as NeMo does: one member holding `tar_member`). The zip's local header sits in the tar's name
+    field; its central directory is the data of a second tar member, and the zip comment runs to
+    the end of the file, so neither reader sees anything out of place."""
+    name = b"a"
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, crc32(zip_member), len(zip_member),
+                        len(zip_member), len(name), 0) + name + zip_member
+    assert len(local) < 100
+    h = bytearray(tar_block("x", tar_member)[:512])
+    h[0:100] = local.ljust(100, b"\0")
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    first = bytes(h) + tar_member + b"\0" * ((512 - len(tar_member) % 512) % 512)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, crc32(zip_member), len(zip_member),
+                          len(zip_member), len(name), 0, 0, 0, 0, 0, 0) + name
+    pad = (512 - (len(central) + 22) % 512) % 512
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(first) + 512, pad)
+    return first + tar_block("zipdir", central + eocd + b"\0" * pad)
+
+
+def gzip_tar_polyglot(gzipped, tar_extra=()):
+    """A gzip stream (joblib and gzip.open read the pickle inside) that is also a tar (tarfile
+    reads a member holding the raw DEFLATE bytes): the gzip header's extra field spans the rest of
+    the tar header, and the DEFLATE data and trailer are the tar member's data; gzip readers skip
+    the zero padding after it."""
+    raw = gzipped[10:]  # DEFLATE data + CRC32 + ISIZE of a header without optional fields
+    h = bytearray(tar_block("x", raw)[:512])
+    h[0:12] = bytes([0x1F, 0x8B, 0x08, 0x04, 0, 0, 0, 0, 0, 0xFF]) + u16(500)
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return make_tar([bytes(h) + raw + b"\0" * ((512 - len(raw) % 512) % 512)] + list(tar_extra))
+
+
 def size_bomb():
     """More than 256 MiB out of about 400 KB of gzip (about 690:1, under the ratio cap): only the
     absolute cap stops it. Zeros with a pseudo-random byte every 8000 bytes, deterministic."""
@@ -1319,6 +1353,12 @@ def containers_and_wrappers(c):
           "bz2 around a legacy torch tar", "container: bz2 around a tar")
     c.add("mal_gzip_two_members.pkl.gz", gzip.compress(mal[:12], mtime=0) + gzip.compress(mal[12:], mtime=0), "unsafe",
           "os.system pickle split across two gzip members (gzip.open reads both as one stream)", "container: gzip members")
+    # Polyglots: two loaders read two different things from one file.
+    c.add("mal_zip_tar_polyglot.nemo", zip_tar_polyglot(pickle.dumps({"a": 1}, protocol=2), mal), "unsafe",
+          "a benign zip to torch and a tar to NeMo's tarfile whose member calls os.system", "container: zip/tar polyglot")
+    c.add("mal_gzip_tar_polyglot.joblib", gzip_tar_polyglot(gzip.compress(mal, mtime=0)), "unsafe",
+          "a tar of DEFLATE bytes to tarfile (torch tries it first) and a gzip'd os.system pickle to joblib",
+          "container: gzip/tar polyglot")
     # Benign versions stay safe.
     c.add("ok_numpy_pickle.pkl.gz", gzip.compress(numpy_pickle(), mtime=0), "safe",
           "gzip'd pickle of a numpy array", "container: gzip (benign)")
