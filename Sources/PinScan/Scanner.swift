@@ -14,6 +14,7 @@
 //      such as 0x0280 starts with the bytes of a pickle PROTO opcode.
 //   1b. tar (a first header Python's tarfile accepts): torch.load tries tarfile before anything
 //      else on a non-zip file (the legacy torch.save tar), and `.nemo` is a tar (TarScanner).
+//      A zip or a compressed stream that is also a tar is a polyglot: both views are scanned.
 //   7. compressed streams (gzip, zlib, bz2, xz, LZMA-alone, lz4, zstd, 7z, old joblib `ZF`):
 //      decoded within a size and ratio bound (a bomb is `malformed`) and their content scanned
 //      like a file, since joblib and pickle loaders decompress them transparently.
