@@ -6,7 +6,8 @@
 // Dependencies point one way only (README, "Architecture"):
 //   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
-// can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify.
+// can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
+// CArchive → PinScan.
 
 import PackageDescription
 
@@ -54,6 +55,13 @@ let package = Package(
             providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]
         ),
 
+        // libarchive: the scanner's bzip2/xz/LZMA/lz4/zstd/gzip decoders and the 7z reader.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+
         // A few Linux calls Swift cannot make itself (GNU extensions, ioctl); PinStore only.
         .target(name: "CPinSystem"),
 
@@ -93,7 +101,7 @@ let package = Package(
         ),
         .target(
             name: "PinScan",
-            dependencies: ["PinModel", systemPackage],
+            dependencies: ["PinModel", "CArchive", systemPackage],
             swiftSettings: swiftSettings
         ),
         .target(

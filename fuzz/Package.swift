@@ -7,7 +7,7 @@
 
 import PackageDescription
 
-let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan", "FuzzJinja", "FuzzProtobuf"]
+let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan", "FuzzJinja", "FuzzProtobuf", "FuzzTar", "FuzzDecompress"]
 
 // Readers of paths from outside, each with the product it parses with: the Hub listing and
 // PathSafety (PinHub), the snapshot record a model directory holds (PinStore).

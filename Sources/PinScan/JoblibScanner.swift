@@ -1,7 +1,6 @@
 // joblib files are pickle streams (joblib.numpy_pickle): they are scanned as pickles. Compressed
-// joblib files (zlib, gzip, bz2, xz, lz4, or the old `ZF` format) are handled by
-// `Scanner.scanCompressed`: gzip and zlib are inflated and scanned, the others cannot be
-// inspected and are `suspicious`.
+// joblib files (zlib, gzip, bz2, xz, LZMA-alone, lz4, or the old `ZF` format) are handled by
+// `Scanner.scanCompressed`: decoded within bounds and scanned like any file.
 //
 // Uncompressed joblib writes each numpy array's raw bytes INSIDE the pickle stream, right after
 // its NumpyArrayWrapper object; the pickle analyzer skips them exactly as joblib reads them

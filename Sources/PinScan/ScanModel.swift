@@ -84,6 +84,8 @@ public struct ScanReport: Codable, Sendable, Equatable {
     /// What the content turned out to be: `pickle`, `pytorch-zip`, `pytorch-legacy`, `numpy`,
     /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`,
     /// `tf-savedmodel`, `tf-graphdef`, `sentencepiece`, `json`, `json-config`, `yaml-config`, `jinja`, `python`.
+    /// `tar`, `pytorch-legacy-tar`, `7z`, and a wrapper's name (`gzip`, `bzip2`, `xz`, `lzma`,
+    /// `lz4`, `zstd`, `zlib`) for what was decoded from one.
     public var format: String
     public var verdict: Verdict
     public var findings: [Finding]

@@ -12,9 +12,12 @@
 //   5. HDF5 (`\x89HDF\r\n\x1a\n` at 0, 512, 1024 or 2048): Keras `.h5`.
 //   6. safetensors (a little-endian u64 then `{`): checked before pickle because a header length
 //      such as 0x0280 starts with the bytes of a pickle PROTO opcode.
-//   7. compressed streams (gzip, zlib, bz2, xz, lz4, zstd, 7z, old joblib `ZF`): gzip and zlib
-//      are inflated (bounded) and their content scanned like a file; the others cannot be
-//      inspected and are `suspicious` (joblib and pickle loaders decompress them transparently).
+//   1b. tar (a first header Python's tarfile accepts): torch.load tries tarfile before anything
+//      else on a non-zip file (the legacy torch.save tar), and `.nemo` is a tar (TarScanner).
+//      A zip or a compressed stream that is also a tar is a polyglot: both views are scanned.
+//   7. compressed streams (gzip, zlib, bz2, xz, LZMA-alone, lz4, zstd, 7z, old joblib `ZF`):
+//      decoded within a size and ratio bound (a bomb is `malformed`) and their content scanned
+//      like a file, since joblib and pickle loaders decompress them transparently.
 //   8. pickle (`PickleScanner.looksLikePickle`), including protocol-0 pickles that are printable
 //      text; a file that sniffs as a pickle but is valid text and fails to unpickle before any
 //      callable is reached is reported as text (README files start with letters that are
@@ -77,7 +80,21 @@ public enum Scanner {
             if depth >= maxDepth {
                 return ("zip", [malformed("archive nested more than \(maxDepth) levels deep", member: member)])
             }
-            return ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+            let zip = ZipScanner.scan(source, member: member, depth: depth, policy: policy)
+            guard TarReader.looksLikeTar(prefix) else { return zip }
+            return (zip.format, zip.findings + [polyglot("a zip", "a tar", member: member)]
+                + TarScanner.scan(source, member: member, depth: depth, policy: policy).findings)
+        }
+        // Before every other format: torch.load tries tarfile first on any file that is not a zip.
+        if TarReader.looksLikeTar(prefix) {
+            if depth >= maxDepth {
+                return ("tar", [malformed("archive nested more than \(maxDepth) levels deep", offset: 0, member: member)])
+            }
+            let tar = TarScanner.scan(source, member: member, depth: depth, policy: policy)
+            // joblib picks its decompressor by these same first bytes.
+            guard let compression = compressionKind(prefix) else { return tar }
+            return (tar.format, tar.findings + [polyglot("a tar", "a \(compression.rawValue) stream", member: member)]
+                + scanCompressed(source, kind: compression, member: member, depth: depth, policy: policy).findings)
         }
         if TorchLegacy.hasMagic(prefix) {
             return ("pytorch-legacy", TorchLegacy.scan(source, member: member, policy: policy))
@@ -167,7 +184,7 @@ public enum Scanner {
     // MARK: Compressed streams
 
     enum Compression: String {
-        case gzip, zlib, bzip2, xz, lz4, zstd, sevenZip = "7z", joblibZlib = "joblib-zlib"
+        case gzip, zlib, bzip2, xz, lz4, zstd, sevenZip = "7z", joblibZlib = "joblib-zlib", lzma
     }
 
     static func compressionKind(_ p: [UInt8]) -> Compression? {
@@ -183,48 +200,118 @@ public enum Scanner {
         if startsWith(p, [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         if startsWith(p, [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return .sevenZip }
         // joblib < 0.10 compressed files: "ZF", the length as `hex(n)` padded to 19 bytes, then zlib.
-        if p.count >= 23, startsWith(p, Array("ZF0x".utf8)) { return .joblibZlib }
+        // joblib reads the length with `int(x, 16)`, so `1f`, `0X1f` and ` 0x1f` all load.
+        if p.count >= 21, startsWith(p, Array("ZF".utf8)),
+            PythonInt.parse(p[2..<21], base: 16, whitespace: PythonInt.bytesWhitespace) != nil
+        {
+            return .joblibZlib
+        }
+        // LZMA-alone: joblib registers its lzma compressor under these two bytes, and opens it with
+        // Python's lzma (FORMAT_AUTO), whose header check is strict; what fails it cannot load.
+        if startsWith(p, [0x5D, 0x00]), plausibleLZMAHeader(p) { return .lzma }
         return nil
     }
 
-    /// gzip and zlib are inflated (at most `Inflater.memberLimit` bytes) and their content scanned;
-    /// other compressors are reported as content that cannot be inspected.
+    /// Every wrapper is decoded, within `Decompressor.Limits` (a bomb is `malformed`), and what
+    /// comes out is scanned by content like a file: gzip, bzip2, xz, LZMA-alone, lz4, zstd and
+    /// 7z through libarchive (Decompressor.swift); zlib and joblib's `ZF` through `Inflater`.
     static func scanCompressed<S: ByteSource>(
         _ source: S, kind: Compression, member: String?, depth: Int, policy: ScanPolicy
     ) -> (format: String, findings: [Finding]) {
         let format = kind == .joblibZlib ? "joblib" : kind.rawValue
-        let inflated: Inflater.Outcome
-        switch kind {
-        case .gzip: inflated = Inflater.gunzip(source, limit: Inflater.memberLimit)
-        case .zlib: inflated = Inflater.zlib(SliceSource(source, start: 0, size: source.size), limit: Inflater.memberLimit)
-        case .joblibZlib: inflated = Inflater.zlib(SliceSource(source, start: 21, size: source.size - 21), limit: Inflater.memberLimit)
-        default:
-            return (format, [Finding(
-                verdict: .suspicious, kind: "compressed",
-                detail: "\(kind.rawValue)-compressed content cannot be inspected; joblib and pickle loaders decompress it and unpickle what is inside",
-                member: member)])
+        if depth >= maxDepth {
+            return (format, [malformed("compressed content nested more than \(maxDepth) levels deep", offset: 0, member: member)])
         }
-        switch inflated {
-        case .complete(let bytes):
-            if depth >= maxDepth {
-                return (format, [malformed("compressed content nested more than \(maxDepth) levels deep", member: member)])
+        let decoded: Result<[UInt8], FormatError>
+        switch kind {
+        case .gzip: decoded = Decompressor.stream(source, filter: .gzip)
+        case .bzip2: decoded = Decompressor.stream(source, filter: .bzip2)
+        case .xz: decoded = Decompressor.stream(source, filter: .xz)
+        case .lz4: decoded = Decompressor.stream(source, filter: .lz4)
+        case .zstd: decoded = Decompressor.stream(source, filter: .zstd)
+        case .lzma:
+            // liblzma allocates the dictionary the header asks for before decoding a byte.
+            let header = (try? source.read(at: 1, count: 4)) ?? []
+            guard header.count == 4, LittleEndian.u32(header, 0) <= 1 << 30 else {
+                return (format, [malformed("LZMA dictionary size over 1 GiB (or header cut short)", offset: 1, member: member)])
             }
+            decoded = Decompressor.stream(source, filter: .lzma)
+        case .sevenZip:
+            return scanSevenZip(source, member: member, depth: depth, policy: policy)
+        case .zlib, .joblibZlib:
+            decoded = inflateZlib(source, joblib: kind == .joblibZlib)
+        }
+        switch decoded {
+        case .success(let bytes):
             let inner = scanContent(MemorySource(bytes), member: member, depth: depth + 1, policy: policy)
             return (format == "joblib" || inner.format == "joblib" ? "joblib" : format, inner.findings)
-        case .truncated:
-            return (format, [Finding(
-                verdict: .suspicious, kind: "compressed",
-                detail: "\(kind.rawValue) content inflates to more than \(Inflater.memberLimit >> 20) MiB and cannot be inspected",
-                member: member)])
-        case .failed(let error):
+        case .failure(let error):
             if kind == .zlib, looksLikeText(try? source.read(at: 0, count: sniffLength), complete: source.size <= Int64(sniffLength)) {
                 return ("text", [])
             }
-            return (format, [malformed("invalid \(kind.rawValue) stream: \(error.detail)", offset: error.offset, member: member)])
+            return (format, [malformed("invalid \(kind.rawValue) content: \(error.detail)", offset: error.offset ?? 0, member: member)])
         }
     }
 
+    /// liblzma's "picky" LZMA-alone header check (lzma_auto_decoder, which Python's FORMAT_AUTO
+    /// uses): a dictionary size of 2^n, 2^n + 2^(n-1) or UINT32_MAX, and an uncompressed size that
+    /// is unknown (all ones) or below 2^38. Other files starting `5D 00` are not LZMA to joblib.
+    static func plausibleLZMAHeader(_ p: [UInt8]) -> Bool {
+        guard p.count >= 13 else { return false }
+        let dictionary = LittleEndian.u32(p, 1)
+        var rounded = dictionary &- 1
+        for shift: UInt32 in [2, 3, 4, 8, 16] { rounded |= rounded >> shift }
+        rounded &+= 1
+        guard dictionary == UInt32.max || rounded == dictionary else { return false }
+        let size = LittleEndian.u64(p, 5)
+        return size == UInt64.max || size < 1 << 38
+    }
+
+    /// A zlib stream (joblib `compress=True`), or joblib's old `ZF` file: "ZF", then 19 bytes
+    /// joblib reads with `int(…, 16)`, then one optional space, then zlib. Bounded like the rest.
+    static func inflateZlib<S: ByteSource>(_ source: S, joblib: Bool) -> Result<[UInt8], FormatError> {
+        var start: Int64 = 0
+        if joblib {
+            start = 21
+            if (try? source.read(at: 21, count: 1)) == [0x20] { start = 22 }
+        }
+        let limits = Decompressor.Limits.standard
+        let ratioBound = Int(min(Int64(limits.maxOutput), max(Int64(limits.ratioFloor), Int64(limits.maxRatio) * source.size)))
+        switch Inflater.zlib(SliceSource(source, start: start, size: source.size - start), limit: ratioBound) {
+        case .complete(let bytes): return .success(bytes)
+        case .truncated:
+            return .failure(FormatError(
+                "decompression bomb: \(source.size) compressed bytes expand past \(ratioBound >> 20) MiB (limits: \(limits.maxOutput >> 20) MiB, \(limits.maxRatio)× past \(limits.ratioFloor >> 20) MiB)",
+                offset: start))
+        case .failed(let error): return .failure(FormatError(error.detail, offset: (error.offset ?? 0) + start))
+        }
+    }
+
+    /// Each file in a 7z archive, scanned by content under its path (nullifAI hid pickles in 7z,
+    /// which picklescan opened only for pickle-named members).
+    static func scanSevenZip<S: ByteSource>(
+        _ source: S, member: String?, depth: Int, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
+        var findings: [Finding] = []
+        let error = Decompressor.sevenZip(source) { name, bytes in
+            let label = [member, name].compactMap { $0 }.joined(separator: "/")
+            findings += scanContent(MemorySource(bytes), member: label, depth: depth + 1, policy: policy).findings
+        }
+        if let error {
+            findings.append(malformed("invalid 7z archive: \(error.detail)", offset: error.offset ?? 0, member: member))
+        }
+        return ("7z", findings)
+    }
+
     // MARK: Helpers
+
+    /// A file two loaders would read as two different things (a zip that is also a tar: torch
+    /// opens the zip, NeMo's tarfile the tar). Both views are scanned; no legitimate writer makes
+    /// such a file, so it is `malformed` whatever they hold.
+    static func polyglot(_ one: String, _ other: String, member: String?) -> Finding {
+        malformed("the file is both \(one) and \(other): loaders would read different content from it",
+                  kind: "polyglot", offset: 0, member: member)
+    }
 
     static func malformed(
         _ detail: String, kind: String = "malformed", offset: Int64? = nil, member: String? = nil

@@ -126,4 +126,40 @@ struct ScanPipelineTests {
             #expect(try sandbox.run("scan", "missing.bin").status == 2)
         }
     }
+
+    /// A legacy `torch.save` tar (sys_info, pickle, tensors, storages): `torch.load` opens any
+    /// non-zip file with tarfile first and unpickles its `pickle` member.
+    static func legacyTorchTar(pickle: [UInt8]) -> [UInt8] {
+        func member(_ name: String, _ data: [UInt8]) -> [UInt8] {
+            var h = [UInt8](repeating: 0, count: 512)
+            func put(_ text: String, at offset: Int) { for (i, b) in text.utf8.enumerated() { h[offset + i] = b } }
+            let size = String(data.count, radix: 8)
+            put(name, at: 0); put("0000644\0", at: 100); put("0000000\0", at: 108); put("0000000\0", at: 116)
+            put(String(repeating: "0", count: 11 - size.count) + size + "\0", at: 124); put("00000000000\0", at: 136)
+            put("        ", at: 148); put("0", at: 156); put("ustar\u{0}00", at: 257)
+            let sum = String(h.reduce(0) { $0 + Int($1) }, radix: 8)
+            put(String(repeating: "0", count: 6 - sum.count) + sum + "\0 ", at: 148)
+            return h + data + [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
+        }
+        let count: [UInt8] = [0x80, 0x02, 0x4B, 0x00, 0x2E]  // pickle.dumps(0, protocol=2)
+        return member("sys_info", Pickles.plainData) + member("pickle", pickle) + member("tensors", count)
+            + member("storages", count + [0x80, 0x02, 0x5D, 0x2E]) + [UInt8](repeating: 0, count: 1024)
+    }
+
+    @Test func aLegacyTorchTarThatRunsCodeOnLoadIsRefused() throws {
+        let tar = Self.legacyTorchTar(pickle: Pickles.osSystem)
+        try HubSandbox.with(repos: [Self.repo(weights: tar, name: "pytorch_model.bin")]) { env throws in
+            let outcome = try env.pull("acme/tiny-model")
+            #expect(outcome.status == 1, "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("os.system"), "\(outcome.stderr)")
+            #expect(!env.blobs.contains(sha256Hex(Data(tar))))
+            #expect(!FileManager.default.fileExists(atPath: env.model.appendingPathComponent("pytorch_model.bin").path))
+        }
+        let benign = Self.legacyTorchTar(pickle: Pickles.plainData)
+        try HubSandbox.with(repos: [Self.repo(weights: benign, name: "pytorch_model.bin")]) { env throws in
+            let outcome = try env.pull("acme/tiny-model")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(try env.contents("pytorch_model.bin") == Data(benign))
+        }
+    }
 }

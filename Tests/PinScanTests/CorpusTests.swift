@@ -118,4 +118,67 @@ struct CorpusTests {
             #expect(again.verdict != .safe, "\(entry.file): \(callables.sorted()) allowed turned a dangerous file safe")
         }
     }
+
+    /// Containers real loaders open and compressed wrappers, by name: the verdict, the format the
+    /// file must be recognised as, and the member the decisive finding names (nil: the file).
+    static let containers: [(file: String, verdict: Verdict, format: String, member: String?)] = [
+        ("mal_torch_legacy_tar_pickle.tar", .unsafe, "pytorch-legacy-tar", "pickle"),
+        ("mal_torch_legacy_tar_storages.tar", .unsafe, "pytorch-legacy-tar", "storages"),
+        ("mal_torch_legacy_tar_views.tar", .unsafe, "pytorch-legacy-tar", "storages"),
+        ("mal_torch_legacy_tar_tensors.tar", .unsafe, "pytorch-legacy-tar", "tensors"),
+        ("mal_torch_legacy_tar_pax_path.tar", .unsafe, "pytorch-legacy-tar", "pickle"),
+        ("mal_nemo.nemo", .unsafe, "tar", "./model_weights.ckpt/archive/data.pkl"),
+        ("mal_nemo_gz.nemo", .unsafe, "gzip", "./model_weights.ckpt/archive/data.pkl"),
+        ("mal_nemo_long_name.nemo", .unsafe, "tar", "./" + String(repeating: "tokenizer_", count: 12) + "/vocab.pkl"),
+        ("mal_tar_traversal.tar", .unsafe, "tar", "../../home/user/.bashrc"),
+        ("mal_joblib_zf_hex.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_zf_bare.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_zf_upper_prefix.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_zf_leading_space.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_zf_underscore.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_zf_python2.joblib", .unsafe, "joblib", nil),
+        ("mal_joblib_lzma.joblib", .unsafe, "lzma", nil),
+        ("mal_joblib_xz.joblib", .unsafe, "xz", nil),
+        ("mal_bz2_proto0.pkl.bz2", .unsafe, "bzip2", nil),
+        ("mal_xz_proto0.pkl.xz", .unsafe, "xz", nil),
+        ("mal_7z_pickle.7z", .unsafe, "7z", "model.bin"),
+        ("mal_gzip_zip.pt.gz", .unsafe, "gzip", "archive/data.pkl"),
+        ("mal_bz2_tar.tar.bz2", .unsafe, "bzip2", "pickle"),
+        ("mal_gzip_two_members.pkl.gz", .unsafe, "gzip", nil),
+        ("mal_zip_tar_polyglot.nemo", .unsafe, "pytorch-zip", "PK\u{03}\u{04}\u{14}"),
+        ("mal_gzip_tar_polyglot.joblib", .unsafe, "tar", nil),
+        ("ok_numpy_pickle.pkl.gz", .safe, "gzip", nil),
+        ("ok_numpy_pickle.pkl.bz2", .safe, "bzip2", nil),
+        ("ok_numpy_pickle.joblib.lzma", .safe, "lzma", nil),
+        ("ok_joblib_zf.joblib", .safe, "joblib", nil),
+        ("ok_torch_legacy.tar", .safe, "pytorch-legacy-tar", nil),
+        ("ok_model.nemo", .safe, "tar", nil),
+        ("ok_model_gnu.nemo", .safe, "tar", nil),
+        ("ok_7z.7z", .safe, "7z", nil),
+        ("bomb_gzip_ratio.pkl.gz", .malformed, "gzip", nil),
+        ("bomb_bz2_ratio.bz2", .malformed, "bzip2", nil),
+        ("bomb_xz_ratio.xz", .malformed, "xz", nil),
+        ("bomb_gzip_size.gz", .malformed, "gzip", nil),
+        ("bad_tar_after_end.tar", .malformed, "pytorch-legacy-tar", nil),
+        ("bad_tar_checksum_second.tar", .malformed, "tar", nil),
+        ("bad_tar_size_plus.tar", .malformed, "tar", nil),
+        ("bad_tar_pax_size_underscore.tar", .malformed, "tar", nil),
+        ("bad_tar_symlink.tar", .malformed, "tar", "pickle"),
+        ("bad_tar_truncated.tar", .malformed, "tar", nil),
+        ("bad_7z_truncated.7z", .malformed, "7z", nil),
+        ("bad_lzma_dictionary.joblib", .malformed, "lzma", nil),
+        ("ok_binary_5d00.raw", .safe, "unknown", nil),
+    ]
+
+    @Test(arguments: containers)
+    func containersAndWrappersAreOpenedTheWayTheirLoaderOpensThem(_ file: String, _ verdict: Verdict, _ format: String, _ member: String?) throws {
+        let entry = try #require(Self.corpus.entries.first { $0.file == file }, "\(file) is not in the corpus")
+        let report = try Self.report(entry)
+        #expect(report.verdict == verdict, "\(file): \(report.findings.map(\.detail))")
+        #expect(report.format == format, "\(file)")
+        #expect(report.findings.first { $0.verdict == verdict }?.member == member || verdict == .safe, "\(file): \(report.findings.map(\.member))")
+        if verdict == .malformed, member == nil {
+            #expect(report.findings.contains { $0.verdict == .malformed && $0.offset != nil }, "\(file): no offset")
+        }
+    }
 }

@@ -24,6 +24,7 @@ import os
 import pickle
 import struct
 import sys
+import tarfile
 import zlib
 
 # ---------------------------------------------------------------------------------------------
@@ -530,6 +531,176 @@ LAMBDA = {"module": "keras.layers", "class_name": "Lambda",
 
 
 # ---------------------------------------------------------------------------------------------
+# Tar, legacy torch tar, joblib ZF, 7z (scan-containers)
+
+
+def tar_block(name, data=b"", typeflag=b"0", size_field=None, linkname=b"", prefix=b""):
+    """One tar member written byte by byte (ustar header, data padded to 512), so that every
+    field can lie: `size_field` replaces the 12-byte size text."""
+    name = name.encode() if isinstance(name, str) else name
+    h = bytearray(512)
+    h[0:len(name)] = name
+    h[100:108] = b"0000644\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = size_field if size_field is not None else b"%011o\0" % len(data)
+    h[136:148] = b"00000000000\0"
+    h[148:156] = b" " * 8
+    h[156:157] = typeflag
+    h[157:157 + len(linkname)] = linkname
+    h[257:265] = b"ustar\x0000"
+    h[345:345 + len(prefix)] = prefix
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h) + data + b"\0" * ((512 - len(data) % 512) % 512)
+
+
+def pax_records(records):
+    out = b""
+    for key, value in records:
+        body = b" " + key.encode() + b"=" + value + b"\n"
+        n = len(body) + 1
+        while len(str(n)) + len(body) != n:
+            n += 1
+        out += str(n).encode() + body
+    return out
+
+
+def pax_block(records, typeflag=b"x"):
+    return tar_block("././@PaxHeader", pax_records(records), typeflag=typeflag)
+
+
+def make_tar(blocks, trailing=b""):
+    return b"".join(blocks) + b"\0" * 1024 + trailing
+
+
+def python_tar(members, fmt=tarfile.PAX_FORMAT, compress=""):
+    """A tar written by Python's own tarfile (deterministic: mtime 0, no owner names)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w" + (":" + compress if compress else ""), format=fmt) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    out = buf.getvalue()
+    if compress == "gz":  # the gzip header's mtime and name fields: make them fixed
+        out = out[:4] + b"\0\0\0\0" + out[8:]
+    return out
+
+
+def legacy_storage_args(key, payload=b""):
+    """`(key, location, storage_type)` as legacy torch pickles it (protocol 2)."""
+    return P.proto(2) + P.MARK + P.bu(key) + P.bu("cpu") + P.glob("torch", "FloatStorage") + payload + P.TUPLE + P.STOP
+
+
+def legacy_storages(keys=("0", "1"), args_payload=b"", views=None):
+    out = pickle.dumps(len(keys), protocol=2)
+    for k in keys:
+        out += legacy_storage_args(k, args_payload) + u64(TORCH_FLOAT_NUMEL) + tensor_bytes(k)
+    return out + (views if views is not None else pickle.dumps([], protocol=2))
+
+
+def legacy_tensors(keys=("0", "1"), payload=b""):
+    out = pickle.dumps(len(keys), protocol=2)
+    for k in keys:
+        out += (P.proto(2) + P.MARK + P.bu("t" + k) + P.bu(k) + P.glob("torch", "FloatTensor") + payload + P.TUPLE + P.STOP
+                + i32(2) + i32(0) + struct.pack("<qq", 2, 3) + struct.pack("<qq", 3, 1) + struct.pack("<q", 0))
+    return out
+
+
+LEGACY_MAIN = (P.proto(2) + P.EMPTY_DICT + P.bu("encoder.weight") + P.bu("t0") + P.BINPERSID + P.SETITEM
+               + P.bu("encoder.bias") + P.bu("t1") + P.BINPERSID + P.SETITEM + P.STOP)
+
+
+def legacy_torch_tar(main=LEGACY_MAIN, storages=None, tensors=None):
+    """What torch.save wrote before 0.4 (`_legacy_save` with a tar): sys_info, pickle, tensors,
+    storages, written by Python's tarfile in pax format as torch did."""
+    sys_info = pickle.dumps({"protocol_version": 1001, "little_endian": True,
+                             "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2)
+    return python_tar([("sys_info", sys_info), ("pickle", main),
+                       ("tensors", tensors if tensors is not None else legacy_tensors()),
+                       ("storages", storages if storages is not None else legacy_storages())])
+
+
+def joblib_zf(data, length_text=None, python2_space=False):
+    """joblib < 0.10: "ZF", the length as hex padded to 19 bytes (joblib reads `int(x, 16)`),
+    one more space for files written by Python 2, then zlib."""
+    text = (length_text if length_text is not None else hex(len(data))).encode().ljust(19)
+    return b"ZF" + text + (b" " if python2_space else b"") + zlib.compress(data, 9)
+
+
+def num7(v):
+    """7z's variable-length NUMBER."""
+    for n in range(8):
+        if v < 1 << (8 * n + 7 - n):
+            return bytes([((0xFF << (8 - n)) & 0xFF) | (v >> (8 * n))]) + (v & ((1 << (8 * n)) - 1)).to_bytes(n, "little")
+    return b"\xff" + v.to_bytes(8, "little")
+
+
+def seven_zip(files):
+    """A 7z archive with the Copy method and a plain header, written by hand: Python's standard
+    library has no 7z writer. `files`: (name, data) pairs, one folder each."""
+    packed = b"".join(d for _, d in files)
+    h = b"\x01\x04"  # Header, MainStreamsInfo
+    h += b"\x06" + num7(0) + num7(len(files)) + b"\x09" + b"".join(num7(len(d)) for _, d in files) + b"\x00"
+    h += b"\x07\x0b" + num7(len(files)) + b"\x00" + b"\x01\x01\x00" * len(files)  # one coder per folder: Copy (id 00)
+    h += b"\x0c" + b"".join(num7(len(d)) for _, d in files) + b"\x00"
+    h += b"\x08\x00"  # SubStreamsInfo: one stream per folder (libarchive needs it said)
+    h += b"\x00"  # end of MainStreamsInfo
+    names = b"\x00" + b"".join(n.encode("utf-16-le") + b"\x00\x00" for n, _ in files)
+    h += b"\x05" + num7(len(files)) + b"\x11" + num7(len(names)) + names + b"\x00"
+    h += b"\x00"
+    start = struct.pack("<QQI", len(packed), len(h), crc32(h))
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + u32(crc32(start)) + start + packed + h
+
+
+def zip_tar_polyglot(zip_member, tar_member):
+    """A file that is a zip (torch opens it: one stored member `a`) and a tar (tarfile opens it,
+    as NeMo does: one member holding `tar_member`). The zip's local header sits in the tar's name
+    field; its central directory is the data of a second tar member, and the zip comment runs to
+    the end of the file, so neither reader sees anything out of place."""
+    name = b"a"
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, crc32(zip_member), len(zip_member),
+                        len(zip_member), len(name), 0) + name + zip_member
+    assert len(local) < 100
+    h = bytearray(tar_block("x", tar_member)[:512])
+    h[0:100] = local.ljust(100, b"\0")
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    first = bytes(h) + tar_member + b"\0" * ((512 - len(tar_member) % 512) % 512)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, crc32(zip_member), len(zip_member),
+                          len(zip_member), len(name), 0, 0, 0, 0, 0, 0) + name
+    pad = (512 - (len(central) + 22) % 512) % 512
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(first) + 512, pad)
+    return first + tar_block("zipdir", central + eocd + b"\0" * pad)
+
+
+def gzip_tar_polyglot(gzipped, tar_extra=()):
+    """A gzip stream (joblib and gzip.open read the pickle inside) that is also a tar (tarfile
+    reads a member holding the raw DEFLATE bytes): the gzip header's extra field spans the rest of
+    the tar header, and the DEFLATE data and trailer are the tar member's data; gzip readers skip
+    the zero padding after it."""
+    raw = gzipped[10:]  # DEFLATE data + CRC32 + ISIZE of a header without optional fields
+    h = bytearray(tar_block("x", raw)[:512])
+    h[0:12] = bytes([0x1F, 0x8B, 0x08, 0x04, 0, 0, 0, 0, 0, 0xFF]) + u16(500)
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    return make_tar([bytes(h) + raw + b"\0" * ((512 - len(raw) % 512) % 512)] + list(tar_extra))
+
+
+def size_bomb():
+    """More than 256 MiB out of about 400 KB of gzip (about 690:1, under the ratio cap): only the
+    absolute cap stops it. Zeros with a pseudo-random byte every 8000 bytes, deterministic."""
+    block = bytearray(1 << 20)
+    state = 12345
+    for i in range(0, len(block), 8000):
+        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
+        block[i] = state & 0xFF
+    co = zlib.compressobj(6, zlib.DEFLATED, 31)
+    block = bytes(block)
+    return b"".join(co.compress(block) for _ in range(260)) + co.flush()
+
+
+# ---------------------------------------------------------------------------------------------
 # The corpus
 
 
@@ -840,10 +1011,10 @@ def malicious_tricks(c):
           "gzip-compressed protocol-0 payload (joblib and others decompress transparently)", "§2 #25")
     c.add("mal_zlib_joblib.joblib", zlib.compress(SYSTEM, 9), "unsafe",
           "zlib-compressed pickle (joblib compress=True)", "§2 #25")
-    c.add("mal_bz2_proto0.pkl.bz2", bz2.compress(proto0, 9), "suspicious",
-          "bz2-compressed protocol-0 payload: content not inspectable without bz2, blocked as suspicious", "§2 #25")
-    c.add("mal_xz_proto0.pkl.xz", lzma.compress(proto0, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64), "suspicious",
-          "xz-compressed protocol-0 payload: content not inspectable without lzma, blocked as suspicious", "§2 #24 / #25")
+    c.add("mal_bz2_proto0.pkl.bz2", bz2.compress(proto0, 9), "unsafe",
+          "bz2-compressed protocol-0 payload (decompressed and scanned)", "§2 #25")
+    c.add("mal_xz_proto0.pkl.xz", lzma.compress(proto0, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64), "unsafe",
+          "xz-compressed protocol-0 payload (decompressed and scanned)", "§2 #24 / #25")
 
     # Legacy magic produced by eval (§2 #15).
     magic_eval = P.proto(2) + P.glob("builtins", "eval") + P.bu(hex(LEGACY_MAGIC)) + P.TUPLE1 + P.REDUCE + P.STOP
@@ -1516,6 +1687,117 @@ def unrecognised(c):
         c.add(f"bad_unrecognised_weights.{suffix}", blob, "malformed",
               f"unrecognised content named *.{suffix}: loaders open it as weights, so it must not pass as unchecked",
               "unrecognised content under a weights name")
+def containers_and_wrappers(c):
+    """Containers real loaders open (legacy torch tar, .nemo, joblib ZF/LZMA, 7z) and the
+    compressed wrappers around pickles, with their bombs and the tar forms readers disagree on."""
+    mal = SYSTEM
+    payload = call_expr("os", "system", P.bu("id"))
+    # Legacy torch.save tar: torch.load(weights_only=False) reads it through legacy_load.
+    c.add("mal_torch_legacy_tar_pickle.tar", legacy_torch_tar(main=mal), "unsafe",
+          "legacy torch tar whose `pickle` member calls os.system", "container: legacy torch tar (legacy_load)")
+    c.add("mal_torch_legacy_tar_storages.tar", legacy_torch_tar(storages=legacy_storages(args_payload=payload)), "unsafe",
+          "legacy torch tar: a storage record pickle inside `storages` (between raw storage bytes) calls os.system",
+          "container: legacy torch tar `storages`")
+    c.add("mal_torch_legacy_tar_views.tar", legacy_torch_tar(storages=legacy_storages(views=mal)), "unsafe",
+          "legacy torch tar: the storage-views pickle after the last storage's raw bytes calls os.system",
+          "container: legacy torch tar `storages`")
+    c.add("mal_torch_legacy_tar_tensors.tar", legacy_torch_tar(tensors=legacy_tensors(payload=payload)), "unsafe",
+          "legacy torch tar: a tensor record pickle inside `tensors` calls os.system", "container: legacy torch tar `tensors`")
+    # pax path override: the ustar name says notes.txt, tarfile names the member `pickle`.
+    sys_info = pickle.dumps({"protocol_version": 1001}, protocol=2)
+    c.add("mal_torch_legacy_tar_pax_path.tar", make_tar([
+        tar_block("sys_info", sys_info), pax_block([("path", b"pickle")]),
+        tar_block("notes.txt", call("os", "system", proto=0)),
+        tar_block("tensors", legacy_tensors()), tar_block("storages", legacy_storages())]), "unsafe",
+        "legacy torch tar whose `pickle` is named only by a pax path record (the ustar name is notes.txt)",
+        "container: legacy torch tar (pax path)")
+    # .nemo: a tar NeMo unpacks with tarfile (plain, or gzip'd for older checkpoints).
+    config = b"name: asr\nmodel:\n  sample_rate: 16000\n"
+    bad_ckpt = make_zip(torch_zip(torch_state_dict(payload=payload)))
+    c.add("mal_nemo.nemo", python_tar([("./model_config.yaml", config), ("./model_weights.ckpt", bad_ckpt)]), "unsafe",
+          ".nemo tar whose model_weights.ckpt is a torch zip calling os.system", "container: nemo")
+    c.add("mal_nemo_gz.nemo", python_tar([("./model_config.yaml", config), ("./model_weights.ckpt", bad_ckpt)], compress="gz"),
+          "unsafe", "gzip'd .nemo tar (NeMo's `r:gz` fallback) with a malicious model_weights.ckpt", "container: nemo (gzip)")
+    long_dir = "./" + "tokenizer_" * 12 + "/"
+    c.add("mal_nemo_long_name.nemo", python_tar([("./model_config.yaml", config), (long_dir + "vocab.pkl", mal)],
+                                                 fmt=tarfile.GNU_FORMAT), "unsafe",
+          ".nemo tar (GNU format) with a pickle under a member name longer than 100 bytes (a GNU long-name header)",
+          "container: nemo (GNU long name)")
+    c.add("mal_tar_traversal.tar", make_tar([tar_block("../../home/user/.bashrc", b"echo pwned\n")]), "unsafe",
+          "tar member named ../../home/user/.bashrc: unpacking writes outside the target directory",
+          "container: tar path traversal (CVE-2007-4559)")
+    # joblib's old ZF format: the length is read with int(x, 16).
+    for stem, text, space in (("hex", None, False), ("bare", "1f", False), ("upper_prefix", "0X1f", False),
+                              ("leading_space", " 0x1f", False), ("underscore", "0x_1_f", False), ("python2", None, True)):
+        c.add(f"mal_joblib_zf_{stem}.joblib", joblib_zf(mal, text, space), "unsafe",
+              f"joblib ZF file, length field {text or hex(len(mal))!r}{' plus a Python 2 space' if space else ''}, holding os.system",
+              "container: joblib ZF (int(x, 16))")
+    c.add("mal_joblib_lzma.joblib", lzma.compress(mal, format=lzma.FORMAT_ALONE), "unsafe",
+          "raw LZMA-alone stream (joblib's `5D 00` prefix) holding os.system", "container: joblib lzma")
+    c.add("mal_joblib_xz.joblib", lzma.compress(mal, format=lzma.FORMAT_XZ), "unsafe",
+          "xz-compressed joblib holding os.system", "container: joblib xz")
+    c.add("mal_7z_pickle.7z", seven_zip([("readme.txt", b"hello\n"), ("model.bin", mal)]), "unsafe",
+          "7z archive with a pickle under a non-pickle name (nullifAI)", "container: 7z (nullifAI)")
+    c.add("mal_gzip_zip.pt.gz", gzip.compress(make_zip(torch_zip(mal)), mtime=0), "unsafe",
+          "gzip around a torch zip whose data.pkl calls os.system", "container: gzip around a zip")
+    c.add("mal_bz2_tar.tar.bz2", bz2.compress(legacy_torch_tar(main=mal)), "unsafe",
+          "bz2 around a legacy torch tar", "container: bz2 around a tar")
+    c.add("mal_gzip_two_members.pkl.gz", gzip.compress(mal[:12], mtime=0) + gzip.compress(mal[12:], mtime=0), "unsafe",
+          "os.system pickle split across two gzip members (gzip.open reads both as one stream)", "container: gzip members")
+    # Polyglots: two loaders read two different things from one file.
+    c.add("mal_zip_tar_polyglot.nemo", zip_tar_polyglot(pickle.dumps({"a": 1}, protocol=2), mal), "unsafe",
+          "a benign zip to torch and a tar to NeMo's tarfile whose member calls os.system", "container: zip/tar polyglot")
+    c.add("mal_gzip_tar_polyglot.joblib", gzip_tar_polyglot(gzip.compress(mal, mtime=0)), "unsafe",
+          "a tar of DEFLATE bytes to tarfile (torch tries it first) and a gzip'd os.system pickle to joblib",
+          "container: gzip/tar polyglot")
+    # Benign versions stay safe.
+    c.add("ok_numpy_pickle.pkl.gz", gzip.compress(numpy_pickle(), mtime=0), "safe",
+          "gzip'd pickle of a numpy array", "container: gzip (benign)")
+    c.add("ok_numpy_pickle.pkl.bz2", bz2.compress(numpy_pickle()), "safe", "bz2'd pickle of a numpy array", "container: bz2 (benign)")
+    c.add("ok_numpy_pickle.joblib.lzma", lzma.compress(numpy_pickle(), format=lzma.FORMAT_ALONE), "safe",
+          "LZMA-alone pickle of a numpy array", "container: joblib lzma (benign)")
+    c.add("ok_joblib_zf.joblib", joblib_zf(numpy_pickle(), " 0x%x" % len(numpy_pickle())), "safe",
+          "joblib ZF file of a numpy array pickle", "container: joblib ZF (benign)")
+    c.add("ok_torch_legacy.tar", legacy_torch_tar(), "safe", "legacy torch tar of plain tensors",
+          "container: legacy torch tar (benign)")
+    ok_ckpt = make_zip(torch_zip(torch_state_dict()))
+    c.add("ok_model.nemo", python_tar([("./model_config.yaml", config), ("./model_weights.ckpt", ok_ckpt)]), "safe",
+          ".nemo tar with a config and a benign torch zip", "container: nemo (benign)")
+    c.add("ok_model_gnu.nemo", python_tar([("./model_config.yaml", config), (long_dir + "model_weights.ckpt", ok_ckpt)],
+                                         fmt=tarfile.GNU_FORMAT), "safe",
+          ".nemo tar in GNU format with a long member name", "container: nemo (benign, GNU long name)")
+    c.add("ok_7z.7z", seven_zip([("weights.pkl", numpy_pickle())]), "safe", "7z with a numpy array pickle", "container: 7z (benign)")
+    # Bombs: the ratio cap and the absolute cap.
+    c.add("bomb_gzip_ratio.pkl.gz", gzip.compress(b"\0" * (20 << 20), compresslevel=9, mtime=0), "malformed",
+          "gzip of 20 MiB of zeros (about 1030:1)", "container: decompression bomb (ratio)")
+    c.add("bomb_bz2_ratio.bz2", bz2.compress(b"\0" * (20 << 20), 9), "malformed",
+          "bz2 of 20 MiB of zeros (hundreds of thousands to one)", "container: decompression bomb (ratio)")
+    c.add("bomb_xz_ratio.xz", lzma.compress(b"\0" * (20 << 20), preset=0), "malformed",
+          "xz of 20 MiB of zeros", "container: decompression bomb (ratio)")
+    c.add("bomb_gzip_size.gz", size_bomb(), "malformed",
+          "gzip expanding past 256 MiB at about 690:1 (under the ratio cap)", "container: decompression bomb (size)")
+    # Tars that Python's tarfile reads differently from other readers: refused.
+    ok_tar = legacy_torch_tar()
+    c.add("bad_tar_after_end.tar", ok_tar + tar_block("pickle", mal), "malformed",
+          "a member after the end-of-archive block (tarfile stops, GNU tar -i reads it)", "container: tar divergence")
+    bad_sum = bytearray(make_tar([tar_block("sys_info", b"x"), tar_block("pickle", mal)]))
+    bad_sum[1024 + 148] ^= 1
+    c.add("bad_tar_checksum_second.tar", bytes(bad_sum), "malformed",
+          "second header's checksum is wrong (tarfile silently ends the archive there)", "container: tar divergence")
+    c.add("bad_tar_size_plus.tar", make_tar([tar_block("pickle", mal, size_field=b"+%010o\0" % len(mal))]), "malformed",
+          "size field `+00000000…` that only Python's int() reads", "container: tar divergence (nti)")
+    c.add("bad_tar_pax_size_underscore.tar", make_tar([pax_block([("size", b"1_0")]), tar_block("data.bin", b"\x00" * 10)]),
+          "malformed", "pax size `1_0` (tarfile: int() reads 10; others reject)", "container: tar divergence (pax)")
+    c.add("bad_tar_symlink.tar", make_tar([tar_block("pickle", typeflag=b"2", linkname=b"/etc/passwd")]), "malformed",
+          "tar member `pickle` that is a symbolic link", "container: tar link")
+    c.add("bad_tar_truncated.tar", ok_tar[:2048 + 100], "malformed", "legacy torch tar cut inside a member",
+          "container: tar truncated")
+    c.add("bad_7z_truncated.7z", seven_zip([("model.bin", mal)])[:40], "malformed", "7z cut before its header",
+          "container: 7z truncated")
+    c.add("bad_lzma_dictionary.joblib", b"\x5d\x00\x00\x00\xc0" + b"\xff" * 8 + b"\x00" * 16, "malformed",
+          "LZMA-alone header asking for a 3 GiB dictionary", "container: joblib lzma")
+    c.add("ok_binary_5d00.raw", b"\x5d\x00\x12\x34\x56" + bytes(range(256)) * 4, "unsupported",
+          "raw bytes that start 5D 00 but fail Python lzma's header check (not LZMA to joblib)", "container: joblib lzma (inverse)")
 
 
 def main():
@@ -1534,6 +1816,7 @@ def main():
     code_in_configs(c)
     tensorflow(c)
     unrecognised(c)
+    containers_and_wrappers(c)
     c.finish()
     total = sum(os.path.getsize(os.path.join(outdir, e["file"])) for e in c.entries)
     print(f"{len(c.entries)} files, {total} bytes in {outdir}")
