@@ -167,7 +167,7 @@ struct CorpusTests {
         ("bad_tar_truncated.tar", .malformed, "tar", nil),
         ("bad_7z_truncated.7z", .malformed, "7z", nil),
         ("bad_lzma_dictionary.joblib", .malformed, "lzma", nil),
-        ("ok_binary_5d00.raw", .safe, "unknown", nil),
+        ("ok_binary_5d00.raw", .unsupported, "unknown", nil),
     ]
 
     @Test(arguments: containers)
