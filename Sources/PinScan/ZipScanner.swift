@@ -6,6 +6,8 @@
 enum ZipScanner {
     private enum MemberKind {
         case pickle, numpy, zip, compressed, kerasConfig, unreadable, other
+        /// Opcodes that may reach an import further on: judged the way a file is (`Scanner.scanPickle`).
+        case content
     }
 
     static func scan<S: ByteSource>(
@@ -53,7 +55,7 @@ enum ZipScanner {
         case .pickle: PickleScanner.scan(content, member: label, policy: policy)
         case .numpy: NumpyScanner.scan(content, member: label, policy: policy)
         case .kerasConfig: KerasScanner.scanConfig(content, member: label, policy: policy)
-        case .zip, .compressed: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+        case .zip, .compressed, .content: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
         // Undecodable prefix: reading the whole member reports why (content(of:) fails).
         case .unreadable: [Scanner.malformed("member content cannot be read", member: label)]
         case .other: []
@@ -78,6 +80,7 @@ enum ZipScanner {
         if PickleScanner.looksLikePickle(prefix) { return .pickle }
         for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
         if Scanner.compressionKind(prefix) != nil { return .compressed }
+        if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) { return .content }
         return .other
     }
 

@@ -826,6 +826,28 @@ def malicious_tricks(c):
           "§2 #5: odd text-opcode arguments (picklescan 752369a)")
     c.add("mal_proto0_printable.txt", b"cos\nsystem\n(S'echo pwned'\ntR.", "unsafe",
           "printable protocol-0 pickle named .txt (looks like text)", "§2 #24: protocol-0 pickles misclassified as text")
+    # Printable tails and first opcodes (the import threshold): pickle.load runs os.system, then
+    # fails on what follows; the bytes are a pickle from the GLOBAL on, however text-like the rest.
+    tail0 = b"cos\nsystem\n(S'echo pwned'\ntR"
+    c.add("mal_proto0_tail_junk.txt", tail0 + b"#junk", "unsafe",
+          "protocol-0 payload without STOP followed by a printable tail `#junk`: os.system runs, then the load fails",
+          "§2 #24: printable protocol-0 pickle with a tail (aisbom PR #88)")
+    c.add("mal_proto0_tail_english.md", tail0 + b"This model is released under the MIT license.\n", "unsafe",
+          "protocol-0 payload followed by a line of English text", "§2 #24: printable protocol-0 pickle with a tail")
+    c.add("mal_proto0_import_tail.txt", b"cacme_models.hooks\ninstall\n# notes\n", "malformed",
+          "a GLOBAL (the unpickler imports acme_models.hooks: module code runs) then a printable tail",
+          "§2 #24: import with side effects before the parse error")
+    c.add("mal_long1_first_opcode.bin", b"\x8a\x01\x000" + tail0 + b".", "unsafe",
+          "no PROTO, first opcode LONG1 then POP, then os.system: a first opcode outside the usual set",
+          "§2 #24: sniffing by the first opcode")
+    c.add("mal_proto1_long_binstring.bin", b"N0T" + i32(4096) + b"\x00" * 4096 + b"0" + tail0 + b".", "unsafe",
+          "protocol 1 (no PROTO): a 4 KiB BINSTRING, then os.system past any fixed sniffing window",
+          "§2 #24: sniffing a window of the file")
+    c.add("mal_global_cut_at_eof.txt", b"cevil_mod_", "malformed",
+          "GLOBAL cut by the end of the file: pickle.py (joblib's unpickler) still imports `evil_mod`",
+          "§2 #24: truncated stream still executes its prefix")
+    c.add("ok_accelerate_config.yaml", b"compute_environment: LOCAL_MACHINE\ndistributed_type: NO\n", "safe",
+          "YAML whose first line starts with `c`: a GLOBAL of no importable module, so text", "text (§2 #24 inverse)")
     c.add("mal_pickle_named.safetensors", SYSTEM, "unsafe", "raw malicious pickle named .safetensors",
           "§2 #9 / #12: misleading extension")
     c.add("mal_pickle_named.bin", SYSTEM, "unsafe", "raw malicious pickle named .bin (PyTorch parser fails, pickle fallback)",
