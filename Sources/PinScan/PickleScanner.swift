@@ -106,18 +106,22 @@ public enum PickleScanner {
 
     /// The findings of all pickles in `[start, end)`, and whether the walk reached an import
     /// (`mayReachImport`): from that point on the bytes are a pickle, whatever follows.
+    /// `readings`, `frameCuts`: for the dropping reading of frames (PickleFrames.swift).
     static func walk(
-        _ source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy
+        _ source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy,
+        readings: Int = 0, frameCuts: [Int64] = []
     ) -> (findings: [Finding], reachedImport: Bool) {
         guard end > start else {
             return ([PickleMachine.malformed("the pickle is empty", at: start)], false)
         }
         var machine = PickleMachine(source: source, start: start, end: end, depth: depth, policy: policy, sniffing: false)
+        machine.frameCuts = frameCuts
         defer { machine.input.deallocate() }
         while true {
             let outcome = machine.runOne()
             machine.flushCallables()
             guard case .stopped = outcome else { break }
+            machine.noteStopInsideFrame()
             let remaining = machine.input.remaining
             if remaining == 0 { break }
             let next = machine.input.offset
@@ -129,6 +133,15 @@ public enum PickleScanner {
                     detail: "\(remaining) bytes after the end of the pickle at offset \(next) are not a pickle",
                     offset: next))
             break
+        }
+        // A top-level stream is read from a file, where the C unpickler may drop bytes at a frame's
+        // end; byte strings nested in it are unpickled from memory, straight through.
+        if depth == 0, readings < maxFrameReadings, let cut = machine.dropAt {
+            let other = droppingReading(
+                source, start: start, end: end, cut: cut, cuts: frameCuts, depth: depth, policy: policy,
+                readings: readings, known: machine.findings)
+            machine.findings += other.findings
+            machine.importReached = machine.importReached || other.reachedImport
         }
         return (machine.findings, machine.importReached)
     }
@@ -201,6 +214,20 @@ struct PickleMachine {
     /// Sniffing a prefix of a longer stream: a length that runs past the prefix is a truncation
     /// (the bytes may be there), not an error.
     var pastEndTruncates = false
+
+    // Frames (protocol 4+, PickleFrames.swift).
+    /// Where the current FRAME ends (absolute); nil outside frames.
+    var frameEnd: Int64?
+    /// Where the module line of the last GLOBAL/INST ended (its name line started).
+    var secondLineStart: Int64 = 0
+    /// The first read that runs across a frame end and that CPython's C unpickler, reading a
+    /// file, takes from the frame end instead: the bytes `[read, frameEnd)` are dropped there.
+    var dropAt: (read: Int64, frameEnd: Int64)?
+    /// Frame boundaries already reported (one finding per walk is enough to refuse).
+    var frameFindings = 0
+    /// In a walk of the dropping reading (`PickleScanner.walk`): offsets where bytes were cut out;
+    /// a frame that starts before one of them ends there.
+    var frameCuts: [Int64] = []
 
     var stack: [PickleValue] = []
     var marks: [Int] = []
@@ -602,6 +629,7 @@ struct PickleMachine {
     mutating func runOne() -> PickleOutcome {
         stack.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
+        frameEnd = nil
         while true {
             if input.available < 9 { _ = input.fill(9) }
             let at = input.offset
@@ -799,6 +827,7 @@ struct PickleMachine {
                     return truncatedGlobal(module: nil, lineStart: moduleStart, at: at)
                 }
                 let nameStart = input.offset
+                secondLineStart = nameStart
                 guard let (nameBytes, nameLength) = input.readLine(keep: Self.nameLimit) else {
                     return truncatedGlobal(module: (moduleBytes, moduleLength), lineStart: nameStart, at: at)
                 }
@@ -933,6 +962,7 @@ struct PickleMachine {
                 guard length <= UInt64(input.remaining) else {
                     return pastEnd("FRAME length \(length) runs past the end", at: at)
                 }
+                enterFrame(at: at, length: Int64(length))
             case 0x2E:  // stop
                 guard stack.count > fence else { return fail("stack underflow at STOP", at: at) }
                 return .stopped
@@ -940,6 +970,7 @@ struct PickleMachine {
             default:
                 return fail("unknown opcode 0x\(String(op, radix: 16))", at: at)
             }
+            if let end = frameEnd, at < end, input.offset > end { noteStraddle(op, at: at, frameEnd: end) }
             if stack.count > Self.maxStack { return fail("stack deeper than \(Self.maxStack)", at: at) }
         }
     }

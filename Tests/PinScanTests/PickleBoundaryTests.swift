@@ -91,3 +91,87 @@ import Testing
         }
     }
 }
+
+/// Reads across a FRAME's end: `malformed`, and what each of CPython's readings would run is
+/// scanned (PickleFrames.swift). Each layout was checked against CPython 3.11: `pickle.loads`,
+/// `pickle.load(io.BytesIO(...))` (how torch.load reads data.pkl) and `pickle._Unpickler`.
+@Suite struct PickleFrameTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var bytes: [UInt8]
+        var verdict: Verdict
+        var callable: String? = nil
+        var testDescription: String { name }
+    }
+
+    static let payload = pickleBytes("cos\nsystem\n(S'id'\ntR")
+
+    /// PROTO 4, then a FRAME holding exactly `frame`, then `after`.
+    static func framed(_ frame: [UInt8], then after: [UInt8]) -> [UInt8] {
+        pickleBytes("\u{80}\u{04}\u{95}") + littleEndian(UInt64(frame.count), width: 8) + frame + after
+    }
+
+    static let cases: [Case] = [
+        // BINBYTES whose 4-byte length runs across the frame end. Straight through: a byte string
+        // that holds the payload. Dropping the frame's last 2 bytes: an empty byte string, then
+        // the payload runs.
+        Case(
+            name: "payload hidden in BINBYTES data, run by the dropping reading",
+            bytes: framed(pickleBytes("B") + littleEndian(UInt64(2 + payload.count), width: 2), then: [0, 0, 0, 0] + payload + pickleBytes(".")),
+            verdict: .unsafe, callable: "os.system"),
+        // A GLOBAL's module line runs across: straight through it names `xxbuiltins`, dropping
+        // `xx` it names `os`.
+        Case(name: "GLOBAL module line across the frame end", bytes: framed(pickleBytes("cxx"), then: pickleBytes("os\nsystem\n(S'id'\ntR.")),
+             verdict: .unsafe, callable: "os.system"),
+        Case(name: "GLOBAL name line across the frame end", bytes: framed(pickleBytes("cos\nsys"), then: pickleBytes("tem\n(S'id'\ntR.")),
+             verdict: .unsafe, callable: "os.system"),
+        // STOP before the frame's end: the next pickle.load starts at the frame's end in pickle.py
+        // and in the dropping reading.
+        Case(name: "STOP inside a frame, a second pickle at its end", bytes: framed(pickleBytes("N.XXXX"), then: pickleBytes("\u{80}\u{02}") + payload + pickleBytes(".")),
+             verdict: .unsafe, callable: "os.system"),
+        // BINBYTES contents are read straight through by every C reading; still not what a
+        // pickler writes.
+        Case(name: "BINBYTES data across the frame end", bytes: framed(pickleBytes("C\u{06}abc"), then: pickleBytes("def.")), verdict: .malformed),
+        Case(name: "BINUNICODE data across the frame end", bytes: framed(pickleBytes("\u{8C}\u{06}abc"), then: pickleBytes("def.")), verdict: .malformed),
+        Case(name: "FRAME inside a frame", bytes: framed(pickleBytes("N\u{95}") + littleEndian(1, width: 8), then: pickleBytes(".")), verdict: .malformed),
+        Case(name: "BININT across the frame end", bytes: framed(pickleBytes("J\u{01}\u{00}"), then: pickleBytes("\u{00}\u{00}.")), verdict: .malformed),
+        // The opcode byte is the frame's last and its argument follows: every reader agrees.
+        Case(name: "opcode last in its frame, argument after it", bytes: framed(pickleBytes("N0B"), then: littleEndian(3, width: 4) + pickleBytes("abc.")), verdict: .safe),
+    ]
+
+    @Test(arguments: cases)
+    func verdict(_ c: Case) {
+        let report = Fixture.scan(c.bytes, path: "model.pkl")
+        #expect(report.verdict == c.verdict, "\(report.findings.map(\.detail))")
+        if c.verdict != .safe {
+            #expect(report.findings.contains { $0.kind == "frame-boundary" && $0.offset != nil }, "\(report.findings.map(\.detail))")
+        }
+        if let callable = c.callable {
+            #expect(report.findings.contains { $0.callable == callable && $0.verdict == .unsafe }, "\(report.findings.map(\.detail))")
+        }
+    }
+
+    @Test func theDroppingReadingNamesRealOffsets() throws {
+        let bytes = Self.cases[0].bytes
+        let finding = try #require(Fixture.scan(bytes).findings.first { $0.callable == "os.system" })
+        // The GLOBAL sits after the 4 zero bytes that follow the frame.
+        let frameEnd = 2 + 9 + 3
+        #expect(finding.offset == Int64(frameEnd + 4))
+        #expect(Array(bytes[frameEnd + 4..<frameEnd + 7]) == pickleBytes("cos"))
+    }
+
+    @Test func picklesCPythonWritesWithFramesAreClean() throws {
+        // Protocol 5 with a 200 KB bytes value: the pickler ends the frame after the BINBYTES8
+        // length and writes the data outside any frame.
+        let bytes = try #require(
+            python("import pickle, sys; sys.stdout.buffer.write(pickle.dumps({'a': b'x' * 200000, 'b': list(range(5000)), 'c': 's' * 70000}, protocol=5))"))
+        #expect(scan(bytes) == [])
+    }
+
+    @Test func aJoblibArrayInsideAFrameIsMalformed() {
+        // NEWOBJ of the wrapper class then BUILD with a dict state, all inside one frame.
+        let body = pickleBytes("cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\u{81}}b")
+        let findings = scan(Self.framed(body + pickleBytes("xxxx"), then: pickleBytes(".")))
+        #expect(findings.contains { $0.verdict == .malformed && $0.detail.contains("inside a FRAME") }, "\(findings)")
+    }
+}

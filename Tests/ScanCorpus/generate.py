@@ -848,6 +848,24 @@ def malicious_tricks(c):
           "§2 #24: truncated stream still executes its prefix")
     c.add("ok_accelerate_config.yaml", b"compute_environment: LOCAL_MACHINE\ndistributed_type: NO\n", "safe",
           "YAML whose first line starts with `c`: a GLOBAL of no importable module, so text", "text (§2 #24 inverse)")
+    # Reads across a FRAME's end (protocol 4+): pickle.loads reads straight through, CPython's C
+    # unpickler reading a file without peek (torch.load's io.BytesIO) drops the frame's last bytes
+    # and reads from its end, pickle.py refuses. Each layout runs os.system in one reading.
+    def framed(frame, after):
+        return P.proto(4) + P.frame(len(frame)) + frame + after
+    pay = b"cos\nsystem\n(S'id'\ntR"
+    c.add("mal_frame_binbytes_length_across.pkl", framed(b"B" + u16(2 + len(pay)), b"\x00" * 4 + pay + P.STOP), "unsafe",
+          "BINBYTES length runs across the frame end: straight through, its data hides os.system; the C unpickler "
+          "reading a file drops 2 bytes, reads an empty byte string and runs os.system",
+          "frame-boundary divergence: fickling test suite layout (CPython _pickle.c _Unpickler_ReadImpl vs pickle.py _Unframer)")
+    c.add("mal_frame_global_across.pkl", framed(b"cxx", b"os\nsystem\n(S'id'\ntR."), "unsafe",
+          "GLOBAL module line across the frame end: `xxos` straight through, `os` when the frame's last bytes are dropped",
+          "frame-boundary divergence")
+    c.add("mal_frame_stop_inside.pkl", framed(b"N.XXXX", P.proto(2) + pay + P.STOP), "unsafe",
+          "STOP before its frame's end: a second pickle.load starts at the frame's end (pickle.py, C on a file) and runs os.system",
+          "frame-boundary divergence")
+    c.add("bad_frame_bytes_across.pkl", framed(b"C\x06abc", b"def."), "malformed",
+          "SHORT_BINBYTES data runs across the frame end (pickle.py refuses, C reads on)", "frame-boundary divergence")
     c.add("mal_pickle_named.safetensors", SYSTEM, "unsafe", "raw malicious pickle named .safetensors",
           "§2 #9 / #12: misleading extension")
     c.add("mal_pickle_named.bin", SYSTEM, "unsafe", "raw malicious pickle named .bin (PyTorch parser fails, pickle fallback)",
