@@ -19,9 +19,10 @@ enum ZipScanner {
         let names = Set(files.map(\.name))
 
         let isKeras = names.contains("config.json") && (names.contains("metadata.json") || names.contains("model.weights.h5"))
+        let torch = TorchZipRecords(archive.entries)
         var kinds: [MemberKind] = []
         for entry in files {
-            kinds.append(kind(of: entry, in: archive, keras: isKeras))
+            kinds.append(kind(of: entry, in: archive, keras: isKeras, torch: torch))
         }
         let format: String
         if isKeras {
@@ -40,8 +41,10 @@ enum ZipScanner {
             case .failed(let finding):
                 findings.append(finding)
             case .stored(let slice):
+                findings += checksum(slice, of: entry, kind: kind, label: label)
                 findings += inspect(slice, kind: kind, label: label, depth: depth, policy: policy)
             case .inflated(let memory):
+                findings += checksum(memory, of: entry, kind: kind, label: label)
                 findings += inspect(memory, kind: kind, label: label, depth: depth, policy: policy)
             }
         }
@@ -62,7 +65,27 @@ enum ZipScanner {
         }
     }
 
-    private static func kind<S: ByteSource>(of entry: ZipEntry, in archive: ZipArchive<S>, keras: Bool) -> MemberKind {
+    /// A member read whole anyway (a pickle, a Keras config) whose bytes do not match the
+    /// directory's CRC-32: Python's zipfile refuses it, PyTorch's reader does not check it.
+    /// Tensor and array members are not read whole for this: the scan never reads tensor bytes.
+    private static func checksum<T: ByteSource>(_ content: T, of entry: ZipEntry, kind: MemberKind, label: String) -> [Finding] {
+        guard kind == .pickle || kind == .kerasConfig || kind == .content, let crc = CRC32.of(content), crc != entry.crc else {
+            return []
+        }
+        return [Finding(
+            verdict: .malformed, kind: "zip-inconsistent",
+            detail: "the content's CRC-32 is \(hex(crc)) but the directory says \(hex(entry.crc)): Python's zipfile refuses the member, PyTorch reads it unchecked (it is scanned as PyTorch reads it)",
+            offset: entry.localHeaderOffset, member: label)]
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    private static func kind<S: ByteSource>(
+        of entry: ZipEntry, in archive: ZipArchive<S>, keras: Bool, torch: TorchZipRecords
+    ) -> MemberKind {
         if keras, entry.name == "config.json" { return .kerasConfig }
         // Unsupported methods and undecodable data are reported when the content is read.
         guard entry.method == 0 || entry.method == 8 else { return .unreadable }
@@ -72,6 +95,8 @@ enum ZipScanner {
             return .zip
         }
         let lower = entry.name.lowercased()
+        // A storage record of a PyTorch archive: raw tensor bytes to torch.load (TorchZipRecords).
+        if torch.isStorage(entry) { return .other }
         if isTensorPayload(entry.name) {
             // Raw tensor bytes: only a PROTO-framed pickle counts, so that arbitrary weights that
             // happen to start with a protocol-0 opcode byte are not taken for a pickle.

@@ -946,6 +946,10 @@ def benign(c):
           "PyTorch zip checkpoint: archive/data.pkl, archive/data/0..2, archive/version, byteorder", "container: pytorch zip")
     c.add("ok_torch_zip_deflate.pt", make_zip(torch_zip(torch_state_dict(), method=8)), "safe",
           "PyTorch zip with data.pkl deflate-compressed", "container: pytorch zip (deflate)")
+    storage_pickle = [{"name": "archive/data/7", "data": SYSTEM + b"\x00" * 64}]
+    c.add("ok_torch_zip_storage_pickle_bytes.pt", make_zip(torch_zip(torch_state_dict(), extra=storage_pickle)), "safe",
+          "PyTorch zip whose tensor storage archive/data/7 starts with pickle bytes: torch.load reads storages as raw bytes",
+          "container: pytorch zip (storage records are not pickles)")
     c.add("ok_torch_legacy.pt", legacy_torch(torch_state_dict(legacy=True)), "safe",
           "legacy (non-zip) torch: magic, protocol 1001, sys info, state dict, storage keys, raw storages",
           "container: pytorch legacy")
@@ -1059,6 +1063,10 @@ def malicious_containers(c):
               f"general-purpose flag {flag:#x} ({what}) set on a plain malicious data.pkl", "§2 #11: CVE-2025-1945")
     c.add("mal_zip_bad_crc.pt", make_zip(torch_zip(mal, crc=0xDEADBEEF)), "unsafe",
           "malicious data.pkl with a wrong CRC-32 (torch does not check it)", "§2 #13: CVE-2025-10156")
+    c.add("mal_torch_zip_payload_txt.pt", make_zip(torch_zip(torch_state_dict(), extra=[
+              {"name": "archive/payload.txt", "data": b"cos\nsystem\n(S'echo pwned'\ntR#junk"}])), "unsafe",
+          "benign data.pkl; a protocol-0 payload with a printable tail stored as archive/payload.txt",
+          "§2 #9 / #24: a pickle under a text name, with a tail")
     inner = make_zip(torch_zip(mal))
     c.add("mal_zip_in_zip.zip", make_zip([{"name": "readme.txt", "data": b"hello\n"},
                                            {"name": "model/checkpoint.pt", "data": inner}]), "unsafe",
@@ -1151,6 +1159,13 @@ def malformed(c):
     c.add("bad_zip_name_mismatch_benign.pt", make_zip(torch_zip(torch_state_dict(), local_name="archive/other.pkl")),
           "malformed", "benign data.pkl but local header name differs from the central directory (inconsistent archive)",
           "§2 #10 (anomaly without payload)")
+    c.add("bad_zip_bad_crc_benign.pt", make_zip(torch_zip(torch_state_dict(), crc=0xDEADBEEF)), "malformed",
+          "benign data.pkl with a wrong CRC-32: Python's zipfile refuses it, PyTorch reads it unchecked",
+          "§2 #13: CVE-2025-10156 (anomaly without payload)")
+    c.add("bad_zip_case_duplicate.pt", make_zip(torch_zip(torch_state_dict(), extra=[
+              {"name": "archive/DATA.PKL", "data": torch_state_dict()}])), "malformed",
+          "archive/data.pkl and archive/DATA.PKL: one record to PyTorch's case-insensitive lookup (miniz), two to zipfile",
+          "container: zip names that differ only in case")
     c.add("bad_zip_deflate_corrupt.pt", make_zip(torch_zip(torch_state_dict(), method=8))
           .replace(deflate(torch_state_dict())[:16], b"\xff" * 16, 1), "malformed",
           "deflate stream of data.pkl corrupted", "container: zip (deflate)")
