@@ -3,11 +3,15 @@
 // `.keras` (Keras 3, a zip with `config.json`): the config is parsed as JSON and walked.
 //   - A `Lambda` layer (or a `__lambda__` function object) carries marshalled Python bytecode
 //     that runs on load when safe_mode is off (CVE-2024-3660): `unsafe`, kind `lambda-layer`.
-//   - An object with a `module` outside Keras/TensorFlow makes Keras import that module and
-//     fetch `class_name` (or, for `"class_name": "function"`, the function named by `config`)
-//     from it (CVE-2025-1550): the callable `module.name` is classified like a pickle global
-//     (`PickleScanner.classify`), so `builtins.exec` is `unsafe` and an unknown custom class
-//     is `suspicious`; kind `keras-module`.
+//   - An object with a `module` makes Keras import that module and fetch `class_name` (or, for
+//     `"class_name": "function"`, the function named by `config`) from it (CVE-2025-1550). Keras's
+//     own built-in layers, activations, initializers, regularizers, constraints, optimizers,
+//     losses and metrics are allowed by name under Keras's modules (KerasAllowlist.swift); every
+//     other object, Keras and TensorFlow ones included, is classified like a pickle global, so
+//     `keras.src.utils.file_utils.get_file` and `builtins.exec` are `unsafe` and an unknown
+//     custom class is `suspicious`; kind `keras-module`.
+//   - A tf.keras `TFOpLambda` / `SlicingOpLambda` layer calls the TensorFlow function its config
+//     names: `io.write_file` is `unsafe`, math and array ops are allowed.
 //
 // `.h5` (HDF5): there is no HDF5 parser here. Heuristic: the `model_config` attribute is JSON
 // stored uncompressed in the file, so the first 64 MiB are searched for `"class_name"` keys and
@@ -45,8 +49,6 @@ enum KerasScanner {
         return findings
     }
 
-    private static let kerasModules = ["keras", "tensorflow", "tf_keras", "keras_nlp", "keras_hub", "keras_cv"]
-
     private static func walk(_ value: ScanJSON, depth: Int, findings: inout [Finding], member: String?, policy: ScanPolicy) {
         guard depth < 300 else { return }
         switch value {
@@ -61,16 +63,26 @@ enum KerasScanner {
                     detail: "Lambda layer\(name) carries marshalled Python bytecode that runs when the model is loaded",
                     member: member))
             } else if let module = value["module"]?.stringValue, let className {
-                let top = module.split(separator: ".").first.map(String.init) ?? module
-                if !kerasModules.contains(top) {
-                    let name = className == "function" ? (value["config"]?.stringValue ?? className) : className
-                    let verdict = PickleScanner.classify(module: module, name: name, policy: policy)
-                    if verdict != .safe {
-                        findings.append(Finding(
-                            verdict: verdict, kind: "keras-module",
-                            detail: "config makes Keras import `\(module)` and use `\(name)`",
-                            callable: module + "." + name, member: member))
-                    }
+                // Keras's own names are allowed by name under Keras's modules; every other object
+                // is judged like a pickle callable (KerasAllowlist.swift).
+                let name = className == "function" ? (value["config"]?.stringValue ?? className) : className
+                let (verdict, reason) = KerasAllowlist.judge(module: module, name: name, policy: policy)
+                if verdict != .safe {
+                    let why = reason.map { ", which is dangerous: \($0)" } ?? ", which is not one of Keras's built-in layers or functions; accept it with --allow-global \(module).\(name) if you trust it"
+                    findings.append(Finding(
+                        verdict: verdict, kind: "keras-module",
+                        detail: "config makes Keras import `\(module)` and use `\(module).\(name)`\(why)",
+                        callable: module + "." + name, member: member))
+                }
+            } else if let className, className == "TFOpLambda" || className == "SlicingOpLambda",
+                let function = value["config"]?["function"]?.stringValue
+            {
+                let (verdict, reason) = KerasAllowlist.judgeTFOp(function, policy: policy)
+                if verdict != .safe {
+                    findings.append(Finding(
+                        verdict: verdict, kind: "keras-module",
+                        detail: "\(className) layer calls `tensorflow.\(function)` when the model runs\(reason.map { ": \($0)" } ?? ", which is not a known-safe TensorFlow op")",
+                        callable: "tensorflow." + function, member: member))
                 }
             }
             for (_, item) in members { walk(item, depth: depth + 1, findings: &findings, member: member, policy: policy) }

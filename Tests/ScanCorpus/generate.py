@@ -902,6 +902,11 @@ def suspicious(c):
           "INST of an unknown class", "opcode: INST")
     c.add("sus_unknown_obj.pkl", P.proto(1) + P.MARK + P.glob(*cls) + P.OBJ + P.STOP, "suspicious",
           "OBJ of an unknown class", "opcode: OBJ")
+    c.add("sus_keras_custom_backbone.keras", keras_zip([INPUT, {
+              "module": "keras_hub.src.models.gemma.gemma_backbone", "class_name": "GemmaBackbone",
+              "config": {"name": "backbone"}, "registered_name": "keras_hub>GemmaBackbone"}]), "suspicious",
+          "Keras config naming a class outside Keras's built-ins (a keras_hub backbone): imported on load, needs review",
+          "container: keras (unknown class)")
     c.add("sus_unknown_in_state_dict.pt",
           make_zip(torch_zip(torch_state_dict(payload=P.glob(*cls) + P.EMPTY_TUPLE + P.NEWOBJ))), "suspicious",
           "torch zip checkpoint whose state dict also holds an object of an unknown class", "container: pytorch zip")
@@ -1030,6 +1035,14 @@ def benign(c):
           "safe", "GGUF v3 with a string-array KV and two tensors (F32, F16) at aligned offsets", "format: GGUF")
     c.add("ok_external_data.onnx", onnx_model("weights.bin"), "safe",
           "ONNX ModelProto with an initializer stored externally at 'weights.bin'", "format: ONNX external data")
+    c.add("ok_keras_builtins.keras", keras_zip([INPUT, {**DENSE, "config": {**DENSE["config"],
+              "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None},
+                                     "registered_name": None},
+              "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01},
+                                     "registered_name": None},
+              "activation": {"module": "keras.activations", "class_name": "function", "config": "gelu",
+                             "registered_name": "function"}}}]), "safe",
+          "Keras config with built-in initializer, regularizer and activation objects", "container: keras")
     c.add("ok_sequential.keras", keras_zip([INPUT, DENSE]), "safe", "Keras v3 .keras zip, config.json without Lambda",
           "container: keras")
     c.add("config.json", json.dumps({"architectures": ["BertModel"], "hidden_size": 768,
@@ -1086,6 +1099,20 @@ def malicious_containers(c):
           ".npz whose second array is an object array with a malicious pickle", "container: npz")
     c.add("mal_lambda.keras", keras_zip([INPUT, LAMBDA, DENSE]), "unsafe",
           "Keras v3 .keras zip whose config.json has a Lambda layer (marshalled bytecode)", "container: keras (Lambda)")
+    def keras_fn(module, name):
+        return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+    dense_with = lambda activation: {**DENSE, "config": {**DENSE["config"], "activation": activation}}
+    c.add("mal_keras_get_file.keras", keras_zip([INPUT, dense_with(keras_fn("keras.src.utils.file_utils", "get_file"))]),
+          "unsafe", "Keras config whose activation is keras.src.utils.file_utils.get_file (downloads and extracts files)",
+          "container: keras (CVE-2025-8747: keras.* names were trusted wholesale)")
+    c.add("mal_keras_tf_write_file.keras", keras_zip([INPUT, dense_with(keras_fn("tensorflow.io", "write_file"))]),
+          "unsafe", "Keras config whose activation is tensorflow.io.write_file", "container: keras (tensorflow.* trusted wholesale)")
+    c.add("mal_keras_load_model.keras", keras_zip([INPUT, dense_with(keras_fn("keras.models", "load_model"))]),
+          "unsafe", "Keras config that calls keras.models.load_model (a nested load, with safe_mode=False in the CVE-2025-9906 chain)",
+          "container: keras (CVE-2025-9906)")
+    c.add("mal_keras_tfoplambda_write_file.keras", keras_zip([INPUT, {"class_name": "TFOpLambda", "config": {
+              "name": "w", "function": "io.write_file", "trainable": False}}]), "unsafe",
+          "tf.keras TFOpLambda layer calling tf.io.write_file when the model runs", "container: keras (TFOpLambda)")
     c.add("mal_external_data_traversal.onnx", onnx_model("../../etc/passwd"), "unsafe",
           "ONNX external_data location '../../etc/passwd'", "format: ONNX external data (CVE-2024-27318)")
     c.add("mal_external_data_absolute.onnx", onnx_model("/etc/passwd"), "unsafe",
