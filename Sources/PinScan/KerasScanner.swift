@@ -99,6 +99,7 @@ enum KerasScanner {
         let chunk = 1 << 20, overlap = 512
         var findings: [Finding] = []
         var sawConfig = false
+        var configStart: Int64?
         var offset: Int64 = 0
         while offset < limit {
             let bytes: [UInt8]
@@ -114,6 +115,7 @@ enum KerasScanner {
             while i < last {
                 if bytes[i] == 0x22, i + key.count <= bytes.count, bytes[i..<i + key.count].elementsEqual(key) {
                     sawConfig = true
+                    if configStart == nil, let start = objectStart(bytes, before: i) { configStart = offset + Int64(start) }
                     if let name = stringValue(bytes, after: i + key.count), name == "Lambda" || name == "__lambda__" {
                         findings.append(Finding(
                             verdict: .unsafe, kind: "lambda-layer",
@@ -127,7 +129,60 @@ enum KerasScanner {
             }
             offset += Int64(chunk)
         }
+        // The whole model_config, judged like a .keras config.json; the Lambda search above
+        // stays for what lies outside it (or when it cannot be extracted).
+        if let start = configStart, let end = objectEnd(source, from: start),
+            let raw = try? source.read(at: start, count: Int(end - start)), raw.count == Int(end - start),
+            let config = try? ScanJSONParser.parse(raw, maxDepth: 256)
+        {
+            var judged: [Finding] = []
+            walk(config, depth: 0, findings: &judged, member: member, policy: policy)
+            for index in judged.indices { judged[index].offset = start }
+            findings = findings.filter { ($0.offset ?? -1) < start || ($0.offset ?? -1) >= end } + judged
+        }
         return (sawConfig ? "keras" : "hdf5", findings)
+    }
+
+    /// Where the JSON object that holds the `"class_name"` key at `index` starts, when that key is
+    /// its first or second (`{"class_name": …` as Keras 2 writes it, `{"module": "…", "class_name": …`
+    /// as Keras 3 does): the model_config attribute begins that way.
+    private static func objectStart(_ bytes: [UInt8], before index: Int) -> Int? {
+        if index >= 1, bytes[index - 1] == 0x7B { return index - 1 }
+        let module = Array("{\"module\": \"".utf8)
+        var i = index - 1
+        while i >= 0, index - i < 300 {
+            if bytes[i] == 0x7B, i + module.count <= index, bytes[i..<i + module.count].elementsEqual(module) { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// The end (exclusive) of the JSON object starting at `start`, found by matching braces
+    /// outside strings, within `configLimit` bytes; nil if it does not end there.
+    private static func objectEnd<S: ByteSource>(_ source: S, from start: Int64) -> Int64? {
+        var depth = 0, inString = false, escaped = false
+        var offset = start
+        let limit = min(source.size, start + configLimit)
+        while offset < limit {
+            guard let bytes = try? source.read(at: offset, count: Int(min(1 << 20, limit - offset))), !bytes.isEmpty else { return nil }
+            for (k, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                } else if byte == 0x22 {
+                    inString = true
+                } else if byte == 0x7B || byte == 0x5B {
+                    depth += 1
+                } else if byte == 0x7D || byte == 0x5D {
+                    depth -= 1
+                    if depth == 0 { return offset + Int64(k) + 1 }
+                    if depth < 0 { return nil }
+                } else if byte < 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D {
+                    return nil  // not JSON text
+                }
+            }
+            offset += Int64(bytes.count)
+        }
+        return nil
     }
 
     /// The JSON string after `: ` at `index`, if there is one.

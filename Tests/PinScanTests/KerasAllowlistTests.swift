@@ -79,4 +79,27 @@ import Testing
         #expect(PickleScanner.classify(module: module, name: name, policy: ScanPolicy()) == .unsafe)
         #expect(PickleCallables.danger(of: module + "." + name) != nil, "--allow-global must refuse it")
     }
+
+    /// An `.h5` file's model_config is the same JSON, stored as one attribute string.
+    static func h5(_ layer: String, keras3: Bool = false) -> [UInt8] {
+        let head = keras3 ? #"{"module": "keras", "class_name": "Sequential", "#.utf8 : #"{"class_name": "Sequential", "#.utf8
+        let config = Array(head) + Array(#""config": {"name": "s", "layers": [\#(layer)]}}"#.utf8)
+        return KerasScanner.hdf5Magic + [UInt8](repeating: 0, count: 100) + config + [0, 0, 0] + [UInt8](repeating: 0x7B, count: 64)
+    }
+
+    @Test func h5ModelConfigIsJudgedLikeAKerasConfig() {
+        let write = Fixture.scan(Self.h5(#"{"class_name": "TFOpLambda", "config": {"function": "io.write_file", "name": "w"}}"#), path: "m.h5")
+        #expect(write.verdict == .unsafe, "\(write.findings.map(\.detail))")
+        #expect(write.findings.contains { $0.callable == "tensorflow.io.write_file" })
+        let getFile = Fixture.scan(
+            Self.h5(#"{"module": "keras.src.utils.file_utils", "class_name": "function", "config": "get_file"}"#, keras3: true), path: "m.h5")
+        #expect(getFile.verdict == .unsafe, "\(getFile.findings.map(\.detail))")
+        let dense = Fixture.scan(Self.h5(#"{"module": "keras.layers", "class_name": "Dense", "config": {"units": 1}}"#, keras3: true), path: "m.h5")
+        #expect(dense.verdict == .safe, "\(dense.findings.map(\.detail))")
+        #expect(dense.format == "keras")
+        // A Lambda is reported once, by the config walk, not again by the byte search.
+        let lambda = Fixture.scan(Self.h5(#"{"class_name": "Lambda", "config": {"name": "l"}}"#), path: "m.h5")
+        #expect(lambda.verdict == .unsafe)
+        #expect(lambda.findings.filter { $0.kind == "lambda-layer" }.count == 1, "\(lambda.findings.map(\.detail))")
+    }
 }

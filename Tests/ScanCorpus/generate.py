@@ -1043,6 +1043,9 @@ def benign(c):
               "activation": {"module": "keras.activations", "class_name": "function", "config": "gelu",
                              "registered_name": "function"}}}]), "safe",
           "Keras config with built-in initializer, regularizer and activation objects", "container: keras")
+    c.add("ok_keras_model.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 120 + json.dumps({"class_name": "Sequential", "config": {
+              "name": "sequential", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 4}}]}}).encode()
+          + b"\x00" * 64, "safe", "Keras .h5 whose model_config holds only built-in layers", "container: keras (.h5)")
     c.add("ok_sequential.keras", keras_zip([INPUT, DENSE]), "safe", "Keras v3 .keras zip, config.json without Lambda",
           "container: keras")
     c.add("config.json", json.dumps({"architectures": ["BertModel"], "hidden_size": 768,
@@ -1113,6 +1116,15 @@ def malicious_containers(c):
     c.add("mal_keras_tfoplambda_write_file.keras", keras_zip([INPUT, {"class_name": "TFOpLambda", "config": {
               "name": "w", "function": "io.write_file", "trainable": False}}]), "unsafe",
           "tf.keras TFOpLambda layer calling tf.io.write_file when the model runs", "container: keras (TFOpLambda)")
+    def h5_model(layers):
+        """A Keras .h5 file as far as the scanner reads it: the HDF5 signature, then the model_config
+        attribute's JSON string among other bytes (modelpin has no HDF5 parser)."""
+        config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+        return b"\x89HDF\r\n\x1a\n" + b"\x00" * 120 + json.dumps(config).encode() + b"\x00" * 64 + bytes(range(256))
+    c.add("mal_keras_tfoplambda_write_file.h5", h5_model([{"class_name": "InputLayer", "config": {"name": "in"}},
+                                                           {"class_name": "TFOpLambda", "config": {
+                                                               "name": "w", "function": "io.write_file"}}]), "unsafe",
+          "tf.keras .h5 whose model_config has a TFOpLambda layer calling tf.io.write_file", "container: keras (.h5 TFOpLambda)")
     c.add("mal_external_data_traversal.onnx", onnx_model("../../etc/passwd"), "unsafe",
           "ONNX external_data location '../../etc/passwd'", "format: ONNX external data (CVE-2024-27318)")
     c.add("mal_external_data_absolute.onnx", onnx_model("/etc/passwd"), "unsafe",
