@@ -66,6 +66,14 @@ extension PickleMachine {
         if drops, dropAt == nil { dropAt = (read, end) }
     }
 
+    /// The opcode at `at` failed after reading past the frame's end: the straight reading stops
+    /// there, but the dropping one read other bytes and may go on (a length that is garbage read
+    /// straight through can be a valid one read from the frame's end).
+    mutating func noteFrameOnFailure(at: Int64) {
+        guard let end = frameEnd, at < end, input.offset > end, let op = input.peek(at: at, length: 1).first else { return }
+        noteStraddle(op, at: at, frameEnd: end)
+    }
+
     /// STOP at the read position before the current frame's end: `pickle.load` called again
     /// starts at the frame's end in pickle.py and in the dropping C reading, and right after the
     /// STOP in the others.

@@ -278,6 +278,7 @@ struct PickleMachine {
     }
 
     mutating func fail(_ reason: String, at offset: Int64) -> PickleOutcome {
+        noteFrameOnFailure(at: offset)
         findings.append(Self.malformed(reason, at: offset))
         return .failed
     }
@@ -289,6 +290,7 @@ struct PickleMachine {
     }
 
     mutating func truncated(at offset: Int64) -> PickleOutcome {
+        noteFrameOnFailure(at: offset)
         if let error = input.readError {
             findings.append(Self.malformed("cannot read the pickle: \(error.description)", at: offset))
             return .failed

@@ -175,3 +175,14 @@ import Testing
         #expect(findings.contains { $0.verdict == .malformed && $0.detail.contains("inside a FRAME") }, "\(findings)")
     }
 }
+
+extension PickleFrameTests {
+    /// Read straight through, the BINUNICODE length is 0x00_00_FF_FF (past the end): that reading
+    /// fails. Dropping the frame's last 2 bytes, the length is 0 and the payload after it runs.
+    @Test func aReadingThatFailsStraightThroughIsStillFollowedTheDroppingWay() {
+        let bytes = Self.framed(pickleBytes("X\u{FF}\u{FF}"), then: [0, 0, 0, 0] + pickleBytes("0") + Self.payload + pickleBytes("."))
+        let findings = scan(bytes)
+        #expect(findings.contains { $0.callable == "os.system" && $0.verdict == .unsafe }, "\(findings.map(\.detail))")
+        #expect(findings.contains { $0.kind == "frame-boundary" })
+    }
+}
