@@ -90,7 +90,15 @@ public enum Scanner {
             return ("gguf", GGUFValidator.validate(source, member: member))
         }
         if KerasScanner.isHDF5(source, prefix: prefix) {
-            return KerasScanner.scanHDF5(source, member: member, policy: policy)
+            var hdf5 = KerasScanner.scanHDF5(source, member: member, policy: policy)
+            // The signature after a user block: the bytes before it are whatever the writer put
+            // there, and `pickle.load` of the same file reads them (an HDF5/pickle polyglot).
+            if !startsWith(prefix, KerasScanner.hdf5Magic), PickleOp.isOpcode[Int(prefix[0])],
+                let pickle = scanPickle(source, prefix: prefix, member: member, policy: policy), pickle.format != "text"
+            {
+                hdf5.findings += pickle.findings
+            }
+            return hdf5
         }
         if SafeTensorsValidator.looksLikeSafeTensors(prefix) {
             return ("safetensors", SafeTensorsValidator.validate(source, member: member))

@@ -79,6 +79,19 @@ import Testing
         }
     }
 
+    @Test func aPickleInAnHDF5UserBlockIsScanned() {
+        // h5py finds the signature at 512; pickle.load reads the payload before it.
+        let payload = Self.payload + pickleBytes(".")
+        let bytes = payload + [UInt8](repeating: 0, count: 512 - payload.count) + KerasScanner.hdf5Magic + [UInt8](repeating: 0, count: 100)
+        let report = Fixture.scan(bytes, path: "model.h5")
+        #expect(report.verdict == .unsafe, "\(report.findings.map(\.detail))")
+        #expect(report.findings.contains { $0.callable == "os.system" })
+        // A user block of zeros or text is no pickle.
+        let text = Array("created by acme\n".utf8)
+        let plain = text + [UInt8](repeating: 0x20, count: 512 - text.count) + KerasScanner.hdf5Magic + [UInt8](repeating: 0, count: 100)
+        #expect(Fixture.scan(plain, path: "model.h5").verdict == .safe)
+    }
+
     @Test func aPickleAfterTheFirstIsFoundWhateverItsFirstOpcode() {
         let findings = scan(pickleBytes("N.\u{8A}\u{01}\u{00}0") + Self.payload + pickleBytes("."))
         #expect(findings.contains { $0.callable == "os.system" && $0.verdict == .unsafe }, "\(findings)")

@@ -846,6 +846,9 @@ def malicious_tricks(c):
     c.add("mal_global_cut_at_eof.txt", b"cevil_mod_", "malformed",
           "GLOBAL cut by the end of the file: pickle.py (joblib's unpickler) still imports `evil_mod`",
           "§2 #24: truncated stream still executes its prefix")
+    c.add("mal_pickle_hdf5_user_block.h5", SYSTEM + b"\x00" * (512 - len(SYSTEM)) + b"\x89HDF\r\n\x1a\n" + b"\x00" * 100,
+          "unsafe", "pickle in the 512-byte user block before an HDF5 signature: h5py reads the HDF5, pickle.load the payload",
+          "§2 #9: polyglot (content read two ways)")
     c.add("ok_accelerate_config.yaml", b"compute_environment: LOCAL_MACHINE\ndistributed_type: NO\n", "safe",
           "YAML whose first line starts with `c`: a GLOBAL of no importable module, so text", "text (§2 #24 inverse)")
     # Reads across a FRAME's end (protocol 4+): pickle.loads reads straight through, CPython's C
