@@ -8,6 +8,8 @@ enum ZipScanner {
         case pickle, numpy, zip, compressed, kerasConfig, unreadable, other
         /// Opcodes that may reach an import further on: judged the way a file is (`Scanner.scanPickle`).
         case content
+        /// Bytes named like tensor data outside a PyTorch archive: a pickle only if they import.
+        case importing
     }
 
     static func scan<S: ByteSource>(
@@ -59,6 +61,7 @@ enum ZipScanner {
         case .numpy: NumpyScanner.scan(content, member: label, policy: policy)
         case .kerasConfig: KerasScanner.scanConfig(content, member: label, policy: policy)
         case .zip, .compressed, .content: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+        case .importing: importingPickle(content, label: label, policy: policy)
         // Undecodable prefix: reading the whole member reports why (content(of:) fails).
         case .unreadable: [Scanner.malformed("member content cannot be read", member: label)]
         case .other: []
@@ -100,13 +103,23 @@ enum ZipScanner {
         if isTensorPayload(entry.name) {
             // Raw tensor bytes: only a PROTO-framed pickle counts, so that arbitrary weights that
             // happen to start with a protocol-0 opcode byte are not taken for a pickle.
-            return looksLikeFramedPickle(prefix) ? .pickle : .other
+            if looksLikeFramedPickle(prefix) { return .pickle }
+            return PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) ? .importing : .other
         }
         if PickleScanner.looksLikePickle(prefix) { return .pickle }
         for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
         if Scanner.compressionKind(prefix) != nil { return .compressed }
         if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) { return .content }
         return .other
+    }
+
+    /// The findings of a pickle walk over `content` if it reaches an import (the bytes are a
+    /// pickle from there on, PickleScanner.mayReachImport), none otherwise.
+    private static func importingPickle<T: ByteSource>(_ content: T, label: String, policy: ScanPolicy) -> [Finding] {
+        var (findings, reachedImport) = PickleScanner.walk(content, start: 0, end: content.size, depth: 0, policy: policy)
+        guard reachedImport else { return [] }
+        for index in findings.indices { findings[index].member = label }
+        return findings
     }
 
     /// `archive/data/0`, `model/data/123`: PyTorch's tensor storage members.

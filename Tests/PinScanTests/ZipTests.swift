@@ -64,6 +64,20 @@ import Testing
         #expect(Fixture.scan(elsewhere.build()).verdict == .unsafe)
     }
 
+    @Test func dataNamedMembersOutsideATorchArchiveAreJudgedByTheImportThreshold() {
+        // No archive/data.pkl: `model/data/0` is no storage, and a protocol-0 payload there is a pickle.
+        var zip = FixtureZip()
+        zip.add("README.md", Array("# hi".utf8))
+        zip.add("model/data/0", pickleBytes("cos\nsystem\n(S'echo pwned'\ntR."))
+        let report = Fixture.scan(zip.build())
+        #expect(report.verdict == .unsafe, "\(report.findings.map(\.detail))")
+        #expect(report.findings.contains { $0.member == "model/data/0" && $0.callable == "os.system" })
+        // Weights that start with opcode bytes and fail before any import are still just bytes.
+        var weights = FixtureZip()
+        weights.add("model/data/0", [UInt8](repeating: 0x28, count: 4096))
+        #expect(Fixture.scan(weights.build()).verdict == .safe)
+    }
+
     @Test func namesDifferingOnlyInCaseAreMalformed() {
         var zip = FixtureZip()
         zip.add("archive/data.pkl", Fixture.benignPickle)

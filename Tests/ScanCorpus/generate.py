@@ -1086,6 +1086,10 @@ def malicious_containers(c):
               {"name": "archive/payload.txt", "data": b"cos\nsystem\n(S'echo pwned'\ntR#junk"}])), "unsafe",
           "benign data.pkl; a protocol-0 payload with a printable tail stored as archive/payload.txt",
           "§2 #9 / #24: a pickle under a text name, with a tail")
+    c.add("mal_zip_data_named_member.zip", make_zip([{"name": "README.md", "data": b"# weights\n"},
+                                                      {"name": "model/data/0", "data": call("os", "system", proto=0)}]),
+          "unsafe", "generic zip (no data.pkl) whose member model/data/0 is a protocol-0 payload: named like tensor data, not a storage",
+          "§2 #9: member names decide nothing")
     inner = make_zip(torch_zip(mal))
     c.add("mal_zip_in_zip.zip", make_zip([{"name": "readme.txt", "data": b"hello\n"},
                                            {"name": "model/checkpoint.pt", "data": inner}]), "unsafe",
