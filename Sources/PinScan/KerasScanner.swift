@@ -3,11 +3,15 @@
 // `.keras` (Keras 3, a zip with `config.json`): the config is parsed as JSON and walked.
 //   - A `Lambda` layer (or a `__lambda__` function object) carries marshalled Python bytecode
 //     that runs on load when safe_mode is off (CVE-2024-3660): `unsafe`, kind `lambda-layer`.
-//   - An object with a `module` outside Keras/TensorFlow makes Keras import that module and
-//     fetch `class_name` (or, for `"class_name": "function"`, the function named by `config`)
-//     from it (CVE-2025-1550): the callable `module.name` is classified like a pickle global
-//     (`PickleScanner.classify`), so `builtins.exec` is `unsafe` and an unknown custom class
-//     is `suspicious`; kind `keras-module`.
+//   - An object with a `module` makes Keras import that module and fetch `class_name` (or, for
+//     `"class_name": "function"`, the function named by `config`) from it (CVE-2025-1550). Keras's
+//     own built-in layers, activations, initializers, regularizers, constraints, optimizers,
+//     losses and metrics are allowed by name under Keras's modules (KerasAllowlist.swift); every
+//     other object, Keras and TensorFlow ones included, is classified like a pickle global, so
+//     `keras.src.utils.file_utils.get_file` and `builtins.exec` are `unsafe` and an unknown
+//     custom class is `suspicious`; kind `keras-module`.
+//   - A tf.keras `TFOpLambda` / `SlicingOpLambda` layer calls the TensorFlow function its config
+//     names: `io.write_file` is `unsafe`, math and array ops are allowed.
 //
 // `.h5` (HDF5): there is no HDF5 parser here. Heuristic: the `model_config` attribute is JSON
 // stored uncompressed in the file, so the first 64 MiB are searched for `"class_name"` keys and
@@ -45,8 +49,6 @@ enum KerasScanner {
         return findings
     }
 
-    private static let kerasModules = ["keras", "tensorflow", "tf_keras", "keras_nlp", "keras_hub", "keras_cv"]
-
     private static func walk(_ value: ScanJSON, depth: Int, findings: inout [Finding], member: String?, policy: ScanPolicy) {
         guard depth < 300 else { return }
         switch value {
@@ -61,16 +63,26 @@ enum KerasScanner {
                     detail: "Lambda layer\(name) carries marshalled Python bytecode that runs when the model is loaded",
                     member: member))
             } else if let module = value["module"]?.stringValue, let className {
-                let top = module.split(separator: ".").first.map(String.init) ?? module
-                if !kerasModules.contains(top) {
-                    let name = className == "function" ? (value["config"]?.stringValue ?? className) : className
-                    let verdict = PickleScanner.classify(module: module, name: name, policy: policy)
-                    if verdict != .safe {
-                        findings.append(Finding(
-                            verdict: verdict, kind: "keras-module",
-                            detail: "config makes Keras import `\(module)` and use `\(name)`",
-                            callable: module + "." + name, member: member))
-                    }
+                // Keras's own names are allowed by name under Keras's modules; every other object
+                // is judged like a pickle callable (KerasAllowlist.swift).
+                let name = className == "function" ? (value["config"]?.stringValue ?? className) : className
+                let (verdict, reason) = KerasAllowlist.judge(module: module, name: name, policy: policy)
+                if verdict != .safe {
+                    let why = reason.map { ", which is dangerous: \($0)" } ?? ", which is not one of Keras's built-in layers or functions; accept it with --allow-global \(module).\(name) if you trust it"
+                    findings.append(Finding(
+                        verdict: verdict, kind: "keras-module",
+                        detail: "config makes Keras import `\(module)` and use `\(module).\(name)`\(why)",
+                        callable: module + "." + name, member: member))
+                }
+            } else if let className, className == "TFOpLambda" || className == "SlicingOpLambda",
+                let function = value["config"]?["function"]?.stringValue
+            {
+                let (verdict, reason) = KerasAllowlist.judgeTFOp(function, policy: policy)
+                if verdict != .safe {
+                    findings.append(Finding(
+                        verdict: verdict, kind: "keras-module",
+                        detail: "\(className) layer calls `tensorflow.\(function)` when the model runs\(reason.map { ": \($0)" } ?? ", which is not a known-safe TensorFlow op")",
+                        callable: "tensorflow." + function, member: member))
                 }
             }
             for (_, item) in members { walk(item, depth: depth + 1, findings: &findings, member: member, policy: policy) }
@@ -87,6 +99,7 @@ enum KerasScanner {
         let chunk = 1 << 20, overlap = 512
         var findings: [Finding] = []
         var sawConfig = false
+        var configStart: Int64?
         var offset: Int64 = 0
         while offset < limit {
             let bytes: [UInt8]
@@ -102,6 +115,7 @@ enum KerasScanner {
             while i < last {
                 if bytes[i] == 0x22, i + key.count <= bytes.count, bytes[i..<i + key.count].elementsEqual(key) {
                     sawConfig = true
+                    if configStart == nil, let start = objectStart(bytes, before: i) { configStart = offset + Int64(start) }
                     if let name = stringValue(bytes, after: i + key.count), name == "Lambda" || name == "__lambda__" {
                         findings.append(Finding(
                             verdict: .unsafe, kind: "lambda-layer",
@@ -115,7 +129,60 @@ enum KerasScanner {
             }
             offset += Int64(chunk)
         }
+        // The whole model_config, judged like a .keras config.json; the Lambda search above
+        // stays for what lies outside it (or when it cannot be extracted).
+        if let start = configStart, let end = objectEnd(source, from: start),
+            let raw = try? source.read(at: start, count: Int(end - start)), raw.count == Int(end - start),
+            let config = try? ScanJSONParser.parse(raw, maxDepth: 256)
+        {
+            var judged: [Finding] = []
+            walk(config, depth: 0, findings: &judged, member: member, policy: policy)
+            for index in judged.indices { judged[index].offset = start }
+            findings = findings.filter { ($0.offset ?? -1) < start || ($0.offset ?? -1) >= end } + judged
+        }
         return (sawConfig ? "keras" : "hdf5", findings)
+    }
+
+    /// Where the JSON object that holds the `"class_name"` key at `index` starts, when that key is
+    /// its first or second (`{"class_name": …` as Keras 2 writes it, `{"module": "…", "class_name": …`
+    /// as Keras 3 does): the model_config attribute begins that way.
+    private static func objectStart(_ bytes: [UInt8], before index: Int) -> Int? {
+        if index >= 1, bytes[index - 1] == 0x7B { return index - 1 }
+        let module = Array("{\"module\": \"".utf8)
+        var i = index - 1
+        while i >= 0, index - i < 300 {
+            if bytes[i] == 0x7B, i + module.count <= index, bytes[i..<i + module.count].elementsEqual(module) { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// The end (exclusive) of the JSON object starting at `start`, found by matching braces
+    /// outside strings, within `configLimit` bytes; nil if it does not end there.
+    private static func objectEnd<S: ByteSource>(_ source: S, from start: Int64) -> Int64? {
+        var depth = 0, inString = false, escaped = false
+        var offset = start
+        let limit = min(source.size, start + configLimit)
+        while offset < limit {
+            guard let bytes = try? source.read(at: offset, count: Int(min(1 << 20, limit - offset))), !bytes.isEmpty else { return nil }
+            for (k, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                } else if byte == 0x22 {
+                    inString = true
+                } else if byte == 0x7B || byte == 0x5B {
+                    depth += 1
+                } else if byte == 0x7D || byte == 0x5D {
+                    depth -= 1
+                    if depth == 0 { return offset + Int64(k) + 1 }
+                    if depth < 0 { return nil }
+                } else if byte < 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D {
+                    return nil  // not JSON text
+                }
+            }
+            offset += Int64(bytes.count)
+        }
+        return nil
     }
 
     /// The JSON string after `: ` at `index`, if there is one.

@@ -163,6 +163,11 @@ extension PickleMachine {
     /// pickle of an object array. Returns an outcome when the walk cannot go on.
     mutating func readJoblibArray(state: PickleValue, at offset: Int64) -> PickleOutcome? {
         if sniffing { return .truncated }
+        // joblib reads the array from the file itself, which is already past the current frame,
+        // while the opcodes resume inside the frame: joblib never writes an array there.
+        if let end = frameEnd, input.offset < end {
+            return fail("a joblib array starts inside a FRAME (ending at \(end)): joblib would read its bytes from the frame end", at: offset)
+        }
         guard case .dict(let id) = state, let entries = joblib.dicts[id] else {
             return cannotInspect("its state is not a dict of known values", at: offset)
         }

@@ -23,23 +23,76 @@ public enum PickleScanner {
     }
 
     /// True if `prefix` starts like a pickle: PROTO 2–5 (`\x80` + version) followed by an opcode,
-    /// or a plausible protocol-0/1 first opcode whose first operations parse; used for content
-    /// sniffing.
+    /// a plausible protocol-0/1 first opcode whose first operations parse, or opcodes that reach
+    /// an import (see `mayReachImport`); used for content sniffing.
     public static func looksLikePickle(_ prefix: [UInt8]) -> Bool {
         guard prefix.count >= 2 else { return false }
         if prefix[0] == PickleOp.proto {
             guard (0...5).contains(prefix[1]) else { return false }
             return prefix.count == 2 || PickleOp.isOpcode[Int(prefix[2])]
         }
-        guard PickleOp.plausibleFirst.contains(prefix[0]) else { return false }
+        guard PickleOp.isOpcode[Int(prefix[0])] else { return false }
         let sample = Array(prefix.prefix(256))
         let source = MemorySource(sample)
         var machine = PickleMachine(source: source, start: 0, end: source.size, depth: 0, policy: ScanPolicy(), sniffing: true)
         defer { machine.input.deallocate() }
-        switch machine.runOne() {
+        let outcome = machine.runOne()
+        if machine.importReached { return true }
+        guard PickleOp.plausibleFirst.contains(prefix[0]) else { return false }
+        switch outcome {
         case .stopped, .truncated: return machine.opcodes >= 2 || sample.count < 2
         case .failed: return false
         }
+    }
+
+    /// False only when CPython's unpickler, reading a stream that starts with `prefix`, would fail
+    /// before it imports anything: such bytes cannot run code through `pickle.load`, whatever
+    /// follows, so they may be judged as text or unknown content. True when the opcodes in
+    /// `prefix` reach an import, or could still reach one in the bytes after it. `complete`: the
+    /// stream is exactly `prefix` (nothing follows it).
+    ///
+    /// The threshold is the import, not the first REDUCE: the unpickler's `find_class` runs
+    /// `__import__(module)` on GLOBAL, INST and STACK_GLOBAL itself, and importing a module runs
+    /// its code. Everything before that point only builds plain data (numbers, strings,
+    /// containers), which never runs code; an EXT code is looked up in copyreg's registry, empty
+    /// unless a program fills it, and an unregistered code fails before anything is imported.
+    static func mayReachImport(_ prefix: [UInt8], complete: Bool) -> Bool {
+        guard let first = prefix.first, PickleOp.isOpcode[Int(first)] else { return false }
+        let source = MemorySource(prefix)
+        var machine = PickleMachine(source: source, start: 0, end: source.size, depth: 0, policy: ScanPolicy(), sniffing: true)
+        machine.pastEndTruncates = !complete
+        defer { machine.input.deallocate() }
+        let outcome = machine.runOne()
+        if machine.importReached { return true }
+        switch outcome {
+        case .failed: return false
+        // More bytes (or another pickle after STOP) may follow and import.
+        case .truncated, .stopped: return !complete || machine.input.remaining > 0
+        }
+    }
+
+    /// Whether `__import__(module)` could find a module: a dotted path of Python identifiers
+    /// (bytes ≥ 0x80 are taken as identifier characters, as non-ASCII identifiers exist). A name
+    /// with spaces, punctuation or an empty part (`ompute_environment: LOCAL`, the first line of a
+    /// YAML file starting with `c`) names no module a package can install, so the unpickler's
+    /// import of it fails without running code; a text file whose only "GLOBAL" is such a line
+    /// is therefore not a pickle. Any name that could be a module counts.
+    static func importable(_ module: String) -> Bool {
+        var partStart = true
+        for byte in module.utf8 {
+            switch byte {
+            case UInt8(ascii: "."):
+                if partStart { return false }
+                partStart = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if partStart { return false }
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"), 0x80...:
+                partStart = false
+            default:
+                return false
+            }
+        }
+        return !partStart
     }
 
     static let maxDepth = 8
@@ -48,20 +101,32 @@ public enum PickleScanner {
     static func scanStream(
         _ source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy
     ) -> [Finding] {
+        walk(source, start: start, end: end, depth: depth, policy: policy).findings
+    }
+
+    /// The findings of all pickles in `[start, end)`, and whether the walk reached an import
+    /// (`mayReachImport`): from that point on the bytes are a pickle, whatever follows.
+    /// `readings`, `frameCuts`: for the dropping reading of frames (PickleFrames.swift).
+    static func walk(
+        _ source: any ByteSource, start: Int64, end: Int64, depth: Int, policy: ScanPolicy,
+        readings: Int = 0, frameCuts: [Int64] = []
+    ) -> (findings: [Finding], reachedImport: Bool) {
         guard end > start else {
-            return [PickleMachine.malformed("the pickle is empty", at: start)]
+            return ([PickleMachine.malformed("the pickle is empty", at: start)], false)
         }
         var machine = PickleMachine(source: source, start: start, end: end, depth: depth, policy: policy, sniffing: false)
+        machine.frameCuts = frameCuts
         defer { machine.input.deallocate() }
         while true {
             let outcome = machine.runOne()
             machine.flushCallables()
             guard case .stopped = outcome else { break }
+            machine.noteStopInsideFrame()
             let remaining = machine.input.remaining
             if remaining == 0 { break }
             let next = machine.input.offset
             let prefix = machine.input.peek(at: next, length: 64)
-            if looksLikePickle(prefix) { continue }
+            if looksLikePickle(prefix) || mayReachImport(prefix, complete: remaining <= Int64(prefix.count)) { continue }
             machine.findings.append(
                 Finding(
                     verdict: .suspicious, kind: "trailing-data",
@@ -69,7 +134,16 @@ public enum PickleScanner {
                     offset: next))
             break
         }
-        return machine.findings
+        // A top-level stream is read from a file, where the C unpickler may drop bytes at a frame's
+        // end; byte strings nested in it are unpickled from memory, straight through.
+        if depth == 0, readings < maxFrameReadings, let cut = machine.dropAt {
+            let other = droppingReading(
+                source, start: start, end: end, cut: cut, cuts: frameCuts, depth: depth, policy: policy,
+                readings: readings, known: machine.findings)
+            machine.findings += other.findings
+            machine.importReached = machine.importReached || other.reachedImport
+        }
+        return (machine.findings, machine.importReached)
     }
 }
 
@@ -134,6 +208,26 @@ struct PickleMachine {
     let sniffing: Bool
     var findings: [Finding] = []
     var opcodes = 0
+    /// The walk reached an opcode on which the unpickler imports a module
+    /// (`PickleScanner.mayReachImport`).
+    var importReached = false
+    /// Sniffing a prefix of a longer stream: a length that runs past the prefix is a truncation
+    /// (the bytes may be there), not an error.
+    var pastEndTruncates = false
+
+    // Frames (protocol 4+, PickleFrames.swift).
+    /// Where the current FRAME ends (absolute); nil outside frames.
+    var frameEnd: Int64?
+    /// Where the module line of the last GLOBAL/INST ended (its name line started).
+    var secondLineStart: Int64 = 0
+    /// The first read that runs across a frame end and that CPython's C unpickler, reading a
+    /// file, takes from the frame end instead: the bytes `[read, frameEnd)` are dropped there.
+    var dropAt: (read: Int64, frameEnd: Int64)?
+    /// Frame boundaries already reported (one finding per walk is enough to refuse).
+    var frameFindings = 0
+    /// In a walk of the dropping reading (`PickleScanner.walk`): offsets where bytes were cut out;
+    /// a frame that starts before one of them ends there.
+    var frameCuts: [Int64] = []
 
     var stack: [PickleValue] = []
     var marks: [Int] = []
@@ -184,11 +278,19 @@ struct PickleMachine {
     }
 
     mutating func fail(_ reason: String, at offset: Int64) -> PickleOutcome {
+        noteFrameOnFailure(at: offset)
         findings.append(Self.malformed(reason, at: offset))
         return .failed
     }
 
+    /// A length that runs past the end of the range: malformed, or a truncation while sniffing a
+    /// prefix (`pastEndTruncates`).
+    mutating func pastEnd(_ reason: String, at offset: Int64) -> PickleOutcome {
+        pastEndTruncates ? .truncated : fail(reason, at: offset)
+    }
+
     mutating func truncated(at offset: Int64) -> PickleOutcome {
+        noteFrameOnFailure(at: offset)
         if let error = input.readError {
             findings.append(Self.malformed("cannot read the pickle: \(error.description)", at: offset))
             return .failed
@@ -211,6 +313,7 @@ struct PickleMachine {
     // MARK: Callables
 
     mutating func callable(module: String, moduleLong: Bool, name: String, nameLong: Bool, at offset: Int64) -> PickleValue? {
+        if !importReached, PickleScanner.importable(PickleCallables.moduleAliases[module] ?? module) { importReached = true }
         let key = CallableKey(module: module, name: name)
         if let index = callableIndex[key] { return .global(index) }
         guard callables.count < Self.maxCallables else { return nil }
@@ -351,6 +454,26 @@ struct PickleMachine {
             return value
         }
         return memoSparse[index]
+    }
+
+    /// A GLOBAL or INST whose line the stream ends in. CPython's C unpickler fails there, but
+    /// pickle.py (`pickle._Unpickler`, which joblib uses) takes what `readline()` returns at the
+    /// end of the file, drops its last byte as the newline and still imports: `cevil_mod_` is an
+    /// import of `evil_mod`. That callable is recorded, then the truncation.
+    mutating func truncatedGlobal(module: (bytes: [UInt8], length: Int64)?, lineStart: Int64, at: Int64) -> PickleOutcome {
+        let rest = input.end - lineStart
+        guard !pastEndTruncates, input.readError == nil, rest > 0 || module != nil else { return truncated(at: at) }
+        let tail = input.peek(at: lineStart, length: Int(min(rest, Int64(Self.nameLimit + 1))))
+        let partial = (bytes: Array(tail.prefix(Int(max(0, rest - 1))).prefix(Self.nameLimit)), length: max(0, rest - 1))
+        let (moduleLine, nameLine) = module.map { ($0, partial) } ?? (partial, (bytes: [], length: 0))
+        if let moduleName = String(validating: moduleLine.bytes, as: UTF8.self),
+            let name = String(validating: nameLine.bytes, as: UTF8.self)
+        {
+            _ = callable(
+                module: moduleName, moduleLong: moduleLine.length > Int64(Self.nameLimit), name: name,
+                nameLong: nameLine.length > Int64(Self.nameLimit), at: at)
+        }
+        return truncated(at: at)
     }
 
     // MARK: Text operands
@@ -508,6 +631,7 @@ struct PickleMachine {
     mutating func runOne() -> PickleOutcome {
         stack.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
+        frameEnd = nil
         while true {
             if input.available < 9 { _ = input.fill(9) }
             let at = input.offset
@@ -554,14 +678,14 @@ struct PickleMachine {
                     let shift = UInt64(64 - 8 * length)
                     value = .int(Int64(bitPattern: input.uint(Int(length)) << shift) >> Int64(shift))
                 }
-                guard input.skip(length) else { return fail("LONG1 length \(length) runs past the end", at: at) }
+                guard input.skip(length) else { return pastEnd("LONG1 length \(length) runs past the end", at: at) }
                 stack.append(value)
             case 0x8B:  // long4
                 guard need(4) else { return truncated(at: at) }
                 let length = Int64(Int32(bitPattern: UInt32(input.uint(4))))
                 input.pos += 4
                 guard length >= 0 else { return fail("LONG4 has a negative length", at: at) }
-                guard input.skip(length) else { return fail("LONG4 length \(length) runs past the end", at: at) }
+                guard input.skip(length) else { return pastEnd("LONG4 length \(length) runs past the end", at: at) }
                 stack.append(.notString)
 
             // Strings (text): kept as (offset, length) for naming.
@@ -571,7 +695,7 @@ struct PickleMachine {
                 let raw = input.uint(width)
                 input.pos += width
                 guard raw <= UInt64(Int64.max), Int64(raw) <= input.remaining else {
-                    return fail("string length \(raw) runs past the end", at: at)
+                    return pastEnd("string length \(raw) runs past the end", at: at)
                 }
                 let length = Int64(raw)
                 stack.append(.string(input.offset, Int32(min(length, Int64(Self.nameLimit + 1)))))
@@ -585,7 +709,7 @@ struct PickleMachine {
                 guard length >= 0 else { return fail("BINSTRING has a negative length", at: at) }
                 let contentOffset = input.offset
                 guard byteString(length: length, opcodeOffset: at) else {
-                    return fail("string length \(length) runs past the end", at: at)
+                    return pastEnd("string length \(length) runs past the end", at: at)
                 }
                 stack.append(.string(contentOffset, Int32(min(length, Int64(Self.nameLimit + 1)))))
             case 0x43, 0x42, 0x8E, 0x96:  // shortBinBytes, binBytes, binBytes8, byteArray8
@@ -594,7 +718,7 @@ struct PickleMachine {
                 let raw = input.uint(width)
                 input.pos += width
                 guard raw <= UInt64(Int64.max), byteString(length: Int64(raw), opcodeOffset: at) else {
-                    return fail("byte string length \(raw) runs past the end", at: at)
+                    return pastEnd("byte string length \(raw) runs past the end", at: at)
                 }
                 stack.append(.notString)
 
@@ -700,9 +824,15 @@ struct PickleMachine {
 
             // Callables.
             case 0x63, 0x69:  // global, inst
-                guard let (moduleBytes, moduleLength) = input.readLine(keep: Self.nameLimit),
-                    let (nameBytes, nameLength) = input.readLine(keep: Self.nameLimit)
-                else { return truncated(at: at) }
+                let moduleStart = input.offset
+                guard let (moduleBytes, moduleLength) = input.readLine(keep: Self.nameLimit) else {
+                    return truncatedGlobal(module: nil, lineStart: moduleStart, at: at)
+                }
+                let nameStart = input.offset
+                secondLineStart = nameStart
+                guard let (nameBytes, nameLength) = input.readLine(keep: Self.nameLimit) else {
+                    return truncatedGlobal(module: (moduleBytes, moduleLength), lineStart: nameStart, at: at)
+                }
                 guard let module = String(validating: moduleBytes, as: UTF8.self),
                     let name = String(validating: nameBytes, as: UTF8.self)
                 else { return fail("\(op == PickleOp.global ? "GLOBAL" : "INST") operand is not UTF-8", at: at) }
@@ -731,6 +861,7 @@ struct PickleMachine {
                     stack.append(value)
                 } else {
                     dynamicGlobals = (count: (dynamicGlobals?.count ?? 0) + 1, offset: dynamicGlobals?.offset ?? at)
+                    importReached = true
                     stack.append(.dynamic)
                 }
             case 0x82, 0x83, 0x84:  // ext1, ext2, ext4
@@ -831,8 +962,9 @@ struct PickleMachine {
                 let length = input.uint(8)
                 input.pos += 8
                 guard length <= UInt64(input.remaining) else {
-                    return fail("FRAME length \(length) runs past the end", at: at)
+                    return pastEnd("FRAME length \(length) runs past the end", at: at)
                 }
+                enterFrame(at: at, length: Int64(length))
             case 0x2E:  // stop
                 guard stack.count > fence else { return fail("stack underflow at STOP", at: at) }
                 return .stopped
@@ -840,6 +972,7 @@ struct PickleMachine {
             default:
                 return fail("unknown opcode 0x\(String(op, radix: 16))", at: at)
             }
+            if let end = frameEnd, at < end, input.offset > end { noteStraddle(op, at: at, frameEnd: end) }
             if stack.count > Self.maxStack { return fail("stack deeper than \(Self.maxStack)", at: at) }
         }
     }

@@ -18,10 +18,15 @@
 //   7. compressed streams (gzip, zlib, bz2, xz, LZMA-alone, lz4, zstd, 7z, old joblib `ZF`):
 //      decoded within a size and ratio bound (a bomb is `malformed`) and their content scanned
 //      like a file, since joblib and pickle loaders decompress them transparently.
-//   8. pickle (`PickleScanner.looksLikePickle`), including protocol-0 pickles that are printable
-//      text; a file that sniffs as a pickle but is valid text and fails to unpickle before any
-//      callable is reached is reported as text (README files start with letters that are
-//      protocol-0 opcodes).
+//   8. pickle: content that starts with an opcode byte is walked as a pickle. Once the walk
+//      reaches an import (GLOBAL, INST or STACK_GLOBAL naming a module that could exist: CPython's
+//      unpickler imports right there, and an import runs code), the file is a pickle for good:
+//      a parse failure after that point is `malformed` and keeps every finding made before it,
+//      however printable the rest is. Before that point the unpickler only builds plain data, so
+//      bytes that fail before any import cannot run code through `pickle.load`: they are a pickle
+//      when they sniff as one (`PickleScanner.looksLikePickle`) unless they are valid text
+//      (README files start with letters that are protocol-0 opcodes), and otherwise fall
+//      through to the steps below.
 //   9. ONNX (a protobuf ModelProto: ir_version first, graph or opset_import present).
 //  9b. TensorFlow SavedModel / frozen GraphDef, sentencepiece (protobuf field layouts;
 //      TensorFlowScanner.swift).
@@ -106,7 +111,15 @@ public enum Scanner {
             return ("gguf", GGUFValidator.validate(source, member: member))
         }
         if KerasScanner.isHDF5(source, prefix: prefix) {
-            return KerasScanner.scanHDF5(source, member: member, policy: policy)
+            var hdf5 = KerasScanner.scanHDF5(source, member: member, policy: policy)
+            // The signature after a user block: the bytes before it are whatever the writer put
+            // there, and `pickle.load` of the same file reads them (an HDF5/pickle polyglot).
+            if !startsWith(prefix, KerasScanner.hdf5Magic), PickleOp.isOpcode[Int(prefix[0])],
+                let pickle = scanPickle(source, prefix: prefix, member: member, policy: policy), pickle.format != "text"
+            {
+                hdf5.findings += pickle.findings
+            }
+            return hdf5
         }
         if SafeTensorsValidator.looksLikeSafeTensors(prefix) {
             return ("safetensors", SafeTensorsValidator.validate(source, member: member))
@@ -114,8 +127,8 @@ public enum Scanner {
         if let compression = compressionKind(prefix) {
             return scanCompressed(source, kind: compression, member: member, depth: depth, policy: policy)
         }
-        if PickleScanner.looksLikePickle(prefix) {
-            return scanPickle(source, prefix: prefix, member: member, policy: policy)
+        if PickleOp.isOpcode[Int(prefix[0])], let judged = scanPickle(source, prefix: prefix, member: member, policy: policy) {
+            return judged
         }
         if ONNXScanner.looksLikeONNX(source, prefix: prefix) {
             return ("onnx", ONNXScanner.scan(source, member: member, policy: policy))
@@ -166,15 +179,27 @@ public enum Scanner {
         return false
     }
 
-    /// A pickle stream (or a joblib file, which is one). Text that merely starts with a letter
-    /// that is a protocol-0 opcode and fails to unpickle before reaching any callable is text.
+    /// A pickle stream (or a joblib file, which is one), or nil when the bytes are not one (see
+    /// step 8 above): they fail before any import and do not sniff as a pickle, or they are text
+    /// that fails to unpickle before any import.
     static func scanPickle<S: ByteSource>(
         _ source: S, prefix: [UInt8], member: String?, policy: ScanPolicy
-    ) -> (format: String, findings: [Finding]) {
-        let findings = PickleScanner.scan(source, member: member, policy: policy)
+    ) -> (format: String, findings: [Finding])? {
+        let complete = Int64(prefix.count) == source.size
+        let sniffed = PickleScanner.looksLikePickle(prefix)
+        // Cheap first: most text and binary files fail within their first bytes, before any import.
+        guard sniffed || PickleScanner.mayReachImport(prefix, complete: complete) else { return nil }
+        var (findings, reachedImport) = PickleScanner.walk(source, start: 0, end: source.size, depth: 0, policy: policy)
+        if let member {
+            for index in findings.indices { findings[index].member = member }
+        }
         let format = JoblibScanner.isJoblib(prefix) ? "joblib" : "pickle"
-        if looksLikeText(prefix, complete: Int64(prefix.count) == source.size), !findings.isEmpty,
-            findings.allSatisfy({ $0.verdict == .malformed })
+        if reachedImport { return (format, findings) }
+        guard sniffed else { return nil }
+        // Text that fails to unpickle before any import: what it "names" as callables are lines no
+        // module can be called (`(c) 2024 the authors`), so they are not findings either.
+        if looksLikeText(prefix, complete: complete), !findings.isEmpty, !findings.contains(where: { $0.verdict == .unsafe }),
+            findings.contains(where: { $0.verdict == .malformed })
         {
             return ConfigScanner.scanText(source, prefix: prefix, member: member, policy: policy) ?? ("text", [])
         }

@@ -147,6 +147,8 @@ struct ZipArchive<S: ByteSource> {
     private mutating func readCentralDirectory(offset: Int64, size: Int64, expected: Int) throws(FormatError) {
         var cursor = FormatCursor(source, at: offset, limit: offset + size)
         var seen: [[UInt8]: Int] = [:]
+        // miniz (PyTorch) looks names up ASCII-case-insensitively (TorchZipRecords).
+        var seenFolded: [String: Int] = [:]
         while !cursor.atEnd {
             let at = cursor.position
             guard entries.count < Self.maxEntries else {
@@ -196,6 +198,14 @@ struct ZipArchive<S: ByteSource> {
                     offset: at, entry: name))
             } else {
                 seen[nameBytes] = entries.count
+                let folded = TorchZipRecords.lower(nameBytes)
+                if let previous = seenFolded[folded] {
+                    findings.append(inconsistent(
+                        "entry name differs from entry \(previous)'s only in letter case: PyTorch's reader (miniz) finds either one under that name, Python's zipfile tells them apart",
+                        offset: at, entry: name))
+                } else {
+                    seenFolded[folded] = entries.count
+                }
             }
             if entry.flags & 0x0001 != 0 || entry.flags & 0x0040 != 0 || entry.flags & 0x2000 != 0 {
                 findings.append(inconsistent(

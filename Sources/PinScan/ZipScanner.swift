@@ -6,6 +6,10 @@
 enum ZipScanner {
     private enum MemberKind {
         case pickle, numpy, zip, compressed, kerasConfig, unreadable, other
+        /// Opcodes that may reach an import further on: judged the way a file is (`Scanner.scanPickle`).
+        case content
+        /// Bytes named like tensor data outside a PyTorch archive: a pickle only if they import.
+        case importing
     }
 
     static func scan<S: ByteSource>(
@@ -17,9 +21,10 @@ enum ZipScanner {
         let names = Set(files.map(\.name))
 
         let isKeras = names.contains("config.json") && (names.contains("metadata.json") || names.contains("model.weights.h5"))
+        let torch = TorchZipRecords(archive.entries)
         var kinds: [MemberKind] = []
         for entry in files {
-            kinds.append(kind(of: entry, in: archive, keras: isKeras))
+            kinds.append(kind(of: entry, in: archive, keras: isKeras, torch: torch))
         }
         let format: String
         if isKeras {
@@ -38,8 +43,10 @@ enum ZipScanner {
             case .failed(let finding):
                 findings.append(finding)
             case .stored(let slice):
+                findings += checksum(slice, of: entry, kind: kind, label: label)
                 findings += inspect(slice, kind: kind, label: label, depth: depth, policy: policy)
             case .inflated(let memory):
+                findings += checksum(memory, of: entry, kind: kind, label: label)
                 findings += inspect(memory, kind: kind, label: label, depth: depth, policy: policy)
             }
         }
@@ -53,14 +60,35 @@ enum ZipScanner {
         case .pickle: PickleScanner.scan(content, member: label, policy: policy)
         case .numpy: NumpyScanner.scan(content, member: label, policy: policy)
         case .kerasConfig: KerasScanner.scanConfig(content, member: label, policy: policy)
-        case .zip, .compressed: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+        case .zip, .compressed, .content: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+        case .importing: importingPickle(content, label: label, policy: policy)
         // Undecodable prefix: reading the whole member reports why (content(of:) fails).
         case .unreadable: [Scanner.malformed("member content cannot be read", member: label)]
         case .other: []
         }
     }
 
-    private static func kind<S: ByteSource>(of entry: ZipEntry, in archive: ZipArchive<S>, keras: Bool) -> MemberKind {
+    /// A member read whole anyway (a pickle, a Keras config) whose bytes do not match the
+    /// directory's CRC-32: Python's zipfile refuses it, PyTorch's reader does not check it.
+    /// Tensor and array members are not read whole for this: the scan never reads tensor bytes.
+    private static func checksum<T: ByteSource>(_ content: T, of entry: ZipEntry, kind: MemberKind, label: String) -> [Finding] {
+        guard kind == .pickle || kind == .kerasConfig || kind == .content, let crc = CRC32.of(content), crc != entry.crc else {
+            return []
+        }
+        return [Finding(
+            verdict: .malformed, kind: "zip-inconsistent",
+            detail: "the content's CRC-32 is \(hex(crc)) but the directory says \(hex(entry.crc)): Python's zipfile refuses the member, PyTorch reads it unchecked (it is scanned as PyTorch reads it)",
+            offset: entry.localHeaderOffset, member: label)]
+    }
+
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    private static func kind<S: ByteSource>(
+        of entry: ZipEntry, in archive: ZipArchive<S>, keras: Bool, torch: TorchZipRecords
+    ) -> MemberKind {
         if keras, entry.name == "config.json" { return .kerasConfig }
         // Unsupported methods and undecodable data are reported when the content is read.
         guard entry.method == 0 || entry.method == 8 else { return .unreadable }
@@ -70,15 +98,28 @@ enum ZipScanner {
             return .zip
         }
         let lower = entry.name.lowercased()
+        // A storage record of a PyTorch archive: raw tensor bytes to torch.load (TorchZipRecords).
+        if torch.isStorage(entry) { return .other }
         if isTensorPayload(entry.name) {
             // Raw tensor bytes: only a PROTO-framed pickle counts, so that arbitrary weights that
             // happen to start with a protocol-0 opcode byte are not taken for a pickle.
-            return looksLikeFramedPickle(prefix) ? .pickle : .other
+            if looksLikeFramedPickle(prefix) { return .pickle }
+            return PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) ? .importing : .other
         }
         if PickleScanner.looksLikePickle(prefix) { return .pickle }
         for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
         if Scanner.compressionKind(prefix) != nil { return .compressed }
+        if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) { return .content }
         return .other
+    }
+
+    /// The findings of a pickle walk over `content` if it reaches an import (the bytes are a
+    /// pickle from there on, PickleScanner.mayReachImport), none otherwise.
+    private static func importingPickle<T: ByteSource>(_ content: T, label: String, policy: ScanPolicy) -> [Finding] {
+        var (findings, reachedImport) = PickleScanner.walk(content, start: 0, end: content.size, depth: 0, policy: policy)
+        guard reachedImport else { return [] }
+        for index in findings.indices { findings[index].member = label }
+        return findings
     }
 
     /// `archive/data/0`, `model/data/123`: PyTorch's tensor storage members.

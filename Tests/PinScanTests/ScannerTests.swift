@@ -59,12 +59,21 @@ struct FixtureZip {
         var flags: UInt16 = 0
         var centralOffset: Int? = nil
         var centralCompressedSize: Int? = nil
+        /// The CRC-32 written in both headers: by default that of the content (`data`, inflated
+        /// when deflated; 0 when it does not inflate).
+        var crc: UInt32? = nil
     }
 
     var entries: [Entry] = []
     var zip64 = false
 
     mutating func add(_ name: String, _ data: [UInt8]) { entries.append(Entry(name: name, data: data)) }
+
+    static func content(of entry: Entry) -> [UInt8] {
+        guard entry.method == 8 else { return entry.data }
+        if case .complete(let bytes) = Inflater.inflate(MemorySource(entry.data), limit: 1 << 26) { return bytes }
+        return []
+    }
 
     func build() -> [UInt8] {
         var out: [UInt8] = []
@@ -75,7 +84,8 @@ struct FixtureZip {
             let localName = Array((e.localName ?? e.name).utf8)
             let localExtra: [UInt8] = zip64 ? Fixture.le(1, 2) + Fixture.le(16, 2) + Fixture.le(UInt64(usize), 8) + Fixture.le(UInt64(e.data.count), 8) : []
             out += Fixture.le(0x0403_4B50, 4) + Fixture.le(zip64 ? 45 : 20, 2) + Fixture.le(UInt64(e.flags), 2) + Fixture.le(UInt64(e.method), 2)
-            out += Fixture.le(0, 4) + Fixture.le(0, 4)  // time, date, crc
+            let crc = UInt64(e.crc ?? CRC32.update(0, Self.content(of: e)))
+            out += Fixture.le(0, 4) + Fixture.le(crc, 4)  // time, date, crc
             out += zip64 ? Fixture.le(0xFFFF_FFFF, 4) + Fixture.le(0xFFFF_FFFF, 4) : Fixture.le(UInt64(e.data.count), 4) + Fixture.le(UInt64(usize), 4)
             out += Fixture.le(UInt64(localName.count), 2) + Fixture.le(UInt64(localExtra.count), 2) + localName + localExtra + e.data
 
@@ -84,7 +94,7 @@ struct FixtureZip {
             let lho = e.centralOffset ?? offset
             let extra: [UInt8] = zip64 ? Fixture.le(1, 2) + Fixture.le(24, 2) + Fixture.le(UInt64(usize), 8) + Fixture.le(UInt64(csize), 8) + Fixture.le(UInt64(lho), 8) : []
             central += Fixture.le(0x0201_4B50, 4) + Fixture.le(45, 2) + Fixture.le(zip64 ? 45 : 20, 2) + Fixture.le(UInt64(e.flags), 2) + Fixture.le(UInt64(e.method), 2)
-            central += Fixture.le(0, 4) + Fixture.le(0, 4)
+            central += Fixture.le(0, 4) + Fixture.le(crc, 4)
             central += zip64 ? Fixture.le(0xFFFF_FFFF, 4) + Fixture.le(0xFFFF_FFFF, 4) : Fixture.le(UInt64(csize), 4) + Fixture.le(UInt64(usize), 4)
             central += Fixture.le(UInt64(name.count), 2) + Fixture.le(UInt64(extra.count), 2) + Fixture.le(0, 2) + Fixture.le(0, 2) + Fixture.le(0, 2) + Fixture.le(0, 4)
             central += (zip64 ? Fixture.le(0xFFFF_FFFF, 4) : Fixture.le(UInt64(lho), 4)) + name + extra

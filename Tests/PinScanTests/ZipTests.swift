@@ -29,11 +29,11 @@ import Testing
     @Test func pickleUnderAnInnocentNameIsFoundByContent() {
         var zip = FixtureZip()
         zip.add("archive/data.pkl", Fixture.benignPickle)
-        zip.add("archive/data/0", Fixture.maliciousPickle)
+        zip.add("archive/extra/0", Fixture.maliciousPickle)
         zip.add("notes/readme", Fixture.maliciousPickle)
         let report = Fixture.scan(zip.build())
         #expect(report.verdict == .unsafe)
-        #expect(report.findings.contains { $0.member == "archive/data/0" })
+        #expect(report.findings.contains { $0.member == "archive/extra/0" })
         #expect(report.findings.contains { $0.member == "notes/readme" })
     }
 
@@ -41,6 +41,70 @@ import Testing
         // int64 40 = "(" then NULs: arbitrary weights, never unpickled by torch.
         let report = Fixture.scan(torchZip(dataPkl: Fixture.benignPickle, extra: [("archive/data/1", [0x28, 0, 0, 0, 0, 0, 0, 0])]).build())
         #expect(report.verdict == .safe)
+    }
+
+    @Test func storageRecordsAreRawBytesToTorch() {
+        // torch.load reads archive/data/0 as tensor bytes, never as a pickle, whatever they hold.
+        let zip = torchZip(dataPkl: Fixture.benignPickle, extra: [("archive/data/1", Fixture.maliciousPickle)])
+        let report = Fixture.scan(zip.build(), path: "pytorch_model.bin")
+        #expect(report.verdict == .safe, "\(report.findings.map(\.detail))")
+        #expect(report.format == "pytorch-zip")
+        // The archive name is the first entry's first path component, matched as miniz does
+        // (ASCII case folded): `ARCHIVE/Data.pkl` is still torch's data.pkl.
+        var folded = FixtureZip()
+        folded.add("ARCHIVE/Data.pkl", Fixture.benignPickle)
+        folded.add("archive/data/0", Fixture.maliciousPickle)
+        #expect(Fixture.scan(folded.build()).verdict == .safe)
+        // When the first entry is not in that directory, torch reads no `archive/data.pkl`: the
+        // member is no storage of anything and is judged by content.
+        var elsewhere = FixtureZip()
+        elsewhere.add("other/readme", Array("hi".utf8))
+        elsewhere.add("archive/data.pkl", Fixture.benignPickle)
+        elsewhere.add("archive/data/0", Fixture.maliciousPickle)
+        #expect(Fixture.scan(elsewhere.build()).verdict == .unsafe)
+    }
+
+    @Test func dataNamedMembersOutsideATorchArchiveAreJudgedByTheImportThreshold() {
+        // No archive/data.pkl: `model/data/0` is no storage, and a protocol-0 payload there is a pickle.
+        var zip = FixtureZip()
+        zip.add("README.md", Array("# hi".utf8))
+        zip.add("model/data/0", pickleBytes("cos\nsystem\n(S'echo pwned'\ntR."))
+        let report = Fixture.scan(zip.build())
+        #expect(report.verdict == .unsafe, "\(report.findings.map(\.detail))")
+        #expect(report.findings.contains { $0.member == "model/data/0" && $0.callable == "os.system" })
+        // Weights that start with opcode bytes and fail before any import are still just bytes.
+        var weights = FixtureZip()
+        weights.add("model/data/0", [UInt8](repeating: 0x28, count: 4096))
+        #expect(Fixture.scan(weights.build()).verdict == .safe)
+    }
+
+    @Test func namesDifferingOnlyInCaseAreMalformed() {
+        var zip = FixtureZip()
+        zip.add("archive/data.pkl", Fixture.benignPickle)
+        zip.add("archive/DATA.pkl", Fixture.benignPickle)
+        let report = Fixture.scan(zip.build())
+        #expect(report.verdict == .malformed)
+        #expect(report.findings.contains { $0.kind == "zip-inconsistent" && $0.detail.contains("letter case") })
+    }
+
+    @Test func aWrongChecksumIsMalformedAndStillScanned() {
+        var zip = torchZip(dataPkl: Fixture.benignPickle)
+        zip.entries[0].crc = 0xDEAD_BEEF
+        let report = Fixture.scan(zip.build())
+        #expect(report.verdict == .malformed)
+        #expect(report.findings.contains { $0.kind == "zip-inconsistent" && $0.detail.contains("CRC-32") && $0.member == "archive/data.pkl" })
+        zip.entries[0].data = Fixture.maliciousPickle
+        #expect(Fixture.scan(zip.build()).verdict == .unsafe)
+        // Tensor storages are not read whole to check theirs.
+        var storage = torchZip(dataPkl: Fixture.benignPickle)
+        storage.entries[2].crc = 1
+        #expect(Fixture.scan(storage.build()).verdict == .safe)
+    }
+
+    @Test func crc32MatchesZlib() {
+        #expect(CRC32.update(0, Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.update(CRC32.update(0, Array("1234".utf8)), Array("56789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.of(MemorySource([])) == 0)
     }
 
     @Test func deflatedDataPklIsInflatedAndScanned() {
@@ -196,3 +260,4 @@ import Testing
         }
     }
 }
+

@@ -997,6 +997,49 @@ def malicious_tricks(c):
           "§2 #5: odd text-opcode arguments (picklescan 752369a)")
     c.add("mal_proto0_printable.txt", b"cos\nsystem\n(S'echo pwned'\ntR.", "unsafe",
           "printable protocol-0 pickle named .txt (looks like text)", "§2 #24: protocol-0 pickles misclassified as text")
+    # Printable tails and first opcodes (the import threshold): pickle.load runs os.system, then
+    # fails on what follows; the bytes are a pickle from the GLOBAL on, however text-like the rest.
+    tail0 = b"cos\nsystem\n(S'echo pwned'\ntR"
+    c.add("mal_proto0_tail_junk.txt", tail0 + b"#junk", "unsafe",
+          "protocol-0 payload without STOP followed by a printable tail `#junk`: os.system runs, then the load fails",
+          "§2 #24: printable protocol-0 pickle with a tail (aisbom PR #88)")
+    c.add("mal_proto0_tail_english.md", tail0 + b"This model is released under the MIT license.\n", "unsafe",
+          "protocol-0 payload followed by a line of English text", "§2 #24: printable protocol-0 pickle with a tail")
+    c.add("mal_proto0_import_tail.txt", b"cacme_models.hooks\ninstall\n# notes\n", "malformed",
+          "a GLOBAL (the unpickler imports acme_models.hooks: module code runs) then a printable tail",
+          "§2 #24: import with side effects before the parse error")
+    c.add("mal_long1_first_opcode.bin", b"\x8a\x01\x000" + tail0 + b".", "unsafe",
+          "no PROTO, first opcode LONG1 then POP, then os.system: a first opcode outside the usual set",
+          "§2 #24: sniffing by the first opcode")
+    c.add("mal_proto1_long_binstring.bin", b"N0T" + i32(4096) + b"\x00" * 4096 + b"0" + tail0 + b".", "unsafe",
+          "protocol 1 (no PROTO): a 4 KiB BINSTRING, then os.system past any fixed sniffing window",
+          "§2 #24: sniffing a window of the file")
+    c.add("mal_global_cut_at_eof.txt", b"cevil_mod_", "malformed",
+          "GLOBAL cut by the end of the file: pickle.py (joblib's unpickler) still imports `evil_mod`",
+          "§2 #24: truncated stream still executes its prefix")
+    c.add("mal_pickle_hdf5_user_block.h5", SYSTEM + b"\x00" * (512 - len(SYSTEM)) + b"\x89HDF\r\n\x1a\n" + b"\x00" * 100,
+          "unsafe", "pickle in the 512-byte user block before an HDF5 signature: h5py reads the HDF5, pickle.load the payload",
+          "§2 #9: polyglot (content read two ways)")
+    c.add("ok_accelerate_config.yaml", b"compute_environment: LOCAL_MACHINE\ndistributed_type: NO\n", "safe",
+          "YAML whose first line starts with `c`: a GLOBAL of no importable module, so text", "text (§2 #24 inverse)")
+    # Reads across a FRAME's end (protocol 4+): pickle.loads reads straight through, CPython's C
+    # unpickler reading a file without peek (torch.load's io.BytesIO) drops the frame's last bytes
+    # and reads from its end, pickle.py refuses. Each layout runs os.system in one reading.
+    def framed(frame, after):
+        return P.proto(4) + P.frame(len(frame)) + frame + after
+    pay = b"cos\nsystem\n(S'id'\ntR"
+    c.add("mal_frame_binbytes_length_across.pkl", framed(b"B" + u16(2 + len(pay)), b"\x00" * 4 + pay + P.STOP), "unsafe",
+          "BINBYTES length runs across the frame end: straight through, its data hides os.system; the C unpickler "
+          "reading a file drops 2 bytes, reads an empty byte string and runs os.system",
+          "frame-boundary divergence: fickling test suite layout (CPython _pickle.c _Unpickler_ReadImpl vs pickle.py _Unframer)")
+    c.add("mal_frame_global_across.pkl", framed(b"cxx", b"os\nsystem\n(S'id'\ntR."), "unsafe",
+          "GLOBAL module line across the frame end: `xxos` straight through, `os` when the frame's last bytes are dropped",
+          "frame-boundary divergence")
+    c.add("mal_frame_stop_inside.pkl", framed(b"N.XXXX", P.proto(2) + pay + P.STOP), "unsafe",
+          "STOP before its frame's end: a second pickle.load starts at the frame's end (pickle.py, C on a file) and runs os.system",
+          "frame-boundary divergence")
+    c.add("bad_frame_bytes_across.pkl", framed(b"C\x06abc", b"def."), "malformed",
+          "SHORT_BINBYTES data runs across the frame end (pickle.py refuses, C reads on)", "frame-boundary divergence")
     c.add("mal_pickle_named.safetensors", SYSTEM, "unsafe", "raw malicious pickle named .safetensors",
           "§2 #9 / #12: misleading extension")
     c.add("mal_pickle_named.bin", SYSTEM, "unsafe", "raw malicious pickle named .bin (PyTorch parser fails, pickle fallback)",
@@ -1033,6 +1076,11 @@ def suspicious(c):
           "INST of an unknown class", "opcode: INST")
     c.add("sus_unknown_obj.pkl", P.proto(1) + P.MARK + P.glob(*cls) + P.OBJ + P.STOP, "suspicious",
           "OBJ of an unknown class", "opcode: OBJ")
+    c.add("sus_keras_custom_backbone.keras", keras_zip([INPUT, {
+              "module": "keras_hub.src.models.gemma.gemma_backbone", "class_name": "GemmaBackbone",
+              "config": {"name": "backbone"}, "registered_name": "keras_hub>GemmaBackbone"}]), "suspicious",
+          "Keras config naming a class outside Keras's built-ins (a keras_hub backbone): imported on load, needs review",
+          "container: keras (unknown class)")
     c.add("sus_unknown_in_state_dict.pt",
           make_zip(torch_zip(torch_state_dict(payload=P.glob(*cls) + P.EMPTY_TUPLE + P.NEWOBJ))), "suspicious",
           "torch zip checkpoint whose state dict also holds an object of an unknown class", "container: pytorch zip")
@@ -1077,6 +1125,10 @@ def benign(c):
           "PyTorch zip checkpoint: archive/data.pkl, archive/data/0..2, archive/version, byteorder", "container: pytorch zip")
     c.add("ok_torch_zip_deflate.pt", make_zip(torch_zip(torch_state_dict(), method=8)), "safe",
           "PyTorch zip with data.pkl deflate-compressed", "container: pytorch zip (deflate)")
+    storage_pickle = [{"name": "archive/data/7", "data": SYSTEM + b"\x00" * 64}]
+    c.add("ok_torch_zip_storage_pickle_bytes.pt", make_zip(torch_zip(torch_state_dict(), extra=storage_pickle)), "safe",
+          "PyTorch zip whose tensor storage archive/data/7 starts with pickle bytes: torch.load reads storages as raw bytes",
+          "container: pytorch zip (storage records are not pickles)")
     c.add("ok_torch_legacy.pt", legacy_torch(torch_state_dict(legacy=True)), "safe",
           "legacy (non-zip) torch: magic, protocol 1001, sys info, state dict, storage keys, raw storages",
           "container: pytorch legacy")
@@ -1157,6 +1209,17 @@ def benign(c):
           "safe", "GGUF v3 with a string-array KV and two tensors (F32, F16) at aligned offsets", "format: GGUF")
     c.add("ok_external_data.onnx", onnx_model("weights.bin"), "safe",
           "ONNX ModelProto with an initializer stored externally at 'weights.bin'", "format: ONNX external data")
+    c.add("ok_keras_builtins.keras", keras_zip([INPUT, {**DENSE, "config": {**DENSE["config"],
+              "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None},
+                                     "registered_name": None},
+              "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01},
+                                     "registered_name": None},
+              "activation": {"module": "keras.activations", "class_name": "function", "config": "gelu",
+                             "registered_name": "function"}}}]), "safe",
+          "Keras config with built-in initializer, regularizer and activation objects", "container: keras")
+    c.add("ok_keras_model.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 120 + json.dumps({"class_name": "Sequential", "config": {
+              "name": "sequential", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 4}}]}}).encode()
+          + b"\x00" * 64, "safe", "Keras .h5 whose model_config holds only built-in layers", "container: keras (.h5)")
     c.add("ok_sequential.keras", keras_zip([INPUT, DENSE]), "safe", "Keras v3 .keras zip, config.json without Lambda",
           "container: keras")
     c.add("config.json", json.dumps({"architectures": ["BertModel"], "hidden_size": 768,
@@ -1190,6 +1253,14 @@ def malicious_containers(c):
               f"general-purpose flag {flag:#x} ({what}) set on a plain malicious data.pkl", "§2 #11: CVE-2025-1945")
     c.add("mal_zip_bad_crc.pt", make_zip(torch_zip(mal, crc=0xDEADBEEF)), "unsafe",
           "malicious data.pkl with a wrong CRC-32 (torch does not check it)", "§2 #13: CVE-2025-10156")
+    c.add("mal_torch_zip_payload_txt.pt", make_zip(torch_zip(torch_state_dict(), extra=[
+              {"name": "archive/payload.txt", "data": b"cos\nsystem\n(S'echo pwned'\ntR#junk"}])), "unsafe",
+          "benign data.pkl; a protocol-0 payload with a printable tail stored as archive/payload.txt",
+          "§2 #9 / #24: a pickle under a text name, with a tail")
+    c.add("mal_zip_data_named_member.zip", make_zip([{"name": "README.md", "data": b"# weights\n"},
+                                                      {"name": "model/data/0", "data": call("os", "system", proto=0)}]),
+          "unsafe", "generic zip (no data.pkl) whose member model/data/0 is a protocol-0 payload: named like tensor data, not a storage",
+          "§2 #9: member names decide nothing")
     inner = make_zip(torch_zip(mal))
     c.add("mal_zip_in_zip.zip", make_zip([{"name": "readme.txt", "data": b"hello\n"},
                                            {"name": "model/checkpoint.pt", "data": inner}]), "unsafe",
@@ -1209,6 +1280,29 @@ def malicious_containers(c):
           ".npz whose second array is an object array with a malicious pickle", "container: npz")
     c.add("mal_lambda.keras", keras_zip([INPUT, LAMBDA, DENSE]), "unsafe",
           "Keras v3 .keras zip whose config.json has a Lambda layer (marshalled bytecode)", "container: keras (Lambda)")
+    def keras_fn(module, name):
+        return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+    dense_with = lambda activation: {**DENSE, "config": {**DENSE["config"], "activation": activation}}
+    c.add("mal_keras_get_file.keras", keras_zip([INPUT, dense_with(keras_fn("keras.src.utils.file_utils", "get_file"))]),
+          "unsafe", "Keras config whose activation is keras.src.utils.file_utils.get_file (downloads and extracts files)",
+          "container: keras (CVE-2025-8747: keras.* names were trusted wholesale)")
+    c.add("mal_keras_tf_write_file.keras", keras_zip([INPUT, dense_with(keras_fn("tensorflow.io", "write_file"))]),
+          "unsafe", "Keras config whose activation is tensorflow.io.write_file", "container: keras (tensorflow.* trusted wholesale)")
+    c.add("mal_keras_load_model.keras", keras_zip([INPUT, dense_with(keras_fn("keras.models", "load_model"))]),
+          "unsafe", "Keras config that calls keras.models.load_model (a nested load, with safe_mode=False in the CVE-2025-9906 chain)",
+          "container: keras (CVE-2025-9906)")
+    c.add("mal_keras_tfoplambda_write_file.keras", keras_zip([INPUT, {"class_name": "TFOpLambda", "config": {
+              "name": "w", "function": "io.write_file", "trainable": False}}]), "unsafe",
+          "tf.keras TFOpLambda layer calling tf.io.write_file when the model runs", "container: keras (TFOpLambda)")
+    def h5_model(layers):
+        """A Keras .h5 file as far as the scanner reads it: the HDF5 signature, then the model_config
+        attribute's JSON string among other bytes (modelpin has no HDF5 parser)."""
+        config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+        return b"\x89HDF\r\n\x1a\n" + b"\x00" * 120 + json.dumps(config).encode() + b"\x00" * 64 + bytes(range(256))
+    c.add("mal_keras_tfoplambda_write_file.h5", h5_model([{"class_name": "InputLayer", "config": {"name": "in"}},
+                                                           {"class_name": "TFOpLambda", "config": {
+                                                               "name": "w", "function": "io.write_file"}}]), "unsafe",
+          "tf.keras .h5 whose model_config has a TFOpLambda layer calling tf.io.write_file", "container: keras (.h5 TFOpLambda)")
     c.add("mal_external_data_traversal.onnx", onnx_model("../../etc/passwd"), "unsafe",
           "ONNX external_data location '../../etc/passwd'", "format: ONNX external data (CVE-2024-27318)")
     c.add("mal_external_data_absolute.onnx", onnx_model("/etc/passwd"), "unsafe",
@@ -1282,6 +1376,13 @@ def malformed(c):
     c.add("bad_zip_name_mismatch_benign.pt", make_zip(torch_zip(torch_state_dict(), local_name="archive/other.pkl")),
           "malformed", "benign data.pkl but local header name differs from the central directory (inconsistent archive)",
           "§2 #10 (anomaly without payload)")
+    c.add("bad_zip_bad_crc_benign.pt", make_zip(torch_zip(torch_state_dict(), crc=0xDEADBEEF)), "malformed",
+          "benign data.pkl with a wrong CRC-32: Python's zipfile refuses it, PyTorch reads it unchecked",
+          "§2 #13: CVE-2025-10156 (anomaly without payload)")
+    c.add("bad_zip_case_duplicate.pt", make_zip(torch_zip(torch_state_dict(), extra=[
+              {"name": "archive/DATA.PKL", "data": torch_state_dict()}])), "malformed",
+          "archive/data.pkl and archive/DATA.PKL: one record to PyTorch's case-insensitive lookup (miniz), two to zipfile",
+          "container: zip names that differ only in case")
     c.add("bad_zip_deflate_corrupt.pt", make_zip(torch_zip(torch_state_dict(), method=8))
           .replace(deflate(torch_state_dict())[:16], b"\xff" * 16, 1), "malformed",
           "deflate stream of data.pkl corrupted", "container: zip (deflate)")
