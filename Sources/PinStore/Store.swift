@@ -25,6 +25,8 @@ public struct Store: Sendable {
     }
 
     public let root: FilePath
+    /// How this process waits for locks other processes hold (see `LockWait`).
+    public var lockWait = LockWait()
 
     public var blobsDirectory: FilePath { root.appending("blobs").appending("sha256") }
     public var temporaryDirectory: FilePath { root.appending("tmp") }
