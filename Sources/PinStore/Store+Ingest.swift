@@ -69,11 +69,12 @@ extension Store {
     /// With an expected digest, a blob already present (at the right size) is not copied
     /// again, and a concurrent ingest of the same digest is waited for rather than repeated.
     public func ingest(file path: FilePath, expecting expectation: BlobExpectation = BlobExpectation(), admit: Admission? = nil) throws(StoreError) -> IngestResult {
+        // Only a regular file: a FIFO on a mirror would block the open forever, a device never end.
         let descriptor: FileDescriptor
         do {
-            descriptor = try systemCall { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) }
+            descriptor = try RegularFile.open(path)
         } catch {
-            throw .unreadableSource(FileReadError(path: path, errno: error))
+            throw .unreadableSource(error)
         }
         defer { try? descriptor.close() }
         return try ingest(reading: descriptor, source: path, expecting: expectation, admit: admit)
