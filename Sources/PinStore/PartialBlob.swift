@@ -473,6 +473,7 @@ extension Store {
             throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
         partial.markPromoted()
+        recordStamp(sha)
         try? FileSystem.unlink(partial.statePath)
         do {
             try FileSystem.syncDirectory(blobsDirectory)

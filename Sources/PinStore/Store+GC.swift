@@ -100,6 +100,7 @@ extension Store {
             }
             try removeIdleLockFiles()
             removeDanglingAliases()
+            removeStaleStamps()
             return report
         }
     }

@@ -51,6 +51,7 @@ extension Store {
             throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
         quarantine.markPromoted()
+        recordStamp(digest)
         do {
             try FileSystem.syncDirectory(blobsDirectory)
         } catch {
@@ -117,11 +118,14 @@ extension Store {
     private func presentBlob(_ digest: SHA256Digest, size expectedSize: Int64?) -> IngestResult? {
         let path = blobPath(digest)
         guard let status = try? FileSystem.entry(at: path), status.type == .regular,
-              expectedSize == nil || status.size == expectedSize, !status.isWritableByAnyone
-        else { return nil }
+              expectedSize == nil || status.size == expectedSize, !status.isWritableByAnyone,
+              stampMatches(digest, status)
+        else { return nil }  // copied again: the verified copy replaces whatever is there
         // Best effort: a failed touch only shortens the blob's protection from GC; it
-        // cannot make the store hold wrong bytes.
+        // cannot make the store hold wrong bytes. Touching moves the ctime, so the stamp is
+        // renewed: the bytes are the ones the matching stamp vouched for a moment ago.
         try? FileSystem.touch(path)
+        recordStamp(digest)
         return IngestResult(digest: digest, size: status.size, outcome: .present)
     }
 

@@ -66,7 +66,9 @@ public struct Store: Sendable {
         blobsDirectory.appending(digest.hex)
     }
 
-    /// The path of a present blob; `.blobNotFound` otherwise.
+    /// The path of a present blob whose bytes are still the ones admitted under its name;
+    /// `.blobNotFound` when absent, `.blobChanged` when something replaced its bytes. Free on
+    /// the usual path (the blob's stamp matches); a blob whose file changed is re-hashed first.
     public func path(of digest: SHA256Digest) throws(StoreError) -> FilePath {
         let path = blobPath(digest)
         let status: Stat?
@@ -76,6 +78,7 @@ public struct Store: Sendable {
             throw .io(operation: "inspect", path: path, error)
         }
         guard let status, status.type == .regular else { throw .blobNotFound(digest) }
+        try checkIntact(digest, at: path, status)
         return path
     }
 
