@@ -100,6 +100,7 @@ extension Store {
             }
             try removeIdleLockFiles()
             removeDanglingAliases()
+            removeStaleVerdicts()
             removeStaleStamps()
             return report
         }

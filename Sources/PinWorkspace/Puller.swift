@@ -57,7 +57,7 @@ public struct Puller: Sendable {
         }
         defer { for copy in copies.values { unlink(copy.string) } }  // renamed away on success
         let missing = plan.filter { $0.present == nil }.map(\.file)
-        let gate = ScanGate(policy: settings.scanPolicy)
+        let gate = ScanGate(policy: settings.scanPolicy, store: store)
         var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies, gate: gate)
         for planned in plan {
             if let present = planned.present {
