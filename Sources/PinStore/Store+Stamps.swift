@@ -46,7 +46,7 @@ extension Store {
     func recordStamp(_ digest: SHA256Digest, status: Stat? = nil) {
         guard let status = status ?? ((try? FileSystem.entry(at: blobPath(digest))) ?? nil), status.type == .regular else { return }
         try? FileSystem.makeDirectory(stampsDirectory)
-        try? writeMetadata(BlobStamp(digest: digest, status: status), to: stampsDirectory.appending(digest.hex))
+        try? writeMetadata(BlobStamp(digest: digest, status: status), to: stampsDirectory.appending(digest.hex), durable: false)
     }
 
     /// Whether the blob's file is the one its stamp recorded (false without a readable stamp).

@@ -66,7 +66,7 @@ extension Store {
             VerdictFileV1(
                 scanner: scanner, digest: digest.description, verdict: verdict.verdict, format: verdict.format,
                 accepted: verdict.accepted),
-            to: path)
+            to: path, durable: false)  // read strictly: a record a crash damages is a rescan
     }
 
     /// Removes the records of blobs the store no longer holds, and records that cannot be read
