@@ -41,6 +41,24 @@ extension HostileCases {
                 #expect(verified.stdout.contains("os.system"))
             }
         },
+        HostileCase(1, "a stored verdict that needed --allow-global X is not reused once the lock no longer accepts X") {
+            let repo = FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: [
+                FakeHub.File("pytorch_model.bin", Pickles.unknownCallable, lfs: true),
+            ])
+            try ProjectSandbox.with(repos: [repo]) { project throws in
+                let added = try project.run("add", "acme/tiny-model", "--allow-global", "acme.layers.CustomLayer")
+                #expect(added.status == 0, "\(added.stderr)")
+                let lock = try project.lockText()
+                let accepted = "accepted = [\"acme.layers.CustomLayer\"]\n"
+                #expect(lock.contains(accepted))
+                try lock.replacingOccurrences(of: accepted, with: "").write(to: project.lockfile, atomically: true, encoding: .utf8)
+                try FileManager.default.removeItem(at: project.model)
+                let pulled = try project.run("pull", "--frozen")
+                #expect(pulled.status == 1, "\(pulled.stderr)")
+                #expect(pulled.stderr.contains("the scanner judges it `suspicious`"), "\(pulled.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: project.model.appendingPathComponent("pytorch_model.bin").path))
+            }
+        },
 
         // #3: the same content twice must not make a pull wait for itself.
         HostileCase(3, "two files with the same content: a pull by name fetches once, lays out both, and ends") {
