@@ -105,7 +105,13 @@ extension Store {
         // gc waiting on `store.lock`, whose holders are shared (unnamed) writers.
         let named = kind == .shared || file != storeLockFile
         func holder() -> String? { named ? LockHolder.read(from: descriptor)?.description : "the other modelpin processes using the store" }
-        if named, LockHolder.read(from: descriptor)?.pid == getpid() { throw .lockHeldBySelf(path: file) }
+        if named, LockHolder.read(from: descriptor)?.isThisThread == true {
+            // Held by this very thread, or a stale record read in the instant between another
+            // thread's flock and its record: look again a moment later before calling it a bug.
+            usleep(100_000)
+            if try attempt() { return }
+            if LockHolder.read(from: descriptor)?.isThisThread == true { throw .lockHeldBySelf(path: file) }
+        }
         let started = monotonicSeconds()
         var announced = false
         var pause: UInt32 = 10_000
@@ -130,9 +136,16 @@ extension Store {
 /// Who holds an exclusive store lock: written into the lock file by its holder.
 struct LockHolder: Equatable, CustomStringConvertible {
     let pid: Int32
+    /// The holding thread (`pthread_self`), so that threads of one process wait for each other
+    /// normally and only a thread waiting for itself is an error.
+    let thread: UInt64
     let command: String
 
     var description: String { "pid \(pid) (\(command))" }
+
+    var isThisThread: Bool { pid == getpid() && thread == Self.currentThread }
+
+    static var currentThread: UInt64 { UInt64(truncatingIfNeeded: pthread_self()) }
 
     /// Writes this process's pid and command line into the (held) lock file. Best effort: a
     /// missing record only makes a waiter's message vaguer.
@@ -141,7 +154,7 @@ struct LockHolder: Equatable, CustomStringConvertible {
         if let program = arguments.first { arguments[0] = FilePath(program).lastComponent?.string ?? program }
         var command = arguments.map { $0.escapedForDisplay }.joined(separator: " ")
         if command.count > 200 { command = String(command.prefix(200)) + "…" }
-        let text = Array("\(getpid()) \(command)\n".utf8)
+        let text = Array("\(getpid()) \(currentThread) \(command)\n".utf8)
         try? descriptor.truncate(to: 0)
         text.withUnsafeBytes { try? descriptor.write(all: $0, at: 0) }
     }
@@ -154,11 +167,11 @@ struct LockHolder: Equatable, CustomStringConvertible {
               let text = String(validating: buffer[..<count], as: UTF8.self)
         else { return nil }
         let line = text.split(separator: "\n", maxSplits: 1).first ?? ""
-        let parts = line.split(separator: " ", maxSplits: 1)
-        guard let first = parts.first, let pid = Int32(first), pid > 0,
+        let parts = line.split(separator: " ", maxSplits: 2)
+        guard parts.count == 3, let pid = Int32(parts[0]), pid > 0, let thread = UInt64(parts[1]),
               kill(pid, 0) == 0 || errno == EPERM
         else { return nil }
-        return LockHolder(pid: pid, command: parts.count > 1 ? String(parts[1]) : "?")
+        return LockHolder(pid: pid, thread: thread, command: String(parts[2]))
     }
 }
 
