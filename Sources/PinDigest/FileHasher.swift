@@ -30,6 +30,8 @@ public struct FileReadError: ModelpinError, Equatable {
         case notFound
         case isDirectory
         case permissionDenied
+        /// A FIFO, socket or device where a regular file was needed (its kind, for a person).
+        case notRegular(String)
         case io(Errno)
     }
 
@@ -57,6 +59,7 @@ public struct FileReadError: ModelpinError, Equatable {
         case .notFound: "no such file: `\(path)`"
         case .isDirectory: "`\(path)` is a directory, not a file"
         case .permissionDenied: "cannot read `\(path)`: permission denied"
+        case .notRegular(let what): "`\(path)` is \(what), not a regular file"
         case .io: "cannot read `\(path)`"
         }
     }
@@ -70,6 +73,7 @@ public struct FileReadError: ModelpinError, Equatable {
         switch reason {
         case .isDirectory: "name the files inside it, for example `\(path)/*`"
         case .notFound: "check the path; relative paths are taken from the current directory"
+        case .notRegular: "only regular files are read; nothing was read from it"
         default: nil
         }
     }
@@ -81,16 +85,12 @@ public enum FileHasher {
     /// hashing, small enough to stay in L2 cache.
     public static let chunkSize = 1 << 20
 
-    /// The SHA-256 and size of the file at `path`. Directories are refused; FIFOs and
-    /// character devices are read to their end like any stream. With `readAhead`, a second
-    /// thread reads while this one hashes (worth it when a core would otherwise sit idle).
-    public static func sha256(file path: FilePath, readAhead: Bool = false) throws(FileReadError) -> FileDigest {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch {
-            throw FileReadError(path: path, errno: error as? Errno ?? .ioError)
-        }
+    /// The SHA-256 and size of the file at `path`. Only a regular file is read, unless
+    /// `streams` (then FIFOs and character devices are read to their end like any stream;
+    /// `modelpin hash` of a named pipe). With `readAhead`, a second thread reads while this one
+    /// hashes (worth it when a core would otherwise sit idle).
+    public static func sha256(file path: FilePath, readAhead: Bool = false, streams: Bool = false) throws(FileReadError) -> FileDigest {
+        let descriptor = try RegularFile.open(path, streams: streams)
         defer { try? descriptor.close() }
         let (digest, size) = try sha256(reading: descriptor, path: path, readAhead: readAhead)
         return FileDigest(path: path, digest: digest, size: size)
@@ -157,11 +157,11 @@ public enum FileHasher {
     /// across cores, so files are the unit of parallelism; when there are fewer files than
     /// workers, the spare cores read ahead instead.
     public static func sha256(
-        files paths: [FilePath], concurrency: Int = DigestConcurrency.defaultWidth
+        files paths: [FilePath], concurrency: Int = DigestConcurrency.defaultWidth, streams: Bool = false
     ) -> [Result<FileDigest, FileReadError>] {
         let readAhead = paths.count < concurrency
         return DigestConcurrency.map(paths, width: concurrency) { path in
-            Result { () throws(FileReadError) in try sha256(file: path, readAhead: readAhead) }
+            Result { () throws(FileReadError) in try sha256(file: path, readAhead: readAhead, streams: streams) }
         }
     }
 }

@@ -73,6 +73,9 @@ public struct HubClient: Sendable {
         // Hub sent without this check (`.git/config`, `../x`, a case clash).
         let problems = PathSafety.problems(in: files.map(\.path))
         guard problems.isEmpty else { throw .unsafePaths(problems) }
+        if case .failure(let error) = FileSizeLimit.total(files.map(\.size)) {
+            throw .implausibleSize(url: endpoint.base.description, path: nil, reason: error.description)
+        }
         return files.sorted { $0.path < $1.path }
     }
 
@@ -111,8 +114,11 @@ public struct HubClient: Sendable {
         }
         var files: [HubFile] = []
         for entry in entries where entry.type == "file" {
-            guard let size = entry.size, size >= 0, let oidText = entry.oid, let oid = try? GitBlobID(parsing: oidText) else {
+            guard let size = entry.size, let oidText = entry.oid, let oid = try? GitBlobID(parsing: oidText) else {
                 throw .malformedResponse(url: url.description, reason: "`\(entry.path.escapedForDisplay)` lacks a size or a git blob id")
+            }
+            if let problem = FileSizeLimit.problem(size) {
+                throw .implausibleSize(url: url.description, path: entry.path, reason: problem)
             }
             var sha: SHA256Digest?
             if let lfs = entry.lfs {

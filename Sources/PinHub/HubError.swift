@@ -18,11 +18,14 @@ public enum HubError: ModelpinError {
     case badEndpoint(String, reason: String)
     /// A `MODELPIN_TOKEN_HOSTS` entry that is not a host or an origin.
     case badTokenHost(String, reason: String)
+    /// A listed size no file can have (negative, above `FileSizeLimit.maximum`, or sizes that
+    /// add up past the per-model limit): refused before anything is allocated for it.
+    case implausibleSize(url: String, path: String?, reason: String)
     case transport(TransportError)
 
     public var kind: FailureKind {
         switch self {
-        case .unsafePaths, .commitMismatch: .refused
+        case .unsafePaths, .commitMismatch, .implausibleSize: .refused
         case .badEndpoint, .badTokenHost: .usage
         case .transport(let error): error.kind
         default: .operational
@@ -40,6 +43,8 @@ public enum HubError: ModelpinError {
         case .commitMismatch(let path, _, _): "the server answered for another commit while serving `\(path)`"
         case .badEndpoint(let text, _): "invalid endpoint `\(text)`"
         case .badTokenHost(let text, _): "invalid entry `\(text)` in \(TokenHosts.variable)"
+        case .implausibleSize(let url, let path?, _): "`\(url)` lists `\(path.escapedForDisplay)` with a size no file can have"
+        case .implausibleSize(let url, nil, _): "`\(url)` lists files whose sizes no model can have"
         case .transport(let error): error.description
         }
     }
@@ -47,7 +52,8 @@ public enum HubError: ModelpinError {
     public var causes: [String] {
         switch self {
         case .gated(_, let message?): [message]
-        case .malformedResponse(_, let reason), .badEndpoint(_, let reason), .badTokenHost(_, let reason): [reason]
+        case .malformedResponse(_, let reason), .badEndpoint(_, let reason), .badTokenHost(_, let reason),
+            .implausibleSize(_, _, let reason): [reason]
         case .unsafePaths(let paths): paths
         case .commitMismatch(_, let expected, let actual): ["expected commit: \(expected)", "  answered for: \(actual)"]
         case .transport(let error): error.causes
@@ -69,6 +75,8 @@ public enum HubError: ModelpinError {
             "nothing was downloaded; this repository cannot be pulled safely"
         case .commitMismatch:
             "nothing from this answer was kept; the server or a proxy in between is inconsistent"
+        case .implausibleSize:
+            "nothing was downloaded; the server (or a proxy in between) describes this repository wrongly"
         case .badEndpoint:
             "use an http(s) URL such as https://huggingface.co (a path prefix is fine)"
         case .badTokenHost:

@@ -24,6 +24,9 @@ public struct ProjectFileError: ModelpinError, Equatable {
     public var message: String
     public var causes: [String]
     public var hint: String?
+    /// A value no honest file holds (a size beyond what any file can have): a refused check,
+    /// not a typo to fix, so it exits like one.
+    public var refused = false
 
     public init(
         file: String, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String,
@@ -41,7 +44,7 @@ public struct ProjectFileError: ModelpinError, Equatable {
     /// Operational, like the other configuration-file errors (the allowlist's, `--names`'):
     /// the file is the operator's input, and a malformed one is neither a refused check nor a
     /// malformed command line.
-    public var kind: FailureKind { .operational }
+    public var kind: FailureKind { refused ? .refused : .operational }
 
     /// `` `modelpin.toml`:7:12: field `models.llama.revision`: must be a string, not an integer ``
     public var description: String {

@@ -189,6 +189,11 @@ public enum LockfileFormat {
                 throw reader.error(path.appending("file"), context + problem)
             }
         }
+        if case .failure(let error) = FileSizeLimit.total(files.map(\.size)) {
+            var refusal = reader.error(path, context + error.description, hint: "nothing was downloaded; check who edited the lock")
+            refusal.refused = true
+            throw refusal
+        }
         var locked = LockedModel(
             alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
             exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files,
@@ -211,6 +216,14 @@ public enum LockfileFormat {
             try reader.integer(value, path)
         }
         if size < 0 { throw reader.error(path.appending("size"), context + "`size` must not be negative, found \(size)") }
+        if size > FileSizeLimit.maximum {
+            var error = reader.error(
+                path.appending("size"),
+                context + "`size` is \(size) bytes, more than modelpin accepts for one file (\(FileSizeLimit.maximum) bytes, 1 TiB)",
+                hint: "nothing was downloaded; check who edited the lock, then run `modelpin lock --update` to lock what the Hub lists")
+            error.refused = true
+            throw error
+        }
         let shaText = try string(table, "sha256", path, reader, context: context)
         let sha256: SHA256Digest
         do {

@@ -24,7 +24,8 @@ extension Store {
         guard let bytes = try? readIfPresent(gitAliasDirectory.appending(git.hex), limit: 128),
               let text = String(validating: bytes.filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self),
               let digest = try? SHA256Digest(parsing: text),
-              let status = try? FileSystem.entry(at: blobPath(digest)), status.type == .regular, status.size == size
+              let status = try? FileSystem.entry(at: blobPath(digest)), status.type == .regular, status.size == size,
+              (try? path(of: digest)) != nil  // and still the bytes admitted under that name
         else { return nil }
         return digest
     }

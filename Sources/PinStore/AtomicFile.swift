@@ -13,10 +13,11 @@ public enum AtomicFile {
 
     /// Writes `bytes` to the new file `temporary` (on the same file system as `path`), flushes
     /// it and renames it over `path`; on any failure the temp file is removed. The caller syncs
-    /// the directory.
+    /// the directory. `durable: false` skips the flush, for caches whose loss or damage in a
+    /// crash only costs recomputing them (they are read strictly).
     static func replace(
         _ path: FilePath, with bytes: [UInt8], via temporary: FilePath,
-        permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+        permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead], durable: Bool = true
     ) throws(Errno) {
         do throws(Errno) {
             let descriptor = try systemCall {
@@ -25,7 +26,7 @@ public enum AtomicFile {
             }
             do throws(Errno) {
                 _ = try systemCall { try descriptor.writeAll(bytes) }
-                try descriptor.sync()
+                if durable { try descriptor.sync() }
                 try systemCall { try descriptor.close() }
             } catch {
                 try? descriptor.close()

@@ -81,6 +81,10 @@ public final class PartialBlob: @unchecked Sendable {
         self.key = key
         self.expected = expected
         self.source = source
+        // The last line against a size no file can have: every caller validates where the size
+        // enters, but a part table and offsets are computed from it here.
+        if let problem = FileSizeLimit.problem(expected.size) { throw .implausibleSize(source: source, reason: problem) }
+        let partSize = Self.boundedPartSize(partSize, size: expected.size)
         let directory = store.partialDirectory
         dataPath = directory.appending(key + ".part")
         statePath = directory.appending(key + ".state")
@@ -156,6 +160,15 @@ public final class PartialBlob: @unchecked Sendable {
         try? readDescriptor.close()
         try? copyDescriptor?.close()
         for lock in locks { try? lock.close() }
+    }
+
+    /// At most this many parts per blob: the part table stays small whatever `--part-size` says.
+    static let maximumParts: Int64 = 1 << 16
+
+    /// `partSize`, raised where needed so that `size` (at most `FileSizeLimit.maximum`) needs
+    /// no more than `maximumParts` parts.
+    static func boundedPartSize(_ partSize: Int64, size: Int64) -> Int64 {
+        max(1, partSize, (size + maximumParts - 1) / maximumParts)
     }
 
     static func partCount(_ size: Int64, _ partSize: Int64) -> Int {
@@ -395,6 +408,7 @@ public final class PartialBlob: @unchecked Sendable {
               let file = try? StoreJSON.decode(StateFileV1.self, from: bytes),
               file.version == 1, file.size == expected.size, file.sha256 == expected.sha256,
               file.gitBlobID == expected.gitBlobID, file.partSize > 0,
+              file.partSize >= boundedPartSize(1, size: file.size),
               file.done.count == partCount(file.size, file.partSize),
               let status = try? Stat(dataPath, followTargetSymlink: false), status.type == .regular, status.size == expected.size
         else { return nil }
@@ -455,6 +469,7 @@ extension Store {
             throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
         partial.markPromoted()
+        recordStamp(sha)
         try? FileSystem.unlink(partial.statePath)
         do {
             try FileSystem.syncDirectory(blobsDirectory)

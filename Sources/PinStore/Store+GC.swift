@@ -100,6 +100,8 @@ extension Store {
             }
             try removeIdleLockFiles()
             removeDanglingAliases()
+            removeStaleVerdicts()
+            removeStaleStamps()
             return report
         }
     }

@@ -51,6 +51,7 @@ extension Store {
             throw .writing(error, operation: "move a verified blob to", path: destination, root: root)
         }
         quarantine.markPromoted()
+        recordStamp(digest)
         do {
             try FileSystem.syncDirectory(blobsDirectory)
         } catch {
@@ -69,11 +70,12 @@ extension Store {
     /// With an expected digest, a blob already present (at the right size) is not copied
     /// again, and a concurrent ingest of the same digest is waited for rather than repeated.
     public func ingest(file path: FilePath, expecting expectation: BlobExpectation = BlobExpectation(), admit: Admission? = nil) throws(StoreError) -> IngestResult {
+        // Only a regular file: a FIFO on a mirror would block the open forever, a device never end.
         let descriptor: FileDescriptor
         do {
-            descriptor = try systemCall { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) }
+            descriptor = try RegularFile.open(path)
         } catch {
-            throw .unreadableSource(FileReadError(path: path, errno: error))
+            throw .unreadableSource(error)
         }
         defer { try? descriptor.close() }
         return try ingest(reading: descriptor, source: path, expecting: expectation, admit: admit)
@@ -116,11 +118,14 @@ extension Store {
     private func presentBlob(_ digest: SHA256Digest, size expectedSize: Int64?) -> IngestResult? {
         let path = blobPath(digest)
         guard let status = try? FileSystem.entry(at: path), status.type == .regular,
-              expectedSize == nil || status.size == expectedSize, !status.isWritableByAnyone
-        else { return nil }
+              expectedSize == nil || status.size == expectedSize, !status.isWritableByAnyone,
+              stampMatches(digest, status)
+        else { return nil }  // copied again: the verified copy replaces whatever is there
         // Best effort: a failed touch only shortens the blob's protection from GC; it
-        // cannot make the store hold wrong bytes.
+        // cannot make the store hold wrong bytes. Touching moves the ctime, so the stamp is
+        // renewed: the bytes are the ones the matching stamp vouched for a moment ago.
         try? FileSystem.touch(path)
+        recordStamp(digest)
         return IngestResult(digest: digest, size: status.size, outcome: .present)
     }
 

@@ -25,6 +25,8 @@ public struct Store: Sendable {
     }
 
     public let root: FilePath
+    /// How this process waits for locks other processes hold (see `LockWait`).
+    public var lockWait = LockWait()
 
     public var blobsDirectory: FilePath { root.appending("blobs").appending("sha256") }
     public var temporaryDirectory: FilePath { root.appending("tmp") }
@@ -64,7 +66,9 @@ public struct Store: Sendable {
         blobsDirectory.appending(digest.hex)
     }
 
-    /// The path of a present blob; `.blobNotFound` otherwise.
+    /// The path of a present blob whose bytes are still the ones admitted under its name;
+    /// `.blobNotFound` when absent, `.blobChanged` when something replaced its bytes. Free on
+    /// the usual path (the blob's stamp matches); a blob whose file changed is re-hashed first.
     public func path(of digest: SHA256Digest) throws(StoreError) -> FilePath {
         let path = blobPath(digest)
         let status: Stat?
@@ -74,6 +78,7 @@ public struct Store: Sendable {
             throw .io(operation: "inspect", path: path, error)
         }
         guard let status, status.type == .regular else { throw .blobNotFound(digest) }
+        try checkIntact(digest, at: path, status)
         return path
     }
 
@@ -215,23 +220,26 @@ public struct Store: Sendable {
 
     /// Replaces a small file atomically: temp in `tmp/` → fsync → rename → fsync the folder.
     /// Readers see the old content or the new one, never a mix, even across a crash.
-    func writeMetadata(_ value: some Encodable, to path: FilePath) throws(StoreError) {
+    /// `durable: false` for caches (stamps, verdicts): no fsyncs; a record a crash damages is
+    /// read as absent, which costs a re-hash or a rescan, never trust.
+    func writeMetadata(_ value: some Encodable, to path: FilePath, durable: Bool = true) throws(StoreError) {
         let bytes: [UInt8]
         do {
             bytes = try StoreJSON.encode(value)
         } catch {
             throw .malformedMetadata(file: path, reason: "cannot encode: \(error)")
         }
-        try writeAtomically(bytes, to: path)
+        try writeAtomically(bytes, to: path, durable: durable)
     }
 
-    func writeAtomically(_ bytes: [UInt8], to path: FilePath) throws(StoreError) {
+    func writeAtomically(_ bytes: [UInt8], to path: FilePath, durable: Bool = true) throws(StoreError) {
         // The temp file lives in the store's tmp/, where GC reclaims what a crash leaves.
         do {
-            try AtomicFile.replace(path, with: bytes, via: temporaryDirectory.appending("write-\(randomSuffix()).tmp"))
+            try AtomicFile.replace(path, with: bytes, via: temporaryDirectory.appending("write-\(randomSuffix()).tmp"), durable: durable)
         } catch {
             throw .writing(error, operation: "write", path: path, root: root)
         }
+        guard durable else { return }
         do {
             try FileSystem.syncDirectory(path.removingLastComponent())
         } catch {

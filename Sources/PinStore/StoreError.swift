@@ -39,6 +39,16 @@ public enum StoreError: ModelpinError {
     case unreachableRoots([String])
     /// The admission check (a scan of the file's content) refused bytes whose digest matched.
     case notAdmitted(source: String, any ModelpinError)
+    /// A declared size no file can have (negative, or above `FileSizeLimit.maximum`).
+    case implausibleSize(source: String, reason: String)
+    /// Another process (or, by a bug, this one) held a store lock for longer than the wait allows.
+    case lockTimedOut(path: FilePath, holder: String?, seconds: Int)
+    /// A lock wait was interrupted (Ctrl-C, SIGTERM).
+    case interrupted
+    /// This process already holds the lock it is about to wait for (it would wait forever).
+    case lockHeldBySelf(path: FilePath)
+    /// A blob's bytes no longer hash to its name: something changed it after admission.
+    case blobChanged(SHA256Digest, actual: SHA256Digest)
 
     /// Classifies a failed write inside the store at `root`: a read-only mount or missing
     /// permission, a full disk or quota, or any other I/O failure.
@@ -52,8 +62,11 @@ public enum StoreError: ModelpinError {
 
     public var kind: FailureKind {
         switch self {
-        case .digestMismatch, .gitBlobMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned:
+        case .digestMismatch, .gitBlobMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned,
+             .implausibleSize, .blobChanged:
             .refused
+        case .lockTimedOut, .interrupted, .lockHeldBySelf:
+            .operational
         case .superseded:
             .operational
         case .notAdmitted(_, let reason):
@@ -100,6 +113,16 @@ public enum StoreError: ModelpinError {
             "garbage collection aborted: \(reasons.count == 1 ? "a root" : "\(reasons.count) roots") could not be read"
         case .notAdmitted(_, let reason):
             reason.description
+        case .implausibleSize(let source, _):
+            "`\(source)` declares a size no file can have"
+        case .lockTimedOut(let path, let holder, let seconds):
+            "gave up after \(seconds) s waiting for `\(path)`" + (holder.map { ", held by \($0)" } ?? "")
+        case .interrupted:
+            "interrupted while waiting for a store lock"
+        case .lockHeldBySelf(let path):
+            "modelpin would wait for itself: this process already holds `\(path)`"
+        case .blobChanged(let digest, let actual):
+            "the store's blob `\(digest)` was changed after it was admitted\n  expected: \(digest)\n    actual: \(actual)"
         }
     }
 
@@ -113,6 +136,8 @@ public enum StoreError: ModelpinError {
             reasons
         case .notAdmitted(_, let reason):
             reason.causes
+        case .implausibleSize(_, let reason):
+            [reason]
         default:
             []
         }
@@ -142,6 +167,16 @@ public enum StoreError: ModelpinError {
             "`modelpin store verify` lists every problem in the store"
         case .notAdmitted(_, let reason):
             reason.hint
+        case .implausibleSize:
+            "nothing was downloaded; the size comes from a listing, a lock or a server that cannot be trusted"
+        case .lockTimedOut:
+            "if that process is gone or stuck, stop it; raise the wait with MODELPIN_LOCK_TIMEOUT (seconds)"
+        case .interrupted:
+            "run the same command again to resume"
+        case .lockHeldBySelf:
+            "this is a bug in modelpin; please report it with the command you ran"
+        case .blobChanged:
+            "nothing was laid out from it; the blob is fetched again by the next pull, or run `modelpin store verify --contents`"
         default:
             nil
         }

@@ -1,3 +1,5 @@
+import PinModel
+
 /// An absolute http(s) URL, checked and split once.
 ///
 /// Written by hand rather than with Foundation's URL so that the transport decides, in one
@@ -119,14 +121,26 @@ public struct HTTPResponseHead: Sendable, Equatable {
             && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
     }
 
-    /// `Content-Range: bytes START-END/TOTAL`, parsed.
+    /// `Content-Range: bytes START-END/TOTAL`, parsed; nil unless it describes a range a file
+    /// can have (0 ≤ START ≤ END < TOTAL ≤ `FileSizeLimit.maximum`): a server's numbers are
+    /// never used for arithmetic before they are known to be sane.
     public var contentRange: (start: Int64, end: Int64, total: Int64?)? {
         guard let value = header("content-range"), value.hasPrefix("bytes ") else { return nil }
         let spec = value.dropFirst(6)
         let parts = spec.split(separator: "/", maxSplits: 1)
         guard parts.count == 2 else { return nil }
-        let bounds = parts[0].split(separator: "-", maxSplits: 1)
-        guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1]) else { return nil }
-        return (start, end, Int64(parts[1]))
+        let bounds = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1]),
+              start >= 0, start <= end, end < FileSizeLimit.maximum
+        else { return nil }
+        let total = Int64(parts[1])
+        if let total, total <= end || FileSizeLimit.problem(total) != nil { return nil }
+        return (start, end, total)
+    }
+
+    /// `Content-Length`, if present and a size a file can have; nil otherwise.
+    public var contentLength: Int64? {
+        guard let value = header("content-length"), let length = Int64(value), FileSizeLimit.problem(length) == nil else { return nil }
+        return length
     }
 }

@@ -215,8 +215,8 @@ final class DownloadEngine: Sendable {
                     guard head.status == 206, let served = head.contentRange, served.start == requested.first,
                           served.end == requested.last, served.total == job.file.size
                     else { throw RangeIgnored() }
-                } else if let length = head.header("content-length").flatMap({ Int64($0) }), length != job.file.size {
-                    throw PullError.sizeMismatch(path: path, listed: job.file.size, served: length)
+                } else if let header = head.header("content-length"), head.contentLength != job.file.size {
+                    throw PullError.sizeMismatch(path: path, listed: job.file.size, served: head.contentLength ?? Int64(header) ?? -1)
                 }
             },
             onBody: { chunk in

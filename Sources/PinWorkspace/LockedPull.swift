@@ -84,9 +84,10 @@ public struct LockedPuller: Sendable {
             guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
         }
         var outcome = Outcome()
-        // The lock's verdicts stand for the digests they name under the same scanner; anything
-        // else is scanned — downloads before admission, stored blobs before they are laid out.
-        let gate = ScanGate(policy: puller.settings.scanPolicy, vouchedBy: models)
+        // Verdicts come from the store (written by the scanner) or from a scan now — downloads
+        // before admission, stored blobs before they are laid out. The lock's own verdicts are
+        // only compared: one that disagrees with the scanner is refused, naming both.
+        let gate = ScanGate(policy: puller.settings.scanPolicy, store: puller.store, lockedModels: models)
         var needed: [SHA256Digest: Needed] = [:]
         var order: [SHA256Digest] = []
         for model in models {

@@ -78,8 +78,11 @@ public struct Locker: Sendable {
         }
         // A lock vouches only for bytes modelpin has seen: every file is in the store (fetched
         // now if need be, hashed, scanned before admission), and files stored earlier are
-        // scanned here unless the previous lock judged the same digest under this scanner.
-        let gate = ScanGate(policy: puller.settings.scanPolicy, vouchedBy: previous.map { [$0] } ?? [])
+        // judged by the verdict the store keeps (or scanned now). The previous lock's accepted
+        // callables stay accepted (the user reviewed them there); its verdicts count for nothing.
+        var policy = puller.settings.scanPolicy
+        policy.allowedGlobals.formUnion(previous?.files.flatMap(\.accepted) ?? [])
+        let gate = ScanGate(policy: policy, store: puller.store)
         let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
         if !missing.isEmpty {
             let fetched = try puller.fetch(missing, from: snapshot, copies: [:], gate: gate)

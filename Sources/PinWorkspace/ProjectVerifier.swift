@@ -1,16 +1,21 @@
 import PinDigest
 public import PinLock
 import PinModel
+public import PinScan
 public import PinStore
 import SystemPackage
 
 /// `verify`: are the files a lock names really there, in the store and in each model's
-/// directory, byte for byte? Every materialized file is hashed again (several at once).
+/// directory, byte for byte, and does the scanner admit them? Every materialized file is hashed
+/// again (several at once); each blob's verdict comes from the store (scanned now if it has none),
+/// never from the lock.
 public struct ProjectVerifier: Sendable {
     public let store: Store
+    public let scanPolicy: ScanPolicy
 
-    public init(store: Store) {
+    public init(store: Store, scanPolicy: ScanPolicy = ScanPolicy()) {
         self.store = store
+        self.scanPolicy = scanPolicy
     }
 
     public struct Problem: Sendable, Encodable, Equatable {
@@ -23,6 +28,8 @@ public struct ProjectVerifier: Sendable {
             case modified
             /// Not a regular file (or a link to one).
             case wrongType = "wrong-type"
+            /// The scanner does not admit the blob, or the lock records another verdict.
+            case refused
         }
         public let alias: String
         public let path: String
@@ -44,12 +51,22 @@ public struct ProjectVerifier: Sendable {
     public func verify(_ models: [(model: LockedModel, destination: ModelDirectory)]) -> Report {
         var report = Report()
         var targets: [(alias: String, file: LockedFile, shown: FilePath, read: Target)] = []
+        let gate = ScanGate(policy: scanPolicy, store: store, lockedModels: models.map(\.model))
         for (model, destination) in models {
             report.models += 1
             report.files += model.files.count
             report.bytes += model.files.reduce(0) { $0 + $1.size }
-            for file in model.files where (try? store.path(of: file.sha256)) == nil {
-                report.problems.append(Problem(alias: model.alias, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
+            for file in model.files {
+                guard (try? store.path(of: file.sha256)) != nil else {
+                    report.problems.append(Problem(alias: model.alias, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
+                    continue
+                }
+                do {
+                    try gate.check(blobOf: file.sha256, in: store, name: file.path)
+                } catch {
+                    let detail = (error as? any ModelpinError).map { ([$0.description] + $0.causes).joined(separator: ": ") } ?? "\(error)"
+                    report.problems.append(Problem(alias: model.alias, path: file.path, kind: .refused, detail: detail))
+                }
             }
             let root: DirectoryRoot
             do {

@@ -49,15 +49,17 @@ public struct Puller: Sendable {
         let materializer = Materializer(store: store, directory: destination, mode: request.linkMode)
         var copies: [String: CopyTarget] = [:]
         if request.linkMode == .copy {
-            for planned in plan where planned.present == nil {
-                copies[planned.file.path] = try materializer.prepareCopy(of: planned.file.path)
+            // Only the file each download is for: the others with the same content are laid
+            // out from the store afterwards (see `fetch`).
+            for file in Self.firstOfEachContent(plan.filter { $0.present == nil }.map(\.file)) {
+                copies[file.path] = try materializer.prepareCopy(of: file.path)
             }
         }
         defer {  // renamed away on success
             for copy in copies.values { _ = try? copy.root.removeFile(copy.path) { $0.type == .regular } }
         }
         let missing = plan.filter { $0.present == nil }.map(\.file)
-        let gate = ScanGate(policy: settings.scanPolicy)
+        let gate = ScanGate(policy: settings.scanPolicy, store: store)
         var (digests, resumed) = try fetch(missing, from: snapshot, copies: copies, gate: gate)
         for planned in plan {
             if let present = planned.present {
@@ -87,7 +89,7 @@ public struct Puller: Sendable {
             repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit,
             endpoint: settings.endpoint.description, destination: destination.path.string, files: files,
             bytes: files.reduce(0) { $0 + $1.size },
-            downloadedBytes: plan.filter { $0.present == nil }.reduce(0) { $0 + $1.file.size } - resumed,
+            downloadedBytes: Self.firstOfEachContent(missing).reduce(0) { $0 + $1.size } - resumed,
             resumedBytes: resumed, seconds: seconds)
     }
 
@@ -95,13 +97,17 @@ public struct Puller: Sendable {
     /// parts, resumed where an earlier run stopped — each checked against the listing's size and
     /// digests before promotion. `copies`: per path, a new file to write the bytes into as they
     /// are hashed (copy-mode materialization). Returns each file's SHA-256.
+    ///
+    /// Planned by content: files with the same bytes (the same JSON in two folders, a shard
+    /// shared by two variants) are fetched once and share the digest. Opening a second partial
+    /// for the same content would wait for the lock this process already holds on the first.
     func fetch(
         _ files: [HubFile], from snapshot: Snapshot, copies: [String: CopyTarget], gate: ScanGate
     ) throws -> (digests: [String: SHA256Digest], resumed: Int64) {
         let hub = HubClient(endpoint: settings.endpoint)
         var jobs: [DownloadEngine.Job] = []
         defer { for job in jobs { job.partial.close() } }
-        for file in files {
+        for file in Self.firstOfEachContent(files) {
             let partial = try store.openPartial(
                 expected: .init(size: file.size, sha256: file.lfsSHA256, gitBlobID: file.isLFS ? nil : file.gitOID),
                 partSize: file.size > settings.partSize ? settings.partSize : max(file.size, 1),
@@ -114,9 +120,23 @@ public struct Puller: Sendable {
             jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation,
             admission: gate.admission
         ).run()
+        var byContent: [String: SHA256Digest] = [:]
+        for (job, result) in zip(jobs, results) { byContent[Self.contentKey(job.file)] = result.digest }
         var digests: [String: SHA256Digest] = [:]
-        for (job, result) in zip(jobs, results) { digests[job.file.path] = result.digest }
+        for file in files { digests[file.path] = byContent[Self.contentKey(file)] }
         return (digests, resumed)
+    }
+
+    /// What identifies a listed file's bytes before they are fetched: the LFS SHA-256, else the
+    /// git blob id and size (the store's partial key makes the same distinction).
+    static func contentKey(_ file: HubFile) -> String {
+        file.lfsSHA256.map { "sha256:" + $0.hex } ?? "git:\(file.gitOID.hex):\(file.size)"
+    }
+
+    /// The first file of each distinct content, in order.
+    static func firstOfEachContent(_ files: [HubFile]) -> [HubFile] {
+        var seen = Set<String>()
+        return files.filter { seen.insert(contentKey($0)).inserted }
     }
 
     /// The signature checker over modelpin's keyring (opened only for models that need it, so

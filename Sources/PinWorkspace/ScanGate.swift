@@ -10,46 +10,56 @@ public import SystemPackage
 ///
 /// Downloads are scanned after their digest is verified and before promotion, so an unsafe
 /// file never gets a digest name; files already in the store are scanned before they are laid
-/// out, unless the lock records a verdict for the same digest under the same scanner.
+/// out. A verdict is kept in the store (`verdicts/<scanner>/<hex>`), written here right after
+/// the scan, and reused only for the same digest, the same scanner and a policy that still
+/// accepts every callable it depended on. A lockfile's verdicts decide nothing: the lock is
+/// input anyone can edit in a pull request. They are a record for review, and one that
+/// disagrees with the scanner is an error naming both.
 public final class ScanGate: Sendable {
     public let policy: ScanPolicy
-    /// Digests a lock already vouches for under the current scanner (not scanned again), with
-    /// the callables it accepted for them.
-    private let judged: [SHA256Digest: [String]]
-    /// Those of `judged` the lock records as `unsupported` (not checked), so that the lock and the
-    /// summary keep saying so.
-    private let judgedUnsupported: Set<SHA256Digest>
-    private let reports: Mutex<[SHA256Digest: ScanReport]>
+    private let store: Store?
+    /// What the locks record per digest, for comparison only.
+    private let recorded: [SHA256Digest: RecordedVerdict]
+    private let judgements: Mutex<[SHA256Digest: Judgement]>
 
-    public convenience init(policy: ScanPolicy) {
-        self.init(policy: policy, judged: [:])
+    /// A verdict a lock records for a digest, and where.
+    struct RecordedVerdict {
+        let verdict: String
+        let alias: String
+        let path: String
+        let scanner: String?
     }
 
-    /// A gate that takes the locked models' word: their safe verdicts under the current scanner
-    /// stand, and the callables they record as accepted stay accepted when a newer scanner rescans.
-    public convenience init(policy: ScanPolicy, vouchedBy models: [LockedModel]) {
-        var policy = policy
-        var judged: [SHA256Digest: [String]] = [:]
-        var unsupported: Set<SHA256Digest> = []
-        for model in models {
-            policy.allowedGlobals.formUnion(model.files.flatMap(\.accepted))
-            guard model.scanner == ScannerIdentity.description else { continue }
-            for file in model.files {
-                // The lock's word counts only for a verdict this policy admits: under --strict an
-                // `unsupported` file is refused, whatever the lock says.
-                guard let verdict = file.verdict.flatMap(Verdict.init(rawValue:)), policy.admits(verdict) else { continue }
-                judged[file.sha256] = file.accepted
-                if verdict == .unsupported { unsupported.insert(file.sha256) }
+    /// What this gate knows of a digest: a scan it ran, or a verdict the store kept.
+    private enum Judgement {
+        case scanned(ScanReport)
+        case stored(Verdict, StoredVerdict)
+
+        var verdict: Verdict {
+            switch self {
+            case .scanned(let report): report.verdict
+            case .stored(let verdict, _): verdict
             }
         }
-        self.init(policy: policy, judged: judged, unsupported: unsupported)
     }
 
-    private init(policy: ScanPolicy, judged: [SHA256Digest: [String]], unsupported: Set<SHA256Digest> = []) {
+    /// `store`: where verdicts are kept and looked up (nil: scan everything, keep nothing).
+    /// `models`: locked models whose callables marked `accepted` are requests the user reviewed
+    /// in the lock (they join the policy), and whose verdicts are compared with the scanner's.
+    public init(policy: ScanPolicy, store: Store?, lockedModels models: [LockedModel] = []) {
+        var policy = policy
+        var recorded: [SHA256Digest: RecordedVerdict] = [:]
+        for model in models {
+            policy.allowedGlobals.formUnion(model.files.flatMap(\.accepted))
+            for file in model.files {
+                guard let verdict = file.verdict else { continue }
+                recorded[file.sha256] = RecordedVerdict(verdict: verdict, alias: model.alias, path: file.path, scanner: model.scanner)
+            }
+        }
         self.policy = policy
-        self.judged = judged
-        judgedUnsupported = unsupported
-        reports = Mutex([:])
+        self.store = store
+        self.recorded = recorded
+        judgements = Mutex([:])
     }
 
     /// The admission check for the store: nil to admit, else why not.
@@ -57,11 +67,14 @@ public final class ScanGate: Sendable {
         { [self] path, digest, source in check(path, digest: digest, name: source) }
     }
 
-    /// Scans the file at `path` (named `name` in reports) unless its digest was judged already.
-    public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> ScanRefusal? {
-        if judged[digest] != nil { return nil }
-        if let known = reports.withLock({ $0[digest] }) {
-            return policy.admits(known) ? nil : ScanRefusal(report: known)
+    /// Judges the file at `path` (named `name` in reports), whose bytes hash to `digest`: by
+    /// the verdict the store keeps for it, else by scanning it now (and keeping the verdict).
+    public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> (any ModelpinError)? {
+        if let known = judgements.withLock({ $0[digest] }) { return decide(known, digest: digest) }
+        if let stored = reusableVerdict(for: digest) {
+            let judgement = Judgement.stored(stored.0, stored.1)
+            judgements.withLock { $0[digest] = judgement }
+            return decide(judgement, digest: digest)
         }
         let report: ScanReport
         do {
@@ -71,31 +84,105 @@ public final class ScanGate: Sendable {
                 Finding(verdict: .malformed, kind: "unreadable", detail: "\(error)"),
             ])
         }
-        reports.withLock { $0[digest] = report }
-        return policy.admits(report) ? nil : ScanRefusal(report: report)
+        // Kept for the next pull. A record that cannot be written only costs a rescan then.
+        try? store?.recordVerdict(
+            StoredVerdict(verdict: report.verdict.rawValue, format: report.format, accepted: Self.accepted(in: report)),
+            for: digest, scanner: ScannerIdentity.description)
+        judgements.withLock { $0[digest] = .scanned(report) }
+        return decide(.scanned(report), digest: digest)
     }
 
-    /// Scans a blob already in the store, named by the repo path it will be laid out at.
+    /// Scans a blob already in the store (unless its verdict is kept), named by the repo path
+    /// it will be laid out at.
     public func check(blobOf digest: SHA256Digest, in store: Store, name: String) throws {
-        if judged[digest] != nil { return }  // before resolving the path: a stat per file adds up
         if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
     }
 
-    /// The callables accepted in the digest's file: by the policy if this gate scanned it, else
-    /// as the vouching lock records them. nil for a digest this gate knows nothing of.
-    public func accepted(for digest: SHA256Digest) -> [String]? {
-        guard let report = reports.withLock({ $0[digest] }) else { return judged[digest] }
-        return Set(report.findings.filter { $0.kind == Finding.acceptedKind }.compactMap(\.callable)).sorted()
+    /// The store's verdict for `digest`, if it may stand: the same scanner wrote it, this policy
+    /// admits it by its verdict alone (so `--strict` rescans what was `unsupported`, and remote
+    /// code admitted by `--allow-remote-code` is judged again on every run), and the policy still
+    /// accepts every callable it depended on. A refusal is never reused: the file is scanned
+    /// again, so that the error can show every finding.
+    private func reusableVerdict(for digest: SHA256Digest) -> (Verdict, StoredVerdict)? {
+        guard let stored = store?.storedVerdict(for: digest, scanner: ScannerIdentity.description),
+              let verdict = Verdict(rawValue: stored.verdict), policy.admits(verdict),
+              Set(stored.accepted).isSubset(of: policy.allowedGlobals)
+        else { return nil }
+        return (verdict, stored)
     }
 
-    /// The verdict for a digest this gate judged (or that the lock vouched for).
+    private func decide(_ judgement: Judgement, digest: SHA256Digest) -> (any ModelpinError)? {
+        let verdict = judgement.verdict
+        let admitted = switch judgement {
+        case .scanned(let report): policy.admits(report)
+        case .stored: true  // only admitting verdicts are reused (`reusableVerdict`)
+        }
+        if let recorded = recorded[digest], recorded.verdict != verdict.rawValue {
+            let report: ScanReport? = if case .scanned(let report) = judgement { report } else { nil }
+            return VerdictDisagreement(
+                alias: recorded.alias, path: recorded.path, digest: digest, locked: recorded.verdict,
+                lockScanner: recorded.scanner, scanned: verdict, admitted: admitted, report: report)
+        }
+        guard !admitted, case .scanned(let report) = judgement else { return nil }
+        return ScanRefusal(report: report)
+    }
+
+    private static func accepted(in report: ScanReport) -> [String] {
+        Set(report.findings.filter { $0.kind == Finding.acceptedKind }.compactMap(\.callable)).sorted()
+    }
+
+    /// The callables accepted in the digest's file (by the policy), or nil for a digest this
+    /// gate has not judged.
+    public func accepted(for digest: SHA256Digest) -> [String]? {
+        switch judgements.withLock({ $0[digest] }) {
+        case .scanned(let report)?: Self.accepted(in: report)
+        case .stored(_, let stored)?: stored.accepted
+        case nil: nil
+        }
+    }
+
+    /// The verdict for a digest this gate judged.
     public func verdict(for digest: SHA256Digest) -> Verdict? {
-        if judged[digest] != nil { return judgedUnsupported.contains(digest) ? .unsupported : .safe }
-        return reports.withLock { $0[digest]?.verdict }
+        judgements.withLock { $0[digest]?.verdict }
     }
 }
 
-/// A file refused by the scan: its report, rendered for a person (and as data for `--json`).
+/// A lockfile records one verdict for a file and the scanner finds another. The lock is only
+/// a record (anyone can edit it in a pull request), so the scanner decides; the disagreement
+/// itself is refused, because a lock that says otherwise was edited by hand or is stale.
+public struct VerdictDisagreement: ModelpinError, Encodable {
+    public let alias: String
+    public let path: String
+    public let digest: SHA256Digest
+    public let locked: String
+    public let lockScanner: String?
+    public let scanned: Verdict
+    /// Whether the policy admits the file as the scanner judges it.
+    public let admitted: Bool
+    public let report: ScanReport?
+
+    public var kind: FailureKind { .refused }
+
+    public var description: String {
+        "`\(alias)`: `\(path)` is locked as `\(locked)`, but the scanner judges it `\(scanned.rawValue)`"
+    }
+
+    public var causes: [String] {
+        var lines = [
+            "modelpin.lock: verdict = \"\(locked)\"" + (lockScanner.map { " (scanner \($0))" } ?? ""),
+            "scanner \(ScannerIdentity.description): \(scanned.rawValue) for \(digest)",
+        ]
+        if let report { lines += ScanRefusal(report: report).causes }
+        return lines
+    }
+
+    public var hint: String? {
+        admitted
+            ? "nothing was laid out; the lock's verdict is not the scanner's: run `modelpin lock --update \(alias)` to record what the scanner finds"
+            : "nothing was laid out; a lock that calls this file `\(locked)` was edited by hand or by another tool: review the change that made it"
+    }
+}
+
 public struct ScanRefusal: ModelpinError, Encodable {
     public let report: ScanReport
 

@@ -288,3 +288,36 @@ let goldenLock = Lockfile(models: [
         #expect(syntax.line == 2)
     }
 }
+
+@Suite("Sizes a lock declares")
+struct LockDeclaredSizeTests {
+    /// A lock edited to declare an impossible size is refused (exit 1: a check, not a typo),
+    /// naming the file and the field; it never reaches a part table or an offset.
+    @Test(arguments: ["4611686018427387904", "9223372036854775807", "1099511627777"])
+    func anImpossibleSizeIsRefused(_ size: String) throws {
+        let text = golden.replacingOccurrences(of: "size = 1048576", with: "size = \(size)")
+        let error = try #require(lockError(text))
+        #expect(error.kind == .refused)
+        #expect(error.field == "model[2].file[2].size", "\(error)")
+        #expect(error.description.contains("1 TiB"))
+    }
+
+    @Test func filesThatAddUpPastTheModelLimitAreRefused() throws {
+        var text = golden
+        for index in 0..<1100 {
+            text += """
+
+                [[model.file]]
+                path = "shard-\(index).bin"
+                size = \(FileSizeLimit.maximum)
+                sha256 = "sha256:0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"
+                git-blob-id = "1212121212121212121212121212121212121212"
+                lfs = true
+
+                """
+        }
+        let error = try #require(lockError(text))
+        #expect(error.kind == .refused)
+        #expect(error.description.contains("1 PiB"), "\(error)")
+    }
+}

@@ -31,7 +31,7 @@ struct HashCommand: ModelpinCommand {
             throw UsageError(message: "standard input (`-`) can be hashed only once", hint: nil)
         }
         let paths = files.map { FilePath($0) }
-        let fromFiles = FileHasher.sha256(files: paths.filter { $0 != "-" }, concurrency: concurrency.width)
+        let fromFiles = FileHasher.sha256(files: paths.filter { $0 != "-" }, concurrency: concurrency.width, streams: true)
         var fileResults = fromFiles.makeIterator()
 
         var entries: [Entry] = []

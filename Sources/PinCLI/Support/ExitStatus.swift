@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinModel
+import PinStore
 import PinWorkspace
 
 /// modelpin's exit codes. Only PinCLI picks them; libraries classify their errors by kind.
@@ -24,6 +25,8 @@ enum ExitStatus: Int32, Comparable {
 
     init(for error: any Error) {
         if case .interrupted? = error as? PullError {
+            self = .interrupted
+        } else if case .interrupted? = error as? StoreError {
             self = .interrupted
         } else if let error = error as? any ModelpinError {
             self.init(error.kind)

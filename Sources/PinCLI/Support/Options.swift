@@ -1,8 +1,13 @@
 import ArgumentParser
 import PinModel
 import PinStore
+import PinTransport
 import PinDigest
 import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Output options every reporting command shares.
 struct OutputOptions: ParsableArguments {
@@ -33,7 +38,28 @@ struct StoreOptions: ParsableArguments {
     }
 
     func open(_ access: Store.Access) throws -> Store {
-        try Store.open(at: root(), access: access)
+        var store = try Store.open(at: root(), access: access)
+        store.lockWait = try Self.lockWait()
+        return store
+    }
+
+    /// Lock waits end on Ctrl-C or SIGTERM (once `pull` has installed its handler; elsewhere the
+    /// signal ends the process anyway), after MODELPIN_LOCK_TIMEOUT seconds, and say who they
+    /// wait for after a second.
+    static func lockWait(environment: [String: String] = ProcessEnvironment.current) throws -> LockWait {
+        var timeout = LockWait.defaultTimeout
+        if let text = environment["MODELPIN_LOCK_TIMEOUT"], !text.isEmpty {
+            guard let seconds = Int(text), seconds >= 0 else {
+                throw UsageError(
+                    message: "MODELPIN_LOCK_TIMEOUT must be a whole number of seconds, not `\(text.escapedForDisplay)`",
+                    hint: "unset it for the default (\(LockWait.defaultTimeout) s)")
+            }
+            timeout = seconds
+        }
+        let color = Console.wantsColor(descriptor: STDERR_FILENO, environment: environment)
+        return LockWait(
+            timeout: timeout, isCancelled: { interruption.isCancelled },
+            waiting: { Console(json: false, colorErrors: color).warn($0) })
     }
 
     /// modelpin's trusted keyring: a GnuPG home of its own inside the store, never ~/.gnupg.
