@@ -94,7 +94,7 @@ public struct LockedModel: Sendable, Equatable {
     public var signedBy: String?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
-    /// The scanner that judged every file (`modelpin-scan/1`): a verdict means something only
+    /// The scanner that judged every file (`modelpin-scan/2`): a verdict means something only
     /// together with the rules that produced it. nil: not scanned (a lock from before scanning).
     public var scanner: String?
 

@@ -159,7 +159,7 @@ public struct ScanPolicyError: Error, Sendable, Equatable {
 /// what a file's verdict would be.
 public enum ScannerIdentity {
     public static let name = "modelpin-scan"
-    public static let version = 1
+    public static let version = 2
     public static var description: String { "\(name)/\(version)" }
 }
 
