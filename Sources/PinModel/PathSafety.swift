@@ -60,7 +60,7 @@ public enum PathSafety {
         for scalar in path.unicodeScalars {
             if scalar == "\0" { return "contains a NUL character" }
             if scalar == "\\" { return "contains a backslash" }
-            if scalar.properties.generalCategory == .control { return "contains a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))" }
+            if isControl(scalar) { return "contains a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))" }
         }
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         if components.contains("..") { return "contains a `..` component" }
@@ -87,8 +87,9 @@ public enum PathSafety {
     /// as NAME (`.git.`, `.git `, `.git::$INDEX_ALLOCATION`), and answers to an 8.3 short name
     /// (`GIT~1`, and git's hashed fallback `GI7EBA~1`).
     static func refusedName(_ component: some StringProtocol) -> String? {
+        if cannotBeRefused(component.utf8) { return nil }
         var folded = ""
-        for scalar in component.unicodeScalars where !scalar.properties.isDefaultIgnorableCodePoint {
+        for scalar in component.unicodeScalars where scalar.isASCII || !scalar.properties.isDefaultIgnorableCodePoint {
             folded.unicodeScalars.append(scalar)
         }
         folded = folded.lowercased()
@@ -101,4 +102,27 @@ public enum PathSafety {
         if parts[0] == "gi7eba" { return ".git" }
         return refusedComponents.first { $0.hasPrefix(".") && !parts[0].isEmpty && parts[0] == $0.dropFirst().prefix(6) }
     }
+
+    /// Unicode's control category (Cc): C0, DEL and C1. ASCII is decided without a property
+    /// lookup, which costs more than everything else here on paths that are nearly all ASCII.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar.value < 0x20 || scalar.value == 0x7F : scalar.properties.generalCategory == .control
+    }
+
+    /// A quick answer for the common case, so that a snapshot of many files costs little: an
+    /// ASCII name with no `:` or `~` is refused only if, lowercased and without trailing dots and
+    /// spaces, it is one of `refusedComponents`, and none of those is longer than 9 characters.
+    /// (ASCII holds no default-ignorable code points.) Anything else takes the full check.
+    static func cannotBeRefused(_ utf8: some Collection<UInt8>) -> Bool {
+        var length = 0
+        var trailing = 0
+        for byte in utf8 {
+            guard byte < 0x80, byte != UInt8(ascii: ":"), byte != UInt8(ascii: "~") else { return false }
+            length += 1
+            trailing = byte == UInt8(ascii: ".") || byte == UInt8(ascii: " ") ? trailing + 1 : 0
+        }
+        return length - trailing > longestRefusedComponent
+    }
+
+    static let longestRefusedComponent = refusedComponents.map(\.utf8.count).max() ?? 0
 }

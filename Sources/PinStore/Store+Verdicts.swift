@@ -44,12 +44,8 @@ extension Store {
     /// missing, unreadable, of another version, for another digest or scanner, or malformed in
     /// any way is nil — the blob is scanned again, never taken for safe.
     public func storedVerdict(for digest: SHA256Digest, scanner: String) -> StoredVerdict? {
-        guard let bytes = try? readIfPresent(verdictPath(digest, scanner: scanner), limit: 64 << 10),
-              let file = try? StoreJSON.decode(VerdictFileV1.self, from: bytes),
-              file.version == VerdictFileV1.currentVersion, file.scanner == scanner, file.digest == digest.description,
-              !file.verdict.isEmpty, !file.format.isEmpty
-        else { return nil }
-        return StoredVerdict(verdict: file.verdict, format: file.format, accepted: file.accepted)
+        guard let bytes = try? readIfPresent(verdictPath(digest, scanner: scanner), limit: 64 << 10) else { return nil }
+        return VerdictRecord(parsing: bytes, digest: digest, scanner: scanner)?.verdict
     }
 
     /// Records what `scanner` judged the bytes with this digest to be (atomically replaced).
@@ -62,11 +58,10 @@ extension Store {
         } catch {
             throw .writing(error, operation: "create", path: directory, root: root)
         }
-        try writeMetadata(
-            VerdictFileV1(
-                scanner: scanner, digest: digest.description, verdict: verdict.verdict, format: verdict.format,
-                accepted: verdict.accepted),
-            to: path, durable: false)  // read strictly: a record a crash damages is a rescan
+        // A verdict with a word no record can hold is not kept: that only costs a rescan.
+        guard let text = VerdictRecord(scanner: scanner, digest: digest, verdict: verdict).text else { return }
+        // Read strictly, so a record a crash damages is a rescan: no fsync needed.
+        try writeAtomically(Array(text.utf8), to: path, durable: false)
     }
 
     /// Removes the records of blobs the store no longer holds, and records that cannot be read
@@ -83,13 +78,48 @@ extension Store {
     }
 }
 
-/// The on-disk record. Versioned: a record of another version is ignored (rescanned).
-private struct VerdictFileV1: Codable {
-    static let currentVersion = 1
-    var version = currentVersion
+/// The on-disk record, one line of words:
+/// `modelpin-verdict/1 <scanner> <digest> <verdict> <format> [<accepted callable>…]`.
+/// Plain text rather than JSON for the same reason as blob stamps: a pull with nothing to do reads
+/// one record per locked file, and decoding JSON cost far more than the read. No field may hold
+/// whitespace (scanner ids, verdicts and formats are identifiers; accepted callables are
+/// `module.name` values `--allow-global` refuses whitespace in), so splitting on spaces is exact.
+struct VerdictRecord: Equatable {
+    static let magic = "modelpin-verdict/1"
     var scanner: String
-    var digest: String
-    var verdict: String
-    var format: String
-    var accepted: [String]
+    var digest: SHA256Digest
+    var verdict: StoredVerdict
+
+    init(scanner: String, digest: SHA256Digest, verdict: StoredVerdict) {
+        self.scanner = scanner
+        self.digest = digest
+        self.verdict = verdict
+    }
+
+    /// The line, or nil when a field is empty or holds whitespace (it could not be read back).
+    var text: String? {
+        let words = [Self.magic, scanner, digest.description, verdict.verdict, verdict.format] + verdict.accepted
+        guard words.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else { return nil }
+        return words.joined(separator: " ") + "\n"
+    }
+
+    /// nil for anything but one well-formed line of the current version, for exactly this
+    /// digest and scanner. Parsed on bytes (the head compared with the one expected, the rest
+    /// split on spaces): a thousand records are read on a pull with nothing to do.
+    init?(parsing bytes: [UInt8], digest: SHA256Digest, scanner: String) {
+        let head = Array("\(Self.magic) \(scanner) \(digest.description) ".utf8)
+        guard bytes.count > head.count, bytes.last == UInt8(ascii: "\n"), bytes.starts(with: head) else { return nil }
+        let words = bytes[head.count..<(bytes.count - 1)].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard words.count >= 2, words.allSatisfy({ !$0.isEmpty && !$0.contains(where: Self.isASCIIWhitespace) }),
+              let strings = Optional(words.compactMap { String(validating: $0, as: UTF8.self) }), strings.count == words.count
+        else { return nil }
+        let accepted = Array(strings[2...])
+        // Written sorted and without repeats: anything else was not written by `text`.
+        guard zip(accepted, accepted.dropFirst()).allSatisfy({ $0 < $1 }) else { return nil }
+        self.init(scanner: scanner, digest: digest, verdict: StoredVerdict(verdict: strings[0], format: strings[1], accepted: accepted))
+    }
+
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
 }

@@ -202,7 +202,9 @@ public struct Store: Sendable {
         }
         defer { try? descriptor.close() }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        // Sized to the limit: stamps and verdict records are read a thousand at a time, and a
+        // zeroed 64 KiB buffer for each cost more than reading them.
+        var chunk = [UInt8](repeating: 0, count: min(64 << 10, limit + 1))
         while true {
             let count: Int
             do {

@@ -25,12 +25,16 @@ struct StoredVerdictTests {
 
     /// A record that is anything but exactly right is absent (the blob is rescanned), never safe.
     @Test(arguments: [
-        ("not json", "safe?"),
-        (#"{"version": 2, "scanner": "modelpin-scan/1", "digest": "DIGEST", "verdict": "safe", "format": "pickle", "accepted": []}"#, "another version"),
-        (#"{"version": 1, "scanner": "modelpin-scan/1", "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000", "verdict": "safe", "format": "pickle", "accepted": []}"#, "another digest"),
-        (#"{"version": 1, "scanner": "modelpin-scan/9", "digest": "DIGEST", "verdict": "safe", "format": "pickle", "accepted": []}"#, "another scanner"),
-        (#"{"version": 1, "scanner": "modelpin-scan/1", "digest": "DIGEST", "verdict": "", "format": "pickle", "accepted": []}"#, "no verdict"),
-        (#"{"version": 1, "scanner": "modelpin-scan/1", "digest": "DIGEST", "verdict": "safe"}"#, "missing fields"),
+        ("{\"verdict\": \"safe\"}\n", "not a record"),
+        ("modelpin-verdict/2 modelpin-scan/1 DIGEST safe pickle\n", "another version"),
+        ("modelpin-verdict/1 modelpin-scan/1 sha256:0000000000000000000000000000000000000000000000000000000000000000 safe pickle\n", "another digest"),
+        ("modelpin-verdict/1 modelpin-scan/9 DIGEST safe pickle\n", "another scanner"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST  pickle\n", "no verdict"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST safe\n", "missing fields"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST safe pickle", "no line end: cut short"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST safe pickle\nmore\n", "a second line"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST safe pickle b.B a.A\n", "accepted callables out of order"),
+        ("modelpin-verdict/1 modelpin-scan/1 DIGEST safe\tpickle\n", "a tab inside a word"),
     ])
     func aCorruptRecordIsTreatedAsAbsent(_ text: String, _ what: String) throws {
         try StoreFixture.with { fixture throws in
@@ -39,6 +43,14 @@ struct StoredVerdictTests {
             try Data(text.replacingOccurrences(of: "DIGEST", with: digest.description).utf8)
                 .write(to: fixture.url(fixture.store.verdictPath(digest, scanner: scanner)))
             #expect(fixture.store.storedVerdict(for: digest, scanner: scanner) == nil, "\(what)")
+        }
+    }
+
+    @Test func aVerdictWithAWordNoRecordCanHoldIsNotKept() throws {
+        try StoreFixture.with { fixture throws in
+            let digest = SHA256.hash(Array("weights".utf8))
+            try fixture.store.recordVerdict(StoredVerdict(verdict: "safe", format: "pickle", accepted: ["a b.C"]), for: digest, scanner: scanner)
+            #expect(fixture.store.storedVerdict(for: digest, scanner: scanner) == nil)
         }
     }
 
