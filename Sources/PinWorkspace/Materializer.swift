@@ -23,8 +23,9 @@ import Glibc
 /// recursively; a directory only once it is empty.
 ///
 /// One pull at a time per directory: `DIR/.modelpin/lock` is held from the first temp file to
-/// the record, so temp files (`.NAME.modelpin-<hex>`) that exist while it is held belong to a
-/// pull that died (kill -9, power loss), and are removed.
+/// the record, so temp files (`.NAME.modelpin-<hex>`, and `.NAME.modelpin-<decimal>` from
+/// releases before 2026-12) that exist while it is held belong to a pull that died (kill -9,
+/// power loss), and are removed.
 final class Materializer {
     let store: Store
     let directory: ModelDirectory
@@ -201,7 +202,7 @@ final class Materializer {
         guard opened?.lock != nil else { return }  // without the lock, a temp file may be live
         for directory in Set([""] + paths.map(Self.parent(of:))).sorted() where swept.insert(directory).inserted {
             guard let names = try? root.list(directory) else { continue }
-            for name in names where MaterializeTemporary.matches(name) {
+            for name in names where MaterializeTemporary.matches(name) || MaterializeTemporary.matchesEarlierRelease(name) {
                 let path = directory.isEmpty ? name : directory + "/" + name
                 try wrapped { () throws(DirectoryRoot.Failure) in
                     _ = try root.removeFile(path) { $0.type == .regular }

@@ -140,3 +140,16 @@ struct LayoutRecordTests {
         try recordFiles(fixture).first
     }
 }
+
+@Suite("Temp files of killed pulls: this release's names and the earlier decimal ones")
+struct EarlierTemporaryNameTests {
+    @Test(arguments: [
+        (".model.safetensors.modelpin-18446744073709551615", true), (".a.modelpin-0", true), (".a.modelpin-42", true),
+        (".a.b.modelpin-123", true), (".a.modelpin-18446744073709551616", false), (".a.modelpin-042", false),
+        (".a.modelpin-", false), (".modelpin-42", false), ("a.modelpin-42", false), (".a.modelpin-4x2", false),
+        (".a.modelpin-123456789012345678901", false), (".notes.modelpin-draft", false),
+    ])
+    func theDecimalTempNamesOfEarlierReleasesAreRecognised(_ name: String, _ matches: Bool) {
+        #expect(MaterializeTemporary.matchesEarlierRelease(name) == matches)
+    }
+}

@@ -161,6 +161,24 @@ extension HostileCases {
                 #expect(try env.contents("model.safetensors") == Data(HubSandbox.weights))
             }
         },
+        HostileCase(10, "temp files an earlier release's killed pull left (.NAME.modelpin-<decimal>) are removed; links stay") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                // What `prepareCopy` named its temp files before the DirectoryRoot rewrite.
+                try writeFile(env.model.appendingPathComponent(".model.safetensors.modelpin-\(UInt64.max)"), Array("partial".utf8))
+                try writeFile(env.model.appendingPathComponent("weights/.extra.bin.modelpin-42"), Array("partial".utf8))
+                let victim = env.directory.appendingPathComponent("victim.txt")
+                try writeFile(victim, Array("keep".utf8))
+                try FileManager.default.createSymbolicLink(at: env.model.appendingPathComponent(".config.json.modelpin-7"), withDestinationURL: victim)
+                try writeFile(env.model.appendingPathComponent(".notes.modelpin-18446744073709551616"), Array("mine".utf8))
+
+                let again = try env.pull("acme/tiny-model")
+                #expect(again.status == 0, "\(again.stderr)")
+                #expect(temporaries(in: env.model) == [".config.json.modelpin-7", ".notes.modelpin-18446744073709551616"])
+                #expect(temporaries(in: env.model.appendingPathComponent("weights")).isEmpty)
+                #expect(try Data(contentsOf: victim) == Data("keep".utf8))
+            }
+        },
     ]
 
     /// A listing with `paths` added to the model's files: the pull is refused with `reason`,
