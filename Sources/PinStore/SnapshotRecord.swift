@@ -8,7 +8,8 @@ import Foundation
 #endif
 
 /// `DIR/.modelpin/snapshot.json`: what a pull put where in a model's directory, so that the
-/// next pull leaves unchanged files alone and removes the ones the new snapshot lacks.
+/// next pull removes the files it put there that the new snapshot lacks. It never decides
+/// that a file is intact: only the store's `LayoutRecord` lets a pull keep a file unread.
 ///
 /// Anyone who can write the directory can write this file, so reading it is parsing hostile
 /// input: a record that is not exactly version 1, is absurdly large, or names a single path

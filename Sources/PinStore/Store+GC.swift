@@ -102,6 +102,7 @@ extension Store {
             removeDanglingAliases()
             removeStaleVerdicts()
             removeStaleStamps()
+            removeStaleLayouts()
             return report
         }
     }

@@ -44,6 +44,21 @@ public enum MaterializeTemporary {
         return utf8.suffix(16).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
+    /// Whether `name` is a temp name an earlier release made for a download's copy:
+    /// `.NAME.modelpin-` and a random UInt64 in decimal (1 to 20 digits, no leading zero). A
+    /// pull killed before this release left these, and only the sweep can remove them.
+    public static func matchesEarlierRelease(_ name: String) -> Bool {
+        let utf8 = Array(name.utf8)
+        let digits = utf8.reversed().prefix { (0x30...0x39).contains($0) }.count
+        let markerBytes = Array(marker.utf8)
+        let head = utf8.count - digits - markerBytes.count
+        guard (1...20).contains(digits), head > 1, utf8[0] == UInt8(ascii: "."),
+              Array(utf8[head..<(utf8.count - digits)]) == markerBytes
+        else { return false }
+        let number = utf8.suffix(digits)
+        return (digits == 1 || number.first != UInt8(ascii: "0")) && UInt64(String(decoding: number, as: UTF8.self)) != nil
+    }
+
     /// `relative`'s temp sibling: the same directory, `name(for:)` of its last component.
     public static func sibling(of relative: String) -> String {
         var parts = relative.split(separator: "/").map(String.init)

@@ -11,20 +11,26 @@ import Glibc
 /// Lays a snapshot out in a directory a model loader reads from (`from_pretrained(DIR)`).
 ///
 /// Files are independent copies (reflinks where the filesystem can) by default, so nothing a
-/// consumer writes there reaches the store; `DIR/.modelpin/snapshot.json` records what was put
-/// where, so a second pull skips files that are still as it left them and removes files it
-/// put there that the new snapshot no longer has. Files it did not put there are left alone.
+/// consumer writes there reaches the store. Two records say what was put where:
+/// - the store's `LayoutRecord` (`$MODELPIN_HOME/layouts/`), written only by modelpin, decides
+///   which files a second pull may leave alone without hashing them: those whose identity —
+///   device, inode, size, mtime and ctime — is still the one recorded when they were laid out
+///   or last hashed. Any other file already in place is hashed (a link: its target compared):
+///   the right bytes stay, anything else is replaced by the verified copy;
+/// - `DIR/.modelpin/snapshot.json` says which files an earlier pull put there, so that those the
+///   new snapshot no longer has are removed. Files it did not put there are left alone.
 ///
-/// Anyone who can write DIR can write that record (a shared `/opt/models`, a cloned project),
-/// so it is untrusted input: every write and delete goes through a `DirectoryRoot` (openat,
-/// never through a symbolic link, never above DIR), a path the record names must pass
-/// `PathSafety`, and a file is removed only if it is still the very file the record describes
-/// (inode, size, time) *and* holds the recorded digest's bytes. Nothing is removed
-/// recursively; a directory only once it is empty.
+/// Anyone who can write DIR can write the second (a shared `/opt/models`, a cloned project),
+/// so it is untrusted input and never decides that a file is verified: every write and delete
+/// goes through a `DirectoryRoot` (openat, never through a symbolic link, never above DIR), a
+/// path it names must pass `PathSafety`, and a file is removed only if it is still the very
+/// file it describes (inode, size, time) *and* holds the recorded digest's bytes. Nothing is
+/// removed recursively; a directory only once it is empty.
 ///
 /// One pull at a time per directory: `DIR/.modelpin/lock` is held from the first temp file to
-/// the record, so temp files (`.NAME.modelpin-<hex>`) that exist while it is held belong to a
-/// pull that died (kill -9, power loss), and are removed.
+/// the record, so temp files (`.NAME.modelpin-<hex>`, and `.NAME.modelpin-<decimal>` from
+/// releases before 2026-12) that exist while it is held belong to a pull that died (kill -9,
+/// power loss), and are removed.
 final class Materializer {
     let store: Store
     let directory: ModelDirectory
@@ -87,13 +93,15 @@ final class Materializer {
         }
         let record = readRecord(root)
         let previous = record?.files ?? [:]
+        let layout = store.layout(of: root)
+        var laidOut = layout
         var placed: [String: Placed] = [:]
         var methods: [String: MaterializeMethod?] = [:]
         var touched = Set<String>()
         for file in files {
-            if let old = previous[file.path], old.sha256 == file.digest, old.mode == mode.rawValue,
-               let status = try? root.status(file.path), matches(status, old) {
-                placed[file.path] = old
+            if let status = try keptInPlace(file, layout: layout, prepared: prepared[file.path] != nil, in: root) {
+                placed[file.path] = placedEntry(file, status)
+                laidOut?.record(file.path, digest: file.digest, mode: mode.rawValue, status: status)
                 methods[file.path] = .some(nil)
                 continue
             }
@@ -113,9 +121,8 @@ final class Materializer {
             guard let status = try wrapped({ () throws(DirectoryRoot.Failure) in try root.status(file.path) }) else {
                 throw PullError.unsafeDestination(directory.path.appending(file.path), reason: "it vanished while it was laid out")
             }
-            placed[file.path] = Placed(
-                sha256: file.digest, size: file.size, inode: UInt64(status.inode.rawValue),
-                modified: Self.nanoseconds(status.st_mtim), mode: mode.rawValue)
+            placed[file.path] = placedEntry(file, status)
+            laidOut?.record(file.path, digest: file.digest, mode: mode.rawValue, status: status)
             methods[file.path] = method
             touched.insert(Self.parent(of: file.path))
         }
@@ -130,11 +137,34 @@ final class Materializer {
         for parent in touched.sorted() where parent.isEmpty || (try? root.status(parent))??.type == .directory {
             try wrapped { () throws(DirectoryRoot.Failure) in try root.sync(parent) }
         }
-        // Nothing changed (a pull with nothing to do): leave the record as it is.
+        // Nothing changed (a pull with nothing to do): leave the records as they are.
         if record?.repo != repo || record?.commit != commit || placed != previous {
             try writeRecord(SnapshotRecord(repo: repo, commit: commit, files: placed), in: root)
         }
+        laidOut?.keep(only: Set(files.map(\.path)))
+        if let laidOut, laidOut != layout { store.recordLayout(laidOut) }
         return methods
+    }
+
+    /// The lstat of `file`'s entry in the directory if it may stay as it is: this user's
+    /// record in the store vouches for that very file (no hashing: the usual pull with nothing
+    /// to do), or, failing that — no record, another user's, a file whose identity moved — its
+    /// bytes prove it: a copy hashes to the digest, a link points at the blob. Never on the
+    /// word of `DIR/.modelpin/snapshot.json`, which anyone who can write DIR can forge. Nil:
+    /// lay it out again. `prepared`: a fresh copy is waiting, cheaper to use than a hash.
+    private func keptInPlace(
+        _ file: (path: String, digest: SHA256Digest, size: Int64), layout: LayoutRecord?, prepared: Bool, in root: DirectoryRoot
+    ) throws -> Stat? {
+        guard let status = try? root.status(file.path) else { return nil }
+        if layout?.vouches(for: file.path, digest: file.digest, mode: mode.rawValue, status: status) == true { return status }
+        guard !prepared, status.type == (mode == .copy ? .regular : .symbolicLink) else { return nil }
+        return try holds(file.digest, size: file.size, at: file.path, status, in: root) ? status : nil
+    }
+
+    private func placedEntry(_ file: (path: String, digest: SHA256Digest, size: Int64), _ status: Stat) -> Placed {
+        Placed(
+            sha256: file.digest, size: file.size, inode: UInt64(status.inode.rawValue),
+            modified: Self.nanoseconds(status.st_mtim), mode: mode.rawValue)
     }
 
     private func matches(_ status: Stat, _ placed: Placed) -> Bool {
@@ -155,7 +185,7 @@ final class Materializer {
     /// store; a copy is hashed). A forged record can thus only name files modelpin itself
     /// would have put there, with the content it would have put there.
     private func removeIfStill(_ path: String, _ old: Placed, in root: DirectoryRoot) throws -> Bool {
-        guard let status = try? root.status(path), matches(status, old), try holdsDigest(path, old, status, in: root) else {
+        guard let status = try? root.status(path), matches(status, old), try holds(old.sha256, size: old.size, at: path, status, in: root) else {
             return false
         }
         return try wrapped { () throws(DirectoryRoot.Failure) in
@@ -163,18 +193,20 @@ final class Materializer {
         }
     }
 
-    private func holdsDigest(_ path: String, _ old: Placed, _ status: Stat, in root: DirectoryRoot) throws -> Bool {
+    /// Whether the entry at `path` (whose lstat is `status`) holds blob `sha256`: a link points
+    /// at the blob in the store; a regular file of that size, still that inode, hashes to it.
+    private func holds(_ sha256: SHA256Digest, size expected: Int64, at path: String, _ status: Stat, in root: DirectoryRoot) throws -> Bool {
         switch status.type {
         case .symbolicLink:
-            guard let blob = try? store.path(of: old.sha256), let target = try? root.linkTarget(path) else { return false }
+            guard let blob = try? store.path(of: sha256), let target = try? root.linkTarget(path) else { return false }
             return FilePath(target) == blob
         case .regular:
-            guard let file = try? root.openFile(path) else { return false }
+            guard status.size == expected, let file = try? root.openFile(path) else { return false }
             defer { try? file.close() }
             guard let opened = try? Stat(file), opened.inode == status.inode, opened.deviceID == status.deviceID,
                   let (digest, size) = try? FileHasher.sha256(reading: file, path: root.path.appending(path))
             else { return false }
-            return digest == old.sha256 && size == old.size
+            return digest == sha256 && size == expected
         default:
             return false
         }
@@ -201,7 +233,7 @@ final class Materializer {
         guard opened?.lock != nil else { return }  // without the lock, a temp file may be live
         for directory in Set([""] + paths.map(Self.parent(of:))).sorted() where swept.insert(directory).inserted {
             guard let names = try? root.list(directory) else { continue }
-            for name in names where MaterializeTemporary.matches(name) {
+            for name in names where MaterializeTemporary.matches(name) || MaterializeTemporary.matchesEarlierRelease(name) {
                 let path = directory.isEmpty ? name : directory + "/" + name
                 try wrapped { () throws(DirectoryRoot.Failure) in
                     _ = try root.removeFile(path) { $0.type == .regular }

@@ -84,6 +84,43 @@ extension HostileCases {
                 #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
             }
         },
+        HostileCase(5, "a forged record that matches a tampered file does not keep it") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                let weights = env.model.appendingPathComponent("model.safetensors")
+                try overwriteInPlace(weights)
+                // The forger rewrites the directory's record to describe their bytes exactly.
+                try forgeRecord(in: env.model) { files in
+                    files["model.safetensors"] = try placed(weights, sha256: files["model.safetensors"]!["sha256"]!)
+                }
+                let outcome = try env.pull("acme/tiny-model")
+                #expect(outcome.status == 0, "\(outcome.stderr)")
+                #expect(try env.contents("model.safetensors") == Data(HubSandbox.weights), "the tampered bytes were kept")
+            }
+        },
+        HostileCase(5, "a file rewritten in place with its old size and mtime is not kept") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                let weights = env.model.appendingPathComponent("weights/extra.bin")
+                try overwriteInPlace(weights)  // the record is untouched: inode, size and mtime still match it
+                let outcome = try env.pull("acme/tiny-model")
+                #expect(outcome.status == 0, "\(outcome.stderr)")
+                #expect(try env.contents("weights/extra.bin") == Data(HubSandbox.extra), "the tampered bytes were kept")
+            }
+        },
+        HostileCase(5, "a file whose identity moved but whose bytes are right is kept, not copied again") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                let weights = env.model.appendingPathComponent("model.safetensors")
+                let before = try inode(weights)
+                // A forged record that no longer matches, and a touched file: both are hashed.
+                try forgeRecord(in: env.model) { files in files["model.safetensors"]!["inode"] = 1 }
+                #expect(utimensat(AT_FDCWD, weights.path, nil, 0) == 0)
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                #expect(try inode(weights) == before, "a verified file was replaced")
+                #expect(try env.contents("model.safetensors") == Data(HubSandbox.weights))
+            }
+        },
         HostileCase(6, "a symbolic link committed on a model's `to` path is refused; nothing is written through it") {
             try ProjectSandbox.with { project throws in
                 #expect(try project.run("add", "acme/tiny-model", "--to", "weights/tiny").status == 0)
@@ -161,6 +198,24 @@ extension HostileCases {
                 #expect(try env.contents("model.safetensors") == Data(HubSandbox.weights))
             }
         },
+        HostileCase(10, "temp files an earlier release's killed pull left (.NAME.modelpin-<decimal>) are removed; links stay") {
+            try HubSandbox.with { env throws in
+                #expect(try env.pull("acme/tiny-model").status == 0)
+                // What `prepareCopy` named its temp files before the DirectoryRoot rewrite.
+                try writeFile(env.model.appendingPathComponent(".model.safetensors.modelpin-\(UInt64.max)"), Array("partial".utf8))
+                try writeFile(env.model.appendingPathComponent("weights/.extra.bin.modelpin-42"), Array("partial".utf8))
+                let victim = env.directory.appendingPathComponent("victim.txt")
+                try writeFile(victim, Array("keep".utf8))
+                try FileManager.default.createSymbolicLink(at: env.model.appendingPathComponent(".config.json.modelpin-7"), withDestinationURL: victim)
+                try writeFile(env.model.appendingPathComponent(".notes.modelpin-18446744073709551616"), Array("mine".utf8))
+
+                let again = try env.pull("acme/tiny-model")
+                #expect(again.status == 0, "\(again.stderr)")
+                #expect(temporaries(in: env.model) == [".config.json.modelpin-7", ".notes.modelpin-18446744073709551616"])
+                #expect(temporaries(in: env.model.appendingPathComponent("weights")).isEmpty)
+                #expect(try Data(contentsOf: victim) == Data("keep".utf8))
+            }
+        },
     ]
 
     /// A listing with `paths` added to the model's files: the pull is refused with `reason`,
@@ -196,6 +251,27 @@ extension HostileCases {
             "sha256": sha256, "size": Int64(status.st_size), "inode": UInt64(status.st_ino), "mode": "copy",
             "modified": Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec),
         ]
+    }
+
+    /// New bytes of the same size written into the file itself (same inode), its modification
+    /// time then set back: what a local user who can write the file can do without root.
+    private static func overwriteInPlace(_ url: URL) throws {
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else { throw CocoaError(.fileReadNoSuchFile) }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.write(contentsOf: Data(repeating: 0x41, count: Int(status.st_size)))
+        try handle.close()
+        var times = [status.st_atim, status.st_mtim]
+        guard utimensat(AT_FDCWD, url.path, &times, 0) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        var after = stat()
+        _ = lstat(url.path, &after)
+        #expect(after.st_ino == status.st_ino && after.st_mtim.tv_nsec == status.st_mtim.tv_nsec)
+    }
+
+    private static func inode(_ url: URL) throws -> UInt64 {
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else { throw CocoaError(.fileReadNoSuchFile) }
+        return UInt64(status.st_ino)
     }
 
     /// Names in `directory` that contain `.modelpin-`, sorted.

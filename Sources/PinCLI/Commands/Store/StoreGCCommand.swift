@@ -12,7 +12,8 @@ struct StoreGCCommand: ModelpinCommand {
             Roots are the pins in roots/ (`modelpin store pin`) and the manifests in index.json; \
             OCI manifests and indexes they name are followed. If any root cannot be read, \
             nothing is deleted. Temp files left by interrupted writes are removed after the \
-            same grace period.
+            same grace period, and the store's records of model directories that are gone \
+            (a later pull into such a directory hashes its files once).
             """)
 
     @Flag(help: "Show what would be deleted without deleting it.")
