@@ -35,7 +35,7 @@ final class Materializer {
     let store: Store
     let directory: ModelDirectory
     let mode: LinkMode
-    private var opened: (root: DirectoryRoot, lock: FileDescriptor?)?
+    private var opened: (root: DirectoryRoot, lock: FileDescriptor?, record: Record?)?
     /// Directories already rid of dead pulls' temp files (before this pull wrote any there).
     private var swept = Set<String>()
 
@@ -68,8 +68,10 @@ final class Materializer {
         } catch {
             throw PullError.unsafeDestination(error.path, reason: error.description)
         }
-        opened = (root, lock)
-        try sweepTemporaries(in: root, near: [Self.recordPath] + (readRecord(root).map { Array($0.files.keys) } ?? []))
+        // Read once, with the lock held: the sweep needs its paths and `apply` its entries.
+        let record = readRecord(root)
+        opened = (root, lock, record)
+        try sweepTemporaries(in: root, near: [Self.recordPath] + (record.map { Array($0.files.keys) } ?? []))
         return root
     }
 
@@ -91,7 +93,7 @@ final class Materializer {
         for file in files {
             if let reason = PathSafety.reason(file.path) { throw PullError.unsafeDestination(directory.path.appending(file.path), reason: reason) }
         }
-        let record = readRecord(root)
+        let record = opened?.record
         let previous = record?.files ?? [:]
         let layout = store.layout(of: root)
         var laidOut = layout
