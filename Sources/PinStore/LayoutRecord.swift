@@ -25,7 +25,7 @@ import Glibc
 /// files are hashed again, never trusted.
 public struct LayoutRecord: Sendable, Equatable {
     /// One laid-out file.
-    public struct Entry: Codable, Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
         public var sha256: SHA256Digest
         /// `LinkMode`'s raw value: a copy's entry never vouches for a link, nor the reverse.
         public var mode: String
@@ -35,6 +35,16 @@ public struct LayoutRecord: Sendable, Equatable {
         /// Nanoseconds since the epoch.
         var modified: Int64
         var changed: Int64
+
+        init(sha256: SHA256Digest, mode: String, device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64) {
+            self.sha256 = sha256
+            self.mode = mode
+            self.device = device
+            self.inode = inode
+            self.size = size
+            self.modified = modified
+            self.changed = changed
+        }
 
         init(sha256: SHA256Digest, mode: String, status: Stat) {
             self.sha256 = sha256
@@ -111,16 +121,8 @@ public struct LayoutRecord: Sendable, Equatable {
 
     // MARK: On disk
 
-    /// The on-disk container, kept apart from the value so its version can change alone.
-    struct FileV1: Codable {
-        static let currentVersion = 1
-        var version: Int
-        var owner: UInt32
-        var device: UInt64
-        var inode: UInt64
-        var directory: String
-        var files: [String: Entry]
-    }
+    /// The first word of a record: the format and its version.
+    static let magic = "modelpin-layout/1"
 
     /// A record is about a hundred bytes a file; a bigger one is not modelpin's.
     static let maximumSize = 64 << 20
@@ -133,19 +135,85 @@ public struct LayoutRecord: Sendable, Equatable {
     }
 
     /// The record in `bytes`, whichever directory it is about (for `gc`, and fuzzing).
+    ///
+    /// Lines of words, parsed on bytes rather than decoded as JSON: a pull with nothing to do
+    /// reads one record per model directory, and JSONDecoder cost more than everything else the
+    /// pull does with it. The header is `modelpin-layout/1 <owner> <device> <inode> <directory>`,
+    /// then one line per file, sorted by path:
+    /// `<sha256> <mode> <device> <inode> <size> <mtime ns> <ctime ns> <path>`. A path is the rest
+    /// of its line (it may hold spaces; `PathSafety` refuses line breaks in it, and a directory
+    /// with one in its name gets no record).
     public static func parse(_ bytes: [UInt8]) -> LayoutRecord? {
-        guard bytes.count <= maximumSize, let file = try? StoreJSON.decode(FileV1.self, from: bytes),
-              file.version == FileV1.currentVersion, PathSafety.problems(in: Array(file.files.keys)).isEmpty,
-              file.files.values.allSatisfy({ LinkMode(rawValue: $0.mode) != nil && $0.size >= 0 })
+        guard bytes.count <= maximumSize, bytes.last == UInt8(ascii: "\n") else { return nil }
+        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard let header = lines.first, let head = words(header, count: 5), String(decoding: head[0], as: UTF8.self) == magic,
+              let owner = decimal(head[1]).flatMap(UInt32.init(exactly:)), let device = decimal(head[2]),
+              let inode = decimal(head[3]), let directory = String(validating: head[4], as: UTF8.self)
         else { return nil }
-        let identity = Identity(owner: file.owner, device: file.device, inode: file.inode, path: file.directory)
-        return LayoutRecord(identity: identity, files: file.files)
+        var files: [String: Entry] = [:]
+        var previous: String?
+        for line in lines.dropFirst() {
+            guard let fields = words(line, count: 8),
+                  let digestText = String(validating: fields[0], as: UTF8.self),
+                  let sha256 = try? SHA256Digest(parsing: digestText),
+                  let mode = String(validating: fields[1], as: UTF8.self), LinkMode(rawValue: mode) != nil,
+                  let fileDevice = decimal(fields[2]), let fileInode = decimal(fields[3]),
+                  let size = decimal(fields[4]).flatMap(Int64.init(exactly:)),
+                  let modified = signedDecimal(fields[5]), let changed = signedDecimal(fields[6]),
+                  let path = String(validating: fields[7], as: UTF8.self),
+                  previous.map({ $0 < path }) ?? true  // sorted, no repeats: as `rendered` writes
+            else { return nil }
+            previous = path
+            files[path] = Entry(sha256: sha256, mode: mode, device: fileDevice, inode: fileInode, size: size, modified: modified, changed: changed)
+        }
+        guard PathSafety.problems(in: Array(files.keys)).isEmpty else { return nil }
+        return LayoutRecord(identity: Identity(owner: owner, device: device, inode: inode, path: directory), files: files)
     }
 
-    public func rendered() throws -> [UInt8] {
-        try StoreJSON.encode(FileV1(
-            version: FileV1.currentVersion, owner: identity.owner, device: identity.device, inode: identity.inode,
-            directory: identity.path, files: files))
+    /// The record's bytes. Throws for a directory whose path holds a line break (or is empty),
+    /// which no record can name: that directory's files are hashed on every pull instead.
+    public func rendered() throws(RenderError) -> [UInt8] {
+        guard !identity.path.isEmpty, !identity.path.contains(where: \.isNewline) else { throw RenderError() }
+        var text = "\(Self.magic) \(identity.owner) \(identity.device) \(identity.inode) \(identity.path)\n"
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
+            guard !path.contains(where: \.isNewline) else { throw RenderError() }
+            text += "\(entry.sha256) \(entry.mode) \(entry.device) \(entry.inode) \(entry.size) \(entry.modified) \(entry.changed) \(path)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// A directory or path no record can spell.
+    public struct RenderError: Error {}
+
+    /// The first `count - 1` space-separated words of `line` and the rest of it as the last,
+    /// none empty; nil otherwise.
+    static func words(_ line: ArraySlice<UInt8>, count: Int) -> [ArraySlice<UInt8>]? {
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: count - 1, omittingEmptySubsequences: false)
+        guard parts.count == count, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return parts
+    }
+
+    /// Digits only (no sign, no leading zero but for `0` itself), within UInt64.
+    static func decimal(_ bytes: ArraySlice<UInt8>) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count == 1 || bytes.first != UInt8(ascii: "0") else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// `decimal`, with an optional leading `-`, within Int64 (times before 1970 are negative).
+    static func signedDecimal(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        if bytes.first == UInt8(ascii: "-") {
+            guard let magnitude = decimal(bytes.dropFirst()), magnitude != 0, magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        return decimal(bytes).flatMap(Int64.init(exactly:))
     }
 }
 

@@ -82,19 +82,22 @@ struct LayoutRecordTests {
             _ = try Self.recorded(fixture, root)
             let file = try #require(try Self.recordFile(fixture))
             let bytes = try Data(contentsOf: file)
-            var record = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
-            var files = try #require(record["files"] as? [String: [String: Any]])
+            var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var header = lines[0].split(separator: " ", maxSplits: 4).map(String.init)
+            var entry = lines[1].split(separator: " ", maxSplits: 7).map(String.init)
             switch change {
-            case "version": record["version"] = 2
-            case "owner": record["owner"] = 4242
-            case "device", "inode": record[change] = 1
-            case "directory": record["directory"] = "/elsewhere"
-            case "unsafe path": files["../victim"] = files.removeValue(forKey: "model.bin")
-            case "mode": files["model.bin"]!["mode"] = "hardlink"
+            case "version": header[0] = "modelpin-layout/2"
+            case "owner": header[1] = "4242"
+            case "device": header[2] = "1"
+            case "inode": header[3] = "1"
+            case "directory": header[4] = "/elsewhere"
+            case "unsafe path": entry[7] = "../victim"
+            case "mode": entry[1] = "hardlink"
             default: break
             }
-            record["files"] = files
-            var changed = try JSONSerialization.data(withJSONObject: record)
+            lines[0] = header.joined(separator: " ")
+            lines[1] = entry.joined(separator: " ")
+            var changed = Data(lines.joined(separator: "\n").utf8)
             if change == "truncated" { changed = bytes.prefix(bytes.count / 2) }
             try changed.write(to: file)
             #expect(try #require(fixture.store.layout(of: root)).files.isEmpty, "\(String(decoding: changed, as: UTF8.self))")

@@ -15,6 +15,7 @@ public func fuzzLayoutRecord(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         precondition(PathSafety.reason(path) == nil, "a record with an unsafe path was accepted: \(path.debugDescription)")
     }
     let rendered = try! record.rendered()
+    precondition(rendered == bytes, "a record has a second spelling (the format is canonical: sorted, exact decimals)")
     precondition(LayoutRecord.parse(rendered) == record, "a rendered record does not read back")
     precondition(LayoutRecord.parse(rendered, for: record.identity) == record, "a record does not read back for its own directory")
     return 0
