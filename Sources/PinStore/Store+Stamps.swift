@@ -1,4 +1,4 @@
-import PinModel
+public import PinModel
 import PinDigest
 import SystemPackage
 
@@ -16,11 +16,11 @@ import Glibc
 /// rename changes its inode, so a blob whose stamp still matches holds the bytes that were
 /// hashed. One that does not match is re-hashed before anything is laid out from it: intact, it
 /// is stamped again; changed, it is refused (and the next fetch replaces it).
-struct BlobStamp: Equatable {
+@_spi(Fuzzing) public struct BlobStamp: Equatable {
     /// The first word of a stamp file: the format and its version.
     static let magic = "modelpin-stamp/1"
-    var digest: SHA256Digest
-    var fields: [Int64]
+    @_spi(Fuzzing) public var digest: SHA256Digest
+    @_spi(Fuzzing) public var fields: [Int64]
 
     init(digest: SHA256Digest, status: Stat) {
         self.digest = digest
@@ -33,10 +33,11 @@ struct BlobStamp: Equatable {
     /// One line: `modelpin-stamp/1 <digest> <device> <inode> <size> <mtime s> <ns> <ctime s> <ns>`.
     /// Plain text rather than JSON: every use of a blob reads its stamp, and decoding JSON cost
     /// about a millisecond per blob where splitting a line costs microseconds.
-    var text: String { ([Self.magic, digest.description] + fields.map(String.init)).joined(separator: " ") + "\n" }
+    @_spi(Fuzzing) public var text: String { ([Self.magic, digest.description] + fields.map(String.init)).joined(separator: " ") + "\n" }
 
-    /// nil for anything but one well-formed line of the current version.
-    init?(parsing bytes: [UInt8]) {
+    /// nil for anything but one well-formed line of the current version, exactly as `text`
+    /// renders it (no `+5`, no `007`: one stamp has one spelling).
+    @_spi(Fuzzing) public init?(parsing bytes: [UInt8]) {
         guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
         let words = text.dropLast().split(separator: " ", omittingEmptySubsequences: false)
         guard words.count == 9, words[0] == Self.magic, let digest = try? SHA256Digest(parsing: String(words[1])) else { return nil }
@@ -44,6 +45,7 @@ struct BlobStamp: Equatable {
         guard fields.count == 7 else { return nil }
         self.digest = digest
         self.fields = fields
+        guard Array(self.text.utf8) == bytes else { return nil }
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import PinDigest
 import PinModel
-@testable import PinStore
+@_spi(Fuzzing) @testable import PinStore
 import PinTestSupport
 import Synchronization
 import SystemPackage
@@ -58,5 +58,24 @@ struct BlobStampTests {
             _ = try fixture.store.path(of: digest)
             #expect(fixture.store.stampMatches(digest, status))
         }
+    }
+
+    static let canonicalStamp = "modelpin-stamp/1 sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 2049 1311 4096 1764680400 123456789 1764680400 123456789\n"
+
+    /// One stamp has one spelling: what parses renders back byte for byte (the fuzz target's
+    /// invariant), so a stamp is never "equal" to a record written in some other form.
+    @Test(arguments: [
+        canonicalStamp.replacingOccurrences(of: " 4096 ", with: " +4096 "),
+        canonicalStamp.replacingOccurrences(of: " 4096 ", with: " 04096 "),
+        canonicalStamp.replacingOccurrences(of: " 1311 ", with: " -0 "),
+        canonicalStamp.replacingOccurrences(of: "sha256:e3b0c442", with: "sha256:E3B0C442"),
+    ])
+    func aStampInAnotherSpellingIsNoStamp(_ text: String) {
+        #expect(BlobStamp(parsing: Array(text.utf8)) == nil)
+    }
+
+    @Test func theCanonicalStampParsesAndRendersBack() throws {
+        let stamp = try #require(BlobStamp(parsing: Array(Self.canonicalStamp.utf8)))
+        #expect(stamp.text == Self.canonicalStamp)
     }
 }
