@@ -44,12 +44,27 @@ extension Store {
     /// missing, unreadable, of another version, for another digest or scanner, or malformed in
     /// any way is nil — the blob is scanned again, never taken for safe.
     public func storedVerdict(for digest: SHA256Digest, scanner: String) -> StoredVerdict? {
-        guard let bytes = try? readIfPresent(verdictPath(digest, scanner: scanner), limit: 64 << 10),
-              let file = try? StoreJSON.decode(VerdictFileV1.self, from: bytes),
+        guard let bytes = try? readIfPresent(verdictPath(digest, scanner: scanner), limit: 64 << 10) else { return nil }
+        return Self.parseVerdict(bytes, for: digest, scanner: scanner)
+    }
+
+    /// A verdict record's bytes, read strictly (see `storedVerdict`); an SPI for the fuzz target.
+    @_spi(Fuzzing) public static func parseVerdict(_ bytes: [UInt8], for digest: SHA256Digest, scanner: String) -> StoredVerdict? {
+        guard let file = try? StoreJSON.decode(VerdictFileV1.self, from: bytes),
               file.version == VerdictFileV1.currentVersion, file.scanner == scanner, file.digest == digest.description,
               !file.verdict.isEmpty, !file.format.isEmpty
         else { return nil }
         return StoredVerdict(verdict: file.verdict, format: file.format, accepted: file.accepted)
+    }
+
+    /// The record's bytes as `recordVerdict` writes them; an SPI for the fuzz target.
+    @_spi(Fuzzing) public static func renderVerdict(_ verdict: StoredVerdict, for digest: SHA256Digest, scanner: String) throws -> [UInt8] {
+        try StoreJSON.encode(verdictFile(verdict, for: digest, scanner: scanner))
+    }
+
+    private static func verdictFile(_ verdict: StoredVerdict, for digest: SHA256Digest, scanner: String) -> VerdictFileV1 {
+        VerdictFileV1(
+            scanner: scanner, digest: digest.description, verdict: verdict.verdict, format: verdict.format, accepted: verdict.accepted)
     }
 
     /// Records what `scanner` judged the bytes with this digest to be (atomically replaced).
@@ -63,9 +78,7 @@ extension Store {
             throw .writing(error, operation: "create", path: directory, root: root)
         }
         try writeMetadata(
-            VerdictFileV1(
-                scanner: scanner, digest: digest.description, verdict: verdict.verdict, format: verdict.format,
-                accepted: verdict.accepted),
+            Self.verdictFile(verdict, for: digest, scanner: scanner),
             to: path, durable: false)  // read strictly: a record a crash damages is a rescan
     }
 
