@@ -123,7 +123,13 @@ enum ZipScanner {
         for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
         if Scanner.compressionKind(prefix) != nil { return .compressed }
         if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) { return .content }
-        return Scanner.hasNameRule(entry.name) ? .named : .other
+        // Named for a rule: read, unless it is deflated past what may be inflated to inspect it
+        // (a large `model.weights.h5` in a `.keras`), which would turn benign weights that were
+        // never read before into "too large" refusals. Stored members are read in place.
+        guard Scanner.hasNameRule(entry.name), entry.method == 0 || entry.uncompressedSize <= Int64(Inflater.memberLimit) else {
+            return .other
+        }
+        return .named
     }
 
     /// The findings of a pickle walk over `content` if it reaches an import (the bytes are a
