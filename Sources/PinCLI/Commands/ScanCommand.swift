@@ -118,12 +118,14 @@ struct ScanCommand: ModelpinCommand {
         } catch {
             throw ConfigFileError(path: shown, what: "file to scan", errno: error)
         }
-        guard status.type == .regular || status.type == .directory else {
+        switch status.type {
+        case .regular: files.append(shown)
+        case .directory: try collectDirectory(path, shown: shown, into: &files, skipped: &skipped)
+        default:
             var error = ConfigFileError(path: shown, what: "file to scan", errno: .invalidArgument)
             error.notRegular = RegularFile.label(status.type)
             throw error
         }
-        try collect(path, shown: shown, into: &files, skipped: &skipped)
     }
 
     /// Regular files under `path` (recursively; symbolic links are not followed), in order.
@@ -139,19 +141,23 @@ struct ScanCommand: ModelpinCommand {
         case .regular:
             files.append(shown)
         case .directory:
-            let names: [String]
-            do {
-                names = try FileSystem.listDirectory(path)
-            } catch {
-                throw ConfigFileError(path: shown, what: "directory to scan", errno: error)
-            }
-            for name in names {
-                try collect(path.appending(name), shown: shown.appending(name), into: &files, skipped: &skipped)
-            }
+            try collectDirectory(path, shown: shown, into: &files, skipped: &skipped)
         default:
             // Links, FIFOs, devices, sockets inside a directory: nothing a loader reads as a
             // model there, and a FIFO would block the open. Named, so nothing passes unseen.
             skipped.append("`\(shown)`: \(RegularFile.label(status.type))")
+        }
+    }
+
+    private static func collectDirectory(_ path: FilePath, shown: FilePath, into files: inout [FilePath], skipped: inout [String]) throws {
+        let names: [String]
+        do {
+            names = try FileSystem.listDirectory(path)
+        } catch {
+            throw ConfigFileError(path: shown, what: "directory to scan", errno: error)
+        }
+        for name in names {
+            try collect(path.appending(name), shown: shown.appending(name), into: &files, skipped: &skipped)
         }
     }
 }

@@ -203,7 +203,7 @@ extension HostileCases {
                 }
             }
         },
-        HostileCase(8, "a FIFO inside a directory given to scan: skipped, and the output says so") {
+        HostileCase(8, "a FIFO inside a directory given to scan: skipped, and the output says so; a link named to scan is followed") {
             try Sandbox.with { sandbox throws in
                 let directory = sandbox.directory.appendingPathComponent("model")
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -213,6 +213,13 @@ extension HostileCases {
                 #expect(outcome.status == 0, "\(outcome.stderr)")
                 #expect(outcome.stderr.contains("pipe.bin`: a FIFO (named pipe)"), "\(outcome.stderr)")
                 #expect(outcome.stderr.contains("not scanned"), "\(outcome.stderr)")
+
+                // A symbolic link named on the command line is the user's choice: followed.
+                let named = sandbox.directory.appendingPathComponent("named.json")
+                try FileManager.default.createSymbolicLink(at: named, withDestinationURL: directory.appendingPathComponent("config.json"))
+                let followed = try StoreAttacks.run(sandbox.modelpin, ["scan", named.path], seconds: 20)
+                #expect(followed.status == 0, "\(followed.stderr)")
+                #expect(followed.stdout.contains("named.json"), "\(followed.stdout)\(followed.stderr)")
             }
         },
 
