@@ -175,12 +175,16 @@ extension Store {
 
     /// The first line of a lock file: `PID THREAD COMMAND`. Any process that can write the
     /// store writes it, so it is read strictly; nil for anything else.
+    /// Split as bytes, not as Characters: `\r\n`, or a space before a combining mark, is one
+    /// Character, so a command ending in `\r` or starting with U+0301 would not read back.
     @_spi(Fuzzing) public static func parse(_ bytes: ArraySlice<UInt8>) -> LockHolder? {
-        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        let line = text.split(separator: "\n", maxSplits: 1).first ?? ""
-        let parts = line.split(separator: " ", maxSplits: 2)
-        guard parts.count == 3, let pid = Int32(parts[0]), pid > 0, let thread = UInt64(parts[1]) else { return nil }
-        return LockHolder(pid: pid, thread: thread, command: String(parts[2]))
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        guard parts.count == 3, let pid = Int32(String(decoding: parts[0], as: UTF8.self)), pid > 0,
+              let thread = UInt64(String(decoding: parts[1], as: UTF8.self)),
+              let command = String(validating: parts[2], as: UTF8.self)
+        else { return nil }
+        return LockHolder(pid: pid, thread: thread, command: command)
     }
 }
 
