@@ -30,6 +30,8 @@ let package = Package(
         .library(name: "PinLock", targets: ["PinLock"]),
         .library(name: "PinHub", targets: ["PinHub"]),
         .library(name: "PinStore", targets: ["PinStore"]),
+        // The server's Content-Range and Content-Length, for fuzz/'s FuzzStoreRecords.
+        .library(name: "PinTransport", targets: ["PinTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -26,5 +26,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzTrustText",
             dependencies: [.product(name: "PinLock", package: "modelpin"), .product(name: "PinHub", package: "modelpin")]),
+        // Records any process that can write the store writes (blob stamps, verdict records, the
+        // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
+        .executableTarget(
+            name: "FuzzStoreRecords",
+            dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
     ]
 )

@@ -32,6 +32,8 @@ public struct FileReadError: ModelpinError, Equatable {
         case permissionDenied
         /// A FIFO, socket or device where a regular file was needed (its kind, for a person).
         case notRegular(String)
+        /// Larger than the reader's limit (bytes) for a file of its kind; read no further.
+        case tooLarge(Int)
         case io(Errno)
     }
 
@@ -60,6 +62,7 @@ public struct FileReadError: ModelpinError, Equatable {
         case .isDirectory: "`\(path)` is a directory, not a file"
         case .permissionDenied: "cannot read `\(path)`: permission denied"
         case .notRegular(let what): "`\(path)` is \(what), not a regular file"
+        case .tooLarge(let limit): "`\(path)` is larger than \(limit) bytes, more than a file of its kind holds"
         case .io: "cannot read `\(path)`"
         }
     }
@@ -74,6 +77,7 @@ public struct FileReadError: ModelpinError, Equatable {
         case .isDirectory: "name the files inside it, for example `\(path)/*`"
         case .notFound: "check the path; relative paths are taken from the current directory"
         case .notRegular: "only regular files are read; nothing was read from it"
+        case .tooLarge: "check that the path names the right file"
         default: nil
         }
     }

@@ -53,7 +53,35 @@ public enum RegularFile {
         }
     }
 
-    static func label(_ type: FileType) -> String {
+    /// The whole content of a small file someone else may have written (modelpin.toml, a lock,
+    /// an allowlist, a key), opened as `open` opens it, so a FIFO or a device named there is an
+    /// error naming the file, never a read that blocks. nil when the file does not exist;
+    /// past `limit` bytes, reading stops and the file is refused.
+    public static func contents(of path: FilePath, limit: Int) throws(FileReadError) -> [UInt8]? {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try open(path)
+        } catch where error.reason == .notFound {
+            return nil
+        }
+        defer { try? descriptor.close() }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
+            } catch {
+                throw FileReadError(path: path, errno: error as? Errno ?? .ioError)
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+            guard bytes.count <= limit else { throw FileReadError(path: path, reason: .tooLarge(limit)) }
+        }
+    }
+
+    /// What a file of `type` is, for a message that says why it was not read.
+    public static func label(_ type: FileType) -> String {
         switch type {
         case .fifo: "a FIFO (named pipe)"
         case .socket: "a socket"

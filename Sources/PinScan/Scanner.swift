@@ -429,6 +429,26 @@ public enum Scanner {
         return []
     }
 
+    /// `nameExpectation` for an archive member: loaders act on member names as they do on file
+    /// names (NeMo's restore_from calls torch.load on `model_weights.ckpt` from its tar), so
+    /// the same rules apply, and each finding is labelled with the member. `name` is the
+    /// member's name in the archive (`./model_weights.ckpt` from a tar: only its end matters).
+    static func memberNameExpectation<S: ByteSource>(
+        _ content: S, name: String, format: String, label: String, policy: ScanPolicy
+    ) -> [Finding] {
+        var format = format
+        var findings = nameExpectation(content, path: name, format: &format, policy: policy)
+        for index in findings.indices where findings[index].member == nil { findings[index].member = label }
+        return findings
+    }
+
+    /// Whether a member's name alone calls for it to be read (weights a loader opens, Python
+    /// source, a template): a zip member no content rule picks is otherwise not read at all.
+    static func hasNameRule(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return loadedWeightSuffixes.contains { lower.hasSuffix($0) } || [".py", ".jinja", ".j2"].contains { lower.hasSuffix($0) }
+    }
+
     /// A file whose name promises a strict format that its content does not have.
     static func extensionExpectation(path: String, format: String) -> [Finding] {
         let lower = path.lowercased()

@@ -22,7 +22,9 @@ enum TarScanner {
             } else if depth >= Scanner.maxDepth {
                 findings.append(Scanner.malformed("archive nested more than \(Scanner.maxDepth) levels deep", offset: entry.headerOffset, member: label))
             } else {
-                findings += Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
+                let scanned = Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy)
+                findings += scanned.findings
+                findings += Scanner.memberNameExpectation(content, name: entry.label, format: scanned.format, label: label, policy: policy)
             }
         }
         if let error = listing.error {

@@ -10,6 +10,9 @@ enum ZipScanner {
         case content
         /// Bytes named like tensor data outside a PyTorch archive: a pickle only if they import.
         case importing
+        /// Content no rule above picks, under a name loaders act on (`*.ckpt`, `*.py`,
+        /// `*.jinja`…): scanned like a file, so that the name rules have a format to judge.
+        case named
     }
 
     static func scan<S: ByteSource>(
@@ -44,27 +47,37 @@ enum ZipScanner {
                 findings.append(finding)
             case .stored(let slice):
                 findings += checksum(slice, of: entry, kind: kind, label: label)
-                findings += inspect(slice, kind: kind, label: label, depth: depth, policy: policy)
+                findings += inspect(slice, of: entry, kind: kind, label: label, depth: depth, policy: policy)
             case .inflated(let memory):
                 findings += checksum(memory, of: entry, kind: kind, label: label)
-                findings += inspect(memory, kind: kind, label: label, depth: depth, policy: policy)
+                findings += inspect(memory, of: entry, kind: kind, label: label, depth: depth, policy: policy)
             }
         }
         return (format, findings)
     }
 
+    /// The member's findings by content, then by its name (`Scanner.memberNameExpectation`,
+    /// given the format its content was recognised as).
     private static func inspect<T: ByteSource>(
-        _ content: T, kind: MemberKind, label: String, depth: Int, policy: ScanPolicy
+        _ content: T, of entry: ZipEntry, kind: MemberKind, label: String, depth: Int, policy: ScanPolicy
     ) -> [Finding] {
+        let (format, findings) = scanByContent(content, kind: kind, label: label, depth: depth, policy: policy)
+        guard Scanner.hasNameRule(entry.name) else { return findings }
+        return findings + Scanner.memberNameExpectation(content, name: entry.name, format: format, label: label, policy: policy)
+    }
+
+    private static func scanByContent<T: ByteSource>(
+        _ content: T, kind: MemberKind, label: String, depth: Int, policy: ScanPolicy
+    ) -> (format: String, findings: [Finding]) {
         switch kind {
-        case .pickle: PickleScanner.scan(content, member: label, policy: policy)
-        case .numpy: NumpyScanner.scan(content, member: label, policy: policy)
-        case .kerasConfig: KerasScanner.scanConfig(content, member: label, policy: policy)
-        case .zip, .compressed, .content: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy).findings
-        case .importing: importingPickle(content, label: label, policy: policy)
+        case .pickle: ("pickle", PickleScanner.scan(content, member: label, policy: policy))
+        case .numpy: ("numpy", NumpyScanner.scan(content, member: label, policy: policy))
+        case .kerasConfig: ("json", KerasScanner.scanConfig(content, member: label, policy: policy))
+        case .zip, .compressed, .content, .named: Scanner.scanContent(content, member: label, depth: depth + 1, policy: policy)
+        case .importing: ("pickle", importingPickle(content, label: label, policy: policy))
         // Undecodable prefix: reading the whole member reports why (content(of:) fails).
-        case .unreadable: [Scanner.malformed("member content cannot be read", member: label)]
-        case .other: []
+        case .unreadable: ("unreadable", [Scanner.malformed("member content cannot be read", member: label)])
+        case .other: ("other", [])
         }
     }
 
@@ -110,7 +123,13 @@ enum ZipScanner {
         for suffix in [".pkl", ".pickle", ".joblib"] where lower.hasSuffix(suffix) { return .pickle }
         if Scanner.compressionKind(prefix) != nil { return .compressed }
         if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) >= entry.uncompressedSize) { return .content }
-        return .other
+        // Named for a rule: read, unless it is deflated past what may be inflated to inspect it
+        // (a large `model.weights.h5` in a `.keras`), which would turn benign weights that were
+        // never read before into "too large" refusals. Stored members are read in place.
+        guard Scanner.hasNameRule(entry.name), entry.method == 0 || entry.uncompressedSize <= Int64(Inflater.memberLimit) else {
+            return .other
+        }
+        return .named
     }
 
     /// The findings of a pickle walk over `content` if it reaches an import (the bytes are a

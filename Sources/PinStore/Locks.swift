@@ -134,14 +134,17 @@ extension Store {
 }
 
 /// Who holds an exclusive store lock: written into the lock file by its holder.
-struct LockHolder: Equatable, CustomStringConvertible {
-    let pid: Int32
+@_spi(Fuzzing) public struct LockHolder: Equatable, CustomStringConvertible {
+    @_spi(Fuzzing) public let pid: Int32
     /// The holding thread (`pthread_self`), so that threads of one process wait for each other
     /// normally and only a thread waiting for itself is an error.
-    let thread: UInt64
-    let command: String
+    @_spi(Fuzzing) public let thread: UInt64
+    @_spi(Fuzzing) public let command: String
 
-    var description: String { "pid \(pid) (\(command))" }
+    @_spi(Fuzzing) public var description: String { "pid \(pid) (\(command))" }
+
+    /// The record's line, as `record` writes it.
+    @_spi(Fuzzing) public var line: String { "\(pid) \(thread) \(command)\n" }
 
     var isThisThread: Bool { pid == getpid() && thread == Self.currentThread }
 
@@ -154,7 +157,7 @@ struct LockHolder: Equatable, CustomStringConvertible {
         if let program = arguments.first { arguments[0] = FilePath(program).lastComponent?.string ?? program }
         var command = arguments.map { $0.escapedForDisplay }.joined(separator: " ")
         if command.count > 200 { command = String(command.prefix(200)) + "…" }
-        let text = Array("\(getpid()) \(currentThread) \(command)\n".utf8)
+        let text = Array(LockHolder(pid: getpid(), thread: currentThread, command: command).line.utf8)
         try? descriptor.truncate(to: 0)
         text.withUnsafeBytes { try? descriptor.write(all: $0, at: 0) }
     }
@@ -164,14 +167,24 @@ struct LockHolder: Equatable, CustomStringConvertible {
     static func read(from descriptor: FileDescriptor) -> LockHolder? {
         var buffer = [UInt8](repeating: 0, count: 512)
         guard let count = try? buffer.withUnsafeMutableBytes({ try descriptor.read(into: $0, at: 0) }), count > 0,
-              let text = String(validating: buffer[..<count], as: UTF8.self)
+              let holder = parse(buffer[..<count]),
+              kill(holder.pid, 0) == 0 || errno == EPERM
         else { return nil }
-        let line = text.split(separator: "\n", maxSplits: 1).first ?? ""
-        let parts = line.split(separator: " ", maxSplits: 2)
-        guard parts.count == 3, let pid = Int32(parts[0]), pid > 0, let thread = UInt64(parts[1]),
-              kill(pid, 0) == 0 || errno == EPERM
+        return holder
+    }
+
+    /// The first line of a lock file: `PID THREAD COMMAND`. Any process that can write the
+    /// store writes it, so it is read strictly; nil for anything else.
+    /// Split as bytes, not as Characters: `\r\n`, or a space before a combining mark, is one
+    /// Character, so a command ending in `\r` or starting with U+0301 would not read back.
+    @_spi(Fuzzing) public static func parse(_ bytes: ArraySlice<UInt8>) -> LockHolder? {
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
+        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        guard parts.count == 3, let pid = Int32(String(decoding: parts[0], as: UTF8.self)), pid > 0,
+              let thread = UInt64(String(decoding: parts[1], as: UTF8.self)),
+              let command = String(validating: parts[2], as: UTF8.self)
         else { return nil }
-        return LockHolder(pid: pid, thread: thread, command: String(parts[2]))
+        return LockHolder(pid: pid, thread: thread, command: command)
     }
 }
 

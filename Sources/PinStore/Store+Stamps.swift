@@ -1,4 +1,4 @@
-import PinModel
+public import PinModel
 import PinDigest
 import SystemPackage
 
@@ -16,11 +16,11 @@ import Glibc
 /// rename changes its inode, so a blob whose stamp still matches holds the bytes that were
 /// hashed. One that does not match is re-hashed before anything is laid out from it: intact, it
 /// is stamped again; changed, it is refused (and the next fetch replaces it).
-struct BlobStamp: Equatable {
+@_spi(Fuzzing) public struct BlobStamp: Equatable {
     /// The first word of a stamp file: the format and its version.
     static let magic = "modelpin-stamp/1"
-    var digest: SHA256Digest
-    var fields: [Int64]
+    @_spi(Fuzzing) public var digest: SHA256Digest
+    @_spi(Fuzzing) public var fields: [Int64]
 
     init(digest: SHA256Digest, status: Stat) {
         self.digest = digest

@@ -45,7 +45,18 @@ extension Store {
     /// any way is nil — the blob is scanned again, never taken for safe.
     public func storedVerdict(for digest: SHA256Digest, scanner: String) -> StoredVerdict? {
         guard let bytes = try? readIfPresent(verdictPath(digest, scanner: scanner), limit: 64 << 10) else { return nil }
-        return VerdictRecord(parsing: bytes, digest: digest, scanner: scanner)?.verdict
+        return Self.parseVerdict(bytes, for: digest, scanner: scanner)
+    }
+
+    /// A verdict record's bytes, read strictly (see `storedVerdict`); an SPI for the fuzz target.
+    @_spi(Fuzzing) public static func parseVerdict(_ bytes: [UInt8], for digest: SHA256Digest, scanner: String) -> StoredVerdict? {
+        VerdictRecord(parsing: bytes, digest: digest, scanner: scanner)?.verdict
+    }
+
+    /// The record's bytes as `recordVerdict` writes them (nil: a verdict no record can hold); an
+    /// SPI for the fuzz target.
+    @_spi(Fuzzing) public static func renderVerdict(_ verdict: StoredVerdict, for digest: SHA256Digest, scanner: String) -> [UInt8]? {
+        VerdictRecord(scanner: scanner, digest: digest, verdict: verdict).text.map { Array($0.utf8) }
     }
 
     /// Records what `scanner` judged the bytes with this digest to be (atomically replaced).
@@ -59,9 +70,9 @@ extension Store {
             throw .writing(error, operation: "create", path: directory, root: root)
         }
         // A verdict with a word no record can hold is not kept: that only costs a rescan.
-        guard let text = VerdictRecord(scanner: scanner, digest: digest, verdict: verdict).text else { return }
+        guard let bytes = Self.renderVerdict(verdict, for: digest, scanner: scanner) else { return }
         // Read strictly, so a record a crash damages is a rescan: no fsync needed.
-        try writeAtomically(Array(text.utf8), to: path, durable: false)
+        try writeAtomically(bytes, to: path, durable: false)
     }
 
     /// Removes the records of blobs the store no longer holds, and records that cannot be read

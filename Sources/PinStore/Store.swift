@@ -1,4 +1,5 @@
 public import PinModel
+import PinDigest
 public import SystemPackage
 
 /// The content-addressed store: an OCI image layout plus modelpin's own working folders.
@@ -194,11 +195,17 @@ public struct Store: Sendable {
     func readIfPresent(_ path: FilePath, limit: Int = 16 << 20) throws(StoreError) -> [UInt8]? {
         let descriptor: FileDescriptor
         do {
-            descriptor = try systemCall { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) }
-        } catch .noSuchFileOrDirectory {
-            return nil
+            // Not a plain open: a FIFO planted among the roots or records would block gc forever.
+            descriptor = try RegularFile.open(path)
         } catch {
-            throw .io(operation: "open", path: path, error)
+            switch error.reason {
+            case .notFound: return nil
+            case .io(let errno): throw .io(operation: "open", path: path, errno)
+            case .permissionDenied: throw .io(operation: "open", path: path, .permissionDenied)
+            case .notRegular(let kind): throw .malformedMetadata(file: path, reason: "\(kind), not a regular file")
+            case .isDirectory: throw .malformedMetadata(file: path, reason: "a directory, not a regular file")
+            case .tooLarge: throw .malformedMetadata(file: path, reason: "larger than \(limit) bytes")
+            }
         }
         defer { try? descriptor.close() }
         var bytes: [UInt8] = []

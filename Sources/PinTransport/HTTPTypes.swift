@@ -125,7 +125,18 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// can have (0 ≤ START ≤ END < TOTAL ≤ `FileSizeLimit.maximum`): a server's numbers are
     /// never used for arithmetic before they are known to be sane.
     public var contentRange: (start: Int64, end: Int64, total: Int64?)? {
-        guard let value = header("content-range"), value.hasPrefix("bytes ") else { return nil }
+        header("content-range").flatMap(Self.contentRange(parsing:))
+    }
+
+    /// `Content-Length`, if present and a size a file can have; nil otherwise.
+    public var contentLength: Int64? {
+        header("content-length").flatMap(Self.contentLength(parsing:))
+    }
+
+    /// A `Content-Range` value, as `contentRange` reads it (an SPI for the fuzz target).
+    /// TOTAL is a number or `*` (unknown, RFC 9110); anything else refuses the whole header.
+    @_spi(Fuzzing) public static func contentRange(parsing value: String) -> (start: Int64, end: Int64, total: Int64?)? {
+        guard value.hasPrefix("bytes ") else { return nil }
         let spec = value.dropFirst(6)
         let parts = spec.split(separator: "/", maxSplits: 1)
         guard parts.count == 2 else { return nil }
@@ -133,14 +144,14 @@ public struct HTTPResponseHead: Sendable, Equatable {
         guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1]),
               start >= 0, start <= end, end < FileSizeLimit.maximum
         else { return nil }
-        let total = Int64(parts[1])
-        if let total, total <= end || FileSizeLimit.problem(total) != nil { return nil }
+        if parts[1] == "*" { return (start, end, nil) }
+        guard let total = Int64(parts[1]), total > end, FileSizeLimit.problem(total) == nil else { return nil }
         return (start, end, total)
     }
 
-    /// `Content-Length`, if present and a size a file can have; nil otherwise.
-    public var contentLength: Int64? {
-        guard let value = header("content-length"), let length = Int64(value), FileSizeLimit.problem(length) == nil else { return nil }
+    /// A `Content-Length` value, as `contentLength` reads it (an SPI for the fuzz target).
+    @_spi(Fuzzing) public static func contentLength(parsing value: String) -> Int64? {
+        guard let length = Int64(value), FileSizeLimit.problem(length) == nil else { return nil }
         return length
     }
 }

@@ -1,6 +1,7 @@
 public import PinLock
 public import PinStore
 public import SystemPackage
+import PinDigest
 import PinModel
 
 /// A directory with a `modelpin.toml` (what a person asked for) and, once locked, a
@@ -32,19 +33,18 @@ public struct Project: Sendable {
     }
 
     public static func load(_ manifestPath: FilePath) throws -> Project {
-        let bytes: [UInt8]?
-        do {
-            bytes = try AtomicFile.read(manifestPath)
-        } catch {
-            throw ProjectError.unreadable(manifestPath, error)
-        }
-        guard let bytes else { throw ProjectError.noManifest(manifestPath.removingLastComponent()) }
+        guard let bytes = try RegularFile.contents(of: manifestPath, limit: Self.manifestLimit) else { throw ProjectError.noManifest(manifestPath.removingLastComponent()) }
         let text = String(decoding: bytes, as: UTF8.self)
         let manifest = try ManifestFormat.parse(text, file: manifestPath.string)
         let project = Project(manifestPath: manifestPath, manifestText: text, manifest: manifest)
         try project.checkDestinations()
         return project
     }
+
+    /// Far beyond any real file (a lock of ten thousand files is a few MB): a bound on what a
+    /// mistaken path can make modelpin hold in memory.
+    static let manifestLimit = 16 << 20
+    static let lockfileLimit = 256 << 20
 
     /// The lock, or nil when there is none yet.
     public func loadLock() throws -> Lockfile? {
@@ -53,13 +53,7 @@ public struct Project: Sendable {
 
     /// A lockfile anywhere (`mirror --lock`), with its exact text; nil if it does not exist.
     public static func readLockfile(_ path: FilePath) throws -> (lock: Lockfile, text: String)? {
-        let bytes: [UInt8]?
-        do {
-            bytes = try AtomicFile.read(path)
-        } catch {
-            throw ProjectError.unreadable(path, error)
-        }
-        guard let bytes else { return nil }
+        guard let bytes = try RegularFile.contents(of: path, limit: lockfileLimit) else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         return (try LockfileFormat.parse(text, file: path.string), text)
     }
@@ -69,7 +63,7 @@ public struct Project: Sendable {
     @discardableResult
     public func writeLock(_ lock: Lockfile, store: Store) throws -> Bool {
         let text = LockfileFormat.render(lock)
-        let current = try? AtomicFile.read(lockPath)
+        let current = try? RegularFile.contents(of: lockPath, limit: Self.lockfileLimit)
         let changed = current != Array(text.utf8)
         if changed {
             do {

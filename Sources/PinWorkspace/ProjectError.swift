@@ -5,7 +5,6 @@ public import SystemPackage
 /// Why a project command (`lock`, `pull` from a lock, `verify`, `mirror`…) stopped.
 public enum ProjectError: ModelpinError {
     case noManifest(FilePath)
-    case unreadable(FilePath, Errno)
     case unwritable(FilePath, Errno)
     case sharedDirectory(FilePath, first: String, second: String, directory: FilePath)
     case unknownAlias(String, manifest: FilePath, known: [String])
@@ -47,7 +46,7 @@ public enum ProjectError: ModelpinError {
 
     public var kind: FailureKind {
         switch self {
-        case .noManifest, .unreadable, .unwritable: .operational
+        case .noManifest, .unwritable: .operational
         case .notInStore: .refused
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
         case .unknownAlias, .invalidAlias, .badMirror: .usage
@@ -62,7 +61,6 @@ public enum ProjectError: ModelpinError {
     public var description: String {
         switch self {
         case .noManifest(let directory): "no `\(Manifest.fileName)` in `\(directory)` or any directory above it"
-        case .unreadable(let path, _): "cannot read `\(path)`"
         case .unwritable(let path, _): "cannot write `\(path)`"
         case .sharedDirectory(let manifest, let first, let second, let directory):
             "`\(manifest)`: models `\(first)` and `\(second)` would both be laid out in `\(directory)`"
@@ -103,7 +101,7 @@ public enum ProjectError: ModelpinError {
 
     public var causes: [String] {
         switch self {
-        case .unreadable(_, let errno), .unwritable(_, let errno): [errno.description]
+        case .unwritable(_, let errno): [errno.description]
         case .sharedDirectory: ["each pull removes files the other model put there"]
         case .unknownAlias(_, _, let known): known.isEmpty ? ["it has no models"] : ["its models: " + known.joined(separator: ", ")]
         case .invalidAlias(_, let reason): [reason]

@@ -43,6 +43,29 @@ struct RegularFileTests {
         }
     }
 
+    /// The whole-file reader behind modelpin.toml, the lock, allowlists, keys and the config.
+    @Test func contentsReadsARegularFileWhole() throws {
+        try withTemporaryDirectory("modelpin-contents") { directory throws in
+            let path = FilePath(try writeFile(directory.appendingPathComponent("f"), Array(repeating: 7, count: 100_000)).path)
+            #expect(try RegularFile.contents(of: path, limit: 100_000) == Array(repeating: 7, count: 100_000))
+            #expect(try RegularFile.contents(of: FilePath(directory.appendingPathComponent("absent").path), limit: 1) == nil)
+            #expect(throws: FileReadError(path: path, reason: .tooLarge(99_999))) {
+                try RegularFile.contents(of: path, limit: 99_999)
+            }
+            #expect(throws: FileReadError(path: FilePath(directory.path), reason: .isDirectory)) {
+                try RegularFile.contents(of: FilePath(directory.path), limit: 1)
+            }
+        }
+    }
+
+    @Test func contentsRefusesAFIFOAtOnce() throws {
+        try withFIFO { fifo throws -> Void in
+            #expect(throws: FileReadError(path: fifo, reason: .notRegular("a FIFO (named pipe)"))) {
+                try RegularFile.contents(of: fifo, limit: 1 << 20)
+            }
+        }
+    }
+
     @Test func aRegularFileReadsNormally() throws {
         try withTemporaryDirectory("modelpin-regular") { directory throws in
             let path = try writeFile(directory.appendingPathComponent("f"), Array("abc".utf8))

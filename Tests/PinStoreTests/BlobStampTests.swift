@@ -1,7 +1,7 @@
 import Foundation
 import PinDigest
 import PinModel
-@testable import PinStore
+@_spi(Fuzzing) @testable import PinStore
 import PinTestSupport
 import Synchronization
 import SystemPackage
@@ -57,6 +57,28 @@ struct BlobStampTests {
             #expect(!fixture.store.stampMatches(digest, status))
             _ = try fixture.store.path(of: digest)
             #expect(fixture.store.stampMatches(digest, status))
+        }
+    }
+
+    /// One stamp has one spelling: the recorded line must be exactly the one the blob's current
+    /// identity renders, so a stamp written in any other form (a sign, a leading zero, an
+    /// upper-case digest, a missing line end) is a mismatch — a re-hash, never trust.
+    @Test(arguments: ["+size", "0size", "upper", "no newline", "exact"])
+    func onlyTheExactLineMatches(_ spelling: String) throws {
+        try StoreFixture.with { fixture throws in
+            let digest = try fixture.store.ingest(file: fixture.file("a", .text("bytes"))).digest
+            let status = try #require(try FileSystem.entry(at: fixture.store.blobPath(digest)))
+            let exact = BlobStamp(digest: digest, status: status).text
+            let size = " \(status.size) "
+            let text = switch spelling {
+            case "+size": exact.replacingOccurrences(of: size, with: " +\(status.size) ")
+            case "0size": exact.replacingOccurrences(of: size, with: " 0\(status.size) ")
+            case "upper": exact.replacingOccurrences(of: digest.hex, with: digest.hex.uppercased())
+            case "no newline": String(exact.dropLast())
+            default: exact
+            }
+            try Data(text.utf8).write(to: fixture.url(fixture.store.stampsDirectory.appending(digest.hex)))
+            #expect(fixture.store.stampMatches(digest, status) == (spelling == "exact"), "\(text)")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import PinDigest
 import PinModel
-@testable import PinStore
+@_spi(Fuzzing) @testable import PinStore
 import PinTestSupport
 import Synchronization
 import SystemPackage
@@ -9,6 +9,20 @@ import Testing
 
 @Suite("Waiting for store locks", .timeLimit(.minutes(1)))
 struct LockWaitTests {
+    /// The holder line is split as bytes (found by FuzzStoreRecords): as Characters, `\r\n` is
+    /// one, so a command ending in `\r` kept the newline, and a space before a combining mark
+    /// did not separate the fields at all.
+    @Test(arguments: [
+        ("7 22 modelpin pull\r\n", "modelpin pull\r"),
+        ("7 22 \u{301}x\n", "\u{301}x"),
+        ("7 22 a b\nstale bytes \u{FF}", "a b"),
+    ])
+    func aHolderLineReadsBackAsWritten(_ text: String, _ command: String) throws {
+        let holder = try #require(LockHolder.parse(Array(text.utf8)[...]))
+        #expect(holder.pid == 7 && holder.thread == 22 && holder.command == command)
+        #expect(LockHolder.parse(Array(holder.line.utf8)[...]) == holder)
+    }
+
     let bytes = pseudoRandomBytes(count: 1000, seed: 5)
     var expected: PartialBlob.Expectation { .init(size: Int64(bytes.count), sha256: SHA256.hash(bytes), gitBlobID: nil) }
 

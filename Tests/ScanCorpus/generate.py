@@ -1868,6 +1868,23 @@ def containers_and_wrappers(c):
                                          fmt=tarfile.GNU_FORMAT), "safe",
           ".nemo tar in GNU format with a long member name", "container: nemo (benign, GNU long name)")
     c.add("ok_7z.7z", seven_zip([("weights.pkl", numpy_pickle())]), "safe", "7z with a numpy array pickle", "container: 7z (benign)")
+    # Members are judged by name as files are: NeMo's restore_from torch.loads model_weights.ckpt
+    # from the tar, and code or templates inside an archive are what they would be beside it.
+    noise = bytes((i * 131 + 7) & 0xFF for i in range(4096))
+    c.add("bad_nemo_unrecognised_ckpt.nemo", python_tar([("./model_config.yaml", config), ("./model_weights.ckpt", noise)]),
+          "malformed", ".nemo tar whose model_weights.ckpt (torch.load'ed by restore_from) is in no format modelpin knows",
+          "container: nemo member judged by name")
+    c.add("sus_nemo_python.nemo", python_tar([("./model_config.yaml", config), ("./model_weights.ckpt", ok_ckpt),
+                                              ("./modeling_acme.py", b"import os\n")]),
+          "suspicious", ".nemo tar carrying Python source (*.py member)", "container: nemo member judged by name (remote code)")
+    c.add("bad_zip_unrecognised_bin.zip", make_zip([{"name": "weights/pytorch_model.bin", "data": noise}]), "malformed",
+          "zip whose pytorch_model.bin member is in no format modelpin knows", "container: zip member judged by name")
+    c.add("sus_zip_python.zip", make_zip([{"name": "code/modeling_acme.py", "data": b"import os\n"}]), "suspicious",
+          "zip carrying Python source (*.py member)", "container: zip member judged by name (remote code)")
+    c.add("mal_zip_chat_template.zip", make_zip([{"name": "chat_template.jinja",
+                                                  "data": b"{{ self._TemplateReference__context.cycler.__init__.__globals__.os }}\n"}]),
+          "unsafe", "zip with a *.jinja chat template member that escapes the Jinja sandbox",
+          "container: zip member judged by name (chat template)")
     # Bombs: the ratio cap and the absolute cap.
     c.add("bomb_gzip_ratio.pkl.gz", gzip.compress(b"\0" * (20 << 20), compresslevel=9, mtime=0), "malformed",
           "gzip of 20 MiB of zeros (about 1030:1)", "container: decompression bomb (ratio)")

@@ -61,8 +61,12 @@ struct ScanCommand: ModelpinCommand {
         if allowRemoteCode { console.warn(Self.remoteCodeWarning) }
         let cwd = ProcessEnvironment.currentDirectory
         var files: [FilePath] = []
+        var skipped: [String] = []
         for path in paths {
-            try Self.collect(cwd.pushing(FilePath(path)).lexicallyNormalized(), shown: FilePath(path), into: &files)
+            try Self.collectNamed(cwd.pushing(FilePath(path)).lexicallyNormalized(), shown: FilePath(path), into: &files, skipped: &skipped)
+        }
+        if !skipped.isEmpty {
+            console.note("skipped \(Format.plural(skipped.count, "entry", "entries")) that \(skipped.count == 1 ? "is" : "are") neither a regular file nor a directory (not followed, not scanned): " + skipped.joined(separator: "; "))
         }
         let reports = DigestConcurrency.map(files, width: concurrency.width) { path -> Result<ScanReport, ScanReadError> in
             Result { () throws(ScanReadError) in
@@ -104,8 +108,29 @@ struct ScanCommand: ModelpinCommand {
         return worst
     }
 
+    /// A path named on the command line: a regular file or a directory, or an error saying what
+    /// it is instead. A symbolic link named here is followed (the user chose it); a FIFO or a
+    /// device is refused, never opened for a read that would block or never end.
+    static func collectNamed(_ path: FilePath, shown: FilePath, into files: inout [FilePath], skipped: inout [String]) throws {
+        let status: Stat
+        do {
+            status = try Stat(path, followTargetSymlink: true)
+        } catch {
+            throw ConfigFileError(path: shown, what: "file to scan", errno: error)
+        }
+        switch status.type {
+        case .regular: files.append(shown)
+        case .directory: try collectDirectory(path, shown: shown, into: &files, skipped: &skipped)
+        default:
+            var error = ConfigFileError(path: shown, what: "file to scan", errno: .invalidArgument)
+            error.notRegular = RegularFile.label(status.type)
+            throw error
+        }
+    }
+
     /// Regular files under `path` (recursively; symbolic links are not followed), in order.
-    static func collect(_ path: FilePath, shown: FilePath, into files: inout [FilePath]) throws {
+    /// Everything else is listed in `skipped`, so the summary says what was not scanned.
+    static func collect(_ path: FilePath, shown: FilePath, into files: inout [FilePath], skipped: inout [String]) throws {
         let status: Stat
         do {
             status = try Stat(path, followTargetSymlink: false)
@@ -116,17 +141,23 @@ struct ScanCommand: ModelpinCommand {
         case .regular:
             files.append(shown)
         case .directory:
-            let names: [String]
-            do {
-                names = try FileSystem.listDirectory(path)
-            } catch {
-                throw ConfigFileError(path: shown, what: "directory to scan", errno: error)
-            }
-            for name in names {
-                try collect(path.appending(name), shown: shown.appending(name), into: &files)
-            }
+            try collectDirectory(path, shown: shown, into: &files, skipped: &skipped)
         default:
-            break  // links, devices, sockets: nothing a loader would read as a model here
+            // Links, FIFOs, devices, sockets inside a directory: nothing a loader reads as a
+            // model there, and a FIFO would block the open. Named, so nothing passes unseen.
+            skipped.append("`\(shown)`: \(RegularFile.label(status.type))")
+        }
+    }
+
+    private static func collectDirectory(_ path: FilePath, shown: FilePath, into files: inout [FilePath], skipped: inout [String]) throws {
+        let names: [String]
+        do {
+            names = try FileSystem.listDirectory(path)
+        } catch {
+            throw ConfigFileError(path: shown, what: "directory to scan", errno: error)
+        }
+        for name in names {
+            try collect(path.appending(name), shown: shown.appending(name), into: &files, skipped: &skipped)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PinDigest
 import PinModel
 import PinNames
 import SystemPackage
@@ -34,27 +35,60 @@ struct ConfigFileError: ModelpinError {
     let path: FilePath
     let what: String
     let errno: Errno
+    /// What the path is instead of a regular file (a FIFO, a device, a directory), if that is why.
+    var notRegular: String? = nil
+
+    init(path: FilePath, what: String, errno: Errno) {
+        self.path = path
+        self.what = what
+        self.errno = errno
+    }
+
+    /// The same failure, said for a file of this kind.
+    init(path: FilePath, what: String, reading error: FileReadError) {
+        switch error.reason {
+        case .notFound: self.init(path: path, what: what, errno: .noSuchFileOrDirectory)
+        case .permissionDenied: self.init(path: path, what: what, errno: .permissionDenied)
+        case .io(let errno): self.init(path: path, what: what, errno: errno)
+        case .tooLarge: self.init(path: path, what: what, errno: .fileTooLarge)
+        case .isDirectory:
+            self.init(path: path, what: what, errno: .isDirectory)
+            notRegular = "a directory"
+        case .notRegular(let kind):
+            self.init(path: path, what: what, errno: .invalidArgument)
+            notRegular = kind
+        }
+    }
 
     var kind: FailureKind { .operational }
     var description: String {
-        errno == .noSuchFileOrDirectory ? "the \(what) `\(path)` does not exist" : "cannot read the \(what) `\(path)`"
+        if let notRegular { return "the \(what) `\(path)` is \(notRegular), not a regular file" }
+        return errno == .noSuchFileOrDirectory ? "the \(what) `\(path)` does not exist" : "cannot read the \(what) `\(path)`"
     }
-    var causes: [String] { errno == .noSuchFileOrDirectory ? [] : [errno.description] }
-    var hint: String? { "check the path given with --\(what) or in MODELPIN_\(what.uppercased())" }
+    var causes: [String] { errno == .noSuchFileOrDirectory || notRegular != nil ? [] : [errno.description] }
+    var hint: String? {
+        // Opened without blocking and refused unread: a FIFO would otherwise hang modelpin.
+        if notRegular != nil { return "name a regular file; modelpin reads nothing from FIFOs, devices or directories here" }
+        return "check the path given with --\(what) or in MODELPIN_\(what.uppercased())"
+    }
 }
 
 enum ConfigFile {
     /// The whole file (configuration files are small; a large allowlist is tens of MB). With a
-    /// `limit`, reading stops past it and the file is refused.
+    /// `limit`, reading stops past it and the file is refused. Opened as PinDigest's
+    /// `RegularFile` opens files: a FIFO or device given as the path is an error, never a hang.
     static func read(_ path: FilePath, what: String, limit: Int? = nil) throws -> [UInt8] {
-        let descriptor: FileDescriptor
+        let bytes: [UInt8]?
         do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            bytes = try RegularFile.contents(of: path, limit: limit ?? Int.max)
         } catch {
-            throw ConfigFileError(path: path, what: what, errno: error as? Errno ?? .ioError)
+            if case .tooLarge(let limit) = error.reason {
+                throw UsageError(message: "the \(what) `\(path)` is larger than \(Format.bytes(Int64(limit)))", hint: "pass the right file")
+            }
+            throw ConfigFileError(path: path, what: what, reading: error)
         }
-        defer { try? descriptor.close() }
-        return try readAll(descriptor, source: path.string, what: what, limit: limit)
+        guard let bytes else { throw ConfigFileError(path: path, what: what, errno: .noSuchFileOrDirectory) }
+        return bytes
     }
 
     /// Standard input to its end, refused past `limit` bytes.

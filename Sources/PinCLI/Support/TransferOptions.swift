@@ -1,4 +1,5 @@
 import ArgumentParser
+import PinDigest
 import PinHub
 import PinLock
 import PinModel
@@ -74,8 +75,13 @@ struct TransferOptions: ParsableArguments {
         policy.stallTimeout = stallTimeout
         policy.retry.maxAttempts = retries
         policy.caBundle = cacert ?? environment["MODELPIN_CA_BUNDLE"].nonEmpty ?? environment["SSL_CERT_FILE"].nonEmpty
-        if let caBundle = policy.caBundle, (try? FileDescriptor.open(FilePath(caBundle), .readOnly).close()) == nil {
-            throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", errno: .noSuchFileOrDirectory)
+        if let caBundle = policy.caBundle {
+            // libcurl opens the bundle with a plain open, which a FIFO blocks: check it here.
+            do {
+                try RegularFile.open(FilePath(caBundle)).close()
+            } catch let error as FileReadError {
+                throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", reading: error)
+            }
         }
         hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, environment: environment, warn: warn))
         var settings = PullSettings(endpoint: hubEndpoint, policy: policy)

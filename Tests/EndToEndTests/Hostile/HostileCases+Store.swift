@@ -171,6 +171,58 @@ extension HostileCases {
             }
         },
 
+        HostileCase(8, "a FIFO where modelpin reads a file it did not write (manifest, lock, its signature, config, allowlists, key, CA bundle, scan): exit 2 at once, naming it") {
+            try ProjectSandbox.with { project throws in
+                #expect(try project.run("add", "acme/tiny-model").status == 0)
+                let signer = ["MODELPIN_LOCK_SIGNERS": "0123456789ABCDEF0123456789ABCDEF01234567"]
+                try writeFile(URL(fileURLWithPath: project.lockfile.path + ".asc"), Array("-----BEGIN PGP SIGNATURE-----\n".utf8))
+                try FileManager.default.createDirectory(
+                    at: project.directory.appendingPathComponent("home/.config/modelpin"), withIntermediateDirectories: true)
+                let rows: [(file: String, arguments: [String], environment: [String: String])] = [
+                    ("modelpin.toml", ["pull", "--frozen"], [:]),
+                    ("modelpin.lock", ["pull", "--frozen"], [:]),
+                    ("modelpin.lock.asc", ["pull", "--require-signed-lock"], signer),
+                    ("home/.config/modelpin/config.toml", ["pull", "--require-signed-lock"], [:]),
+                    ("models.allow", ["add", "acme/other-model"], [:]),
+                    ("pipe.allow", ["check", "--allowlist", "pipe.allow", "acme/tiny-model"], [:]),
+                    ("pipe.allow", ["check", "acme/tiny-model"], ["MODELPIN_ALLOWLIST": "pipe.allow"]),
+                    ("key.asc", ["keys", "import", "key.asc"], [:]),
+                    ("ca.pem", ["add", "acme/other-model", "--cacert", "ca.pem"], [:]),
+                    ("weights.bin", ["scan", "weights.bin"], [:]),
+                ]
+                for row in rows {
+                    try StoreAttacks.withFIFO(at: project.directory.appendingPathComponent(row.file)) { fifo throws in
+                        var modelpin = project.env.sandbox.modelpin
+                        modelpin.currentDirectory = project.directory
+                        modelpin.environment.merge(row.environment) { $1 }
+                        let outcome = try StoreAttacks.run(modelpin, row.arguments, seconds: 20)
+                        #expect(outcome.status == 2, "\(row.arguments) with a FIFO at \(row.file): \(outcome.stderr)")
+                        #expect(outcome.stderr.contains(row.file), "\(row.arguments): \(outcome.stderr)")
+                        #expect(outcome.stderr.contains("is a FIFO (named pipe), not a regular file"), "\(row.arguments): \(outcome.stderr)")
+                    }
+                }
+            }
+        },
+        HostileCase(8, "a FIFO inside a directory given to scan: skipped, and the output says so; a link named to scan is followed") {
+            try Sandbox.with { sandbox throws in
+                let directory = sandbox.directory.appendingPathComponent("model")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try writeFile(directory.appendingPathComponent("config.json"), Array("{}".utf8))
+                #expect(mkfifo(directory.appendingPathComponent("pipe.bin").path, 0o644) == 0)
+                let outcome = try StoreAttacks.run(sandbox.modelpin, ["scan", directory.path], seconds: 20)
+                #expect(outcome.status == 0, "\(outcome.stderr)")
+                #expect(outcome.stderr.contains("pipe.bin`: a FIFO (named pipe)"), "\(outcome.stderr)")
+                #expect(outcome.stderr.contains("not scanned"), "\(outcome.stderr)")
+
+                // A symbolic link named on the command line is the user's choice: followed.
+                let named = sandbox.directory.appendingPathComponent("named.json")
+                try FileManager.default.createSymbolicLink(at: named, withDestinationURL: directory.appendingPathComponent("config.json"))
+                let followed = try StoreAttacks.run(sandbox.modelpin, ["scan", named.path], seconds: 20)
+                #expect(followed.status == 0, "\(followed.stderr)")
+                #expect(followed.stdout.contains("named.json"), "\(followed.stdout)\(followed.stderr)")
+            }
+        },
+
         // #13: a store blob swapped for other bytes of the same size.
         HostileCase(13, "a store blob swapped for same-size bytes: fast store verify reports it, a pull never lays it out") {
             try HubSandbox.with { env throws in
@@ -271,6 +323,19 @@ enum StoreAttacks {
 
     /// Runs modelpin, killing it (and failing) if it has not ended after `seconds`: the
     /// attacks here used to hang the process for ever.
+    /// Puts a FIFO nobody writes to at `file` for `body`, then what was there before (if
+    /// anything): a plain open(2) of it would block until a writer appears, forever.
+    static func withFIFO(at file: URL, _ body: (URL) throws -> Void) throws {
+        let saved = try? Data(contentsOf: file)
+        try? FileManager.default.removeItem(at: file)
+        #expect(mkfifo(file.path, 0o644) == 0)
+        defer {
+            try? FileManager.default.removeItem(at: file)
+            if let saved { try? saved.write(to: file) }
+        }
+        try body(file)
+    }
+
     static func run(_ modelpin: ModelpinProcess, _ arguments: [String], seconds: Double = 60) throws -> ModelpinProcess.Outcome {
         wait(try modelpin.start(arguments), seconds: seconds)
     }
