@@ -170,13 +170,15 @@ public struct LayoutRecord: Sendable, Equatable {
         return LayoutRecord(identity: Identity(owner: owner, device: device, inode: inode, path: directory), files: files)
     }
 
-    /// The record's bytes. Throws for a directory whose path holds a line break (or is empty),
+    /// The record's bytes. Throws for a directory whose path holds a line feed (or is empty),
     /// which no record can name: that directory's files are hashed on every pull instead.
     public func rendered() throws(RenderError) -> [UInt8] {
-        guard !identity.path.isEmpty, !identity.path.contains(where: \.isNewline) else { throw RenderError() }
+        // Byte 0x0A, exactly what `parse` splits lines on (a Character test would miss the `\n` in
+        // a `\r\n` grapheme, and refuse line breaks `parse` reads as part of a name).
+        guard !identity.path.isEmpty, !identity.path.utf8.contains(0x0A) else { throw RenderError() }
         var text = "\(Self.magic) \(identity.owner) \(identity.device) \(identity.inode) \(identity.path)\n"
         for (path, entry) in files.sorted(by: { $0.key < $1.key }) {
-            guard !path.contains(where: \.isNewline) else { throw RenderError() }
+            guard !path.utf8.contains(0x0A) else { throw RenderError() }
             text += "\(entry.sha256) \(entry.mode) \(entry.device) \(entry.inode) \(entry.size) \(entry.modified) \(entry.changed) \(path)\n"
         }
         return Array(text.utf8)

@@ -110,7 +110,8 @@ struct VerdictRecord: Equatable {
     /// The line, or nil when a field is empty or holds whitespace (it could not be read back).
     var text: String? {
         let words = [Self.magic, scanner, digest.description, verdict.verdict, verdict.format] + verdict.accepted
-        guard words.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else { return nil }
+        // The same test `parse` applies, on the same bytes: what is written reads back as written.
+        guard words.allSatisfy({ !$0.isEmpty && !$0.utf8.contains(where: Self.isASCIIWhitespace) }) else { return nil }
         return words.joined(separator: " ") + "\n"
     }
 

@@ -34,6 +34,18 @@ struct LayoutRecordTests {
         return record
     }
 
+    /// A directory name may hold any byte but a line feed and still read back exactly (a
+    /// vertical tab or a `\r` is part of the name); one with a line feed gets no record at all.
+    @Test(arguments: [("/models/a\u{0B}b", true), ("/models/a\rb", true), ("/models/a\r\nb", false), ("/models/a\nb", false)])
+    func aDirectoryNameReadsBackExactlyOrGetsNoRecord(_ path: String, _ recordable: Bool) throws {
+        let record = LayoutRecord(identity: LayoutRecord.Identity(owner: 1000, device: 1, inode: 2, path: path))
+        if recordable {
+            #expect(LayoutRecord.parse(try record.rendered()) == record)
+        } else {
+            #expect(throws: LayoutRecord.RenderError.self) { try record.rendered() }
+        }
+    }
+
     @Test func aRecordVouchesForTheVeryFileItDescribes() throws {
         try Self.with { fixture, root, _ throws in
             let written = try Self.recorded(fixture, root)
