@@ -1,6 +1,6 @@
 import Foundation
 import PinModel
-import PinStore
+@testable import PinStore
 import PinTestSupport
 import SystemPackage
 import Testing
