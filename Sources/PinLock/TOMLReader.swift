@@ -6,7 +6,9 @@ import TOMLKit
 /// stays behind this type and never reaches the public API.
 struct TOMLReader {
     let file: String
-    let locator: SourceLocator
+    /// The source, for `SourceLocator` to place a field when there is an error to report: built
+    /// only then, since scanning every line of a large lock costs more than parsing it.
+    let text: String
     /// The hint for errors that bring none of their own.
     let defaultHint: String
 
@@ -14,7 +16,7 @@ struct TOMLReader {
     /// NUL, so a NUL byte (never valid TOML) or a `\u0000` escape (valid, but truncates the
     /// string) would hide the rest of a file or a value.
     static func parse(_ text: String, file: String, defaultHint: String) throws(ProjectFileError) -> (TOMLReader, TOMLTable) {
-        let reader = TOMLReader(file: file, locator: SourceLocator(text), defaultHint: defaultHint)
+        let reader = TOMLReader(file: file, text: text, defaultHint: defaultHint)
         if let (line, column) = nulPosition(in: text) {
             throw ProjectFileError(
                 file: file, line: line, column: column,
@@ -35,6 +37,9 @@ struct TOMLReader {
     /// The 1-based line and column of the first NUL byte or `\u0000`/`\U00000000` escape (one
     /// preceded by an odd number of backslashes), if any.
     private static func nulPosition(in text: String) -> (Int, Int)? {
+        // Both need a NUL byte or a backslash; most files hold neither, and then one pass over
+        // the bytes answers.
+        guard text.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: "\\") }) else { return nil }
         for (offset, line) in TOMLText.lines(text).enumerated() {
             let scalars = Array(line.unicodeScalars)
             var backslashes = 0
@@ -57,6 +62,7 @@ struct TOMLReader {
     // MARK: Errors
 
     func error(_ path: FieldPath?, _ message: String, hint: String? = nil, causes: [String] = []) -> ProjectFileError {
+        let locator = SourceLocator(text)
         let position = path.flatMap(locator.position(of:))
         return ProjectFileError(
             file: file, line: position?.line, column: position?.column, field: path?.description,
