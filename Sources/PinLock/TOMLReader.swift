@@ -23,6 +23,12 @@ struct TOMLReader {
                 message: "contains a NUL character (or a `\\u0000` escape), which modelpin does not accept",
                 hint: defaultHint)
         }
+        if let (line, column) = badHeaderPosition(in: text) {
+            throw ProjectFileError(
+                file: file, line: line, column: column,
+                message: "not valid TOML: a table header must start with a key (a bare key or a quoted one)",
+                hint: defaultHint)
+        }
         do {
             return (reader, try TOMLTable(string: text))
         } catch let error as TOMLParseError {
@@ -32,6 +38,31 @@ struct TOMLReader {
         } catch {
             throw ProjectFileError(file: file, message: "not valid TOML: \(error)", hint: defaultHint)
         }
+    }
+
+    /// The 1-based line and column of a table header (`[`, `[[`, then blanks) whose first key
+    /// does not start with a bare-key character or a quote. toml++ (inside TOMLKit) asserts on
+    /// such a header instead of reporting it, aborting the process, and a pull request can put
+    /// one in modelpin.toml or modelpin.lock; found by fuzzing (FuzzTrustText). A line inside a
+    /// multi-line array that starts with a nested array of inline tables would be refused too;
+    /// modelpin's formats have none.
+    private static func badHeaderPosition(in text: String) -> (Int, Int)? {
+        for (offset, line) in TOMLText.lines(text).enumerated() {
+            let bytes = Array(line.utf8)
+            var index = 0
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { continue }
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "[") { index += 1 }
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+            guard index < bytes.count else { return (offset + 1, index + 1) }
+            let byte = bytes[index]
+            let startsKey = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+            if !startsKey { return (offset + 1, index + 1) }
+        }
+        return nil
     }
 
     /// The 1-based line and column of the first NUL byte or `\u0000`/`\U00000000` escape (one

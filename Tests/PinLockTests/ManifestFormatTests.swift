@@ -80,6 +80,22 @@ func manifestError(_ text: String) -> ProjectFileError? {
         #expect(error.hint != nil)
     }
 
+    /// A table header whose key starts with neither a bare-key character nor a quote made
+    /// toml++ assert and abort the process (found by fuzzing); now it is an error at its place.
+    @Test(arguments: [
+        ("version = 1\n[\\\\er\\\n", 2, 2),
+        ("[é]\n", 1, 2),
+        ("  [ \\x]\n", 1, 5),
+        ("[[\\x]]\n", 1, 3),
+        ("[\u{FFFD}\u{FFFD}\\]\n", 1, 2),
+    ])
+    func aHeaderThatStartsWithNoKeyIsAnErrorNotACrash(_ text: String, _ line: Int, _ column: Int) throws {
+        let error = try #require(manifestError(text))
+        #expect(error.line == line && error.column == column, "\(error)")
+        #expect(error.message.contains("table header must start with a key"))
+        #expect(manifestError("[models.a]\nrepo = \"acme/a\"\n[ \"quoted\" ]\nrepo = \"acme/b\"\n")?.message.contains("table header") != true)
+    }
+
     @Test func wrongTypeNamesFieldTypeAndLine() throws {
         let text = """
             version = 1
