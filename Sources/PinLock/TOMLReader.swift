@@ -50,6 +50,8 @@ struct TOMLReader {
         for (offset, line) in TOMLText.lines(text).enumerated() {
             let bytes = Array(line.utf8)
             var index = 0
+            // toml++ skips a byte-order mark at the start of the document.
+            if offset == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
             while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { continue }
             index += 1

@@ -88,6 +88,7 @@ func manifestError(_ text: String) -> ProjectFileError? {
         ("  [ \\x]\n", 1, 5),
         ("[[\\x]]\n", 1, 3),
         ("[\u{FFFD}\u{FFFD}\\]\n", 1, 2),
+        ("\u{FEFF}[[[[\n", 1, 6),
     ])
     func aHeaderThatStartsWithNoKeyIsAnErrorNotACrash(_ text: String, _ line: Int, _ column: Int) throws {
         let error = try #require(manifestError(text))
