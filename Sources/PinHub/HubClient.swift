@@ -50,11 +50,11 @@ public struct HubClient: Sendable {
 
     /// `GET /api/models/{repo}/tree/{commit}?recursive=true`, following `Link: rel="next"`:
     /// every file with its size, git blob id and (for LFS files) SHA-256.
-    public func files(of snapshot: Snapshot, using client: HTTPClient) throws(HubError) -> [HubFile] {
+    public func files(of snapshot: Snapshot, using client: HTTPClient) throws(HubError) -> [SnapshotFile] {
         var next: HTTPURL? = endpoint.base.appending(
             path: "/api/models/\(Self.encode(snapshot.repo))/tree/\(snapshot.commit)?recursive=true&expand=false")
         var visited = Set<String>()
-        var files: [HubFile] = []
+        var files: [SnapshotFile] = []
         while let url = next {
             guard visited.insert(url.description).inserted, visited.count <= maximumPages else {
                 throw .malformedResponse(url: url.description, reason: "the tree's pages loop or never end")
@@ -84,6 +84,15 @@ public struct HubClient: Sendable {
         endpoint.base.appending(path: "/\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit)/\(HTTPURL.encodePath(path))")
     }
 
+    /// The Hub's check of a file answer: a `/resolve/{commit}/…` answer (or a redirect on the
+    /// way) that names another commit in `X-Repo-Commit` is refused before any byte is kept.
+    /// Mirrors and CDNs that do not send the header pass; the digests decide then.
+    public static func checkCommit(_ head: HTTPResponseHead, path: String, commit: String) throws(HubError) {
+        if let answered = head.header("x-repo-commit"), answered != commit {
+            throw .commitMismatch(path: path, expected: commit, actual: answered)
+        }
+    }
+
     static func encode(_ repo: RepoID) -> String {
         HTTPURL.encodeSegment(repo.owner) + "/" + HTTPURL.encodeSegment(repo.name)
     }
@@ -105,14 +114,14 @@ public struct HubClient: Sendable {
         let lfs: LFS?
     }
 
-    static func parseTree(_ body: [UInt8], url: HTTPURL) throws(HubError) -> [HubFile] {
+    static func parseTree(_ body: [UInt8], url: HTTPURL) throws(HubError) -> [SnapshotFile] {
         let entries: [TreeEntry]
         do {
             entries = try JSONDecoder().decode([TreeEntry].self, from: Data(body))
         } catch {
             throw .malformedResponse(url: url.description, reason: "not a JSON array of tree entries: \(error)")
         }
-        var files: [HubFile] = []
+        var files: [SnapshotFile] = []
         for entry in entries where entry.type == "file" {
             guard let size = entry.size, let oidText = entry.oid, let oid = try? GitBlobID(parsing: oidText) else {
                 throw .malformedResponse(url: url.description, reason: "`\(entry.path.escapedForDisplay)` lacks a size or a git blob id")
@@ -130,7 +139,7 @@ public struct HubClient: Sendable {
                 }
                 sha = digest
             }
-            files.append(HubFile(path: entry.path, size: size, gitOID: oid, lfsSHA256: sha))
+            files.append(SnapshotFile(path: entry.path, size: size, gitBlobID: oid, sha256: sha, isLFS: sha != nil))
         }
         return files
     }

@@ -48,22 +48,3 @@ public struct Snapshot: Sendable, Equatable {
         self.commit = commit
     }
 }
-
-/// One file of a snapshot, with everything needed to verify it before it is stored.
-public struct HubFile: Sendable, Equatable {
-    public let path: String
-    public let size: Int64
-    /// The git blob id (for LFS files, that of the pointer, not of the content).
-    public let gitOID: GitBlobID
-    /// The content's SHA-256, for LFS files.
-    public let lfsSHA256: SHA256Digest?
-
-    public var isLFS: Bool { lfsSHA256 != nil }
-
-    public init(path: String, size: Int64, gitOID: GitBlobID, lfsSHA256: SHA256Digest?) {
-        self.path = path
-        self.size = size
-        self.gitOID = gitOID
-        self.lfsSHA256 = lfsSHA256
-    }
-}

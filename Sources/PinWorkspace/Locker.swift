@@ -59,20 +59,21 @@ public struct Locker: Sendable {
 
     /// Resolves one request now: name check, commit, files, digests.
     public func resolve(_ request: ModelRequest, previous: LockedModel?, endpoint: String) throws -> LockedModel {
-        let (snapshot, files) = try puller.resolve(
+        let snapshot = try puller.resolve(
             name: request.repo, revision: request.revision, include: request.include, exclude: request.exclude,
             allowUnlisted: false, signatureDocuments: !request.signers.isEmpty)
+        let files = snapshot.files
         if let previous, previous.commit == snapshot.commit {
             try Self.checkUnchanged(previous, files, alias: request.alias, repo: snapshot.repo.description)
         }
         let known = Dictionary(uniqueKeysWithValues: (previous?.files ?? []).map { ($0.path, $0) })
         var digests: [String: SHA256Digest] = [:]
         for file in files {
-            if let sha = file.lfsSHA256 {
+            if let sha = file.sha256 {
                 digests[file.path] = sha
-            } else if let old = known[file.path], old.gitBlobID == file.gitOID, old.size == file.size, previous?.commit == snapshot.commit {
+            } else if let old = known[file.path], old.gitBlobID == file.gitBlobID, old.size == file.size, previous?.commit == snapshot.commit {
                 digests[file.path] = old.sha256
-            } else if let sha = puller.store.blob(gitBlobID: file.gitOID, size: file.size) {
+            } else if let sha = puller.store.blob(gitBlobID: file.gitBlobID, size: file.size) {
                 digests[file.path] = sha
             }
         }
@@ -82,11 +83,12 @@ public struct Locker: Sendable {
         // callables stay accepted (the user reviewed them there); its verdicts count for nothing.
         var policy = puller.settings.scanPolicy
         policy.allowedGlobals.formUnion(previous?.files.flatMap(\.accepted) ?? [])
-        let gate = ScanGate(policy: policy, store: puller.store)
+        let gate = ScanGate(policy: policy, store: puller.store, decisions: puller.decisions)
         let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
         if !missing.isEmpty {
-            let fetched = try puller.fetch(missing, from: snapshot, copies: [:], gate: gate)
-            for (path, sha) in fetched.digests { digests[path] = sha }
+            let items = missing.map { FetchItem(file: $0, repo: snapshot.repo.description, commit: snapshot.commit, label: "\(snapshot.repo)/\($0.path)") }
+            let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: [puller.hub], stopOnFailure: true)
+            for file in missing { digests[file.path] = fetched.digests[file.contentKey] }
         }
         let fetchedPaths = Set(missing.map(\.path))
         for file in files where !fetchedPaths.contains(file.path) {
@@ -99,19 +101,22 @@ public struct Locker: Sendable {
             repo: snapshot.repo.description, commit: snapshot.commit,
             files: files.map { file in
                 let sha = digests[file.path]!
+                let judged = gate.judged(sha)
                 return LockedFile(
-                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitOID, lfs: file.isLFS,
-                    verdict: (gate.verdict(for: sha) ?? .safe).rawValue, accepted: gate.accepted(for: sha) ?? [])
+                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
+                    verdict: (judged?.verdict ?? .safe).rawValue, accepted: judged?.accepted ?? [])
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else { return model }
 
         // Signers required: every file must be vouched for (all are in the store by now).
-        let vouch = try puller.signatureGate().verify(model, signers: request.signers)
+        model.signers = request.signers
+        guard let vouch = try puller.signatureGate().check(model, signers: request.signers, decisions: puller.decisions) else {
+            return model  // a review let it through unsigned: no signer is recorded
+        }
         if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer.hex {
             throw ProjectError.signerChanged(alias: request.alias, locked: old, now: vouch.signer.hex)
         }
-        model.signers = request.signers
         model.signedBy = vouch.signer.hex
         model.signatures = vouch.documents
         return model
@@ -126,7 +131,7 @@ public struct Locker: Sendable {
     /// Trust on first use: at the commit the lock names, the Hub must describe every file the
     /// lock has exactly as it did then. A difference means rewritten history or a tampered
     /// server; it is refused, never silently re-locked.
-    static func checkUnchanged(_ locked: LockedModel, _ files: [HubFile], alias: String, repo: String) throws {
+    static func checkUnchanged(_ locked: LockedModel, _ files: [SnapshotFile], alias: String, repo: String) throws {
         let listed = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0) })
         var differences: [String] = []
         for file in locked.files {
@@ -134,11 +139,11 @@ public struct Locker: Sendable {
             if now.size != file.size {
                 differences.append("`\(file.path)`: size \(file.size) in the lock, \(now.size) on the Hub")
             }
-            if let sha = now.lfsSHA256, sha != file.sha256 {
+            if now.isLFS, let sha = now.sha256, sha != file.sha256 {
                 differences.append("`\(file.path)`: sha256\n  locked: \(file.sha256)\n  Hub:    \(sha)")
             }
-            if now.gitOID != file.gitBlobID {
-                differences.append("`\(file.path)`: git blob id \(file.gitBlobID) in the lock, \(now.gitOID) on the Hub")
+            if now.gitBlobID != file.gitBlobID {
+                differences.append("`\(file.path)`: git blob id \(file.gitBlobID) in the lock, \(now.gitBlobID) on the Hub")
             }
             if now.isLFS != file.lfs {
                 differences.append("`\(file.path)`: \(file.lfs ? "an LFS file" : "a plain git file") in the lock, \(now.isLFS ? "an LFS file" : "a plain git file") on the Hub")

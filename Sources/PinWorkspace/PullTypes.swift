@@ -51,8 +51,6 @@ public struct PullSettings: Sendable {
     /// nil when no allowlist is configured (a warning says names are not checked).
     public var names: NameChecker?
     public var allowlistSource: String?
-    /// modelpin's trusted keyring (a GnuPG home of its own); nil: `keyring/` in the store.
-    public var keyringDirectory: String?
     /// The gpg executable gpgme drives; nil: gpgme's default.
     public var gpgPath: String?
     /// What the scan accepts beyond its built-in allowlist (`--allow-global`).
@@ -64,14 +62,8 @@ public struct PullSettings: Sendable {
     }
 }
 
-/// One file of the snapshot and where its bytes come from.
-public struct PlannedFile: Sendable {
-    public let file: HubFile
-    /// Set when the store already holds it.
-    public let present: SHA256Digest?
-}
-
-/// What a pull did, for `--json` and the final line.
+/// What a pull did, for `--json` and the final line: the resolved snapshot and, per file, the
+/// facts the event stream reported (`PullLedger`).
 public struct PullSummary: Sendable, Encodable {
     public struct File: Sendable, Encodable {
         public let path: String
@@ -81,6 +73,8 @@ public struct PullSummary: Sendable, Encodable {
         public let lfs: Bool
         /// "downloaded" or "store".
         public let source: String
+        /// The endpoint or mirror that served the bytes now; absent when they were in the store.
+        public let servedBy: String?
         public let materialized: MaterializeMethod?
         /// The scan verdict it was admitted with: `safe`, or `unsupported` (not checked).
         public let verdict: String
@@ -89,6 +83,7 @@ public struct PullSummary: Sendable, Encodable {
     public let repo: String
     public let revision: String
     public let commit: String
+    /// Where the snapshot was resolved.
     public let endpoint: String
     public let destination: String
     public let files: [File]
@@ -96,17 +91,29 @@ public struct PullSummary: Sendable, Encodable {
     public let downloadedBytes: Int64
     public let resumedBytes: Int64
     public let seconds: Double
-}
 
-/// Progress, reported from the worker threads as it happens. Implementations must be
-/// thread-safe; libraries never print, the CLI renders these.
-public protocol PullReporter: Sendable {
-    func warning(_ message: String)
-    func resolved(_ snapshot: Snapshot, files: [PlannedFile])
-    func received(_ path: String, bytes: Int64)
-    func resumed(_ path: String, bytes: Int64)
-    func finished(_ path: String, size: Int64, downloaded: Bool)
-    func retrying(_ path: String, attempt: Int, afterSeconds: Double, reason: String)
+    init(
+        snapshot: ResolvedSnapshot, destination: ModelDirectory, digests: [String: SHA256Digest], ledger: PullLedger,
+        downloadedBytes: Int64, resumedBytes: Int64, seconds: Double
+    ) {
+        files = snapshot.files.map { file in
+            let digest = digests[file.path]!
+            let origin = ledger.origin(of: digest) ?? .store
+            return File(
+                path: file.path, size: file.size, sha256: digest, gitBlobID: file.gitBlobID, lfs: file.isLFS,
+                source: origin == .store ? "store" : "downloaded", servedBy: origin.source,
+                materialized: ledger.method(of: file.path) ?? nil, verdict: (ledger.verdict(of: digest) ?? .safe).rawValue)
+        }
+        repo = snapshot.repo.description
+        revision = snapshot.revision
+        commit = snapshot.commit
+        endpoint = snapshot.endpoint
+        self.destination = destination.path.string
+        bytes = files.reduce(0) { $0 + $1.size }
+        self.downloadedBytes = downloadedBytes
+        self.resumedBytes = resumedBytes
+        self.seconds = seconds
+    }
 }
 
 /// Why a pull stopped.

@@ -38,8 +38,8 @@ struct HubClientTests {
             """
         let files = try HubClient.parseTree(Array(body.utf8), url: HTTPURL("https://h/")!)
         #expect(files.map(\.path) == ["config.json", "model.safetensors"])
-        #expect(files[0].lfsSHA256 == nil && files[0].size == 40)
-        #expect(files[1].lfsSHA256?.hex == sha)
+        #expect(files[0].sha256 == nil && files[0].size == 40)
+        #expect(files[1].sha256?.hex == sha)
     }
 
     @Test(arguments: [

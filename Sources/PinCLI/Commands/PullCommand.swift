@@ -120,7 +120,7 @@ struct PullCommand: ModelpinCommand {
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
         let store = try store.open(.readWrite)
-        let summary = try Puller(store: store, settings: settings, reporter: progress, cancellation: interruption).pull(request)
+        let summary = try Puller(store: store, settings: settings, events: progress, cancellation: interruption).pull(request)
         progress.finish()
         if console.json {
             console.out(try Format.json(summary))
@@ -140,7 +140,7 @@ struct PullCommand: ModelpinCommand {
     private func pullProject(mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
         let started = DispatchTime.now()
         let project = try self.project.load()
-        let sources = try mirrors.map { try BlobSource(parsing: $0) }
+        let sources = try mirrors.map { try MirrorSource(parsing: $0) }
         for alias in targets where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
         }

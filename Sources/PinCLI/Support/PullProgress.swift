@@ -1,4 +1,3 @@
-import PinHub
 import PinModel
 import PinWorkspace
 import Synchronization
@@ -16,7 +15,7 @@ import Glibc
 /// Renders a pull's progress. On a terminal: a bar per active file and a total bar with rate
 /// and ETA, redrawn at most ten times a second on stderr. Elsewhere: one plain line per event
 /// (useful in CI logs, nothing decorative). `--quiet` and `--json` show only warnings.
-final class PullProgress: PullReporter, @unchecked Sendable {
+final class PullProgress: EventSink, @unchecked Sendable {
     // @unchecked: all mutable state is inside `state` (a Mutex).
 
     enum Style { case bars, lines, silent }
@@ -54,29 +53,49 @@ final class PullProgress: PullReporter, @unchecked Sendable {
         self.style = style
     }
 
+    /// The one entry point: every event of the workspace's stream.
+    func emit(_ event: WorkspaceEvent) {
+        switch event {
+        case .warning(let message): warning(message)
+        case .resolved(let snapshot, let present): resolved(snapshot, present: Set(present))
+        case .sourceChosen(let file, _, let resumedBytes):
+            state.withLock { state in
+                if state.files[file.path] == nil {  // a fallback's second try is the same file
+                    state.files[file.path] = FileState(size: file.size)
+                    state.order.append(file.path)
+                    state.total += file.size
+                }
+            }
+            if resumedBytes > 0 { resumed(file.path, bytes: resumedBytes) }
+        case .received(let path, let bytes): received(path, bytes: bytes)
+        case .retrying(let path, let attempt, let afterSeconds, let reason):
+            retrying(path, attempt: attempt, afterSeconds: afterSeconds, reason: reason)
+        case .fallback(let path, let source, let reason, let refused):
+            warning("\(source): `\(path)` \(refused ? "refused" : "failed"), trying the next source: \(reason)")
+        case .verified(let path, _, let size, let origin):
+            finished(path, size: size, downloaded: origin != .store)
+        case .refused, .scanned, .decided, .signatureChecked, .materialized, .finished:
+            break  // in the summaries; the display stays quiet
+        }
+    }
+
     func warning(_ message: String) {
         state.withLock { clear(&$0) }
         console.warn(message)
     }
 
-    func resolved(_ snapshot: Snapshot, files: [PlannedFile]) {
-        let missing = files.filter { $0.present == nil }
-        let bytes = missing.reduce(Int64(0)) { $0 + $1.file.size }
-        state.withLock { state in
-            for planned in missing {
-                state.files[planned.file.path] = FileState(size: planned.file.size)
-                state.order.append(planned.file.path)
-            }
-            state.total = bytes
-            state.start = State.now()
-        }
+    private func resolved(_ snapshot: ResolvedSnapshot, present: Set<String>) {
+        let files = snapshot.files
+        state.withLock { $0.start = State.now() }
         guard style != .silent else { return }
+        let missing = files.filter { !present.contains($0.path) }
+        let bytes = missing.reduce(Int64(0)) { $0 + $1.size }
         console.note(
             "resolved \(snapshot.repo)@\(snapshot.revision) → \(snapshot.commit): \(Format.plural(files.count, "file")), "
-                + "\(missing.count) to download (\(Format.bytes(bytes))), \(files.count - missing.count) already in the store")
+                + "\(missing.count) to download (\(Format.bytes(bytes))), \(present.count) already in the store")
     }
 
-    func resumed(_ path: String, bytes: Int64) {
+    private func resumed(_ path: String, bytes: Int64) {
         state.withLock { state in
             state.files[path]?.received += bytes
             state.received += bytes
@@ -85,7 +104,7 @@ final class PullProgress: PullReporter, @unchecked Sendable {
         if style == .lines { console.note("resuming \(path) at \(Format.bytes(bytes))") }
     }
 
-    func received(_ path: String, bytes: Int64) {
+    private func received(_ path: String, bytes: Int64) {
         guard style == .bars else {
             state.withLock { $0.received += bytes }
             return
@@ -102,7 +121,7 @@ final class PullProgress: PullReporter, @unchecked Sendable {
         }
     }
 
-    func finished(_ path: String, size: Int64, downloaded: Bool) {
+    private func finished(_ path: String, size: Int64, downloaded: Bool) {
         state.withLock { state in
             state.files[path]?.done = true
             if style == .bars { draw(&state, now: State.now()) }
@@ -110,7 +129,7 @@ final class PullProgress: PullReporter, @unchecked Sendable {
         if style == .lines, downloaded { console.note("verified \(path) (\(Format.bytes(size)))") }
     }
 
-    func retrying(_ path: String, attempt: Int, afterSeconds: Double, reason: String) {
+    private func retrying(_ path: String, attempt: Int, afterSeconds: Double, reason: String) {
         guard style != .silent else { return }
         state.withLock { clear(&$0) }
         let wait = afterSeconds > 0 ? " in \(Format.tenths(afterSeconds)) s" : ""

@@ -84,7 +84,7 @@ struct LockCommand: ModelpinCommand {
     ) throws -> Puller {
         let (checker, source) = try ProjectOptions.names(names, project: project, console: console)
         let settings = try transfer.settings(endpoint: endpoint, names: checker, allowlistSource: source, warn: progress.warning)
-        return Puller(store: store, settings: settings, reporter: progress, cancellation: interruption)
+        return Puller(store: store, settings: settings, events: progress, cancellation: interruption)
     }
 
     static func report(_ changes: [(alias: String, change: Locker.Change)], lock: Lockfile, _ console: Console, quiet: Bool) {

@@ -1,4 +1,3 @@
-import PinHub
 import PinModel
 import PinStore
 import PinTransport
@@ -9,9 +8,14 @@ import Synchronization
 /// hashing thread) and nothing promoted unless size and digests match.
 final class DownloadEngine: Sendable {
     struct Job: Sendable {
-        let file: HubFile
+        let file: SnapshotFile
         let url: HTTPURL
         let partial: PartialBlob
+        /// The source's own check of each answer's head (the Hub's `X-Repo-Commit`), run on
+        /// every redirect and on the final answer before any byte is kept.
+        let check: ResponseCheck?
+        /// The source, as events name it.
+        let source: String
     }
 
     private struct Task {
@@ -32,10 +36,8 @@ final class DownloadEngine: Sendable {
 
     private let jobs: [Job]
     private let store: Store
-    /// The commit every answer must name in `X-Repo-Commit`, if it names one (nil: a mirror).
-    private let commit: String?
     private let settings: PullSettings
-    private let reporter: any PullReporter
+    private let events: any EventSink
     private let cancellation: CancellationFlag
     private let state: Mutex<State>
     /// On: the first failure stops every transfer (a pull from one source). Off: a failed job
@@ -45,16 +47,15 @@ final class DownloadEngine: Sendable {
     private let admission: Admission?
 
     init(
-        jobs: [Job], store: Store, commit: String?, settings: PullSettings, reporter: any PullReporter,
+        jobs: [Job], store: Store, settings: PullSettings, events: any EventSink,
         cancellation: CancellationFlag, stopOnFailure: Bool = true, admission: Admission? = nil
     ) {
         self.stopOnFailure = stopOnFailure
         self.admission = admission
         self.jobs = jobs
         self.store = store
-        self.commit = commit
         self.settings = settings
-        self.reporter = reporter
+        self.events = events
         self.cancellation = cancellation
         var initial = State()
         // Round-robin across files (part 0 of every file, then part 1…), so that every file's
@@ -162,7 +163,9 @@ final class DownloadEngine: Sendable {
                         state.generation[task.job] = work.generation
                         state.remaining[task.job] = 1
                     }
-                    reporter.retrying(job.file.path, attempt: 1, afterSeconds: 0, reason: "the server ignored a range request; fetching the file as one stream")
+                    events.emit(.retrying(
+                        path: job.file.path, attempt: 1, afterSeconds: 0,
+                        reason: "the server ignored a range request; fetching the file as one stream"))
                     continue
                 }
                 let transient = inner is EndedEarly || (inner as? TransportError)?.isTransient == true
@@ -171,7 +174,7 @@ final class DownloadEngine: Sendable {
                     return
                 }
                 let delay = settings.policy.retry.delay(afterAttempt: attempt, retryAfter: (inner as? TransportError)?.retryAfter)
-                reporter.retrying(job.file.path, attempt: attempt + 1, afterSeconds: delay, reason: Self.describe(inner))
+                events.emit(.retrying(path: job.file.path, attempt: attempt + 1, afterSeconds: delay, reason: Self.describe(inner)))
                 attempt += 1
                 do {
                     try client.pause(delay)
@@ -204,13 +207,13 @@ final class DownloadEngine: Sendable {
         // Whatever arrived in order before a failure is kept, so a retry resumes after it.
         defer {
             try? writer.flush()
-            if unreported > 0 { reporter.received(path, bytes: unreported) }
+            if unreported > 0 { events.emit(.received(path: path, bytes: unreported)) }
         }
         try client.get(
             job.url, range: requested,
-            onRedirect: { head in try self.checkCommit(head, path) },
+            onRedirect: { head in try job.check?(head, path) },
             onResponse: { head in
-                try self.checkCommit(head, path)
+                try job.check?(head, path)
                 if let requested {
                     guard head.status == 206, let served = head.contentRange, served.start == requested.first,
                           served.end == requested.last, served.total == job.file.size
@@ -223,17 +226,11 @@ final class DownloadEngine: Sendable {
                 try writer.append(chunk)
                 unreported += Int64(chunk.count)
                 if unreported >= 1 << 20 {
-                    self.reporter.received(path, bytes: unreported)
+                    self.events.emit(.received(path: path, bytes: unreported))
                     unreported = 0
                 }
             })
         try writer.flush()
-    }
-
-    private func checkCommit(_ head: HTTPResponseHead, _ path: String) throws {
-        if let commit, let answered = head.header("x-repo-commit"), answered != commit {
-            throw HubError.commitMismatch(path: path, expected: commit, actual: answered)
-        }
     }
 
     /// Promotes a job whose bytes are all written: waits for its hash, checks, renames.
@@ -242,7 +239,8 @@ final class DownloadEngine: Sendable {
         do {
             let result = try store.promote(partial, admit: admission)
             state.withLock { $0.results[job] = result }
-            reporter.finished(jobs[job].file.path, size: jobs[job].file.size, downloaded: true)
+            let file = jobs[job].file
+            events.emit(.verified(path: file.path, digest: result.digest, size: file.size, origin: .fetched(source: jobs[job].source)))
         } catch {
             fail(job, error)
         }

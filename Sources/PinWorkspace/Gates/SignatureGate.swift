@@ -44,21 +44,6 @@ public struct SignatureGate: Sendable {
         return documents
     }
 
-    /// The files whose blobs `verify` reads: the documents and every file with its own signature.
-    public static func neededBlobs(of files: [LockedFile]) -> Set<String> {
-        let paths = Set(files.map(\.path))
-        var needed = Set<String>()
-        for path in paths {
-            if path == checksumList { needed.insert(path) }
-            for suffix in signatureExtensions where path.hasSuffix(suffix) {
-                needed.insert(path)
-                let signed = String(path.dropLast(suffix.count))
-                if paths.contains(signed), signed != checksumList { needed.insert(signed) }
-            }
-        }
-        return needed
-    }
-
     /// What vouched for a model.
     public struct Vouch: Sendable, Equatable, Encodable {
         public let signer: Fingerprint
@@ -68,7 +53,7 @@ public struct SignatureGate: Sendable {
     }
 
     /// Checks that every file of `model` is vouched for by a good signature of one of `signers`.
-    /// Every blob named by `neededBlobs` must be in the store.
+    /// Every file's blob must be in the store.
     ///
     /// Every file ends up in exactly one of two roles: a signature that verified (good, by a
     /// pinned key, over the file it names), or an ordinary file that such a signature vouches
@@ -142,6 +127,28 @@ public struct SignatureGate: Sendable {
             throw ProjectError.unsigned(alias: model.alias, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
         }
         return Vouch(signer: first.signer, userID: first.userID, documents: accepted.map(\.document).sorted())
+    }
+
+    /// The gate's answer for `model`: allow, with who vouched, or a refusal saying why. A
+    /// failure around the check (the store, the OpenPGP engine) is no decision: it is thrown.
+    public func decide(_ model: LockedModel, signers: [String]) throws -> (decision: GateDecision, vouch: Vouch?) {
+        do {
+            let vouch = try verify(model, signers: signers)
+            return (GateDecision(gate: .signature, subject: model.alias, decision: .allow), vouch)
+        } catch let error as any ModelpinError where error.kind == .refused {
+            return (GateDecision(gate: .signature, subject: model.alias, decision: .refuse(error)), nil)
+        }
+    }
+
+    /// Decides, acts on the decision (`decisions`), and reports who vouched: nil when a review
+    /// turned a refusal into a warning (the model goes on, vouched for by no one).
+    func check(_ model: LockedModel, signers: [String], decisions: Decisions) throws -> Vouch? {
+        let (decision, vouch) = try decide(model, signers: signers)
+        try decisions.act(decision)
+        guard let vouch else { return nil }
+        decisions.events.emit(.signatureChecked(
+            model: model.alias, signer: vouch.signer.hex, userID: vouch.userID, documents: vouch.documents))
+        return vouch
     }
 
     /// Checks the detached `signature` over `file`'s blob, streamed from the store.

@@ -21,6 +21,8 @@ public final class ScanGate: Sendable {
     /// What the locks record per digest, for comparison only.
     private let recorded: [SHA256Digest: RecordedVerdict]
     private let judgements: Mutex<[SHA256Digest: Judgement]>
+    /// Where verdicts are reported and decisions reviewed and acted on.
+    private let decisions: Decisions
 
     /// A verdict a lock records for a digest, and where.
     struct RecordedVerdict {
@@ -46,7 +48,7 @@ public final class ScanGate: Sendable {
     /// `store`: where verdicts are kept and looked up (nil: scan everything, keep nothing).
     /// `models`: locked models whose callables marked `accepted` are requests the user reviewed
     /// in the lock (they join the policy), and whose verdicts are compared with the scanner's.
-    public init(policy: ScanPolicy, store: Store?, lockedModels models: [LockedModel] = []) {
+    public init(policy: ScanPolicy, store: Store?, lockedModels models: [LockedModel] = [], decisions: Decisions = Decisions(events: DiscardEvents())) {
         var policy = policy
         var recorded: [SHA256Digest: RecordedVerdict] = [:]
         for model in models {
@@ -59,22 +61,30 @@ public final class ScanGate: Sendable {
         self.policy = policy
         self.store = store
         self.recorded = recorded
+        self.decisions = decisions
         judgements = Mutex([:])
     }
 
-    /// The admission check for the store: nil to admit, else why not.
+    /// The admission check for the store: nil to admit, else why not (the decision as acted on).
     public var admission: Admission {
-        { [self] path, digest, source in check(path, digest: digest, name: source) }
+        { [self] path, digest, source in decisions.outcome(of: decide(path, digest: digest, name: source)) }
     }
 
     /// Judges the file at `path` (named `name` in reports), whose bytes hash to `digest`: by
     /// the verdict the store keeps for it, else by scanning it now (and keeping the verdict).
-    public func check(_ path: FilePath, digest: SHA256Digest, name: String) -> (any ModelpinError)? {
-        if let known = judgements.withLock({ $0[digest] }) { return decide(known, digest: digest) }
+    public func decide(_ path: FilePath, digest: SHA256Digest, name: String) -> GateDecision {
+        let judgement = judge(path, digest: digest, name: name)
+        decisions.events.emit(.scanned(path: name, digest: digest, verdict: judgement.verdict))
+        let decision: Decision = decide(judgement, digest: digest).map { .refuse($0) } ?? .allow
+        return GateDecision(gate: .scan, subject: name, decision: decision)
+    }
+
+    private func judge(_ path: FilePath, digest: SHA256Digest, name: String) -> Judgement {
+        if let known = judgements.withLock({ $0[digest] }) { return known }
         if let stored = reusableVerdict(for: digest) {
             let judgement = Judgement.stored(stored.0, stored.1)
             judgements.withLock { $0[digest] = judgement }
-            return decide(judgement, digest: digest)
+            return judgement
         }
         let report: ScanReport
         do {
@@ -89,13 +99,13 @@ public final class ScanGate: Sendable {
             StoredVerdict(verdict: report.verdict.rawValue, format: report.format, accepted: Self.accepted(in: report)),
             for: digest, scanner: ScannerIdentity.description)
         judgements.withLock { $0[digest] = .scanned(report) }
-        return decide(.scanned(report), digest: digest)
+        return .scanned(report)
     }
 
     /// Scans a blob already in the store (unless its verdict is kept), named by the repo path
     /// it will be laid out at.
     public func check(blobOf digest: SHA256Digest, in store: Store, name: String) throws {
-        if let refusal = check(try store.path(of: digest), digest: digest, name: name) { throw refusal }
+        try decisions.act(decide(try store.path(of: digest), digest: digest, name: name))
     }
 
     /// The store's verdict for `digest`, if it may stand: the same scanner wrote it, this policy
@@ -131,19 +141,14 @@ public final class ScanGate: Sendable {
         Set(report.findings.filter { $0.kind == Finding.acceptedKind }.compactMap(\.callable)).sorted()
     }
 
-    /// The callables accepted in the digest's file (by the policy), or nil for a digest this
-    /// gate has not judged.
-    public func accepted(for digest: SHA256Digest) -> [String]? {
+    /// What this gate found for a digest it judged: the verdict and the callables the policy
+    /// accepted in it (what a lock records); nil for a digest it has not judged.
+    public func judged(_ digest: SHA256Digest) -> (verdict: Verdict, accepted: [String])? {
         switch judgements.withLock({ $0[digest] }) {
-        case .scanned(let report)?: Self.accepted(in: report)
-        case .stored(_, let stored)?: stored.accepted
+        case .scanned(let report)?: (report.verdict, Self.accepted(in: report))
+        case .stored(let verdict, let stored)?: (verdict, stored.accepted)
         case nil: nil
         }
-    }
-
-    /// The verdict for a digest this gate judged.
-    public func verdict(for digest: SHA256Digest) -> Verdict? {
-        judgements.withLock { $0[digest]?.verdict }
     }
 }
 

@@ -1,0 +1,74 @@
+public import PinModel
+public import PinStore
+public import PinTransport
+public import SystemPackage
+
+/// A snapshot as a source resolved it: the commit a revision names and every file of it, with
+/// the facts that pin each file's bytes. Paths are checked (`PathSafety`) before one is returned.
+public struct ResolvedSnapshot: Sendable {
+    /// The id as the source spells it.
+    public let repo: RepoID
+    /// What was asked for: a branch, a tag or a commit.
+    public let revision: String
+    public let commit: String
+    /// Every file of the snapshot, sorted by path.
+    public let files: [SnapshotFile]
+    /// The source that answered, as events and summaries name it.
+    public let source: String
+    /// Where the snapshot was first resolved: the Hub endpoint. A lock and a stored snapshot
+    /// keep it as provenance; it decides nothing about where bytes are fetched later.
+    public let endpoint: String
+
+    public init(repo: RepoID, revision: String, commit: String, files: [SnapshotFile], source: String, endpoint: String) {
+        self.repo = repo
+        self.revision = revision
+        self.commit = commit
+        self.files = files
+        self.source = source
+        self.endpoint = endpoint
+    }
+}
+
+/// What a source needs to answer: how to reach the network, and when to stop.
+public struct SourceContext: Sendable {
+    public let policy: TransportPolicy
+    public let cancellation: CancellationFlag
+
+    public init(policy: TransportPolicy, cancellation: CancellationFlag) {
+        self.policy = policy
+        self.cancellation = cancellation
+    }
+
+    /// A connection for this thread (one per thread: libcurl handles are not shared).
+    func connection() -> HTTPClient {
+        HTTPClient(policy: policy, cancellation: cancellation)
+    }
+}
+
+/// Resolves a name and a revision to a snapshot: the Hub's API today, a snapshot recorded in
+/// the store (offline), and next an OCI registry tag.
+public protocol ModelSource: Sendable, CustomStringConvertible {
+    func resolve(_ repo: RepoID, revision: String, context: SourceContext) throws -> ResolvedSnapshot
+}
+
+/// A check a source makes of each answer's head before any byte is kept (`path`: the file).
+public typealias ResponseCheck = @Sendable (_ head: HTTPResponseHead, _ path: String) throws -> Void
+
+/// Where a blob source keeps one file's bytes.
+public enum BlobLocation: Sendable {
+    /// Fetched over http(s), each answer's head checked by `check` first.
+    case remote(HTTPURL, check: ResponseCheck?)
+    /// A file on this machine, read without following symlinks.
+    case local(FilePath)
+}
+
+/// Fetches bytes by digest or by path at a commit: the Hub's CDN, an http(s) or file mirror, and
+/// next S3 buckets and OCI registries. Nothing a blob source serves is trusted because of where
+/// it came from: every byte is checked against the size and digests the snapshot pins.
+public protocol BlobSource: Sendable, CustomStringConvertible {
+    /// Where `file` of `repo` at `commit` is, or nil when this source cannot serve it (a mirror
+    /// addressed by SHA-256 cannot serve a file whose SHA-256 is not known yet).
+    func location(of file: SnapshotFile, repo: String, commit: String) -> BlobLocation?
+    /// What the transport must allow for this source (plain http for one configured as http://).
+    func configure(_ policy: inout TransportPolicy)
+}
