@@ -36,7 +36,9 @@ struct PullCommand: ModelpinCommand {
             brought up to date first unless --locked; then every locked blob the store lacks is \
             fetched from each --mirror in turn, then the Hub at the locked commit (unless \
             --offline), and checked against the lock's size and SHA-256. A mirror never changes \
-            the lock.
+            the lock. The Hub is the endpoint the lock records for each model, unless \
+            --endpoint, MODELPIN_ENDPOINT or HF_ENDPOINT names another: the lock pins the \
+            bytes, not where they come from.
 
             ENVIRONMENT
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
@@ -149,7 +151,7 @@ struct PullCommand: ModelpinCommand {
         let signedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
         if signedLock { try checkLockSignature(project, console) }
         var lock = try project.loadLock()
-        let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        let drift = lock?.drift(from: project.manifest) ?? project.manifest.models.map { .added(alias: $0.alias) }
         let puller = try LockCommand.puller(
             project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
         let isLocked = self.project.isLocked || signedLock  // a signed lock must not change
@@ -168,6 +170,7 @@ struct PullCommand: ModelpinCommand {
         var locked = LockedPuller(puller: puller)
         locked.mirrors = sources
         locked.offline = self.project.isOffline
+        locked.endpointOverride = try transfer.endpointOverride().map { try HubEndpoint($0) }
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)

@@ -16,7 +16,7 @@ import Glibc
 
 /// How to reach the Hub and how to download: shared by `pull`, `add` and `lock`.
 struct TransferOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The Hub endpoint (default: the manifest's, $MODELPIN_ENDPOINT, $HF_ENDPOINT, https://huggingface.co).", valueName: "url"))
+    @Option(help: ArgumentHelp("The Hub endpoint (default: $MODELPIN_ENDPOINT, $HF_ENDPOINT, the manifest's, https://huggingface.co); locked files are fetched from it instead of the endpoint the lock records.", valueName: "url"))
     var endpoint: String?
 
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
@@ -55,11 +55,19 @@ struct TransferOptions: ParsableArguments {
         if retries < 1 { throw ValidationError("--retries must be at least 1") }
     }
 
-    /// The endpoint text: `--endpoint`, else the manifest's, else the environment's, else the Hub.
+    /// The endpoint to resolve against: `--endpoint`, else the environment's, else the
+    /// manifest's (a default for the project, overridable like the Hub), else the Hub.
     func endpointText(manifest: String? = nil) -> String {
+        var text = endpointOverride() ?? manifest ?? HubEndpoint.defaultURL
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
+    /// An endpoint given outside the repository (`--endpoint`, `MODELPIN_ENDPOINT`,
+    /// `HF_ENDPOINT`): where locked files are fetched from instead of each model's recorded one.
+    func endpointOverride() -> String? {
         let environment = ProcessEnvironment.current
-        var text = endpoint ?? manifest ?? environment["MODELPIN_ENDPOINT"].nonEmpty ?? environment["HF_ENDPOINT"].nonEmpty
-            ?? HubEndpoint.defaultURL
+        guard var text = endpoint ?? environment["MODELPIN_ENDPOINT"].nonEmpty ?? environment["HF_ENDPOINT"].nonEmpty else { return nil }
         while text.hasSuffix("/") { text.removeLast() }
         return text
     }

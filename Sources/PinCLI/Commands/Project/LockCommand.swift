@@ -45,7 +45,7 @@ struct LockCommand: ModelpinCommand {
         }
         let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
         let previous = try project.loadLock()
-        let drift = previous?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        let drift = previous?.drift(from: project.manifest) ?? project.manifest.models.map { .added(alias: $0.alias) }
         if check || self.project.isLocked {
             guard previous != nil else { throw ProjectError.lockMissing(project.lockPath) }
             guard drift.isEmpty else { throw ProjectError.lockOutdated(project.lockPath, drift) }
