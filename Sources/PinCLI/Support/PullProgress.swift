@@ -1,4 +1,3 @@
-import PinHub
 import PinModel
 import PinWorkspace
 import Synchronization
@@ -16,7 +15,7 @@ import Glibc
 /// Renders a pull's progress. On a terminal: a bar per active file and a total bar with rate
 /// and ETA, redrawn at most ten times a second on stderr. Elsewhere: one plain line per event
 /// (useful in CI logs, nothing decorative). `--quiet` and `--json` show only warnings.
-final class PullProgress: PullReporter, @unchecked Sendable {
+final class PullProgress: ResolutionReporter, @unchecked Sendable {
     // @unchecked: all mutable state is inside `state` (a Mutex).
 
     enum Style { case bars, lines, silent }
@@ -59,13 +58,14 @@ final class PullProgress: PullReporter, @unchecked Sendable {
         console.warn(message)
     }
 
-    func resolved(_ snapshot: Snapshot, files: [PlannedFile]) {
-        let missing = files.filter { $0.present == nil }
-        let bytes = missing.reduce(Int64(0)) { $0 + $1.file.size }
+    func resolved(_ snapshot: Resolution) {
+        let files = snapshot.files
+        let missing = files.filter { !$0.present }
+        let bytes = missing.reduce(Int64(0)) { $0 + $1.size }
         state.withLock { state in
             for planned in missing {
-                state.files[planned.file.path] = FileState(size: planned.file.size)
-                state.order.append(planned.file.path)
+                state.files[planned.path] = FileState(size: planned.size)
+                state.order.append(planned.path)
             }
             state.total = bytes
             state.start = State.now()

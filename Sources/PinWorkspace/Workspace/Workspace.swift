@@ -1,0 +1,46 @@
+public import PinStore
+import PinTransport
+
+/// What every operation needs: where the store is, how to reach sources, whom to tell what
+/// happens, and the flag that stops it. The CLI builds one per command, calls one operation on
+/// it and renders the result; the operations (`Operations/`) hold the workflows.
+public struct Workspace: Sendable {
+    /// Opens the store, read-only or read-write as the operation needs (a check that writes
+    /// nothing does not create a store).
+    public let openStore: @Sendable (Store.Access) throws -> Store
+    /// modelpin's trusted keyring: a GnuPG home of its own inside the store, never ~/.gnupg.
+    /// Asked only by operations that use it, like the store.
+    public let keyringDirectory: @Sendable () throws -> String
+    public let configuration: WorkspaceConfiguration
+    public let reporter: any PullReporter
+    public let cancellation: Cancellation
+
+    public init(
+        openStore: @escaping @Sendable (Store.Access) throws -> Store, keyringDirectory: @escaping @Sendable () throws -> String,
+        configuration: WorkspaceConfiguration, reporter: any PullReporter = SilentReporter(),
+        cancellation: Cancellation = Cancellation()
+    ) {
+        self.openStore = openStore
+        self.keyringDirectory = keyringDirectory
+        self.configuration = configuration
+        self.reporter = reporter
+        self.cancellation = cancellation
+    }
+
+    /// The pull machinery against `endpoint`: the one place an operation makes a `Puller`.
+    func puller(store: Store, endpoint: String) throws -> Puller {
+        let settings = try configuration.pullSettings(endpoint: endpoint, warn: reporter.warning)
+        return Puller(store: store, settings: settings, reporter: reporter, cancellation: cancellation.flag)
+    }
+}
+
+/// Set by Ctrl-C (signals are the process's business: PinCLI installs the handler); every
+/// transfer and lock wait of the running operation checks it.
+public final class Cancellation: Sendable {
+    let flag = CancellationFlag()
+
+    public init() {}
+
+    public func cancel() { flag.cancel() }
+    public var isCancelled: Bool { flag.isCancelled }
+}
