@@ -38,6 +38,9 @@ public struct ProjectPullSummary: Sendable, Encodable {
         public let repo: String
         public let commit: String
         public let destination: String
+        /// The Hub its files are fetched from when neither the store nor a mirror has them:
+        /// the endpoint override, else the endpoint the lock records (where it was resolved).
+        public let endpoint: String
         public let files: Int
         public let bytes: Int64
         /// Who vouched for the files, for models with pinned signers.
@@ -92,6 +95,7 @@ extension Workspace {
             try locked.materialize(model, at: destination, mode: request.linkMode)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
+                endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
                 files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
                 unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
                 remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
