@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PinCLITests",
-            dependencies: ["PinCLI", "PinStore", "PinModel", systemPackage,
+            dependencies: ["PinCLI", "PinStore", "PinModel", "PinWorkspace", "PinTransport", systemPackage,
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
