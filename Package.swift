@@ -123,7 +123,9 @@ let package = Package(
         .target(
             name: "PinCLI",
             dependencies: [
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinWorkspace",
+                // Not PinTransport, PinHub or PinVerify: every workflow that reaches the network or
+                // gpg is a PinWorkspace operation; commands parse, call one and render its result.
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -164,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PinCLITests",
-            dependencies: ["PinCLI", "PinStore", "PinModel", systemPackage,
+            dependencies: ["PinCLI", "PinStore", "PinModel", "PinWorkspace", "PinTransport", systemPackage,
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),

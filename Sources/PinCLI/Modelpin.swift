@@ -1,8 +1,7 @@
 public import ArgumentParser
 import PinDigest
 import PinModel
-import PinTransport
-import PinVerify
+import PinWorkspace
 
 /// The `modelpin` command: its subcommands, its help, its version.
 public struct Modelpin: ParsableCommand {
@@ -54,17 +53,9 @@ public struct Modelpin: ParsableCommand {
     /// `modelpin --version`: modelpin's version and the libraries it actually loaded.
     static func versionText() -> String {
         var lines = ["modelpin \(version)"]
-        let curl = CurlLibrary.info
-        lines.append("libcurl \(curl.version)" + (curl.tlsLibrary.map { " (\($0))" } ?? ""))
+        lines.append(EngineVersions.curl)
         lines.append(CryptoLibrary.versionText)
-        do {
-            let gpg = try OpenPGPEngine.info()
-            let engine = [gpg.engineVersion.map { "gpg \($0)" }, gpg.engineExecutable.map { "at \($0)" }]
-                .compactMap { $0 }.joined(separator: " ")
-            lines.append("gpgme \(gpg.gpgmeVersion)" + (engine.isEmpty ? "" : " (\(engine))"))
-        } catch {
-            lines.append("gpgme: \(error)")
-        }
+        lines.append(EngineVersions.gpgme)
         return lines.joined(separator: "\n")
     }
 }

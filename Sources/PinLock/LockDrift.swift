@@ -1,12 +1,14 @@
 /// One way a lockfile no longer answers its manifest: what `--locked` refuses and `modelpin lock`
 /// would change. Resolution is not part of it (a branch that moved on the Hub is not drift: the
-/// lock still answers the request; `modelpin lock --update` is how to follow it).
+/// lock still answers the request; `modelpin lock --update` is how to follow it), and neither is
+/// the endpoint: it is where a model was resolved, not what it is. Repo, commit and digests pin
+/// the content, and any source serving those bytes is as good as the one recorded.
 public enum LockDrift: Sendable, Equatable, CustomStringConvertible {
     /// In the manifest, not in the lock.
     case added(alias: String)
     /// In the lock, not in the manifest.
     case removed(alias: String)
-    /// Asked for differently: `field` is `repo`, `revision`, `include`, `exclude` or `endpoint`
+    /// Asked for differently: `field` is `repo`, `revision`, `include`, `exclude` or `signers`
     /// (callers may use others, such as `commit`); the values are shown as written (lists in
     /// TOML array form).
     case changed(alias: String, field: String, locked: String, requested: String)
@@ -25,14 +27,14 @@ public enum LockDrift: Sendable, Equatable, CustomStringConvertible {
 
 extension Lockfile {
     /// What would change if the lock were made from `manifest` now (resolution aside), sorted by
-    /// alias, and for one alias in the order repo, revision, include, exclude, endpoint. Empty:
+    /// alias, and for one alias in the order repo, revision, include, exclude, signers. Empty:
     /// the lock answers the manifest.
     ///
-    /// `endpoint` is the endpoint the manifest resolves to (its own, or the environment's); it is
-    /// compared with each locked model's after dropping trailing slashes, which do not change
-    /// which server is asked. Lists are compared as written, order included: the lock records
+    /// The endpoint is not compared: a lock made against the Hub answers a manifest pulled
+    /// through a mirror (`MODELPIN_ENDPOINT`), since the bytes are checked against the lock
+    /// wherever they come from. Lists are compared as written, order included: the lock records
     /// the request exactly, and a reordered list costs one relock, not a wrong download.
-    public func drift(from manifest: Manifest, endpoint: String) -> [LockDrift] {
+    public func drift(from manifest: Manifest) -> [LockDrift] {
         let aliases = Set(models.map(\.alias)).union(manifest.models.map(\.alias)).sorted()
         var drift: [LockDrift] = []
         for alias in aliases {
@@ -45,7 +47,6 @@ extension Lockfile {
                     ("revision", locked.requestedRevision, requested.revision),
                     ("include", TOMLText.stringArray(locked.include), TOMLText.stringArray(requested.include)),
                     ("exclude", TOMLText.stringArray(locked.exclude), TOMLText.stringArray(requested.exclude)),
-                    ("endpoint", Self.normalized(locked.endpoint), Self.normalized(endpoint)),
                     ("signers", TOMLText.stringArray(locked.signers.sorted()), TOMLText.stringArray(requested.signers.sorted())),
                 ]
                 for (field, old, new) in fields where old != new {
@@ -55,11 +56,5 @@ extension Lockfile {
             }
         }
         return drift
-    }
-
-    private static func normalized(_ endpoint: String) -> String {
-        var endpoint = Substring(endpoint)
-        while endpoint.hasSuffix("/") { endpoint = endpoint.dropLast() }
-        return String(endpoint)
     }
 }

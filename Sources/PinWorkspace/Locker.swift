@@ -35,7 +35,7 @@ public struct Locker: Sendable {
     ) throws -> (Lockfile, [(alias: String, change: Change)]) {
         var models: [LockedModel] = []
         var changes: [(String, Change)] = []
-        let drifted = Set((previous?.drift(from: project.manifest, endpoint: endpoint) ?? []).map(Self.alias(of:)))
+        let drifted = Set((previous?.drift(from: project.manifest) ?? []).map(Self.alias(of:)))
         for request in project.manifest.models {
             let old = previous?.model(request.alias)
             if let old, !drifted.contains(request.alias), !updateAll, !update.contains(request.alias) {

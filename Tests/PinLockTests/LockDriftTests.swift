@@ -13,16 +13,15 @@ import Testing
 
     @Test func answeringLockHasNoDrift() {
         let manifest = Manifest(models: [request("tiny"), request("old")])
-        #expect(lock.drift(from: manifest, endpoint: "https://huggingface.co").isEmpty)
-        #expect(lock.drift(from: manifest, endpoint: "https://huggingface.co/").isEmpty)
+        #expect(lock.drift(from: manifest).isEmpty)
     }
 
     @Test func addedAndRemovedInAliasOrder() {
         let manifest = Manifest(models: [request("tiny"), request("new"), request("a-first")])
-        #expect(lock.drift(from: manifest, endpoint: "https://huggingface.co") == [
+        #expect(lock.drift(from: manifest) == [
             .added(alias: "a-first"), .added(alias: "new"), .removed(alias: "old"),
         ])
-        #expect(Lockfile().drift(from: Manifest(), endpoint: "x").isEmpty)
+        #expect(Lockfile().drift(from: Manifest()).isEmpty)
     }
 
     @Test func changedFields() {
@@ -30,15 +29,21 @@ import Testing
         changed.repo = "acme/other"
         changed.exclude = ["*.bin"]
         let manifest = Manifest(models: [changed, request("old")])
-        let drift = lock.drift(from: manifest, endpoint: "https://mirror.example.com")
+        let drift = lock.drift(from: manifest)
         #expect(drift == [
-            .changed(alias: "old", field: "endpoint", locked: "https://huggingface.co", requested: "https://mirror.example.com"),
             .changed(alias: "tiny", field: "repo", locked: "acme/Tiny-Model", requested: "acme/other"),
             .changed(alias: "tiny", field: "revision", locked: "main", requested: "v1"),
             .changed(alias: "tiny", field: "include", locked: #"["*.json", "*.safetensors"]"#, requested: #"["*.json"]"#),
             .changed(alias: "tiny", field: "exclude", locked: "[]", requested: #"["*.bin"]"#),
-            .changed(alias: "tiny", field: "endpoint", locked: "https://huggingface.co", requested: "https://mirror.example.com"),
         ])
+    }
+
+    /// The endpoint is provenance, not a request: a manifest naming a mirror (or none, with
+    /// MODELPIN_ENDPOINT set) still answers a lock made against the Hub.
+    @Test func anotherEndpointIsNotDrift() {
+        let manifest = Manifest(endpoint: "https://mirror.example.com", models: [request("tiny"), request("old")])
+        #expect(lock.models.allSatisfy { $0.endpoint == "https://huggingface.co" })
+        #expect(lock.drift(from: manifest).isEmpty)
     }
 
     @Test func descriptions() {

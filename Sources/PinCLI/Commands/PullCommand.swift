@@ -1,12 +1,8 @@
 import ArgumentParser
-import Dispatch
-import PinHub
 import PinLock
 import PinModel
 import PinScan
 import PinStore
-import PinTransport
-import PinVerify
 import PinWorkspace
 import SystemPackage
 
@@ -15,7 +11,7 @@ import Glibc
 #endif
 
 /// Set by Ctrl-C; every transfer of the running pull checks it.
-let interruption = CancellationFlag()
+let interruption = Cancellation()
 
 /// `modelpin pull ORG/NAME[@REVISION]` — one model by name, outside any project — or
 /// `modelpin pull [ALIAS...]` — the project's models, exactly as `modelpin.lock` names them.
@@ -36,7 +32,9 @@ struct PullCommand: ModelpinCommand {
             brought up to date first unless --locked; then every locked blob the store lacks is \
             fetched from each --mirror in turn, then the Hub at the locked commit (unless \
             --offline), and checked against the lock's size and SHA-256. A mirror never changes \
-            the lock.
+            the lock. The Hub is the endpoint the lock records for each model, unless \
+            --endpoint, MODELPIN_ENDPOINT or HF_ENDPOINT names another: the lock pins the \
+            bytes, not where they come from.
 
             ENVIRONMENT
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
@@ -110,8 +108,9 @@ struct PullCommand: ModelpinCommand {
 
     private func pullByName(_ target: String, mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
         let (name, revision) = Self.split(target)
-        let settings = try transfer.settings(
-            endpoint: transfer.endpointText(), names: try names.loadChecker(console), allowlistSource: names.allowlistPath)
+        let checker = try names.loadChecker(console)
+        let source = names.allowlistPath
+        let workspace = try store.workspace(transfer.configuration(allowlist: { (checker, source) }), events: progress)
         let cwd = ProcessEnvironment.currentDirectory
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
@@ -119,8 +118,7 @@ struct PullCommand: ModelpinCommand {
         request.destination = destination.map { cwd.pushing(FilePath($0)).lexicallyNormalized() }
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
-        let store = try store.open(.readWrite)
-        let summary = try Puller(store: store, settings: settings, events: progress, cancellation: interruption).pull(request)
+        let summary = try workspace.pull(request)
         progress.finish()
         if console.json {
             console.out(try Format.json(summary))
@@ -138,59 +136,29 @@ struct PullCommand: ModelpinCommand {
     }
 
     private func pullProject(mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
-        let started = DispatchTime.now()
         let project = try self.project.load()
-        let sources = try mirrors.map { try MirrorSource(parsing: $0) }
-        for alias in targets where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
-        }
-        let store = try store.open(.readWrite)
-        let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
-        let signedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
-        if signedLock { try checkLockSignature(project, console) }
-        var lock = try project.loadLock()
-        let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
-        let puller = try LockCommand.puller(
-            project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
-        let isLocked = self.project.isLocked || signedLock  // a signed lock must not change
-        if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
-        if !drift.isEmpty {
-            if isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
-            if self.project.isOffline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
-            let (updated, changes) = try Locker(puller: puller).lock(project, previous: lock, endpoint: endpoint)
-            try project.writeLock(updated, store: store)
-            LockCommand.report(changes, lock: updated, console, quiet: transfer.quiet || console.json)
-            lock = updated
-        } else {
-            try Project.registerRoot(lock!, at: project.lockPath, store: store)
-        }
-        let chosen = lock!.models.filter { targets.isEmpty || targets.contains($0.alias) }
-        var locked = LockedPuller(puller: puller)
-        locked.mirrors = sources
-        locked.offline = self.project.isOffline
-        let outcome = try locked.fetch(chosen)
-        // Signatures are checked on the stored blobs before anything reaches a directory.
-        let vouches = try locked.verifySignatures(chosen)
-        var models: [ProjectPullSummary.Model] = []
-        for model in chosen {
-            let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
-            try locked.materialize(model, at: destination, mode: mode)
-            models.append(ProjectPullSummary.Model(
-                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
-                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
-                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
-                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
-        }
+        let names = self.names
+        let workspace = try store.workspace(
+            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
+        var request = ProjectPullRequest()
+        request.aliases = targets
+        request.mirrors = mirrors
+        request.locked = self.project.isLocked
+        request.offline = self.project.isOffline
+        request.requireSignedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
+        request.linkMode = mode
+        let result = try workspace.pullProject(project, request)
         progress.finish()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let fetched = outcome.fetched.reduce(0) { $0 + $1.count }
-        let summary = ProjectPullSummary(
-            lockfile: project.lockPath.string, models: models, fromStore: outcome.present, fetched: fetched,
-            sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
+        let quiet = transfer.quiet || console.json
+        if let signature = result.lockSignature, !transfer.quiet {
+            console.note("\(Lockfile.fileName) is signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? ""))
+        }
+        if let relocked = result.relocked { LockCommand.report(relocked, console, quiet: quiet) }
+        let summary = result.summary
         if console.json {
             console.out(try Format.json(summary))
         } else if !transfer.quiet {
-            for model in models {
+            for model in summary.models {
                 console.out("\(model.alias)  \(model.repo)@\(model.commit.prefix(12))  \(Format.plural(model.files, "file")), \(Format.bytes(model.bytes))  → \(model.destination)")
                 if let signature = model.signature {
                     console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
@@ -198,35 +166,13 @@ struct PullCommand: ModelpinCommand {
                 Self.listUnsupported(model.unsupported, console)
                 Self.listRemoteCode(model.remoteCode, console)
             }
-            var line = "pulled \(Format.plural(models.count, "model")) from \(Lockfile.fileName): "
-            line += "\(fetched) downloaded and verified"
-            for source in outcome.fetched { line += " (\(source.count) from \(source.source))" }
-            line += ", \(outcome.present) from the store, in \(Format.tenths(seconds)) s"
+            var line = "pulled \(Format.plural(summary.models.count, "model")) from \(Lockfile.fileName): "
+            line += "\(summary.fetched) downloaded and verified"
+            for source in summary.sources { line += " (\(source.blobs) from \(source.source))" }
+            line += ", \(summary.fromStore) from the store, in \(Format.tenths(summary.seconds)) s"
             console.out(line)
         }
         return .success
-    }
-
-    /// `--require-signed-lock`: modelpin.lock.asc must be a good signature over the lock's exact
-    /// bytes by one of the lock signers the user pinned outside the repository (`LockSigners`),
-    /// whose public key is in modelpin's keyring (a usable one: not expired, not revoked). Being
-    /// in the keyring is not enough: a model publisher's key is there too.
-    private func checkLockSignature(_ project: Project, _ console: Console) throws {
-        guard let (_, text) = try Project.readLockfile(project.lockPath) else { throw ProjectError.lockMissing(project.lockPath) }
-        let signaturePath = FilePath(project.lockPath.string + ".asc")
-        guard (try? Stat(signaturePath)) != nil else { throw ProjectError.lockUnsigned(project.lockPath) }
-        let (signers, source) = try LockSigners.load(ProcessEnvironment.current)
-        guard !signers.isEmpty else { throw ProjectError.noLockSigners(source: source) }
-        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
-        let signature = try ConfigFile.read(signaturePath, what: "lock signature", limit: 64 << 10)
-        let keyring = try openKeyring(store, create: false)
-        let checks = try keyring.verifyDetached(signature: signature, signatureSource: signaturePath.string, data: Array(text.utf8))
-        switch SignaturePolicy(pinned: pinned).decide(checks, document: signaturePath.string) {
-        case .accepted(let signer, let userID):
-            if !transfer.quiet { console.note("\(Lockfile.fileName) is signed by \(signer)" + (userID.map { " (\($0))" } ?? "")) }
-        case .refused(let refusal):
-            throw refusal
-        }
     }
 
     /// Files admitted as `unsupported`: never passed off as checked.
@@ -270,43 +216,5 @@ struct PullCommand: ModelpinCommand {
             sigaddset(&set, number)
             sigprocmask(SIG_UNBLOCK, &set, nil)
         }
-    }
-}
-
-/// `pull --json` for a project.
-struct ProjectPullSummary: Encodable {
-    struct Model: Encodable {
-        let alias: String
-        let repo: String
-        let commit: String
-        let destination: String
-        let files: Int
-        let bytes: Int64
-        /// Who vouched for the files, for models with pinned signers.
-        let signature: SignatureGate.Vouch?
-        /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
-        let unsupported: [String]
-        /// Files admitted only because of --allow-remote-code (verdict `suspicious`).
-        let remoteCode: [String]
-    }
-    struct Source: Encodable {
-        let source: String
-        let blobs: Int
-    }
-    let lockfile: String
-    let models: [Model]
-    /// Blobs that were in the store already.
-    let fromStore: Int
-    /// Blobs downloaded (or copied from a file:// mirror) and verified.
-    let fetched: Int
-    let sources: [Source]
-    let seconds: Double
-}
-
-extension Optional where Wrapped == String {
-    /// nil for an absent or empty environment variable.
-    var nonEmpty: String? {
-        guard let value = self, !value.isEmpty else { return nil }
-        return value
     }
 }

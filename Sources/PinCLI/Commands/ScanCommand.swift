@@ -3,6 +3,7 @@ import PinDigest
 import PinModel
 import PinScan
 import PinStore
+import PinWorkspace
 import SystemPackage
 
 /// `modelpin scan PATH... [--json] [--allow-global MODULE.NAME]`

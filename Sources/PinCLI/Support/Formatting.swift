@@ -1,4 +1,5 @@
 import PinModel
+import PinWorkspace
 
 #if canImport(Glibc)
 import Glibc
@@ -12,18 +13,7 @@ import Foundation
 
 enum Format {
     /// Binary units, one decimal: `512 B`, `1.5 KiB`, `2.0 GiB`.
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        if count < 1024 { return "\(count) B" }
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
-    }
+    static func bytes(_ count: Int64) -> String { ByteCount.text(count) }
 
     /// `value` with one decimal: `0.4`, `12.0`.
     static func tenths(_ value: Double) -> String {

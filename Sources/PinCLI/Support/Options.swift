@@ -1,8 +1,8 @@
 import ArgumentParser
 import PinModel
 import PinStore
-import PinTransport
 import PinDigest
+import PinWorkspace
 import SystemPackage
 
 #if canImport(Glibc)
@@ -65,6 +65,22 @@ struct StoreOptions: ParsableArguments {
     /// modelpin's trusted keyring: a GnuPG home of its own inside the store, never ~/.gnupg.
     func keyringDirectory() throws -> String {
         try root().appending("keyring").string
+    }
+
+    /// The workspace an operation runs in: this store (opened when the operation needs it),
+    /// `configuration`, `events`, and Ctrl-C's flag.
+    func workspace(
+        _ configuration: WorkspaceConfiguration, events: any EventSink = DiscardEvents()
+    ) throws -> Workspace {
+        let options = self
+        return Workspace(
+            openStore: { try options.open($0) }, keyringDirectory: { try options.keyringDirectory() },
+            configuration: configuration, events: events, cancellation: interruption)
+    }
+
+    /// A workspace for operations that reach no network (verify, mirror, keys).
+    func workspace() throws -> Workspace {
+        try workspace(WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)"))
     }
 }
 

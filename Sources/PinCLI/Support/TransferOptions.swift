@@ -1,12 +1,9 @@
 import ArgumentParser
-import PinDigest
-import PinHub
 import PinLock
 import PinModel
 import PinNames
 import PinScan
 import PinStore
-import PinTransport
 import PinWorkspace
 import SystemPackage
 
@@ -16,7 +13,7 @@ import Glibc
 
 /// How to reach the Hub and how to download: shared by `pull`, `add` and `lock`.
 struct TransferOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The Hub endpoint (default: the manifest's, $MODELPIN_ENDPOINT, $HF_ENDPOINT, https://huggingface.co).", valueName: "url"))
+    @Option(help: ArgumentHelp("The Hub endpoint (default: $MODELPIN_ENDPOINT, $HF_ENDPOINT, the manifest's, https://huggingface.co); locked files are fetched from it instead of the endpoint the lock records.", valueName: "url"))
     var endpoint: String?
 
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
@@ -55,59 +52,23 @@ struct TransferOptions: ParsableArguments {
         if retries < 1 { throw ValidationError("--retries must be at least 1") }
     }
 
-    /// The endpoint text: `--endpoint`, else the manifest's, else the environment's, else the Hub.
-    func endpointText(manifest: String? = nil) -> String {
-        let environment = ProcessEnvironment.current
-        var text = endpoint ?? manifest ?? environment["MODELPIN_ENDPOINT"].nonEmpty ?? environment["HF_ENDPOINT"].nonEmpty
-            ?? HubEndpoint.defaultURL
-        while text.hasSuffix("/") { text.removeLast() }
-        return text
-    }
-
-    /// `warn` hears about a token withheld from an endpoint the environment does not trust.
-    func settings(
-        endpoint text: String, names: NameChecker?, allowlistSource: String?, warn: (String) -> Void = { _ in }
-    ) throws -> PullSettings {
-        let environment = ProcessEnvironment.current
-        let hubEndpoint = try HubEndpoint(text)
-        var policy = TransportPolicy()
-        policy.userAgent = "modelpin/\(Modelpin.version)"
-        policy.stallTimeout = stallTimeout
-        policy.retry.maxAttempts = retries
-        policy.caBundle = cacert ?? environment["MODELPIN_CA_BUNDLE"].nonEmpty ?? environment["SSL_CERT_FILE"].nonEmpty
-        if let caBundle = policy.caBundle {
-            // libcurl opens the bundle with a plain open, which a FIFO blocks: check it here.
-            do {
-                try RegularFile.open(FilePath(caBundle)).close()
-            } catch let error as FileReadError {
-                throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", reading: error)
-            }
-        }
-        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, environment: environment, warn: warn))
-        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
-        settings.connections = jobs
-        settings.partSize = try Parse.size(partSize, for: "--part-size")
-        settings.names = names
-        settings.allowlistSource = allowlistSource
-        settings.gpgPath = environment["MODELPIN_GPG"].nonEmpty
-        settings.scanPolicy = try ScanCommand.policy(allowedGlobals)
-        settings.scanPolicy.strict = isStrict
-        settings.scanPolicy.allowRemoteCode = allowRemoteCode
-        return settings
-    }
-
-    /// HF_TOKEN, if the endpoint is one the environment trusts with it (`TokenHosts`): an
-    /// endpoint named only by modelpin.toml, which a pull request can edit, gets none.
-    private func token(for endpoint: HubEndpoint, environment: [String: String], warn: (String) -> Void) throws -> String? {
-        guard let token = environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty else { return nil }
-        let configured = [self.endpoint, environment["MODELPIN_ENDPOINT"].nonEmpty, environment["HF_ENDPOINT"].nonEmpty]
-        let trusted = try TokenHosts(endpoints: configured.compactMap { $0 }, listed: environment[TokenHosts.variable])
-        guard trusted.trusts(endpoint) else {
-            warn("HF_TOKEN is not sent to `\(endpoint)`: only modelpin.toml names it, and a file in the repository does not decide where the token goes; "
-                + "if you trust it, pass --endpoint \(endpoint), or add its host to \(TokenHosts.variable)")
-            return nil
-        }
-        return token
+    /// How operations reach their sources: these options and the process environment.
+    /// `allowlist` is read only when a name is resolved.
+    func configuration(
+        allowlist: @escaping @Sendable () throws -> (checker: NameChecker?, source: String?) = { (nil, nil) }
+    ) throws -> WorkspaceConfiguration {
+        var configuration = WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)")
+        configuration.endpointFlag = endpoint
+        configuration.caBundle = cacert
+        configuration.connections = jobs
+        configuration.partSize = try Parse.size(partSize, for: "--part-size")
+        configuration.stallTimeout = stallTimeout
+        configuration.retries = retries
+        configuration.scanPolicy = try ScanCommand.policy(allowedGlobals)
+        configuration.scanPolicy.strict = isStrict
+        configuration.scanPolicy.allowRemoteCode = allowRemoteCode
+        configuration.allowlist = allowlist
+        return configuration
     }
 
     func progress(_ console: Console) -> PullProgress {
@@ -148,7 +109,7 @@ struct ProjectOptions: ParsableArguments {
     }
 
     /// The allowlist: `--allowlist`, else the manifest's (relative to it), else $MODELPIN_ALLOWLIST.
-    static func names(_ options: NamesOptions, project: Project, console: Console) throws -> (NameChecker?, String?) {
+    static func names(_ options: NamesOptions, project: Project, console: Console) throws -> (checker: NameChecker?, source: String?) {
         if options.allowlist == nil, let relative = project.manifest.allowlist {
             let path = project.directory.pushing(FilePath(relative)).lexicallyNormalized()
             return (try NamesOptions.loadChecker(path: path.string, console), path.string)

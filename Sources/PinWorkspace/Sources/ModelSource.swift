@@ -1,5 +1,5 @@
 public import PinModel
-public import PinStore
+import PinStore
 public import PinTransport
 public import SystemPackage
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import PinModel
-import PinVerify
+import PinWorkspace
 import SystemPackage
 
 /// `modelpin keys import|list|remove`: the keyring signatures are checked against.
@@ -17,11 +17,6 @@ struct KeysCommand: ParsableCommand {
         subcommands: [KeysImportCommand.self, KeysListCommand.self, KeysRemoveCommand.self])
 }
 
-/// Opens the keyring the store options point at; `MODELPIN_GPG` names another gpg.
-func openKeyring(_ store: StoreOptions, create: Bool) throws -> Keyring {
-    try Keyring(directory: store.keyringDirectory(), create: create, gpgPath: ProcessEnvironment.current["MODELPIN_GPG"].nonEmpty)
-}
-
 /// `modelpin keys import FILE|-`
 struct KeysImportCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
@@ -35,12 +30,12 @@ struct KeysImportCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let keyring = try openKeyring(store, create: true)
-        var imported: [PublicKeyInfo] = []
+        let workspace = try store.workspace()
+        var imported: [KeyRecord] = []
         for file in files {
             let bytes = file == "-" ? try ConfigFile.readStandardInput(what: "key file", limit: 1 << 20)
                 : try ConfigFile.read(FilePath(file), what: "key file", limit: 1 << 20)
-            imported += try keyring.importKeys(bytes, source: file == "-" ? "standard input" : file)
+            imported += try workspace.importKeys(bytes, source: file == "-" ? "standard input" : file)
         }
         if console.json {
             console.out(try Format.json(imported))
@@ -62,7 +57,7 @@ struct KeysListCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let keys = try openKeyring(store, create: false).list()
+        let keys = try store.workspace().listKeys()
         if console.json {
             console.out(try Format.json(keys))
             return .success
@@ -90,9 +85,8 @@ struct KeysRemoveCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let parsed = try Fingerprint(parsing: fingerprint)
-        try openKeyring(store, create: false).remove(parsed)
-        console.out("removed \(parsed)")
+        let removed = try store.workspace().removeKey(fingerprint)
+        console.out("removed \(removed)")
         return .success
     }
 }

@@ -3,7 +3,6 @@ import PinLock
 import PinModel
 import PinStore
 import PinWorkspace
-import SystemPackage
 
 /// `modelpin add ORG/NAME[@REV] [--include GLOB]... [--exclude GLOB]... [--as ALIAS] [--to DIR]`
 struct AddCommand: ModelpinCommand {
@@ -52,8 +51,6 @@ struct AddCommand: ModelpinCommand {
         let project = try self.project.load()
         let (name, revision) = PullCommand.split(repo)
         let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
-        if let reason = ModelAlias.validate(alias) { throw ProjectError.invalidAlias(alias, reason: reason) }
-        if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias, manifest: project.manifestPath) }
         var pinned: [String] = []
         for signer in signers {
             guard let fingerprint = SignerFingerprint.normalized(signer) else {
@@ -64,37 +61,17 @@ struct AddCommand: ModelpinCommand {
         let request = ModelRequest(
             alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination,
             signers: Array(Set(pinned)))
-
-        // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
-        let text = ManifestFormat.appending(request, to: project.manifestText)
-        let edited = try project.editing(text)
-
-        let store = try store.open(.readWrite)
         let progress = transfer.progress(console)
         PullCommand.installInterruptHandler()
         defer { progress.finish() }
-        let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
-        let puller = try LockCommand.puller(project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
-        let previous = try project.loadLock()
-        let locked = try Locker(puller: puller).resolve(request, previous: nil, endpoint: endpoint)
-        var locker = LockedPuller(puller: puller)
-        locker.offline = false
-        _ = try locker.fetch([locked])
-        _ = try locker.verifySignatures([locked])
-        let destinationPath = try edited.modelDirectory(of: request)
-        try locker.materialize(locked, at: destinationPath, mode: mode)
-
-        // Manifest first, then the lock: a crash in between leaves a lock that is merely out of
-        // date (the next `lock` or `pull` adds the model), never one naming a model the
-        // manifest lacks.
-        let saved = try project.writeManifest(text)
-        var models = previous?.models ?? []
-        models.removeAll { $0.alias == alias }
-        models.append(locked)
-        try saved.writeLock(Lockfile(models: models), store: store)
+        let names = self.names
+        let workspace = try store.workspace(
+            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
+        let added = try workspace.add(request, to: project, linkMode: mode)
         progress.finish()
         if !transfer.quiet {
-            console.out("added \(alias): \(locked.repo)@\(locked.commit.prefix(12)), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(destinationPath)")
+            let locked = added.locked
+            console.out("added \(added.alias): \(locked.repo)@\(locked.commit.prefix(12)), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(added.destination)")
         }
         return .success
     }

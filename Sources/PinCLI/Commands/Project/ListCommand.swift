@@ -58,8 +58,7 @@ struct ListCommand: ModelpinCommand {
                 console.out("  \(branch)\(file.path)  \(Format.bytes(file.size))  \(file.sha256)\(file.lfs ? "" : "  (git)")")
             }
         }
-        let drift = lock.drift(from: project.manifest, endpoint: lock.models.first?.endpoint ?? "")
-            .filter { if case .changed(_, "endpoint", _, _) = $0 { false } else { true } }
+        let drift = lock.drift(from: project.manifest)
         if !drift.isEmpty {
             console.warn("\(Lockfile.fileName) does not answer \(Manifest.fileName) (run `modelpin lock`): " + drift.map(\.description).joined(separator: "; "))
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import PinLock
 import PinModel
-import PinStore
 import PinWorkspace
 
 /// `modelpin lock [--update [ALIAS...]]`
@@ -40,56 +39,37 @@ struct LockCommand: ModelpinCommand {
 
     func execute(_ console: Console) throws -> ExitStatus {
         let project = try self.project.load()
-        for alias in aliases where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
-        }
-        let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
-        let previous = try project.loadLock()
-        let drift = previous?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
-        if check || self.project.isLocked {
-            guard previous != nil else { throw ProjectError.lockMissing(project.lockPath) }
-            guard drift.isEmpty else { throw ProjectError.lockOutdated(project.lockPath, drift) }
-            if check {
-                if !transfer.quiet { console.out("\(project.lockPath) answers \(project.manifestPath)") }
-                return .success
+        let names = self.names
+        // `--check` asks no Hub: no progress, and no --allow-remote-code warning.
+        let progress = check ? nil : transfer.progress(console)
+        defer { progress?.finish() }
+        let workspace = try store.workspace(
+            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }),
+            events: progress ?? DiscardEvents())
+        var request = LockRequest()
+        request.update = update
+        request.aliases = aliases
+        request.check = check
+        request.locked = self.project.isLocked
+        request.offline = self.project.isOffline
+        if !check { PullCommand.installInterruptHandler() }
+        switch try workspace.lock(project, request) {
+        case .answers:
+            if !transfer.quiet { console.out("\(project.lockPath) answers \(project.manifestPath)") }
+        case .locked(let made, let written):
+            progress?.finish()
+            Self.report(made, console, quiet: transfer.quiet)
+            if !transfer.quiet, !console.json {
+                console.out(written ? "wrote \(project.lockPath)" : "\(project.lockPath) is up to date")
             }
-        }
-        if self.project.isOffline, !drift.isEmpty || update {
-            throw ProjectError.offlineNeedsResolve(project.lockPath, drift)
-        }
-        let store = try store.open(.readWrite)
-        let progress = transfer.progress(console)
-        PullCommand.installInterruptHandler()
-        let puller = try Self.puller(project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
-        let (lock, changes) = try Locker(puller: puller).lock(
-            project, previous: previous, update: Set(aliases), updateAll: update && aliases.isEmpty, endpoint: endpoint)
-        progress.finish()
-        if self.project.isLocked, lock != previous {
-            throw ProjectError.lockOutdated(project.lockPath, changes.compactMap { change in
-                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit ?? "-", requested: lock.model(change.alias)?.commit ?? "-")
-            })
-        }
-        let written = try project.writeLock(lock, store: store)
-        Self.report(changes, lock: lock, console, quiet: transfer.quiet)
-        if !transfer.quiet, !console.json {
-            console.out(written ? "wrote \(project.lockPath)" : "\(project.lockPath) is up to date")
         }
         return .success
     }
 
-    /// The pull machinery configured for a project: its endpoint and its allowlist.
-    static func puller(
-        project: Project, endpoint: String, transfer: TransferOptions, names: NamesOptions, store: Store,
-        _ console: Console, _ progress: PullProgress
-    ) throws -> Puller {
-        let (checker, source) = try ProjectOptions.names(names, project: project, console: console)
-        let settings = try transfer.settings(endpoint: endpoint, names: checker, allowlistSource: source, warn: progress.warning)
-        return Puller(store: store, settings: settings, events: progress, cancellation: interruption)
-    }
-
-    static func report(_ changes: [(alias: String, change: Locker.Change)], lock: Lockfile, _ console: Console, quiet: Bool) {
+    static func report(_ made: LockChanges, _ console: Console, quiet: Bool) {
         guard !quiet else { return }
-        for (alias, change) in changes {
+        let lock = made.lock
+        for (alias, change) in made.changes {
             switch change {
             case .unchanged: continue
             case .added(let commit):

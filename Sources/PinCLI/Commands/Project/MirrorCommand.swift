@@ -1,7 +1,6 @@
 import ArgumentParser
 import PinLock
 import PinModel
-import PinStore
 import PinWorkspace
 import SystemPackage
 
@@ -35,9 +34,7 @@ struct MirrorCommand: ModelpinCommand {
         } else {
             lockPath = try self.project.load().lockPath
         }
-        guard let (parsed, text) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }
-        let store = try store.open(.readOnly)
-        let outcome = try MirrorWriter(store: store).write(parsed, lockText: text, to: cwd.pushing(FilePath(directory)).lexicallyNormalized())
+        let outcome = try store.workspace().mirror(lockAt: lockPath, into: cwd.pushing(FilePath(directory)).lexicallyNormalized())
         if console.json {
             console.out(try Format.json(outcome))
         } else {

@@ -1,10 +1,7 @@
 import ArgumentParser
 import PinLock
 import PinModel
-import PinStore
-import PinVerify
 import PinWorkspace
-import SystemPackage
 
 /// `modelpin sign [--key FPR]`
 struct SignCommand: ModelpinCommand {
@@ -28,16 +25,8 @@ struct SignCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let project = try self.project.load()
-        guard let (_, text) = try Project.readLockfile(project.lockPath) else { throw ProjectError.lockMissing(project.lockPath) }
-        let signature = try Signer.signDetached(
-            Array(text.utf8), key: key, home: gnupgHome, gpgPath: ProcessEnvironment.current["MODELPIN_GPG"].nonEmpty)
-        let path = FilePath(project.lockPath.string + ".asc")
-        do {
-            try AtomicFile.write(signature, to: path)
-        } catch {
-            throw ProjectError.unwritable(path, error)
-        }
+        let path = try LockSigning.sign(
+            try self.project.load(), key: key, gnupgHome: gnupgHome, gpgPath: ProcessEnvironment.current["MODELPIN_GPG"].nonEmpty)
         console.out("wrote \(path); commit it beside \(Lockfile.fileName)")
         return .success
     }

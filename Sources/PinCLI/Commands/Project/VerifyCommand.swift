@@ -1,9 +1,7 @@
 import ArgumentParser
 import PinLock
 import PinModel
-import PinStore
 import PinWorkspace
-import SystemPackage
 
 /// `modelpin verify [ALIAS...]`
 struct VerifyCommand: ModelpinCommand {
@@ -20,20 +18,7 @@ struct VerifyCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let project = try self.project.load()
-        guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
-        var chosen: [(LockedModel, ModelDirectory)] = []
-        for alias in aliases where lock.model(alias) == nil {
-            throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
-        }
-        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias) {
-            guard let request = project.manifest.model(model.alias) else {
-                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias)])
-            }
-            chosen.append((model, try project.modelDirectory(of: request)))
-        }
-        let store = try store.open(.readOnly)
-        let report = ProjectVerifier(store: store).verify(chosen)
+        let report = try store.workspace().verify(try self.project.load(), aliases: aliases)
         if console.json {
             console.out(try Format.json(report))
         } else {

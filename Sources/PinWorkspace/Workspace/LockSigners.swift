@@ -1,6 +1,6 @@
 import PinLock
 import PinModel
-import SystemPackage
+public import SystemPackage
 
 /// Whose signature over modelpin.lock `--require-signed-lock` accepts: pinned by the user,
 /// outside the repository. `MODELPIN_LOCK_SIGNERS` (CI sets it from its own secrets or
@@ -9,9 +9,9 @@ import SystemPackage
 /// Not the keyring: it also holds the keys of model publishers, imported to check their files,
 /// and a publisher is not thereby someone who reviews and signs this project's locks. Not
 /// modelpin.toml: the pull request that changes a lock can change that file too.
-enum LockSigners {
+public enum LockSigners {
     /// The pinned fingerprints (sorted; empty: none pinned) and where they came from.
-    static func load(_ environment: [String: String]) throws -> (signers: [String], source: String) {
+    public static func load(_ environment: [String: String]) throws -> (signers: [String], source: String) {
         if let listed = environment[SignerListError.variable], listed.contains(where: { !$0.isWhitespace }) {
             switch UserConfigFormat.signers(fromEnvironment: listed) {
             case .success(let signers): return (signers, SignerListError.variable)
@@ -31,7 +31,7 @@ enum LockSigners {
 
     /// `$XDG_CONFIG_HOME/modelpin/config.toml` (an absolute XDG_CONFIG_HOME only, as the XDG
     /// spec requires), else `$HOME/.config/modelpin/config.toml`.
-    static func configPath(_ environment: [String: String]) -> FilePath? {
+    public static func configPath(_ environment: [String: String]) -> FilePath? {
         if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty, FilePath(config).isAbsolute {
             return FilePath(config).appending("modelpin").appending(UserConfig.fileName)
         }

@@ -1,0 +1,46 @@
+public import PinLock
+public import PinStore
+
+/// What `add` did.
+public struct AddResult: Sendable {
+    public let alias: String
+    /// The model as it was locked.
+    public let locked: LockedModel
+    /// Where it was laid out.
+    public let destination: ModelDirectory
+}
+
+extension Workspace {
+    /// `add ORG/NAME[@REV]`: checks the name, resolves it, pulls it (every file verified, its
+    /// signatures checked when signers are pinned), lays it out, and only then records it in
+    /// modelpin.toml and modelpin.lock. Nothing is written unless all of that succeeded.
+    public func add(_ request: ModelRequest, to project: Project, linkMode: LinkMode) throws -> AddResult {
+        if let reason = ModelAlias.validate(request.alias) { throw ProjectError.invalidAlias(request.alias, reason: reason) }
+        if project.manifest.model(request.alias) != nil { throw ProjectError.aliasExists(request.alias, manifest: project.manifestPath) }
+        // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
+        let text = ManifestFormat.appending(request, to: project.manifestText)
+        let edited = try project.editing(text)
+
+        let store = try openStore(.readWrite)
+        let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
+        let puller = try puller(store: store, endpoint: endpoint)
+        let previous = try project.loadLock()
+        let locked = try Locker(puller: puller).resolve(request, previous: nil, endpoint: endpoint)
+        var locker = LockedPuller(puller: puller)
+        locker.offline = false
+        _ = try locker.fetch([locked])
+        _ = try locker.verifySignatures([locked])
+        let destination = try edited.modelDirectory(of: request)
+        try locker.materialize(locked, at: destination, mode: linkMode)
+
+        // Manifest first, then the lock: a crash in between leaves a lock that is merely out of
+        // date (the next `lock` or `pull` adds the model), never one naming a model the
+        // manifest lacks.
+        let saved = try project.writeManifest(text)
+        var models = previous?.models ?? []
+        models.removeAll { $0.alias == request.alias }
+        models.append(locked)
+        try saved.writeLock(Lockfile(models: models), store: store)
+        return AddResult(alias: request.alias, locked: locked, destination: destination)
+    }
+}

@@ -1,0 +1,79 @@
+public import PinLock
+import PinStore
+
+/// What `lock` is asked to do.
+public struct LockRequest: Sendable {
+    /// `--update`: re-resolve revisions that may have moved (all models, or `aliases`).
+    public var update = false
+    public var aliases: [String] = []
+    /// `--check`: only say whether the lock answers the manifest; write nothing.
+    public var check = false
+    /// `--locked`: fail if the lock is missing or would change.
+    public var locked = false
+    /// `--offline`: never ask the Hub.
+    public var offline = false
+
+    public init() {}
+}
+
+/// What happened to each model when a lock was made.
+public struct LockChanges: Sendable {
+    public let lock: Lockfile
+    public let changes: [(alias: String, change: Locker.Change)]
+}
+
+/// What `lock` did.
+public enum LockResult: Sendable {
+    /// `--check`: the lock answers the manifest.
+    case answers
+    /// The lock was made; `written` is false when its bytes were already on disk.
+    case locked(LockChanges, written: Bool)
+}
+
+extension Workspace {
+    /// `lock [--update [ALIAS...]] [--check]`: resolves the manifest into the lock. Models whose
+    /// request is unchanged keep their locked entry; drift is measured without the endpoint,
+    /// which is provenance, not part of the request.
+    public func lock(_ project: Project, _ request: LockRequest) throws -> LockResult {
+        for alias in request.aliases where project.manifest.model(alias) == nil {
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+        }
+        let previous = try project.loadLock()
+        let drift = Self.drift(of: previous, from: project)
+        if request.check || request.locked {
+            guard previous != nil else { throw ProjectError.lockMissing(project.lockPath) }
+            guard drift.isEmpty else { throw ProjectError.lockOutdated(project.lockPath, drift) }
+            if request.check { return .answers }
+        }
+        if request.offline, !drift.isEmpty || request.update {
+            throw ProjectError.offlineNeedsResolve(project.lockPath, drift)
+        }
+        let store = try openStore(.readWrite)
+        let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
+        let made = try relock(
+            project, previous: previous, puller: puller(store: store, endpoint: endpoint), endpoint: endpoint,
+            update: Set(request.aliases), updateAll: request.update && request.aliases.isEmpty)
+        if request.locked, made.lock != previous {
+            throw ProjectError.lockOutdated(project.lockPath, made.changes.compactMap { change in
+                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit ?? "-", requested: made.lock.model(change.alias)?.commit ?? "-")
+            })
+        }
+        let written = try project.writeLock(made.lock, store: store)
+        return .locked(made, written: written)
+    }
+
+    /// What the lock lacks or has in excess of the manifest; no lock: every model is added.
+    static func drift(of lock: Lockfile?, from project: Project) -> [LockDrift] {
+        lock?.drift(from: project.manifest) ?? project.manifest.models.map { .added(alias: $0.alias) }
+    }
+
+    /// A new lock for `project`, resolved through `puller` (made for `endpoint`, which the lock
+    /// records as written); not written.
+    func relock(
+        _ project: Project, previous: Lockfile?, puller: Puller, endpoint: String, update: Set<String> = [], updateAll: Bool = false
+    ) throws -> LockChanges {
+        let (lock, changes) = try Locker(puller: puller).lock(
+            project, previous: previous, update: update, updateAll: updateAll, endpoint: endpoint)
+        return LockChanges(lock: lock, changes: changes)
+    }
+}

@@ -1,0 +1,11 @@
+import PinStore
+public import SystemPackage
+
+extension Workspace {
+    /// `mirror DIR`: every blob the lock at `lockPath` names, and the lock itself, copied from
+    /// the store into `directory` (the store's own layout), each checked against the lock.
+    public func mirror(lockAt lockPath: FilePath, into directory: FilePath) throws -> MirrorWriter.Outcome {
+        guard let (parsed, text) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }
+        return try MirrorWriter(store: try openStore(.readOnly)).write(parsed, lockText: text, to: directory)
+    }
+}

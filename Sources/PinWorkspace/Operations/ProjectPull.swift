@@ -1,0 +1,128 @@
+import Dispatch
+import PinHub
+import PinLock
+import PinScan
+public import PinStore
+import SystemPackage
+
+/// What `pull` of a project is asked to do.
+public struct ProjectPullRequest: Sendable {
+    /// Only these models (all when empty).
+    public var aliases: [String] = []
+    /// `--mirror`, in order, as typed.
+    public var mirrors: [String] = []
+    /// `--locked`: fail if the lock is missing or would change.
+    public var locked = false
+    /// `--offline`: the store and file:// mirrors only.
+    public var offline = false
+    /// `--require-signed-lock`: the lock must carry a good signature by a pinned lock signer
+    /// (implies `locked`: a signed lock must not change).
+    public var requireSignedLock = false
+    public var linkMode: LinkMode = .copy
+
+    public init() {}
+}
+
+/// What `pull` of a project did: the lock's signer when one was required, the lock changes
+/// when the lock had to be brought up to date first, and the summary `--json` prints.
+public struct ProjectPullResult: Sendable {
+    public let lockSignature: LockSignature?
+    public let relocked: LockChanges?
+    public let summary: ProjectPullSummary
+}
+
+/// `pull --json` for a project.
+public struct ProjectPullSummary: Sendable, Encodable {
+    public struct Model: Sendable, Encodable {
+        public let alias: String
+        public let repo: String
+        public let commit: String
+        public let destination: String
+        /// The Hub its files are fetched from when neither the store nor a mirror has them:
+        /// the endpoint override, else the endpoint the lock records (where it was resolved).
+        public let endpoint: String
+        public let files: Int
+        public let bytes: Int64
+        /// Who vouched for the files, for models with pinned signers.
+        public let signature: SignatureGate.Vouch?
+        /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
+        public let unsupported: [String]
+        /// Files admitted only because of --allow-remote-code (verdict `suspicious`).
+        public let remoteCode: [String]
+    }
+    public struct Source: Sendable, Encodable {
+        public let source: String
+        public let blobs: Int
+    }
+    public let lockfile: String
+    public let models: [Model]
+    /// Blobs that were in the store already.
+    public let fromStore: Int
+    /// Blobs downloaded (or copied from a file:// mirror) and verified.
+    public let fetched: Int
+    public let sources: [Source]
+    public let seconds: Double
+}
+
+extension Workspace {
+    /// `pull [ALIAS...]`: the project's models exactly as the lock names them. The lock is
+    /// brought up to date first unless locked; then every locked blob the store lacks is fetched
+    /// (store → mirrors → the Hub at the locked commit: the endpoint override, else each model's
+    /// recorded endpoint), signatures are checked on the stored blobs, and only then is anything
+    /// laid out.
+    public func pullProject(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
+        let started = DispatchTime.now()
+        let sources = try request.mirrors.map { try MirrorSource(parsing: $0) }
+        for alias in request.aliases where project.manifest.model(alias) == nil {
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+        }
+        let store = try openStore(.readWrite)
+        let signature = request.requireSignedLock ? try checkLockSignature(of: project) : nil
+        let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
+        let puller = try puller(store: store, endpoint: endpoint)
+        let (lock, relocked) = try currentLock(project, request, puller: puller, endpoint: endpoint)
+        let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias) }
+        var locked = LockedPuller(puller: puller)
+        locked.mirrors = sources
+        locked.offline = request.offline
+        locked.endpointOverride = try configuration.endpointOverride.map { try HubEndpoint($0) }
+        let outcome = try locked.fetch(chosen)
+        // Signatures are checked on the stored blobs before anything reaches a directory.
+        let vouches = try locked.verifySignatures(chosen)
+        var models: [ProjectPullSummary.Model] = []
+        for model in chosen {
+            let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
+            try locked.materialize(model, at: destination, mode: request.linkMode)
+            models.append(ProjectPullSummary.Model(
+                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
+                endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
+                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
+                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
+                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let summary = ProjectPullSummary(
+            lockfile: project.lockPath.string, models: models, fromStore: outcome.present,
+            fetched: outcome.fetched.reduce(0) { $0 + $1.count },
+            sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
+        return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary)
+    }
+
+    /// The lock to pull from: the one on disk when it answers the manifest (registered as a
+    /// root), else a new one written first — unless the pull is locked or offline.
+    private func currentLock(_ project: Project, _ request: ProjectPullRequest, puller: Puller, endpoint: String) throws -> (Lockfile, LockChanges?) {
+        let lock = try project.loadLock()
+        let drift = Self.drift(of: lock, from: project)
+        let isLocked = request.locked || request.requireSignedLock  // a signed lock must not change
+        if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
+        guard let lock, drift.isEmpty else {
+            if isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
+            if request.offline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
+            let made = try relock(project, previous: lock, puller: puller, endpoint: endpoint)
+            try project.writeLock(made.lock, store: puller.store)
+            return (made.lock, made)
+        }
+        try Project.registerRoot(lock, at: project.lockPath, store: puller.store)
+        return (lock, nil)
+    }
+}

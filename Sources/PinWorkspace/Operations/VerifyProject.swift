@@ -1,0 +1,22 @@
+import PinLock
+import PinStore
+
+extension Workspace {
+    /// `verify [ALIAS...]`: every file of the chosen models (all when `aliases` is empty) hashed
+    /// again in its directory, every blob in the store, against the lock. Problems are in the
+    /// report, not thrown: the caller decides what they mean for the exit status.
+    public func verify(_ project: Project, aliases: [String]) throws -> ProjectVerifier.Report {
+        guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
+        for alias in aliases where lock.model(alias) == nil {
+            throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
+        }
+        var chosen: [(LockedModel, ModelDirectory)] = []
+        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias) {
+            guard let request = project.manifest.model(model.alias) else {
+                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias)])
+            }
+            chosen.append((model, try project.modelDirectory(of: request)))
+        }
+        return ProjectVerifier(store: try openStore(.readOnly)).verify(chosen)
+    }
+}

@@ -1,0 +1,51 @@
+public import PinStore
+import PinTransport
+
+/// What every operation needs: where the store is, how to reach sources, whom to tell what
+/// happens, and the flag that stops it. The CLI builds one per command, calls one operation on
+/// it and renders the result; the operations (`Operations/`) hold the workflows.
+public struct Workspace: Sendable {
+    /// Opens the store, read-only or read-write as the operation needs (a check that writes
+    /// nothing does not create a store).
+    public let openStore: @Sendable (Store.Access) throws -> Store
+    /// modelpin's trusted keyring: a GnuPG home of its own inside the store, never ~/.gnupg.
+    /// Asked only by operations that use it, like the store.
+    public let keyringDirectory: @Sendable () throws -> String
+    public let configuration: WorkspaceConfiguration
+    /// Where every operation reports what happens (`WorkspaceEvent`).
+    public let events: any EventSink
+    public let cancellation: Cancellation
+    /// Sees every gate's decision before it is acted on (a policy); nil: decisions stand.
+    public var review: (any DecisionReview)?
+
+    public init(
+        openStore: @escaping @Sendable (Store.Access) throws -> Store, keyringDirectory: @escaping @Sendable () throws -> String,
+        configuration: WorkspaceConfiguration, events: any EventSink = DiscardEvents(),
+        cancellation: Cancellation = Cancellation()
+    ) {
+        self.openStore = openStore
+        self.keyringDirectory = keyringDirectory
+        self.configuration = configuration
+        self.events = events
+        self.cancellation = cancellation
+    }
+
+    /// The pull machinery against `endpoint`: the one place an operation makes a `Puller`.
+    func puller(store: Store, endpoint: String) throws -> Puller {
+        let settings = try configuration.pullSettings(endpoint: endpoint) { events.emit(.warning($0)) }
+        var puller = Puller(store: store, settings: settings, events: events, cancellation: cancellation.flag)
+        puller.review = review
+        return puller
+    }
+}
+
+/// Set by Ctrl-C (signals are the process's business: PinCLI installs the handler); every
+/// transfer and lock wait of the running operation checks it.
+public final class Cancellation: Sendable {
+    let flag = CancellationFlag()
+
+    public init() {}
+
+    public func cancel() { flag.cancel() }
+    public var isCancelled: Bool { flag.isCancelled }
+}
