@@ -132,11 +132,4 @@ public struct Project: Sendable {
             }
         }
     }
-
-    /// The endpoint the manifest resolves against: its own, else the environment's.
-    public func endpoint(default fallback: String) -> String {
-        var text = manifest.endpoint ?? fallback
-        while text.hasSuffix("/") { text.removeLast() }
-        return text
-    }
 }

@@ -88,14 +88,19 @@ struct ProjectOptions: ParsableArguments {
     @Flag(help: "Fail if modelpin.lock is missing or would change ($MODELPIN_LOCKED).")
     var locked = false
 
-    @Flag(help: "Use only the store and file:// mirrors; never the network ($MODELPIN_OFFLINE).")
+    @Flag(help: "Use only the store and file:// mirrors; never the network ($MODELPIN_OFFLINE, $HF_HUB_OFFLINE).")
     var offline = false
 
     @Flag(help: "--locked and --offline together ($MODELPIN_FROZEN). Unlike uv's --frozen, the lock is still checked against the manifest.")
     var frozen = false
 
     var isLocked: Bool { locked || frozen || Self.environmentFlag("MODELPIN_LOCKED") || Self.environmentFlag("MODELPIN_FROZEN") }
-    var isOffline: Bool { offline || frozen || Self.environmentFlag("MODELPIN_OFFLINE") || Self.environmentFlag("MODELPIN_FROZEN") }
+    /// huggingface_hub's `HF_HUB_OFFLINE=1` means the same: a user who set it for the Hub's own
+    /// client expects no network from the tool that replaces it.
+    var isOffline: Bool {
+        offline || frozen || Self.environmentFlag("MODELPIN_OFFLINE") || Self.environmentFlag("MODELPIN_FROZEN")
+            || Self.environmentFlag("HF_HUB_OFFLINE")
+    }
 
     /// Set and not `0`/`false`/empty.
     static func environmentFlag(_ name: String) -> Bool {
