@@ -153,7 +153,7 @@ public struct Puller: Sendable {
         signatureDocuments: Bool = false
     ) throws -> (Snapshot, [HubFile]) {
         let repo = try checkName(name, allowUnlisted: allowUnlisted)
-        let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
+        let client = try HTTPClient(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
         let hub = HubClient(endpoint: settings.endpoint)
         let snapshot = try hub.resolve(repo, revision: revision, using: client)
         let listed = try hub.files(of: snapshot, using: client)  // unsafe paths refused there

@@ -84,7 +84,7 @@ struct HTTPClientTests {
         policy.plainHTTPOrigins.insert(HTTPURL(server.baseURL)!.origin)
         policy.retry.maxAttempts = 2
         policy.retry.baseDelay = 0.01
-        let client = HTTPClient(policy: policy)
+        let client = try HTTPClient(policy: policy)
         let (head, body) = try client.fetch(HTTPURL(server.baseURL + "/x")!)
         #expect(head.status == 200)
         #expect(String(decoding: body, as: UTF8.self) == "hello all")
@@ -95,7 +95,7 @@ struct HTTPClientTests {
             guard case .http(_, 503, _, "busy")? = error as? TransportError else { return false }
             return true
         }
-        let refused = HTTPClient(policy: TransportPolicy())
+        let refused = try HTTPClient(policy: TransportPolicy())
         #expect(throws: TransportError.self) { try refused.fetch(HTTPURL(server.baseURL + "/x")!) }
     }
 
@@ -105,7 +105,7 @@ struct HTTPClientTests {
         var policy = TransportPolicy()
         policy.plainHTTPOrigins.insert(HTTPURL(server.baseURL)!.origin)
         let flag = CancellationFlag()
-        let client = HTTPClient(policy: policy, cancellation: flag)
+        let client = try HTTPClient(policy: policy, cancellation: flag)
         var received = 0
         #expect {
             try client.get(HTTPURL(server.baseURL + "/")!) { chunk in
