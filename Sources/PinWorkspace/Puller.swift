@@ -155,8 +155,17 @@ public struct Puller: Sendable {
         let repo = try checkName(name, allowUnlisted: allowUnlisted)
         let client = try HTTPClient(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
         let hub = HubClient(endpoint: settings.endpoint)
-        let snapshot = try hub.resolve(repo, revision: revision, using: client)
-        let listed = try hub.files(of: snapshot, using: client)  // unsafe paths refused there
+        let snapshot: Snapshot
+        let listed: [HubFile]
+        do {
+            snapshot = try hub.resolve(repo, revision: revision, using: client)
+            listed = try hub.files(of: snapshot, using: client)  // unsafe paths refused there
+        } catch {
+            // Ctrl-C while the Hub was asked: an interruption (exit 130, "run it again"), not a
+            // network failure.
+            guard case .transport(let transport) = error, case .cancelled = transport else { throw error }
+            throw PullError.interrupted
+        }
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
         if signatureDocuments {
             // What vouches for the selected files comes along, whatever the patterns say.
