@@ -71,4 +71,31 @@ struct InProcessPullTests {
             #expect(try workspace.storedBlobsMatchTheirNames())
         }
     }
+
+    @Test func aBodyThatEndsEarlyIsResumedWithARangeRequest() throws {
+        try TestWorkspace.with { workspace in
+            workspace.hub.configure {
+                $0.dropAfter = 100 << 10
+                $0.dropCount = 1
+            }
+            _ = try workspace.pull("acme/tiny-model")
+            #expect(workspace.reporter.retries.count == 1)
+            #expect(workspace.requests(containing: "https://cdn.test/").contains { $0.range?.hasPrefix("bytes=\(100 << 10)-") == true })
+            #expect(try workspace.pulled("model.safetensors") == TestWorkspace.weights)
+            #expect(try workspace.pulled("weights/extra.safetensors") == TestWorkspace.extra)
+        }
+    }
+
+    @Test func aWrongByteIsRefusedAndNothingOfItIsStored() throws {
+        try TestWorkspace.with { workspace throws in
+            workspace.hub.configure { $0.corruptLFS = true }
+            #expect {
+                try workspace.pull("acme/tiny-model")
+            } throws: { error in
+                (error as? any ModelpinError)?.kind == .refused
+            }
+            #expect(!workspace.stores(TestWorkspace.weights) && !workspace.stores(TestWorkspace.extra))
+            #expect(try workspace.storedBlobsMatchTheirNames())
+        }
+    }
 }
