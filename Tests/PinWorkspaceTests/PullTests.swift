@@ -26,6 +26,21 @@ struct InProcessPullTests {
         }
     }
 
+    /// The listing in pages (`Link: rel="next"`), small files through a relative redirect to
+    /// `/api/resolve-cache/…`, as the real Hub serves them.
+    @Test func followsListingPagesAndRelativeRedirects() throws {
+        try TestWorkspace.with { workspace in
+            workspace.hub.configure {
+                $0.pageSize = 2
+                $0.smallFilesViaResolveCache = true
+            }
+            _ = try workspace.pull("acme/tiny-model")
+            #expect(workspace.requests(containing: "/tree/").count == 3)
+            #expect(workspace.requests(containing: "https://hub.test/api/resolve-cache/models/acme/tiny-model/").count == 2)
+            #expect(try workspace.pulled("tokenizer/tokenizer.json") == TestWorkspace.tokenizer)
+        }
+    }
+
     @Test func anOverloadedAPIIsAskedAgain() throws {
         try TestWorkspace.with { workspace in
             workspace.hub.configure {
