@@ -140,7 +140,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "PinTestSupport",
-            dependencies: ["PinModel", "PinDigest", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
@@ -168,6 +168,13 @@ let package = Package(
             name: "PinCLITests",
             dependencies: ["PinCLI", "PinStore", "PinModel", "PinWorkspace", "PinTransport", systemPackage,
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // The workspace in process, through an injected HTTP transport (PinTestSupport's InProcessHTTP).
+        .testTarget(
+            name: "PinWorkspaceTests",
+            dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
+                           "PinDigest", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,17 +1,14 @@
 // libcurl for modelpin. Imported only by PinTransport.
 //
-// curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are C variadics, which Swift does
-// not import. These static inline wrappers give each argument type its own typed entry point.
+// curl_easy_setopt and curl_easy_getinfo are C variadics, which Swift does
+// not import. These static inline wrappers give each argument type its own typed entry point,
+// each returning libcurl's result code for the caller to check.
 #ifndef MODELPIN_CCURL_SHIM_H
 #define MODELPIN_CCURL_SHIM_H
 
 #include <curl/curl.h>
 
 static inline CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
-    return curl_easy_setopt(handle, option, value);
-}
-
-static inline CURLcode ccurl_easy_setopt_off(CURL *handle, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(handle, option, value);
 }
 
@@ -39,16 +36,8 @@ static inline CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long
     return curl_easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode ccurl_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
-    return curl_easy_getinfo(handle, info, value);
-}
-
 static inline CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, char **value) {
     return curl_easy_getinfo(handle, info, value);
-}
-
-static inline CURLMcode ccurl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
-    return curl_multi_setopt(handle, option, value);
 }
 
 /// The version block of the libcurl actually loaded (CURLVERSION_NOW is a macro Swift can't see).

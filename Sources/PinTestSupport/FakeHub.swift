@@ -98,6 +98,9 @@ public final class FakeHub: @unchecked Sendable {
         public var failBody: String?
         /// Resolve answers carry this exact `X-Repo-Commit` value (a hostile server's bytes).
         public var repoCommitHeader: String?
+        /// Seconds the revision answer is held back (a slow Hub: time for a Ctrl-C mid-resolve).
+        /// The request is logged when it arrives, before the wait.
+        public var revisionDelay: Double = 0
 
         public init() {}
     }
@@ -224,9 +227,23 @@ public final class FakeHub: @unchecked Sendable {
             authorization: request.headers["authorization"], range: request.headers["range"]))
     }
 
+    /// The hub's answer to `request`, without a socket (`InProcessHTTP` plays the hub with it).
+    public func answerHub(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        handleHub(request)
+    }
+
+    /// The CDN's answer to `request`, without a socket.
+    public func answerCDN(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        handleCDN(request)
+    }
+
     private func handleHub(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
-        withLock {
+        let delay = withLock { () -> Double in
             record("hub", request)
+            return request.path.contains("/revision/") ? faultState.revisionDelay : 0
+        }
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        return withLock {
             if let failure = takeFailure() { return failure }
             var path = request.path
             guard path.hasPrefix(pathPrefix) else { return notFound("no such route") }

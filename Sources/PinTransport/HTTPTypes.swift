@@ -111,6 +111,13 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// The URL that answered (after redirects).
     public let url: HTTPURL
 
+    /// `headers`' names must be lowercased, as `header(_:)` looks them up.
+    public init(status: Int, headers: [(name: String, value: String)], url: HTTPURL) {
+        self.status = status
+        self.headers = headers
+        self.url = url
+    }
+
     public func header(_ name: String) -> String? {
         let lowered = name.lowercased()
         return headers.last { $0.name == lowered }?.value

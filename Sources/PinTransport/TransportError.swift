@@ -19,6 +19,9 @@ public enum TransportError: ModelpinError {
     case bodyRejected(String, any Error)
     /// Ctrl-C, or another reason to stop.
     case cancelled
+    /// libcurl refused to set an option (named as in curl.h): a value out of range, or a
+    /// libcurl built without what the option needs. Nothing was requested.
+    case unsupportedOption(String, code: Int, message: String)
 
     public var kind: FailureKind {
         switch self {
@@ -54,13 +57,14 @@ public enum TransportError: ModelpinError {
         case .http(let url, let status, _, _): "`\(url)` answered HTTP \(status)"
         case .bodyRejected(let url, let error): "refused the response from `\(url)`: \(error)"
         case .cancelled: "cancelled"
+        case .unsupportedOption(let option, _, _): "libcurl refused the option \(option)"
         }
     }
 
     public var causes: [String] {
         switch self {
         case .refusedURL(_, let reason), .refusedRedirect(_, _, let reason): [reason]
-        case .untrustedServer(_, let message), .network(_, _, let message): [message]
+        case .untrustedServer(_, let message), .network(_, _, let message), .unsupportedOption(_, _, let message): [message]
         case .http(_, _, _, let body) where !body.isEmpty: [body]
         case .bodyRejected(_, let error as any ModelpinError): error.causes
         default: []
@@ -75,6 +79,8 @@ public enum TransportError: ModelpinError {
             "use https, or configure the endpoint or mirror explicitly as `http://` if it is on a trusted network"
         case .network, .stalled:
             "check the network and the endpoint; rerunning resumes where this stopped"
+        case .unsupportedOption:
+            "check the transfer settings (timeouts, --cacert); if they are sane, this libcurl (\(CurlLibrary.info.version)) lacks the feature: modelpin needs libcurl 7.85 or later, built with HTTPS"
         case .bodyRejected(_, let error as any ModelpinError):
             error.hint
         default:

@@ -55,6 +55,9 @@ public struct PullSettings: Sendable {
     public var gpgPath: String?
     /// What the scan accepts beyond its built-in allowlist (`--allow-global`).
     public var scanPolicy = ScanPolicy()
+    /// Where HTTP connections come from: libcurl, or an in-process fake in tests. The policy
+    /// above applies whichever it is (`HTTPClient` enforces it).
+    public var transport: any HTTPTransport = CurlTransport()
 
     public init(endpoint: HubEndpoint, policy: TransportPolicy) {
         self.endpoint = endpoint

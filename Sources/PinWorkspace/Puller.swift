@@ -120,7 +120,7 @@ public struct Puller: Sendable {
         let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
             .decide(name, allowUnlisted: allowUnlisted)
         try decisions.act(decision)
-        let resolved = try hub.resolve(repo, revision: revision, context: SourceContext(policy: settings.policy, cancellation: cancellation))
+        let resolved = try hub.resolve(repo, revision: revision, context: SourceContext(policy: settings.policy, cancellation: cancellation, transport: settings.transport))
         let listed = resolved.files
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
         if signatureDocuments {

@@ -125,6 +125,27 @@ struct PullResilienceTests {
         }
     }
 
+    @Test func ctrlCWhileTheHubIsAskedIsAnInterruption() throws {
+        try HubSandbox.with { env throws in
+            // The revision answer is held back: the Ctrl-C lands while modelpin waits for it.
+            env.hub.configure { $0.revisionDelay = 5 }
+            var modelpin = env.sandbox.modelpin
+            modelpin.environment["NO_COLOR"] = "1"
+            let running = try modelpin.start(["pull", "acme/tiny-model", "--endpoint", env.hub.endpoint])
+            var waited = 0
+            while waited < 1000, !env.hub.log.contains(where: { $0.target.contains("/revision/") }) {
+                usleep(10_000)
+                waited += 1
+            }
+            running.kill(signal: SIGINT)
+            let interrupted = running.wait()
+            #expect(interrupted.status == 130, "\(interrupted.stderr)")
+            #expect(interrupted.stderr.contains("error: interrupted"))
+            #expect(interrupted.stderr.contains("hint: run the same command again to resume"))
+            #expect(!env.hub.log.contains { $0.server == "cdn" })
+        }
+    }
+
     @Test func aDiskThatFillsMidDownloadIsACleanErrorAndTheStoreStaysVerified() throws {
         try Tmpfs.with(sizeKiB: 40 * 1024) { tmpfs throws in
             let repos = [FakeHub.Repo(id: "acme/two", commit: HubSandbox.commit, files: [

@@ -77,7 +77,7 @@ struct HubClientTests {
         let endpoint = try HubEndpoint(hub.hub.baseURL + "/hf")
         var policy = TransportPolicy()
         endpoint.configure(&policy, token: nil)
-        let client = HTTPClient(policy: policy)
+        let client = try HTTPClient(policy: policy)
         let api = HubClient(endpoint: endpoint)
         let snapshot = try api.resolve(try RepoID(parsing: "ACME/Tiny"), revision: "main", using: client)
         #expect(snapshot.repo.description == "acme/tiny")

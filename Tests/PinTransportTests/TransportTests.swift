@@ -1,5 +1,6 @@
 import PinModel
 import PinTestSupport
+import Synchronization
 import Testing
 
 @testable import PinTransport
@@ -84,7 +85,7 @@ struct HTTPClientTests {
         policy.plainHTTPOrigins.insert(HTTPURL(server.baseURL)!.origin)
         policy.retry.maxAttempts = 2
         policy.retry.baseDelay = 0.01
-        let client = HTTPClient(policy: policy)
+        let client = try HTTPClient(policy: policy)
         let (head, body) = try client.fetch(HTTPURL(server.baseURL + "/x")!)
         #expect(head.status == 200)
         #expect(String(decoding: body, as: UTF8.self) == "hello all")
@@ -95,7 +96,7 @@ struct HTTPClientTests {
             guard case .http(_, 503, _, "busy")? = error as? TransportError else { return false }
             return true
         }
-        let refused = HTTPClient(policy: TransportPolicy())
+        let refused = try HTTPClient(policy: TransportPolicy())
         #expect(throws: TransportError.self) { try refused.fetch(HTTPURL(server.baseURL + "/x")!) }
     }
 
@@ -105,7 +106,7 @@ struct HTTPClientTests {
         var policy = TransportPolicy()
         policy.plainHTTPOrigins.insert(HTTPURL(server.baseURL)!.origin)
         let flag = CancellationFlag()
-        let client = HTTPClient(policy: policy, cancellation: flag)
+        let client = try HTTPClient(policy: policy, cancellation: flag)
         var received = 0
         #expect {
             try client.get(HTTPURL(server.baseURL + "/")!) { chunk in
@@ -116,5 +117,68 @@ struct HTTPClientTests {
             guard case .cancelled? = error as? TransportError else { return false }
             return true
         }
+    }
+}
+
+/// The policy lives in `HTTPClient`, above any transport: an in-process fake that answers
+/// whatever it is asked is still held to https-only, no downgrade, the token's origin and
+/// error statuses.
+@Suite("The policy holds over any transport")
+struct PolicyOverTransportTests {
+    static func client(_ http: InProcessHTTP, token: Bool = false) throws -> HTTPClient {
+        var policy = TransportPolicy()
+        if token {
+            policy.bearerToken = "hf_secret"
+            policy.tokenOrigin = HTTPURL("https://hub.test/")!.origin
+        }
+        return try HTTPClient(policy: policy, transport: http)
+    }
+
+    @Test func plainHTTPIsNeverAskedForUnlessConfigured() throws {
+        let http = InProcessHTTP()
+        http.route("http://hub.test") { _ in .text(200, "hello") }
+        #expect {
+            try Self.client(http).fetch(HTTPURL("http://hub.test/x")!)
+        } throws: { error in
+            guard case .refusedURL? = error as? TransportError else { return false }
+            return true
+        }
+        #expect(http.log.isEmpty)
+    }
+
+    @Test(arguments: ["http://cdn.test/blob", "file:///etc/passwd", "ftp://cdn.test/blob"])
+    func aRedirectOffHTTPSIsRefused(_ target: String) throws {
+        let http = InProcessHTTP()
+        http.route("https://hub.test") { _ in LoopbackHTTPServer.Response(status: 302, headers: [("Location", target)]) }
+        http.route("http://cdn.test") { _ in .text(200, "downgraded") }
+        #expect {
+            try Self.client(http).fetch(HTTPURL("https://hub.test/x")!)
+        } throws: { error in
+            guard case .refusedRedirect? = error as? TransportError else { return false }
+            return true
+        }
+        #expect(http.log.map(\.url) == ["https://hub.test/x"])
+    }
+
+    @Test func theTokenGoesToItsOriginOnlyAndErrorBodiesNeverReachTheCaller() throws {
+        let http = InProcessHTTP()
+        let seen = Mutex<[String: String]>([:])
+        http.route("https://hub.test") { request in
+            seen.withLock { $0["hub"] = request.headers["authorization"] ?? "none" }
+            return LoopbackHTTPServer.Response(status: 302, headers: [("Location", "https://cdn.test/blob")])
+        }
+        http.route("https://cdn.test") { request in
+            seen.withLock { $0["cdn"] = request.headers["authorization"] ?? "none" }
+            return .text(404, "no such blob")
+        }
+        var delivered = 0
+        #expect {
+            try Self.client(http, token: true).get(HTTPURL("https://hub.test/x")!) { delivered += $0.count }
+        } throws: { error in
+            guard case .http(_, 404, _, "no such blob")? = error as? TransportError else { return false }
+            return true
+        }
+        #expect(delivered == 0)
+        #expect(seen.withLock { $0 } == ["hub": "Bearer hf_secret", "cdn": "none"])
     }
 }

@@ -19,15 +19,17 @@ public struct HubSource: ModelSource, BlobSource {
 
     /// Resolve the revision to a commit, then list the files (unsafe paths are refused there).
     public func resolve(_ repo: RepoID, revision: String, context: SourceContext) throws -> ResolvedSnapshot {
-        let client = context.connection()
         let hub = HubClient(endpoint: endpoint)
         do {
+            let client = try context.connection()
             let snapshot = try hub.resolve(repo, revision: revision, using: client)
             let files = try hub.files(of: snapshot, using: client)
             return ResolvedSnapshot(
                 repo: snapshot.repo, revision: snapshot.revision, commit: snapshot.commit,
                 files: files.sorted { $0.path < $1.path }, source: description, endpoint: description)
         } catch {
+            // Ctrl-C while the Hub was asked: an interruption (exit 130, "run it again"), not a
+            // network failure.
             if context.cancellation.isCancelled { throw PullError.interrupted }
             throw error
         }

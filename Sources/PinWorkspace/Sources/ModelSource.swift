@@ -33,15 +33,17 @@ public struct ResolvedSnapshot: Sendable {
 public struct SourceContext: Sendable {
     public let policy: TransportPolicy
     public let cancellation: CancellationFlag
+    public let transport: any HTTPTransport
 
-    public init(policy: TransportPolicy, cancellation: CancellationFlag) {
+    public init(policy: TransportPolicy, cancellation: CancellationFlag, transport: any HTTPTransport = CurlTransport()) {
         self.policy = policy
         self.cancellation = cancellation
+        self.transport = transport
     }
 
-    /// A connection for this thread (one per thread: libcurl handles are not shared).
-    func connection() -> HTTPClient {
-        HTTPClient(policy: policy, cancellation: cancellation)
+    /// A client for this thread (one per thread: a connection is not shared), under the policy.
+    func connection() throws -> HTTPClient {
+        try HTTPClient(policy: policy, cancellation: cancellation, transport: transport)
     }
 }
 

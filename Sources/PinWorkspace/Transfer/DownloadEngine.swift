@@ -88,8 +88,13 @@ final class DownloadEngine: Sendable {
         let workers = max(1, min(settings.connections, state.withLock { $0.queue.count }))
         if state.withLock({ !$0.queue.isEmpty }) {
             runOnThreads(workers) { [self] _ in
-                let client = HTTPClient(policy: settings.policy, cancellation: cancellation)
-                while let task = next() { process(task, client) }
+                do {
+                    let client = try HTTPClient(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
+                    while let task = next() { process(task, client) }
+                } catch {
+                    // No connection could be set up: every task this worker would take fails.
+                    while let task = next() { fail(task.job, error) }
+                }
             }
         }
         for job in jobs { job.partial.close() }
