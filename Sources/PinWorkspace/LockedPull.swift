@@ -1,7 +1,7 @@
 import Dispatch
 public import PinHub
 public import PinLock
-import PinModel
+public import PinModel
 import PinScan
 public import PinStore
 import PinTransport
@@ -30,6 +30,8 @@ public struct LockedPuller: Sendable {
         public var present = 0
         /// Per source description: how many blobs it provided.
         public var fetched: [(source: String, count: Int, bytes: Int64)] = []
+        /// Per blob fetched now: the source (endpoint or mirror) that served it.
+        public var servedBy: [SHA256Digest: String] = [:]
     }
 
     /// Makes every blob of `models` present in the store. Throws naming every blob no source
@@ -61,6 +63,9 @@ public struct LockedPuller: Sendable {
         guard !needed.isEmpty else { return outcome }
         let sources: [any BlobSource] = mirrors + (offline ? [] : try hubs(for: models))
         let result = try puller.fetcher(admission: gate.admission).fetch(needed, from: sources, stopOnFailure: false)
+        for item in needed {
+            if let digest = item.file.sha256, let source = result.servedBy[item.file.contentKey] { outcome.servedBy[digest] = source }
+        }
         for source in sources {
             let served = needed.filter { result.servedBy[$0.file.contentKey] == source.description }
             if !served.isEmpty {

@@ -52,12 +52,15 @@ struct EndpointSourceTests {
             #expect(project.env.hub.log.isEmpty, "\(project.env.hub.log.map(\.target))")
             // --json says which endpoint served the model.
             var again = project.env.sandbox.modelpin
-            again.environment["MODELPIN_HOME"] = project.directory.appendingPathComponent("fresh-store").path
+            again.environment["MODELPIN_HOME"] = project.directory.appendingPathComponent("another-fresh-store").path
             again.environment["MODELPIN_ENDPOINT"] = mirror.endpoint
             let summary = try again.run(["pull", "--locked", "--json"])
             #expect(summary.status == 0, "\(summary.stderr)")
             let models = try #require((try json(summary.stdout) as? [String: Any])?["models"] as? [[String: Any]])
             #expect(models.map { $0["endpoint"] as? String } == [mirror.endpoint])
+            // …and which one served each file fetched.
+            let servedBy = try #require(models.first?["servedBy"] as? [String: String])
+            #expect(servedBy["model.safetensors"] == mirror.endpoint && servedBy["config.json"] == mirror.endpoint, "\(servedBy)")
             // The lock is provenance: pulling through B did not rewrite it.
             #expect(try project.lockText().contains("endpoint = \"\(project.env.hub.endpoint)\""))
         }

@@ -14,6 +14,8 @@ struct PullTests {
             let files = try #require(summary["files"] as? [[String: Any]])
             #expect(files.map { $0["path"] as? String } == ["config.json", "model.safetensors", "tokenizer/tokenizer.json", "weights/extra.bin"])
             #expect(files.allSatisfy { $0["source"] as? String == "downloaded" })
+            // Which endpoint served each file (the Hub's /resolve/ URLs, redirected to its CDN).
+            #expect(files.allSatisfy { $0["servedBy"] as? String == env.hub.endpoint }, "\(files)")
 
             #expect(try env.contents("config.json") == Data(HubSandbox.config))
             #expect(try env.contents("tokenizer/tokenizer.json") == Data(HubSandbox.tokenizer))
@@ -40,6 +42,9 @@ struct PullTests {
             let again = try env.pull("acme/tiny-model")
             #expect(again.status == 0)
             #expect(again.stdout.contains("0 downloaded and verified, 4 from the store"))
+            let summary = try #require(try json(env.pull("acme/tiny-model", "--json").stdout) as? [String: Any])
+            let files = try #require(summary["files"] as? [[String: Any]])
+            #expect(files.allSatisfy { $0["source"] as? String == "store" && $0["servedBy"] == nil }, "\(files)")
             #expect(env.cdnRequests.isEmpty)
             #expect(!env.hub.log.contains { $0.target.contains("/resolve/") })
             #expect(try FileManager.default.attributesOfItem(atPath: weights.path)[.systemFileNumber] as? Int == inode)

@@ -43,6 +43,9 @@ public struct ProjectPullSummary: Sendable, Encodable {
         public let endpoint: String
         public let files: Int
         public let bytes: Int64
+        /// Per file fetched by this pull (path → the endpoint or mirror that served it); files
+        /// the store held already are not listed.
+        public let servedBy: [String: String]
         /// Who vouched for the files, for models with pinned signers.
         public let signature: SignatureGate.Vouch?
         /// Files admitted without being checked (verdict `unsupported`; `--strict` refuses them).
@@ -96,7 +99,9 @@ extension Workspace {
             models.append(ProjectPullSummary.Model(
                 alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
                 endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
-                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
+                files: model.files.count, bytes: model.totalSize,
+                servedBy: Dictionary(model.files.compactMap { file in outcome.servedBy[file.sha256].map { (file.path, $0) } }) { first, _ in first },
+                signature: vouches[model.alias],
                 unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
                 remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
         }
