@@ -104,6 +104,7 @@ public struct Locker: Sendable {
                     verdict: (gate.verdict(for: sha) ?? .safe).rawValue, accepted: gate.accepted(for: sha) ?? [])
             })
         model.scanner = ScannerIdentity.description
+        if request.signers.isEmpty { try SnapshotRecording.record(model, resolved: true, in: puller.store) }
         guard !request.signers.isEmpty else { return model }
 
         // Signers required: every file must be vouched for (all are in the store by now).
@@ -114,6 +115,7 @@ public struct Locker: Sendable {
         model.signers = request.signers
         model.signedBy = vouch.signer.hex
         model.signatures = vouch.documents
+        try SnapshotRecording.record(model, resolved: true, in: puller.store)
         return model
     }
 

@@ -84,6 +84,7 @@ public struct Puller: Sendable {
                 materialized: methods[planned.file.path] ?? nil,
                 verdict: (gate.verdict(for: digests[planned.file.path]!) ?? .safe).rawValue)
         }
+        try SnapshotRecording.record(snapshot, files: files, endpoint: settings.endpoint.description, in: store)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return PullSummary(
             repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit,
