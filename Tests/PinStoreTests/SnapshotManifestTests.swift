@@ -114,6 +114,20 @@ private func writeIndex(_ fixture: StoreFixture, _ text: String) throws {
         }
     }
 
+    @Test func recordingWhatIsRecordedWritesNothing() throws {
+        try StoreFixture.with { fixture in
+            let snapshot = StoredSnapshot(repo: repo, commit: commitA, endpoint: nil, files: [try stored(fixture, "config.json", "{}")])
+            try fixture.store.recordSnapshot(snapshot, revision: "main")
+            let index = fixture.store.root.appending("index.json").string
+            let inode = try FileManager.default.attributesOfItem(atPath: index)[.systemFileNumber] as? UInt64
+            try fixture.store.recordSnapshot(snapshot, revision: nil)
+            try fixture.store.recordSnapshot(snapshot, revision: "main")
+            #expect(try FileManager.default.attributesOfItem(atPath: index)[.systemFileNumber] as? UInt64 == inode)
+            try fixture.store.recordSnapshot(snapshot, revision: "v1")
+            #expect(try FileManager.default.attributesOfItem(atPath: index)[.systemFileNumber] as? UInt64 != inode)
+        }
+    }
+
     @Test func anAliasMovesAndACommitStays() throws {
         try StoreFixture.with { fixture in
             let first = [try stored(fixture, "config.json", "{\"v\": 1}")]

@@ -34,7 +34,8 @@ extension Store {
         return try withStoreLock(.shared) { () throws(StoreError) in
             let lock = try acquireExclusiveLock(indexLockFile)
             defer { try? lock.close() }
-            var index = try readSnapshotIndex() ?? SnapshotIndex()
+            let original = try readSnapshotIndex()
+            var index = original ?? SnapshotIndex()
             let commitName = SnapshotReference.name(repo: snapshot.repo, revision: snapshot.commit)!
             var merged = snapshot
             let previous = index.entries(named: commitName).first.flatMap { try? index.descriptor(at: $0) }
@@ -62,7 +63,8 @@ extension Store {
                 }
             }
             for name in names { index.set(name, to: descriptor) }
-            try writeAtomically(index.rendered(), to: indexFile)
+            // A pull of what is already recorded (every no-op locked pull) writes nothing.
+            if index != original { try writeAtomically(index.rendered(), to: indexFile) }
             return rendered.manifestDigest
         }
     }
