@@ -86,7 +86,8 @@ enum JSONValue: Codable, Equatable {
 }
 
 /// `index.json` as a document: its `manifests` list, and every other field kept verbatim.
-struct SnapshotIndex: Equatable {
+/// (SPI for fuzz/'s FuzzSnapshotManifest, which feeds it hostile bytes.)
+@_spi(Fuzzing) public struct SnapshotIndex: Equatable {
     var fields: [String: JSONValue]
     var manifests: [JSONValue]
 
@@ -97,7 +98,7 @@ struct SnapshotIndex: Equatable {
 
     /// Parses an image index someone may have edited: it must be a JSON object whose
     /// `manifests` (if present) is an array. Entries are checked only when used.
-    static func parse(_ bytes: [UInt8]) throws(SnapshotManifest.Problem) -> SnapshotIndex {
+    @_spi(Fuzzing) public static func parse(_ bytes: [UInt8]) throws(SnapshotManifest.Problem) -> SnapshotIndex {
         let value: JSONValue
         do {
             value = try StoreJSON.decode(JSONValue.self, from: bytes)
@@ -115,16 +116,18 @@ struct SnapshotIndex: Equatable {
         return index
     }
 
-    func rendered() -> [UInt8] {
+    @_spi(Fuzzing) public func rendered() -> [UInt8] {
         var document = fields
         document["manifests"] = .array(manifests)
         return SnapshotManifest.encode(JSONValue.object(document))
     }
 
     /// The reference name of entry `index`, if it has one.
-    func referenceName(at index: Int) -> String? {
+    @_spi(Fuzzing) public func referenceName(at index: Int) -> String? {
         manifests[index].object?["annotations"]?.object?[SnapshotManifest.Key.refName]?.string
     }
+
+    @_spi(Fuzzing) public var entryCount: Int { manifests.count }
 
     /// Indices of the entries named `name`.
     func entries(named name: String) -> [Int] {
@@ -132,7 +135,7 @@ struct SnapshotIndex: Equatable {
     }
 
     /// The descriptor of entry `index`, checked: an image manifest, a sha256 digest, a size.
-    func descriptor(at index: Int) throws(SnapshotManifest.Problem) -> Descriptor {
+    @_spi(Fuzzing) public func descriptor(at index: Int) throws(SnapshotManifest.Problem) -> Descriptor {
         let field = "manifests[\(index)]"
         guard let object = manifests[index].object else { throw SnapshotManifest.Problem(field: field, reason: "not an object") }
         guard object["mediaType"]?.string == MediaType.imageManifest else {
