@@ -50,6 +50,20 @@ private struct Skopeo {
     }
 }
 
+/// The blobs a store's snapshot records add beside the files: each manifest `index.json`
+/// names and the config it names (read with JSONSerialization, not with modelpin's reader).
+func snapshotMetadataBlobs(store: URL) throws -> Set<String> {
+    let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: store.appendingPathComponent("index.json"))) as? [String: Any])
+    var blobs = Set<String>()
+    for entry in index["manifests"] as? [[String: Any]] ?? [] {
+        let hex = String((entry["digest"] as! String).dropFirst("sha256:".count))
+        blobs.insert(hex)
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: store.appendingPathComponent("blobs/sha256/\(hex)"))) as? [String: Any])
+        blobs.insert(String(((manifest["config"] as! [String: Any])["digest"] as! String).dropFirst("sha256:".count)))
+    }
+    return blobs
+}
+
 @Suite("skopeo reads the store's snapshots")
 struct SkopeoTests {
     /// The store's snapshot names, with their manifest digests (`store snapshots --json`).
