@@ -432,3 +432,26 @@ private enum Golden {
 
     static let manifestDigest = "sha256:497c92cbf067e68b8dd7d82de02201d64438439da37292435c2cdcdf4db8118d"
 }
+
+@Suite struct SnapshotReferenceTests {
+    @Test(arguments: [
+        ("main", "org/model:main"), ("v1.0", "org/model:v1.0"), ("refs/pr/1", "org/model:refs/pr/1"),
+        ("release_2+cpu", "org/model:release_2+cpu"), (commitA, "org/model:\(commitA)"),
+        ("", nil), ("a b", nil), ("a@b", nil), ("feature#1", nil), ("brüder", nil), ("tab\t", nil),
+        (String(repeating: "x", count: 257), nil),
+    ] as [(String, String?)])
+    func namesUseOnlyTheCharactersARefNameMay(revision: String, name: String?) {
+        #expect(SnapshotReference.name(repo: repo, revision: revision) == name)
+    }
+
+    @Test func aRevisionWithoutANameStillRecordsItsCommit() throws {
+        try StoreFixture.with { fixture in
+            let files = [try stored(fixture, "config.json", "{}")]
+            try fixture.store.recordSnapshot(StoredSnapshot(repo: repo, commit: commitA, endpoint: nil, files: files), revision: "feature#1")
+            #expect(try fixture.store.snapshots().map(\.name) == ["org/model:\(commitA)"])
+            // A full commit id is never an alias of another commit.
+            try fixture.store.recordSnapshot(StoredSnapshot(repo: repo, commit: commitA, endpoint: nil, files: files), revision: commitB)
+            #expect(try fixture.store.snapshots().map(\.name) == ["org/model:\(commitA)"])
+        }
+    }
+}
