@@ -174,6 +174,18 @@ private func writeIndex(_ fixture: StoreFixture, _ text: String) throws {
         }
     }
 
+    @Test func refusesToRecordABlobChangedSinceItWasVerified() throws {
+        try StoreFixture.with { fixture in
+            let file = try stored(fixture, "config.json", "{}")
+            try fixture.tamper(with: file.sha256)
+            let error = try #require(throws: StoreError.self) {
+                try fixture.store.recordSnapshot(StoredSnapshot(repo: repo, commit: commitA, endpoint: nil, files: [file]), revision: nil)
+            }
+            #expect(error.causes.contains { $0.contains("config.json") }, "\(error.causes)")
+            #expect(try fixture.store.snapshots() == [])
+        }
+    }
+
     @Test func keepsEntriesItDoesNotUnderstand() throws {
         try StoreFixture.with { fixture in
             let foreign = """

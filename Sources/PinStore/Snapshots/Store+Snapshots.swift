@@ -156,7 +156,12 @@ extension Store {
         }
         problems += PathSafety.problems(in: snapshot.files.map(\.path))
         for file in snapshot.files {
-            guard let path = try? path(of: file.sha256), let status = try? Stat(path), status.size == file.size else {
+            // One lstat and one stamp read per file, as every use of a blob costs (a re-hash
+            // only if the blob's file changed since it was verified).
+            let blob = blobPath(file.sha256)
+            guard let status = (try? FileSystem.entry(at: blob)) ?? nil, status.type == .regular, status.size == file.size,
+                  (try? checkIntact(file.sha256, at: blob, status)) != nil
+            else {
                 problems.append("`\(file.path.escapedForDisplay)`: \(file.sha256) is not in the store at \(file.size) bytes")
                 continue
             }
