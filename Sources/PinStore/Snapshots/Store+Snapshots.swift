@@ -38,16 +38,14 @@ extension Store {
             var index = original ?? SnapshotIndex()
             let commitName = SnapshotReference.name(repo: snapshot.repo, revision: snapshot.commit)!
             var merged = snapshot
+            var recorded: StoredSnapshot?
             let previous = index.entries(named: commitName).first.flatMap { try? index.descriptor(at: $0) }
             if let previous, let old = try? readSnapshotManifest(previous, name: commitName),
                old.repo == snapshot.repo, old.commit == snapshot.commit {
                 merged = try Self.merge(old, snapshot)
+                recorded = old
             }
-            let rendered = SnapshotManifest.render(merged)
-            try storeMetadataBlob(rendered.config, digest: rendered.configDigest)
-            try storeMetadataBlob(rendered.manifest, digest: rendered.manifestDigest)
-            let descriptor = Descriptor(
-                mediaType: MediaType.imageManifest, digest: rendered.manifestDigest, size: Int64(rendered.manifest.count))
+            let descriptor = try storeManifest(of: merged, recorded: recorded, at: previous)
 
             var names = [commitName]
             if let revision, revision != snapshot.commit, !SnapshotManifest.isCommit(revision),
@@ -55,7 +53,7 @@ extension Store {
                 names.append(alias)
             }
             // Other names of the same commit's smaller manifest follow it to the grown one.
-            if let previous, previous.digest != rendered.manifestDigest {
+            if let previous, previous.digest != descriptor.digest {
                 for position in index.manifests.indices where (try? index.descriptor(at: position))?.digest == previous.digest {
                     if let name = index.referenceName(at: position), name.hasPrefix(snapshot.repo.description + ":") {
                         names.append(name)
@@ -65,8 +63,24 @@ extension Store {
             for name in names { index.set(name, to: descriptor) }
             // A pull of what is already recorded (every no-op locked pull) writes nothing.
             if index != original { try writeAtomically(index.rendered(), to: indexFile) }
-            return rendered.manifestDigest
+            return descriptor.digest
         }
+    }
+
+    /// The manifest of `snapshot` in the store: the one recorded at `previous` when the
+    /// snapshot adds nothing to it (every pull of what is already recorded: nothing rendered,
+    /// nothing written), else a new one, rendered and stored with its config.
+    func storeManifest(of snapshot: StoredSnapshot, recorded: StoredSnapshot?, at previous: Descriptor?) throws(StoreError) -> Descriptor {
+        var snapshot = snapshot
+        snapshot.manifest = nil
+        if var recorded, let previous {
+            recorded.manifest = nil
+            if recorded == snapshot { return previous }
+        }
+        let rendered = SnapshotManifest.render(snapshot)
+        try storeMetadataBlob(rendered.config, digest: rendered.configDigest)
+        try storeMetadataBlob(rendered.manifest, digest: rendered.manifestDigest)
+        return Descriptor(mediaType: MediaType.imageManifest, digest: rendered.manifestDigest, size: Int64(rendered.manifest.count))
     }
 
     /// Every reference name in `index.json` with the snapshot it names. An entry whose manifest
