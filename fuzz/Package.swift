@@ -10,9 +10,10 @@ import PackageDescription
 let targets = ["FuzzPickle", "FuzzSafeTensors", "FuzzGGUF", "FuzzZip", "FuzzScan", "FuzzJinja", "FuzzProtobuf", "FuzzTar", "FuzzDecompress"]
 
 // Readers of paths from outside, each with the product it parses with: the Hub listing and
-// PathSafety (PinHub), the snapshot record a model directory holds (PinStore), and the store's
-// own record of a laid-out directory (PinStore).
-let pathTargets = [("FuzzListing", "PinHub"), ("FuzzSnapshotRecord", "PinStore"), ("FuzzLayoutRecord", "PinStore")]
+// PathSafety (PinHub), the snapshot record a model directory holds (PinStore), the store's
+// own record of a laid-out directory (PinStore), and the store's index.json and snapshot
+// manifests (PinStore).
+let pathTargets = [("FuzzListing", "PinHub"), ("FuzzSnapshotRecord", "PinStore"), ("FuzzLayoutRecord", "PinStore"), ("FuzzSnapshotManifest", "PinStore")]
 
 let package = Package(
     name: "modelpin-fuzz",

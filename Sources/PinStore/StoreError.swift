@@ -49,6 +49,12 @@ public enum StoreError: ModelpinError {
     case lockHeldBySelf(path: FilePath)
     /// A blob's bytes no longer hash to its name: something changed it after admission.
     case blobChanged(SHA256Digest, actual: SHA256Digest)
+    /// No reference in `index.json` has this name (`store forget`).
+    case snapshotNotFound(String)
+    /// A snapshot to record is not one: no full commit, unsafe paths, files not in the store.
+    case invalidSnapshot(repo: String, [String])
+    /// The same commit was recorded before with other bytes for a path.
+    case snapshotConflict(repo: String, commit: String, [String])
 
     /// Classifies a failed write inside the store at `root`: a read-only mount or missing
     /// permission, a full disk or quota, or any other I/O failure.
@@ -63,8 +69,10 @@ public enum StoreError: ModelpinError {
     public var kind: FailureKind {
         switch self {
         case .digestMismatch, .gitBlobMismatch, .sizeMismatch, .exceedsExpectedSize, .blobNotFound, .notPinned,
-             .implausibleSize, .blobChanged:
+             .implausibleSize, .blobChanged, .snapshotNotFound, .snapshotConflict:
             .refused
+        case .invalidSnapshot:
+            .operational
         case .lockTimedOut, .interrupted, .lockHeldBySelf:
             .operational
         case .superseded:
@@ -123,6 +131,12 @@ public enum StoreError: ModelpinError {
             "modelpin would wait for itself: this process already holds `\(path)`"
         case .blobChanged(let digest, let actual):
             "the store's blob `\(digest)` was changed after it was admitted\n  expected: \(digest)\n    actual: \(actual)"
+        case .snapshotNotFound(let reference):
+            "no snapshot in the store is named `\(reference.escapedForDisplay)`"
+        case .invalidSnapshot(let repo, _):
+            "cannot record a snapshot of `\(repo)`"
+        case .snapshotConflict(let repo, let commit, _):
+            "`\(repo)` at commit \(commit) was recorded before with other files"
         }
     }
 
@@ -138,6 +152,8 @@ public enum StoreError: ModelpinError {
             reason.causes
         case .implausibleSize(_, let reason):
             [reason]
+        case .invalidSnapshot(_, let reasons), .snapshotConflict(_, _, let reasons):
+            reasons
         default:
             []
         }
@@ -175,6 +191,12 @@ public enum StoreError: ModelpinError {
             "run the same command again to resume"
         case .lockHeldBySelf:
             "this is a bug in modelpin; please report it with the command you ran"
+        case .snapshotNotFound:
+            "`modelpin store snapshots` lists the names; `OWNER/NAME` alone forgets every one of that repo"
+        case .invalidSnapshot:
+            "this is a bug in modelpin; please report it with the command you ran"
+        case .snapshotConflict:
+            "the files at that commit changed: history was rewritten or a server sent other bytes; `modelpin store forget OWNER/NAME:COMMIT` drops the old record"
         case .blobChanged:
             "nothing was laid out from it; the blob is fetched again by the next pull, or run `modelpin store verify --contents`"
         default:

@@ -126,6 +126,7 @@ public struct LockedPuller: Sendable {
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit, files: model.files.map { ($0.path, $0.sha256, $0.size) })
+        try SnapshotRecording.record(model, resolved: false, in: puller.store)
     }
 }
 

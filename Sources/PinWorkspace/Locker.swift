@@ -107,6 +107,7 @@ public struct Locker: Sendable {
                     verdict: (judged?.verdict ?? .safe).rawValue, accepted: judged?.accepted ?? [])
             })
         model.scanner = ScannerIdentity.description
+        if request.signers.isEmpty { try SnapshotRecording.record(model, resolved: true, in: puller.store) }
         guard !request.signers.isEmpty else { return model }
 
         // Signers required: every file must be vouched for (all are in the store by now).
@@ -119,6 +120,7 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer.hex
         model.signatures = vouch.documents
+        try SnapshotRecording.record(model, resolved: true, in: puller.store)
         return model
     }
 

@@ -85,6 +85,7 @@ public struct Puller: Sendable {
         for file in snapshot.files {
             puller.events.emit(.materialized(path: file.path, directory: destination.path.string, method: methods[file.path] ?? nil))
         }
+        try SnapshotRecording.record(snapshot, files: files, endpoint: settings.endpoint.description, in: store)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         puller.events.emit(.finished(operation: "pull", seconds: seconds))
         return PullSummary(

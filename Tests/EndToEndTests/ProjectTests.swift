@@ -223,11 +223,15 @@ struct ProjectTests {
         try ProjectSandbox.with { project throws in
             #expect(try project.run("add", "acme/tiny-model").status == 0)
             #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
-            #expect(project.env.blobs.count == 4)
+            #expect(project.env.blobs.count == 6)  // 4 files, the snapshot's manifest and config
             let removed = try project.run("remove", "tiny-model")
             #expect(removed.status == 0, "\(removed.stderr)")
             #expect(!(try project.manifestText().contains("[models.tiny-model]")))
             #expect(!(try project.lockText().contains("tiny-model")))
+            // The store's record of the snapshot still keeps it, until it is forgotten.
+            #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
+            #expect(project.env.blobs.count == 6)
+            #expect(try project.run("store", "forget", "acme/tiny-model").status == 0)
             #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
             #expect(project.env.blobs.isEmpty)
         }
@@ -248,16 +252,20 @@ struct ProjectTests {
             #expect(stale.stdout.contains("(4 blobs)  gone"), "\(stale.stdout)")
             #expect(stale.stderr.contains("`modelpin store roots --prune` forgets them"))
             #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
-            #expect(project.env.blobs.count == 4)
+            #expect(project.env.blobs.count == 6)  // 4 files, the snapshot's manifest and config
 
             let dry = try project.run("store", "roots", "--prune", "--dry-run")
             #expect(dry.stdout.contains("gone, would be forgotten"))
             #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
-            #expect(project.env.blobs.count == 4)
+            #expect(project.env.blobs.count == 6)  // 4 files, the snapshot's manifest and config
 
             let pruned = try JSONSerialization.jsonObject(with: Data(try project.run("store", "roots", "--prune", "--json").stdout.utf8)) as? [[String: Any]]
             #expect(pruned?.first?["pruned"] as? Bool == true)
             #expect(try project.run("store", "roots").stdout.isEmpty)
+            // The store's record of the snapshot still keeps it, until it is forgotten.
+            #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
+            #expect(project.env.blobs.count == 6)
+            #expect(try project.run("store", "forget", "acme/tiny-model").status == 0)
             #expect(try project.run("store", "gc", "--grace", "0s").status == 0)
             #expect(project.env.blobs.isEmpty)
         }

@@ -21,7 +21,9 @@ struct PullTests {
             #expect(try env.contents("tokenizer/tokenizer.json") == Data(HubSandbox.tokenizer))
             #expect(try env.contents("model.safetensors") == Data(HubSandbox.weights))
             #expect(try env.contents("weights/extra.bin") == Data(HubSandbox.extra))
-            #expect(Set(env.blobs) == Set([HubSandbox.config, HubSandbox.tokenizer, HubSandbox.weights, HubSandbox.extra].map { sha256Hex(Data($0)) }))
+            // The files, and the snapshot's manifest and config (the pull recorded it).
+            #expect(Set(env.blobs) == Set([HubSandbox.config, HubSandbox.tokenizer, HubSandbox.weights, HubSandbox.extra].map { sha256Hex(Data($0)) })
+                .union(try snapshotMetadataBlobs(store: env.sandbox.store)))
             try env.sandbox.expectEveryBlobMatchesItsName()
 
             // The token went to the hub's own origin and never to the CDN.

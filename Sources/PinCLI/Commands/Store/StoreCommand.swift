@@ -13,5 +13,6 @@ struct StoreCommand: ParsableCommand {
         subcommands: [
             StoreAddCommand.self, StorePathCommand.self, StoreListCommand.self, StoreVerifyCommand.self,
             StoreGCCommand.self, StorePinCommand.self, StoreUnpinCommand.self, StoreRootsCommand.self,
+            StoreSnapshotsCommand.self, StoreForgetCommand.self,
         ])
 }
