@@ -124,9 +124,9 @@ public struct LockedPuller: Sendable {
     public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
+        try puller.record(model, resolved: false)
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit, files: model.files.map { ($0.path, $0.sha256, $0.size) })
-        try SnapshotRecording.record(model, resolved: false, in: puller.store)
     }
 }
 

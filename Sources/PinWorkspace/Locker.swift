@@ -107,8 +107,10 @@ public struct Locker: Sendable {
                     verdict: (judged?.verdict ?? .safe).rawValue, accepted: judged?.accepted ?? [])
             })
         model.scanner = ScannerIdentity.description
-        if request.signers.isEmpty { try SnapshotRecording.record(model, resolved: true, in: puller.store) }
-        guard !request.signers.isEmpty else { return model }
+        guard !request.signers.isEmpty else {
+            try puller.record(model, resolved: true)
+            return model
+        }
 
         // Signers required: every file must be vouched for (all are in the store by now).
         model.signers = request.signers
@@ -120,7 +122,7 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer.hex
         model.signatures = vouch.documents
-        try SnapshotRecording.record(model, resolved: true, in: puller.store)
+        try puller.record(model, resolved: true)
         return model
     }
 

@@ -77,6 +77,7 @@ public struct Puller: Sendable {
             }
             digests[file.path] = stored ?? fetched.digests[file.contentKey]
         }
+        try puller.record(snapshot, digests: digests)
 
         let methods = try materializer.apply(
             repo: snapshot.repo.description, commit: snapshot.commit,
@@ -85,7 +86,6 @@ public struct Puller: Sendable {
         for file in snapshot.files {
             puller.events.emit(.materialized(path: file.path, directory: destination.path.string, method: methods[file.path] ?? nil))
         }
-        try SnapshotRecording.record(snapshot, files: files, endpoint: settings.endpoint.description, in: store)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         puller.events.emit(.finished(operation: "pull", seconds: seconds))
         return PullSummary(

@@ -1,0 +1,44 @@
+import PinLock
+import PinModel
+import PinStore
+
+/// The one mapping from the workspace's snapshots to the store's record of them
+/// (`Store.recordSnapshot`, a ModelPack manifest in `index.json`): every way a snapshot is
+/// resolved or fetched records it here, after each of its files was verified, scanned and
+/// admitted and its signatures checked (never before), and before it is laid out anywhere, so
+/// that every output is a view of a recorded snapshot (skopeo reads it; offline pulls use it).
+///
+/// A record the store refuses (the same commit recorded with other bytes for a path: one source
+/// lied) stops the pull. A record that cannot be written (a damaged `index.json`, a full disk)
+/// is a warning: the files are verified and in the store, only the record is missing.
+extension Puller {
+    /// A pull by name: the requested revision becomes an alias of the commit.
+    func record(_ snapshot: ResolvedSnapshot, digests: [String: SHA256Digest]) throws {
+        let stored = StoredSnapshot(
+            repo: snapshot.repo, commit: snapshot.commit, endpoint: snapshot.endpoint.isEmpty ? nil : snapshot.endpoint,
+            files: snapshot.files.map {
+                .init(path: $0.path, sha256: digests[$0.path]!, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.isLFS)
+            })
+        try record(stored, revision: snapshot.revision)
+    }
+
+    /// A locked model. `resolved`: it was resolved just now (lock, add), so its requested
+    /// revision becomes an alias of the commit; a pull from a lock resolves nothing, so it
+    /// records the commit only and moves no alias back to an older commit.
+    func record(_ model: LockedModel, resolved: Bool) throws {
+        let stored = StoredSnapshot(
+            repo: try RepoID(parsing: model.repo), commit: model.commit, endpoint: model.endpoint,
+            files: model.files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) })
+        try record(stored, revision: resolved ? model.requestedRevision : nil)
+    }
+
+    private func record(_ snapshot: StoredSnapshot, revision: String?) throws {
+        do {
+            try store.recordSnapshot(snapshot, revision: revision)
+        } catch {
+            if error.kind == .refused { throw error }
+            events.emit(.warning("the snapshot \(snapshot.repo)@\(snapshot.commit) was not recorded in the store: \(error.description)"
+                + (error.causes.isEmpty ? "" : ": " + error.causes.joined(separator: ": "))))
+        }
+    }
+}
