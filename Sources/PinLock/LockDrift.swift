@@ -1,3 +1,4 @@
+import PinModel
 /// One way a lockfile no longer answers its manifest: what `--locked` refuses and `modelpin lock`
 /// would change. Resolution is not part of it (a branch that moved on the Hub is not drift: the
 /// lock still answers the request; `modelpin lock --update` is how to follow it).
@@ -46,7 +47,7 @@ extension Lockfile {
                     ("include", TOMLText.stringArray(locked.include), TOMLText.stringArray(requested.include)),
                     ("exclude", TOMLText.stringArray(locked.exclude), TOMLText.stringArray(requested.exclude)),
                     ("endpoint", Self.normalized(locked.endpoint), Self.normalized(endpoint)),
-                    ("signers", TOMLText.stringArray(locked.signers.sorted()), TOMLText.stringArray(requested.signers.sorted())),
+                    ("signers", TOMLText.stringArray(locked.signers.sorted().map(\.hex)), TOMLText.stringArray(requested.signers.sorted().map(\.hex))),
                 ]
                 for (field, old, new) in fields where old != new {
                     drift.append(.changed(alias: alias, field: field, locked: old, requested: new))

@@ -53,8 +53,8 @@ public enum LockfileFormat {
             // (and every lock written before signatures) stay as they were.
             if !model.signers.isEmpty {
                 text += """
-                    signers = \(TOMLText.stringArray(model.signers.sorted()))
-                    signed-by = \(TOMLText.basicString(model.signedBy ?? ""))
+                    signers = \(TOMLText.stringArray(model.signers.sorted().map(\.hex)))
+                    signed-by = \(TOMLText.basicString(model.signedBy?.hex ?? ""))
                     signatures = \(TOMLText.stringArray(model.signatures.sorted()))
 
                     """
@@ -144,19 +144,23 @@ public enum LockfileFormat {
             throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits, not `\(commit.escapedForDisplay)`")
         }
 
-        var signers: [String] = []
-        var signedBy: String?
+        var signers: [Fingerprint] = []
+        var signedBy: Fingerprint?
         var signatures: [String] = []
         if table["signers"] != nil || table["signed-by"] != nil || table["signatures"] != nil {
-            signers = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
+            let texts = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
                 try reader.strings(value, path, nonEmpty: true)
             }
-            for signer in signers where SignerFingerprint.normalized(signer) != signer {
-                throw reader.error(path.appending("signers"), context + "`\(signer.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+            for text in texts {
+                // modelpin writes the canonical spelling only: any other was edited by hand.
+                guard let signer = try? Fingerprint(parsing: text), signer.hex == text else {
+                    throw reader.error(path.appending("signers"), context + "`\(text.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+                }
+                signers.append(signer)
             }
-            let signer = try string(table, "signed-by", path, reader, context: context)
-            guard signers.contains(signer) else {
-                throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(signer.escapedForDisplay)`")
+            let text = try string(table, "signed-by", path, reader, context: context)
+            guard let signer = signers.first(where: { $0.hex == text }) else {
+                throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(text.escapedForDisplay)`")
             }
             signedBy = signer
             signatures = try field(table, "signatures", path, reader, context: context) { value, path throws(ProjectFileError) in

@@ -105,12 +105,13 @@ public enum ManifestFormat {
         if let value = table["signers"] {
             let signersPath = path.appending("signers")
             let texts = try reader.strings(value, signersPath, nonEmpty: true, example: #"signers = ["0123456789ABCDEF0123456789ABCDEF01234567"]"#)
-            var signers: [String] = []
+            var signers: [Fingerprint] = []
             for text in texts {
-                guard let fingerprint = SignerFingerprint.normalized(text) else {
-                    throw reader.error(signersPath, SignerFingerprint.problem(text), hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
+                do {
+                    signers.append(try Fingerprint(parsing: text))
+                } catch {
+                    throw reader.error(signersPath, error.description, hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
                 }
-                signers.append(fingerprint)
             }
             if signers.isEmpty {
                 throw reader.error(signersPath, "is empty; name at least one fingerprint or remove `signers`")
@@ -190,7 +191,7 @@ public enum ManifestFormat {
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }
-        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers))\n" }
+        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers.map(\.hex)))\n" }
         return result
     }
 

@@ -39,13 +39,13 @@ public struct ModelRequest: Sendable, Equatable {
     /// `to`: the directory to lay the model out in, as written (relative to the manifest's
     /// directory); nil: `models/ORG/NAME`.
     public var directory: String?
-    /// OpenPGP fingerprints (40 uppercase hex, primary keys), sorted; when not empty, every
-    /// file must be vouched for by a good signature of one of them.
-    public var signers: [String]
+    /// OpenPGP fingerprints (primary keys), sorted; when not empty, every file must be vouched
+    /// for by a good signature of one of them.
+    public var signers: [Fingerprint]
 
     public init(
         alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
-        directory: String? = nil, signers: [String] = []
+        directory: String? = nil, signers: [Fingerprint] = []
     ) {
         self.alias = alias
         self.repo = repo
@@ -89,9 +89,9 @@ public struct LockedModel: Sendable, Equatable {
     /// Sorted by path.
     public var files: [LockedFile]
     /// The signers the manifest required (sorted); empty when none.
-    public var signers: [String]
+    public var signers: [Fingerprint]
     /// Whose good signature vouched for the files (a primary fingerprint), when signers are required.
-    public var signedBy: String?
+    public var signedBy: Fingerprint?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
     /// The scanner that judged every file (`modelpin-scan/2`): a verdict means something only
@@ -101,7 +101,7 @@ public struct LockedModel: Sendable, Equatable {
     public init(
         alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
         endpoint: String, repo: String, commit: String, files: [LockedFile],
-        signers: [String] = [], signedBy: String? = nil, signatures: [String] = []
+        signers: [Fingerprint] = [], signedBy: Fingerprint? = nil, signatures: [String] = []
     ) {
         self.signers = signers.sorted()
         self.signedBy = signedBy

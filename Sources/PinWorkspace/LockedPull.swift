@@ -232,8 +232,8 @@ public struct LockedPuller: Sendable {
         let gate = try puller.signatureGate()
         for model in signed {
             let vouch = try gate.verify(model, signers: model.signers)
-            if let locked = model.signedBy, locked != vouch.signer.hex {
-                throw ProjectError.signerChanged(alias: model.alias, locked: locked, now: vouch.signer.hex)
+            if let locked = model.signedBy, locked != vouch.signer {
+                throw ProjectError.signerChanged(alias: model.alias, locked: locked.hex, now: vouch.signer.hex)
             }
             vouches[model.alias] = vouch
         }

@@ -108,11 +108,11 @@ public struct Locker: Sendable {
 
         // Signers required: every file must be vouched for (all are in the store by now).
         let vouch = try puller.signatureGate().verify(model, signers: request.signers)
-        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer.hex {
-            throw ProjectError.signerChanged(alias: request.alias, locked: old, now: vouch.signer.hex)
+        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer {
+            throw ProjectError.signerChanged(alias: request.alias, locked: old.hex, now: vouch.signer.hex)
         }
         model.signers = request.signers
-        model.signedBy = vouch.signer.hex
+        model.signedBy = vouch.signer
         model.signatures = vouch.documents
         return model
     }

@@ -1,6 +1,6 @@
 import PinDigest
 public import PinLock
-import PinModel
+public import PinModel
 public import PinStore
 public import PinVerify
 import SystemPackage
@@ -75,8 +75,8 @@ public struct SignatureGate: Sendable {
     /// for. A file that merely looks like a signature (`config.json.sig`, an unsigned
     /// `SHA256SUMS`) gets neither role by its name: otherwise a hostile author could ship a
     /// "signature" that is not one and have it locked and laid out unchecked.
-    public func verify(_ model: LockedModel, signers: [String]) throws -> Vouch {
-        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
+    public func verify(_ model: LockedModel, signers: [Fingerprint]) throws -> Vouch {
+        let pinned = Set(signers)
         let policy = SignaturePolicy(pinned: pinned)
         let files = Dictionary(uniqueKeysWithValues: model.files.map { ($0.path, $0) })
         var vouched = Set<String>()

@@ -123,11 +123,12 @@ let goldenLock = Lockfile(models: [
 
 @Suite struct SignedModelLockTests {
     static let signer = "0123456789ABCDEF0123456789ABCDEF01234567"
+    static let fingerprint = try! Fingerprint(parsing: signer)
 
     @Test func signersAreWrittenAfterTheCommitAndRoundTrip() throws {
         var signed = model("signed", files: [file("SHA256SUMS"), file("SHA256SUMS.asc", blob: blobB)])
-        signed.signers = [Self.signer]
-        signed.signedBy = Self.signer
+        signed.signers = [Self.fingerprint]
+        signed.signedBy = Self.fingerprint
         signed.signatures = ["SHA256SUMS.asc"]
         let text = LockfileFormat.render(Lockfile(models: [signed]))
         #expect(text.contains("""
@@ -145,8 +146,8 @@ let goldenLock = Lockfile(models: [
 
     @Test func aSignerOutsideTheSignersIsRefused() throws {
         var signed = model("signed", files: [])
-        signed.signers = [Self.signer]
-        signed.signedBy = Self.signer
+        signed.signers = [Self.fingerprint]
+        signed.signedBy = Self.fingerprint
         signed.signatures = ["SHA256SUMS.asc"]
         let text = LockfileFormat.render(Lockfile(models: [signed]))
             .replacingOccurrences(of: "signed-by = \"\(Self.signer)\"", with: "signed-by = \"\(String(repeating: "F", count: 40))\"")

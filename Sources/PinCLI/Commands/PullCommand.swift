@@ -217,7 +217,7 @@ struct PullCommand: ModelpinCommand {
         guard (try? Stat(signaturePath)) != nil else { throw ProjectError.lockUnsigned(project.lockPath) }
         let (signers, source) = try LockSigners.load(ProcessEnvironment.current)
         guard !signers.isEmpty else { throw ProjectError.noLockSigners(source: source) }
-        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
+        let pinned = Set(signers)
         let signature = try ConfigFile.read(signaturePath, what: "lock signature", limit: 64 << 10)
         let keyring = try openKeyring(store, create: false)
         let checks = try keyring.verifyDetached(signature: signature, signatureSource: signaturePath.string, data: Array(text.utf8))

@@ -11,7 +11,7 @@ import SystemPackage
 /// modelpin.toml: the pull request that changes a lock can change that file too.
 enum LockSigners {
     /// The pinned fingerprints (sorted; empty: none pinned) and where they came from.
-    static func load(_ environment: [String: String]) throws -> (signers: [String], source: String) {
+    static func load(_ environment: [String: String]) throws -> (signers: [Fingerprint], source: String) {
         if let listed = environment[SignerListError.variable], listed.contains(where: { !$0.isWhitespace }) {
             switch UserConfigFormat.signers(fromEnvironment: listed) {
             case .success(let signers): return (signers, SignerListError.variable)

@@ -54,12 +54,13 @@ struct AddCommand: ModelpinCommand {
         let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
         if let reason = ModelAlias.validate(alias) { throw ProjectError.invalidAlias(alias, reason: reason) }
         if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias, manifest: project.manifestPath) }
-        var pinned: [String] = []
+        var pinned: [Fingerprint] = []
         for signer in signers {
-            guard let fingerprint = SignerFingerprint.normalized(signer) else {
-                throw UsageError(message: "invalid --signer: " + SignerFingerprint.problem(signer), hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
+            do {
+                pinned.append(try Fingerprint(parsing: signer))
+            } catch {
+                throw UsageError(message: "invalid --signer: " + error.description, hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
             }
-            pinned.append(fingerprint)
         }
         let request = ModelRequest(
             alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination,
