@@ -46,7 +46,7 @@ public enum LockfileFormat {
                 exclude = \(TOMLText.stringArray(model.exclude))
                 endpoint = \(TOMLText.basicString(model.endpoint))
                 repo = \(TOMLText.basicString(model.repo))
-                commit = \(TOMLText.basicString(model.commit))
+                commit = \(TOMLText.basicString(model.commit.hex))
 
                 """
             // Present only for models that require signers, so that unsigned models' entries
@@ -139,9 +139,12 @@ public enum LockfileFormat {
         }
         let endpoint = try string(table, "endpoint", path, reader, context: context)
         let repo = try string(table, "repo", path, reader, context: context)
-        let commit = try string(table, "commit", path, reader, context: context)
-        if commit.utf8.count != 40 || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
-            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits, not `\(commit.escapedForDisplay)`")
+        let commitText = try string(table, "commit", path, reader, context: context)
+        let commit: CommitID
+        do {
+            commit = try CommitID(parsing: commitText)
+        } catch {
+            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits: \(error.description)")
         }
 
         var signers: [Fingerprint] = []

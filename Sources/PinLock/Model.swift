@@ -84,8 +84,7 @@ public struct LockedModel: Sendable, Equatable {
     public var endpoint: String
     /// The canonical repo id, as the Hub spells it.
     public var repo: String
-    /// 40 lowercase hex.
-    public var commit: String
+    public var commit: CommitID
     /// Sorted by path.
     public var files: [LockedFile]
     /// The signers the manifest required (sorted); empty when none.
@@ -100,7 +99,7 @@ public struct LockedModel: Sendable, Equatable {
 
     public init(
         alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
-        endpoint: String, repo: String, commit: String, files: [LockedFile],
+        endpoint: String, repo: String, commit: CommitID, files: [LockedFile],
         signers: [Fingerprint] = [], signedBy: Fingerprint? = nil, signatures: [String] = []
     ) {
         self.signers = signers.sorted()

@@ -178,8 +178,8 @@ public struct LockedPuller: Sendable {
         for item in pending {
             let endpoint = try endpointOverride ?? HubEndpoint(item.model.endpoint)
             let repo = try RepoID(parsing: item.model.repo)
-            let snapshot = Snapshot(repo: repo, revision: item.model.commit, commit: item.model.commit)
-            byCommit[item.model.commit, default: []].append((item, HubClient(endpoint: endpoint).url(of: item.file.path, in: snapshot)))
+            let snapshot = Snapshot(repo: repo, revision: item.model.commit.hex, commit: item.model.commit)
+            byCommit[item.model.commit.hex, default: []].append((item, HubClient(endpoint: endpoint).url(of: item.file.path, in: snapshot)))
         }
         var got: [SHA256Digest] = []
         for (commit, jobs) in byCommit.sorted(by: { $0.key < $1.key }) {
@@ -245,7 +245,7 @@ public struct LockedPuller: Sendable {
         let problems = PathSafety.problems(in: model.files.map(\.path))
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
-        _ = try materializer.apply(repo: model.repo, commit: model.commit, files: model.files.map { ($0.path, $0.sha256, $0.size) })
+        _ = try materializer.apply(repo: model.repo, commit: model.commit.hex, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }
 
     static func explain(_ error: any Error) -> String {

@@ -46,9 +46,9 @@ public struct Locker: Sendable {
             let locked = try resolve(request, previous: old, endpoint: endpoint)
             models.append(locked)
             switch old {
-            case nil: changes.append((request.alias, .added(commit: locked.commit)))
+            case nil: changes.append((request.alias, .added(commit: locked.commit.hex)))
             case let old? where old == locked: changes.append((request.alias, .unchanged))
-            case let old?: changes.append((request.alias, .updated(from: old.commit, to: locked.commit)))
+            case let old?: changes.append((request.alias, .updated(from: old.commit.hex, to: locked.commit.hex)))
             }
         }
         for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
@@ -145,7 +145,7 @@ public struct Locker: Sendable {
             }
         }
         guard differences.isEmpty else {
-            throw ProjectError.historyRewritten(alias: alias, repo: repo, commit: locked.commit, differences: differences)
+            throw ProjectError.historyRewritten(alias: alias, repo: repo, commit: locked.commit.hex, differences: differences)
         }
     }
 }

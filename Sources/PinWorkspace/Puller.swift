@@ -73,7 +73,7 @@ public struct Puller: Sendable {
 
         // Materialize.
         let methods = try materializer.apply(
-            repo: snapshot.repo.description, commit: snapshot.commit,
+            repo: snapshot.repo.description, commit: snapshot.commit.hex,
             files: plan.map { ($0.file.path, digests[$0.file.path]!, $0.file.size) }, prepared: copies)
 
         let files = plan.map { planned in
@@ -86,7 +86,7 @@ public struct Puller: Sendable {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return PullSummary(
-            repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit,
+            repo: snapshot.repo.description, revision: snapshot.revision, commit: snapshot.commit.hex,
             endpoint: settings.endpoint.description, destination: destination.path.string, files: files,
             bytes: files.reduce(0) { $0 + $1.size },
             downloadedBytes: Self.firstOfEachContent(missing).reduce(0) { $0 + $1.size } - resumed,
@@ -117,7 +117,7 @@ public struct Puller: Sendable {
         }
         let resumed = jobs.reduce(Int64(0)) { $0 + $1.partial.resumedBytes }
         let results = try DownloadEngine(
-            jobs: jobs, store: store, commit: snapshot.commit, settings: settings, reporter: reporter, cancellation: cancellation,
+            jobs: jobs, store: store, commit: snapshot.commit.hex, settings: settings, reporter: reporter, cancellation: cancellation,
             admission: gate.admission
         ).run()
         var byContent: [String: SHA256Digest] = [:]

@@ -176,7 +176,7 @@ struct PullCommand: ModelpinCommand {
             let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
-                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
+                alias: model.alias, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
                 files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
                 unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
                 remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))

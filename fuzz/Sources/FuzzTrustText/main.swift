@@ -1,6 +1,7 @@
 // What a hostile server, repository or environment hands the trust code as text: the terminal
 // escaping every printed string goes through, the user's config.toml, MODELPIN_TOKEN_HOSTS and
-// MODELPIN_LOCK_SIGNERS, and the fingerprint parser behind them. Invariants, not just "no crash":
+// MODELPIN_LOCK_SIGNERS, the fingerprint parser behind them and the commit-id parser (a lock's
+// `commit`, the Hub's revision answer). Invariants, not just "no crash":
 // nothing a terminal acts on survives escaping, escaping is idempotent, and whatever parses is
 // well-formed.
 import PinHub
@@ -25,6 +26,9 @@ public func fuzzTrustText(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     if let fingerprint = try? Fingerprint(parsing: text) {
         precondition(isFingerprint(fingerprint.hex), "a parsed fingerprint that is not 40 uppercase hex")
         precondition((try? Fingerprint(parsing: fingerprint.hex)) == fingerprint, "a fingerprint that does not read back")
+    }
+    if let commit = try? CommitID(parsing: text) {
+        precondition(commit.hex == text && text.utf8.count == 40, "a commit id that is not its own 40-hex text")
     }
     if let hosts = try? TokenHosts(endpoints: [], listed: text) {
         precondition(hosts.entries.allSatisfy { !$0.host.isEmpty && !$0.host.contains("/") }, "a token host that is not a host")

@@ -95,7 +95,7 @@ struct AddCommand: ModelpinCommand {
         try saved.writeLock(Lockfile(models: models), store: store)
         progress.finish()
         if !transfer.quiet {
-            console.out("added \(alias): \(locked.repo)@\(locked.commit.prefix(12)), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(destinationPath)")
+            console.out("added \(alias): \(locked.repo)@\(locked.commit.short), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(destinationPath)")
         }
         return .success
     }

@@ -41,7 +41,7 @@ struct ListCommand: ModelpinCommand {
         let entries = lock.models.map { model in
             Entry(
                 alias: model.alias, repo: model.repo, requested: "\(model.requestedRepo)@\(model.requestedRevision)",
-                commit: model.commit, endpoint: model.endpoint,
+                commit: model.commit.hex, endpoint: model.endpoint,
                 directory: project.manifest.model(model.alias).map { project.destination(of: $0).string } ?? "(not in \(Manifest.fileName))",
                 bytes: model.totalSize,
                 files: model.files.map { .init(path: $0.path, size: $0.size, sha256: $0.sha256.description, lfs: $0.lfs) })

@@ -66,7 +66,7 @@ struct LockCommand: ModelpinCommand {
         progress.finish()
         if self.project.isLocked, lock != previous {
             throw ProjectError.lockOutdated(project.lockPath, changes.compactMap { change in
-                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit ?? "-", requested: lock.model(change.alias)?.commit ?? "-")
+                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit.hex ?? "-", requested: lock.model(change.alias)?.commit.hex ?? "-")
             })
         }
         let written = try project.writeLock(lock, store: store)
