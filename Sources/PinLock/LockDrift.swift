@@ -38,8 +38,8 @@ extension Lockfile {
         var drift: [LockDrift] = []
         for alias in aliases {
             switch (model(alias), manifest.model(alias)) {
-            case (nil, .some): drift.append(.added(alias: alias))
-            case (.some, nil): drift.append(.removed(alias: alias))
+            case (nil, .some): drift.append(.added(alias: alias.rawValue))
+            case (.some, nil): drift.append(.removed(alias: alias.rawValue))
             case (let locked?, let requested?):
                 let fields: [(String, String, String)] = [
                     ("repo", locked.requestedRepo, requested.repo),
@@ -50,7 +50,7 @@ extension Lockfile {
                     ("signers", TOMLText.stringArray(locked.signers.sorted().map(\.hex)), TOMLText.stringArray(requested.signers.sorted().map(\.hex))),
                 ]
                 for (field, old, new) in fields where old != new {
-                    drift.append(.changed(alias: alias, field: field, locked: old, requested: new))
+                    drift.append(.changed(alias: alias.rawValue, field: field, locked: old, requested: new))
                 }
             case (nil, nil): break
             }

@@ -39,7 +39,7 @@ public enum LockfileFormat {
             text += """
 
                 [[model]]
-                alias = \(TOMLText.basicString(model.alias))
+                alias = \(TOMLText.basicString(model.alias.rawValue))
                 requested-repo = \(TOMLText.basicString(model.requestedRepo))
                 requested-revision = \(TOMLText.basicString(model.requestedRevision))
                 include = \(TOMLText.stringArray(model.include))
@@ -122,9 +122,12 @@ public enum LockfileFormat {
     private static func model(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> LockedModel {
         let table = try reader.table(value, path, expected: "a `[[model]]` table")
         // The alias first, so that every later message can name the model.
-        let alias = try string(table, "alias", path, reader, context: "")
-        if let reason = ModelAlias.validate(alias) {
-            throw reader.error(path.appending("alias"), "`\(alias.escapedForDisplay)` is not a valid model alias: \(reason)")
+        let aliasText = try string(table, "alias", path, reader, context: "")
+        let alias: ModelAlias
+        do {
+            alias = try ModelAlias(validating: aliasText)
+        } catch {
+            throw reader.error(path.appending("alias"), error.description)
         }
         let context = "model `\(alias)`: "
         try reader.checkKeys(table, at: path, known: modelKeys, what: "a `[[model]]` table")
@@ -209,7 +212,7 @@ public enum LockfileFormat {
         return locked
     }
 
-    private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: String) throws(ProjectFileError) -> LockedFile {
+    private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: ModelAlias) throws(ProjectFileError) -> LockedFile {
         let modelContext = "model `\(alias)`: "
         let table = try reader.table(value, path, expected: "a `[[model.file]]` table")
         let name = try string(table, "path", path, reader, context: modelContext)

@@ -52,8 +52,8 @@ public enum ManifestFormat {
             let models = try reader.table(
                 value, path, expected: "a table of `[models.ALIAS]` tables", example: "[models.llama]")
             var requests: [ModelRequest] = []
-            for alias in models.keys.sorted() {
-                requests.append(try model(alias, models[alias]!, path.appending(alias), reader))
+            for key in models.keys.sorted() {
+                requests.append(try model(key, models[key]!, path.appending(key), reader))
             }
             manifest.models = requests
         }
@@ -73,9 +73,12 @@ public enum ManifestFormat {
         }
     }
 
-    private static func model(_ alias: String, _ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> ModelRequest {
-        if let reason = ModelAlias.validate(alias) {
-            throw reader.error(path, "`\(alias.escapedForDisplay)` is not a valid model alias: \(reason)")
+    private static func model(_ key: String, _ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> ModelRequest {
+        let alias: ModelAlias
+        do {
+            alias = try ModelAlias(validating: key)
+        } catch {
+            throw reader.error(path, error.description)
         }
         let table = try reader.table(value, path, expected: "a table", example: "[models.\(alias)]")
         try reader.checkKeys(
@@ -185,7 +188,7 @@ public enum ManifestFormat {
         var result = text
         if !result.isEmpty, !TOMLText.endsWithNewline(result) { result += "\n" }
         if !TOMLText.endsWithBlankLine(result) { result += "\n" }
-        result += "[models.\(TOMLText.key(model.alias))]\n"
+        result += "[models.\(TOMLText.key(model.alias.rawValue))]\n"
         result += "repo = \(TOMLText.basicString(model.repo))\n"
         result += "revision = \(TOMLText.basicString(model.revision))\n"
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }

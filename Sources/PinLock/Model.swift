@@ -24,12 +24,14 @@ public struct Manifest: Sendable, Equatable {
         self.models = models.sorted { $0.alias < $1.alias }
     }
 
-    public func model(_ alias: String) -> ModelRequest? { models.first { $0.alias == alias } }
+    public func model(_ alias: ModelAlias) -> ModelRequest? { models.first { $0.alias == alias } }
+    /// The model named `alias` as a person typed it (a command-line argument).
+    public func model(_ alias: String) -> ModelRequest? { models.first { $0.alias.rawValue == alias } }
 }
 
 /// One `[models.ALIAS]` table.
 public struct ModelRequest: Sendable, Equatable {
-    public var alias: String
+    public var alias: ModelAlias
     /// The repo id as the person wrote it (checked against the allowlist on every lock).
     public var repo: String
     /// A branch, tag or 40-hex commit.
@@ -44,7 +46,7 @@ public struct ModelRequest: Sendable, Equatable {
     public var signers: [Fingerprint]
 
     public init(
-        alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
+        alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
         directory: String? = nil, signers: [Fingerprint] = []
     ) {
         self.alias = alias
@@ -69,12 +71,14 @@ public struct Lockfile: Sendable, Equatable {
         self.models = models.sorted { $0.alias < $1.alias }
     }
 
-    public func model(_ alias: String) -> LockedModel? { models.first { $0.alias == alias } }
+    public func model(_ alias: ModelAlias) -> LockedModel? { models.first { $0.alias == alias } }
+    /// The model named `alias` as a person typed it (a command-line argument).
+    public func model(_ alias: String) -> LockedModel? { models.first { $0.alias.rawValue == alias } }
 }
 
 /// One model as resolved: the request it answers and the exact bytes it names.
 public struct LockedModel: Sendable, Equatable {
-    public var alias: String
+    public var alias: ModelAlias
     /// What was asked (`--locked` compares these with the manifest).
     public var requestedRepo: String
     public var requestedRevision: String
@@ -98,7 +102,7 @@ public struct LockedModel: Sendable, Equatable {
     public var scanner: String?
 
     public init(
-        alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
+        alias: ModelAlias, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
         endpoint: String, repo: String, commit: CommitID, files: [LockedFile],
         signers: [Fingerprint] = [], signedBy: Fingerprint? = nil, signatures: [String] = []
     ) {

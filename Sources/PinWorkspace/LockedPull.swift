@@ -81,7 +81,7 @@ public struct LockedPuller: Sendable {
     public func fetch(_ models: [LockedModel]) throws -> Outcome {
         for model in models {
             let problems = PathSafety.problems(in: model.files.map(\.path))
-            guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
+            guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
         }
         var outcome = Outcome()
         // Verdicts come from the store (written by the scanner) or from a scan now — downloads
@@ -233,9 +233,9 @@ public struct LockedPuller: Sendable {
         for model in signed {
             let vouch = try gate.verify(model, signers: model.signers)
             if let locked = model.signedBy, locked != vouch.signer {
-                throw ProjectError.signerChanged(alias: model.alias, locked: locked.hex, now: vouch.signer.hex)
+                throw ProjectError.signerChanged(alias: model.alias.rawValue, locked: locked.hex, now: vouch.signer.hex)
             }
-            vouches[model.alias] = vouch
+            vouches[model.alias.rawValue] = vouch
         }
         return vouches
     }
@@ -243,7 +243,7 @@ public struct LockedPuller: Sendable {
     /// Lays one locked model out in `destination`.
     public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
-        guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
+        guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit.hex, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }

@@ -38,21 +38,21 @@ public struct Locker: Sendable {
         let drifted = Set((previous?.drift(from: project.manifest, endpoint: endpoint) ?? []).map(Self.alias(of:)))
         for request in project.manifest.models {
             let old = previous?.model(request.alias)
-            if let old, !drifted.contains(request.alias), !updateAll, !update.contains(request.alias) {
+            if let old, !drifted.contains(request.alias.rawValue), !updateAll, !update.contains(request.alias.rawValue) {
                 models.append(old)
-                changes.append((request.alias, .unchanged))
+                changes.append((request.alias.rawValue, .unchanged))
                 continue
             }
             let locked = try resolve(request, previous: old, endpoint: endpoint)
             models.append(locked)
             switch old {
-            case nil: changes.append((request.alias, .added(commit: locked.commit.hex)))
-            case let old? where old == locked: changes.append((request.alias, .unchanged))
-            case let old?: changes.append((request.alias, .updated(from: old.commit.hex, to: locked.commit.hex)))
+            case nil: changes.append((request.alias.rawValue, .added(commit: locked.commit.hex)))
+            case let old? where old == locked: changes.append((request.alias.rawValue, .unchanged))
+            case let old?: changes.append((request.alias.rawValue, .updated(from: old.commit.hex, to: locked.commit.hex)))
             }
         }
         for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
-            changes.append((old.alias, .removed))
+            changes.append((old.alias.rawValue, .removed))
         }
         return (Lockfile(models: models), changes)
     }
@@ -63,7 +63,7 @@ public struct Locker: Sendable {
             name: request.repo, revision: request.revision, include: request.include, exclude: request.exclude,
             allowUnlisted: false, signatureDocuments: !request.signers.isEmpty)
         if let previous, previous.commit == snapshot.commit {
-            try Self.checkUnchanged(previous, files, alias: request.alias, repo: snapshot.repo.description)
+            try Self.checkUnchanged(previous, files, alias: request.alias.rawValue, repo: snapshot.repo.description)
         }
         let known = Dictionary(uniqueKeysWithValues: (previous?.files ?? []).map { ($0.path, $0) })
         var digests: [String: SHA256Digest] = [:]
@@ -109,7 +109,7 @@ public struct Locker: Sendable {
         // Signers required: every file must be vouched for (all are in the store by now).
         let vouch = try puller.signatureGate().verify(model, signers: request.signers)
         if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer {
-            throw ProjectError.signerChanged(alias: request.alias, locked: old.hex, now: vouch.signer.hex)
+            throw ProjectError.signerChanged(alias: request.alias.rawValue, locked: old.hex, now: vouch.signer.hex)
         }
         model.signers = request.signers
         model.signedBy = vouch.signer

@@ -116,7 +116,7 @@ public struct SignatureGate: Sendable {
                 for file in model.files {
                     guard let listed = list.digest(of: file.path) else { continue }
                     guard listed == file.sha256 else {
-                        throw ProjectError.signedDigestDiffers(alias: model.alias, path: file.path, signed: listed, locked: file.sha256)
+                        throw ProjectError.signedDigestDiffers(alias: model.alias.rawValue, path: file.path, signed: listed, locked: file.sha256)
                     }
                     vouched.insert(file.path)
                 }
@@ -136,10 +136,10 @@ public struct SignatureGate: Sendable {
         let uncovered = model.files.map(\.path).filter { !vouched.contains($0) && !verified.contains($0) }
         let pretenders = uncovered.filter(Self.looksLikeSignature)
         guard pretenders.isEmpty else {
-            throw ProjectError.unverifiedSignatureFiles(alias: model.alias, repo: model.repo, paths: pretenders)
+            throw ProjectError.unverifiedSignatureFiles(alias: model.alias.rawValue, repo: model.repo, paths: pretenders)
         }
         guard uncovered.isEmpty, let first = accepted.min(by: { $0.document < $1.document }) else {
-            throw ProjectError.unsigned(alias: model.alias, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
+            throw ProjectError.unsigned(alias: model.alias.rawValue, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
         }
         return Vouch(signer: first.signer, userID: first.userID, documents: accepted.map(\.document).sorted())
     }

@@ -13,7 +13,7 @@ func file(_ path: String, size: Int64 = 52, sha: String = shaA, blob: String = b
     LockedFile(path: path, size: size, sha256: try! SHA256Digest(parsing: sha), gitBlobID: try! GitBlobID(parsing: blob), lfs: lfs)
 }
 
-func model(_ alias: String, files: [LockedFile], include: [String] = ["*.json", "*.safetensors"], revision: String = "main") -> LockedModel {
+func model(_ alias: ModelAlias, files: [LockedFile], include: [String] = ["*.json", "*.safetensors"], revision: String = "main") -> LockedModel {
     LockedModel(
         alias: alias, requestedRepo: "acme/Tiny-Model", requestedRevision: revision, include: include, exclude: [],
         endpoint: "https://huggingface.co", repo: "acme/tiny-model", commit: commit, files: files)

@@ -142,14 +142,14 @@ struct PullCommand: ModelpinCommand {
         let project = try self.project.load()
         let sources = try mirrors.map { try BlobSource(parsing: $0) }
         for alias in targets where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
         let store = try store.open(.readWrite)
         let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
         let signedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
         if signedLock { try checkLockSignature(project, console) }
         var lock = try project.loadLock()
-        let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        let drift = lock?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias.rawValue) }
         let puller = try LockCommand.puller(
             project: project, endpoint: endpoint, transfer: transfer, names: names, store: store, console, progress)
         let isLocked = self.project.isLocked || signedLock  // a signed lock must not change
@@ -164,7 +164,7 @@ struct PullCommand: ModelpinCommand {
         } else {
             try Project.registerRoot(lock!, at: project.lockPath, store: store)
         }
-        let chosen = lock!.models.filter { targets.isEmpty || targets.contains($0.alias) }
+        let chosen = lock!.models.filter { targets.isEmpty || targets.contains($0.alias.rawValue) }
         var locked = LockedPuller(puller: puller)
         locked.mirrors = sources
         locked.offline = self.project.isOffline
@@ -176,8 +176,8 @@ struct PullCommand: ModelpinCommand {
             let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
             try locked.materialize(model, at: destination, mode: mode)
             models.append(ProjectPullSummary.Model(
-                alias: model.alias, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
-                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias],
+                alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
+                files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias.rawValue],
                 unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
                 remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
         }

@@ -51,9 +51,15 @@ struct AddCommand: ModelpinCommand {
         }
         let project = try self.project.load()
         let (name, revision) = PullCommand.split(repo)
-        let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
-        if let reason = ModelAlias.validate(alias) { throw ProjectError.invalidAlias(alias, reason: reason) }
-        if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias, manifest: project.manifestPath) }
+        var alias = ModelAlias.suggested(forRepo: name)
+        if let text = self.alias {
+            do {
+                alias = try ModelAlias(validating: text)
+            } catch {
+                throw ProjectError.invalidAlias(text, reason: error.reason)
+            }
+        }
+        if project.manifest.model(alias) != nil { throw ProjectError.aliasExists(alias.rawValue, manifest: project.manifestPath) }
         var pinned: [Fingerprint] = []
         for signer in signers {
             do {

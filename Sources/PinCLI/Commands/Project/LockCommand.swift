@@ -41,11 +41,11 @@ struct LockCommand: ModelpinCommand {
     func execute(_ console: Console) throws -> ExitStatus {
         let project = try self.project.load()
         for alias in aliases where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
         let endpoint = transfer.endpointText(manifest: project.manifest.endpoint)
         let previous = try project.loadLock()
-        let drift = previous?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        let drift = previous?.drift(from: project.manifest, endpoint: endpoint) ?? project.manifest.models.map { .added(alias: $0.alias.rawValue) }
         if check || self.project.isLocked {
             guard previous != nil else { throw ProjectError.lockMissing(project.lockPath) }
             guard drift.isEmpty else { throw ProjectError.lockOutdated(project.lockPath, drift) }

@@ -26,9 +26,9 @@ struct VerifyCommand: ModelpinCommand {
         for alias in aliases where lock.model(alias) == nil {
             throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
         }
-        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias) {
+        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias.rawValue) {
             guard let request = project.manifest.model(model.alias) else {
-                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias)])
+                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias.rawValue)])
             }
             chosen.append((model, try project.modelDirectory(of: request)))
         }
