@@ -74,7 +74,7 @@ public enum LockfileFormat {
 
                     """
                 if let verdict = file.verdict {
-                    text += "verdict = \(TOMLText.basicString(verdict))\n"
+                    text += "verdict = \(TOMLText.basicString(verdict.rawValue))\n"
                 }
                 if !file.accepted.isEmpty {
                     text += "accepted = \(TOMLText.stringArray(file.accepted.sorted()))\n"
@@ -251,13 +251,13 @@ public enum LockfileFormat {
         let lfs = try field(table, "lfs", path, reader, context: context) { value, path throws(ProjectFileError) in
             try reader.boolean(value, path)
         }
-        var verdict: String?
+        var verdict: Verdict?
         if table["verdict"] != nil {
             let text = try string(table, "verdict", path, reader, context: context)
-            guard ["safe", "unsupported", "suspicious", "unsafe", "malformed"].contains(text) else {
+            guard let known = Verdict(rawValue: text) else {
                 throw reader.error(path.appending("verdict"), context + "`verdict` must be safe, unsupported, suspicious, unsafe or malformed, not `\(text.escapedForDisplay)`")
             }
-            verdict = text
+            verdict = known
         }
         var accepted: [String] = []
         if table["accepted"] != nil {
@@ -267,7 +267,7 @@ public enum LockfileFormat {
             if let bad = accepted.first(where: { $0.split(separator: ".", omittingEmptySubsequences: false).count < 2 || $0.contains(" ") }) {
                 throw reader.error(path.appending("accepted"), context + "`accepted` lists callables as `module.name`, not `\(bad.escapedForDisplay)`")
             }
-            guard verdict == "safe" else {
+            guard verdict == .safe else {
                 throw reader.error(path.appending("accepted"), context + "`accepted` belongs to a file whose verdict is `safe`")
             }
         }

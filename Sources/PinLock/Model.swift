@@ -138,13 +138,13 @@ public struct LockedFile: Sendable, Equatable {
     /// repository's own code admitted with `--allow-remote-code` (which every pull of it must
     /// repeat). Anything else refuses the pull, so it is never locked. nil when the model has no
     /// scanner.
-    public var verdict: String?
+    public var verdict: Verdict?
     /// Pickle callables the user accepted (`--allow-global`) when these bytes were judged safe:
     /// the decision is recorded with the verdict, for review and for later pulls. Sorted.
     public var accepted: [String]
 
     public init(
-        path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: String? = nil,
+        path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: Verdict? = nil,
         accepted: [String] = []
     ) {
         self.path = path

@@ -1,3 +1,5 @@
+public import PinModel
+
 // The pickle analyzer: a symbolic emulation of the unpickler's stack and memo that never
 // executes, imports or constructs anything. PickleOpcodes.swift holds the opcode table and the
 // windowed reader; PickleCallables.swift the safe and unsafe lists.

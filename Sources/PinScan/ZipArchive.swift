@@ -1,3 +1,5 @@
+import PinModel
+
 // A hand-written, read-only zip reader (no zip library is available to PinScan, and it must not
 // trust one: loaders disagree about malformed zips, and those disagreements are the bypasses).
 //

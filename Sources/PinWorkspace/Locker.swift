@@ -101,7 +101,7 @@ public struct Locker: Sendable {
                 let sha = digests[file.path]!
                 return LockedFile(
                     path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitOID, lfs: file.isLFS,
-                    verdict: (gate.verdict(for: sha) ?? .safe).rawValue, accepted: gate.accepted(for: sha) ?? [])
+                    verdict: gate.verdict(for: sha) ?? .safe, accepted: gate.accepted(for: sha) ?? [])
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else { return model }

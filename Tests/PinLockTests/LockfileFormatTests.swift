@@ -160,8 +160,8 @@ let goldenLock = Lockfile(models: [
 @Suite struct ScannedModelLockTests {
     @Test func theScannerAndEachVerdictRoundTrip() throws {
         var scanned = model("scanned", files: [
-            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: "safe"),
-            LockedFile(path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true, verdict: "safe"),
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: .safe),
+            LockedFile(path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true, verdict: .safe),
         ])
         scanned.scanner = "modelpin-scan/1"
         let text = LockfileFormat.render(Lockfile(models: [scanned]))
@@ -173,11 +173,41 @@ let goldenLock = Lockfile(models: [
         #expect(bad.field == "model[1].file[1].verdict")
     }
 
+    /// The lock's `verdict` is the scanner's Verdict, typed: every case is written as its name
+    /// and read back as the same value, and any other text is refused naming the file, line and
+    /// field.
+    @Test(arguments: Verdict.allCases)
+    func everyVerdictIsWrittenByNameAndReadBack(_ verdict: Verdict) throws {
+        var scanned = model("scanned", files: [
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: verdict),
+        ])
+        scanned.scanner = "modelpin-scan/2"
+        let text = LockfileFormat.render(Lockfile(models: [scanned]))
+        #expect(text.hasSuffix("lfs = false\nverdict = \"\(verdict.rawValue)\"\n"))
+        let parsed = try LockfileFormat.parse(text, file: "modelpin.lock")
+        #expect(parsed.models.first?.files.first?.verdict == verdict)
+    }
+
+    @Test(arguments: ["fine", "Safe", "SAFE", " safe", "safe\u{200B}", "clean"])
+    func anUnknownVerdictIsRefusedNamingWhere(_ text: String) throws {
+        var scanned = model("scanned", files: [
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: .safe),
+        ])
+        scanned.scanner = "modelpin-scan/2"
+        let lock = LockfileFormat.render(Lockfile(models: [scanned]))
+            .replacingOccurrences(of: "verdict = \"safe\"", with: "verdict = \"\(text)\"")
+        let error = try #require(lockError(lock))
+        #expect(error.file == "project/modelpin.lock")
+        #expect(error.field == "model[1].file[1].verdict")
+        #expect(error.line == lock.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("verdict = ") }.map { $0 + 1 })
+        #expect(error.message.hasPrefix("model `scanned`, file `a.json`: `verdict` must be safe, unsupported, suspicious, unsafe or malformed, not `"))
+    }
+
     @Test func acceptedCallablesRoundTripOnlyOnSafeFiles() throws {
         var scanned = model("scanned", files: [
             LockedFile(
                 path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true,
-                verdict: "safe", accepted: ["acme.layers.CustomLayer", "acme.Block"]),
+                verdict: .safe, accepted: ["acme.layers.CustomLayer", "acme.Block"]),
         ])
         scanned.scanner = "modelpin-scan/1"
         let text = LockfileFormat.render(Lockfile(models: [scanned]))

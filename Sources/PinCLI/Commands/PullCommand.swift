@@ -178,8 +178,8 @@ struct PullCommand: ModelpinCommand {
             models.append(ProjectPullSummary.Model(
                 alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
                 files: model.files.count, bytes: model.totalSize, signature: vouches[model.alias.rawValue],
-                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
-                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
+                unsupported: model.files.filter { $0.verdict == Verdict.unsupported }.map(\.path),
+                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious }.map(\.path)))
         }
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
