@@ -29,7 +29,6 @@ struct ZipEntry {
     /// the local header is unreadable.
     var dataOffset: Int64?
 
-    var isEncrypted: Bool { flags & 0x0001 != 0 || flags & 0x0040 != 0 }
     var isDirectory: Bool { name.hasSuffix("/") && compressedSize == 0 }
 }
 
