@@ -39,20 +39,26 @@ public struct HubClient: Sendable {
         } catch {
             throw .malformedResponse(url: url.description, reason: "not the JSON object of a repository: \(error)")
         }
-        guard let sha = answer.sha, Self.isCommit(sha) else {
-            throw .malformedResponse(url: url.description, reason: "no 40-character commit (`sha`) in the answer")
+        guard let sha = answer.sha else {
+            throw .malformedResponse(url: url.description, reason: "no commit (`sha`) in the answer")
+        }
+        let commit: CommitID
+        do {
+            commit = try CommitID(parsing: sha)
+        } catch {
+            throw .malformedResponse(url: url.description, reason: "its `sha`: \(error.description)")
         }
         // The Hub's spelling of the id is canonical; keep ours if it sent something unusable.
         let canonical = answer.id.flatMap { try? RepoID(parsing: $0) }
             .flatMap { $0.description.lowercased() == repo.description.lowercased() ? $0 : nil } ?? repo
-        return Snapshot(repo: canonical, revision: revision, commit: sha)
+        return Snapshot(repo: canonical, revision: revision, commit: commit)
     }
 
     /// `GET /api/models/{repo}/tree/{commit}?recursive=true`, following `Link: rel="next"`:
     /// every file with its size, git blob id and (for LFS files) SHA-256.
     public func files(of snapshot: Snapshot, using client: HTTPClient) throws(HubError) -> [SnapshotFile] {
         var next: HTTPURL? = endpoint.base.appending(
-            path: "/api/models/\(Self.encode(snapshot.repo))/tree/\(snapshot.commit)?recursive=true&expand=false")
+            path: "/api/models/\(Self.encode(snapshot.repo))/tree/\(snapshot.commit.hex)?recursive=true&expand=false")
         var visited = Set<String>()
         var files: [SnapshotFile] = []
         while let url = next {
@@ -64,7 +70,7 @@ public struct HubClient: Sendable {
             do {
                 (head, body) = try client.fetch(url, limit: 256 << 20)
             } catch {
-                throw .from(error, repo: snapshot.repo.description, revision: snapshot.commit, tokenSent: client.policy.sendsToken(to: url))
+                throw .from(error, repo: snapshot.repo.description, revision: snapshot.commit.hex, tokenSent: client.policy.sendsToken(to: url))
             }
             files += try Self.parseTree(body, url: url)
             next = try nextPage(head)
@@ -81,24 +87,20 @@ public struct HubClient: Sendable {
 
     /// Where a file of a snapshot is downloaded from (the Hub redirects LFS files to its CDN).
     public func url(of path: String, in snapshot: Snapshot) -> HTTPURL {
-        endpoint.base.appending(path: "/\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit)/\(HTTPURL.encodePath(path))")
+        endpoint.base.appending(path: "/\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit.hex)/\(HTTPURL.encodePath(path))")
     }
 
     /// The Hub's check of a file answer: a `/resolve/{commit}/…` answer (or a redirect on the
     /// way) that names another commit in `X-Repo-Commit` is refused before any byte is kept.
     /// Mirrors and CDNs that do not send the header pass; the digests decide then.
-    public static func checkCommit(_ head: HTTPResponseHead, path: String, commit: String) throws(HubError) {
-        if let answered = head.header("x-repo-commit"), answered != commit {
-            throw .commitMismatch(path: path, expected: commit, actual: answered)
+    public static func checkCommit(_ head: HTTPResponseHead, path: String, commit: CommitID) throws(HubError) {
+        if let answered = head.header("x-repo-commit"), answered != commit.hex {
+            throw .commitMismatch(path: path, expected: commit.hex, actual: answered)
         }
     }
 
     static func encode(_ repo: RepoID) -> String {
         HTTPURL.encodeSegment(repo.owner) + "/" + HTTPURL.encodeSegment(repo.name)
-    }
-
-    static func isCommit(_ text: String) -> Bool {
-        text.utf8.count == 40 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     private struct TreeEntry: Decodable {

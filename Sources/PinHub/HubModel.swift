@@ -39,10 +39,9 @@ public struct Snapshot: Sendable, Equatable {
     /// The id as the Hub spells it.
     public let repo: RepoID
     public let revision: String
-    /// 40 lowercase hex digits.
-    public let commit: String
+    public let commit: CommitID
 
-    public init(repo: RepoID, revision: String, commit: String) {
+    public init(repo: RepoID, revision: String, commit: CommitID) {
         self.repo = repo
         self.revision = revision
         self.commit = commit

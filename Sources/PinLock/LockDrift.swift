@@ -1,3 +1,4 @@
+import PinModel
 /// One way a lockfile no longer answers its manifest: what `--locked` refuses and `modelpin lock`
 /// would change. Resolution is not part of it (a branch that moved on the Hub is not drift: the
 /// lock still answers the request; `modelpin lock --update` is how to follow it), and neither is
@@ -39,18 +40,18 @@ extension Lockfile {
         var drift: [LockDrift] = []
         for alias in aliases {
             switch (model(alias), manifest.model(alias)) {
-            case (nil, .some): drift.append(.added(alias: alias))
-            case (.some, nil): drift.append(.removed(alias: alias))
+            case (nil, .some): drift.append(.added(alias: alias.rawValue))
+            case (.some, nil): drift.append(.removed(alias: alias.rawValue))
             case (let locked?, let requested?):
                 let fields: [(String, String, String)] = [
                     ("repo", locked.requestedRepo, requested.repo),
                     ("revision", locked.requestedRevision, requested.revision),
                     ("include", TOMLText.stringArray(locked.include), TOMLText.stringArray(requested.include)),
                     ("exclude", TOMLText.stringArray(locked.exclude), TOMLText.stringArray(requested.exclude)),
-                    ("signers", TOMLText.stringArray(locked.signers.sorted()), TOMLText.stringArray(requested.signers.sorted())),
+                    ("signers", TOMLText.stringArray(locked.signers.sorted().map(\.hex)), TOMLText.stringArray(requested.signers.sorted().map(\.hex))),
                 ]
                 for (field, old, new) in fields where old != new {
-                    drift.append(.changed(alias: alias, field: field, locked: old, requested: new))
+                    drift.append(.changed(alias: alias.rawValue, field: field, locked: old, requested: new))
                 }
             case (nil, nil): break
             }

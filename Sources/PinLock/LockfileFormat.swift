@@ -39,22 +39,22 @@ public enum LockfileFormat {
             text += """
 
                 [[model]]
-                alias = \(TOMLText.basicString(model.alias))
+                alias = \(TOMLText.basicString(model.alias.rawValue))
                 requested-repo = \(TOMLText.basicString(model.requestedRepo))
                 requested-revision = \(TOMLText.basicString(model.requestedRevision))
                 include = \(TOMLText.stringArray(model.include))
                 exclude = \(TOMLText.stringArray(model.exclude))
                 endpoint = \(TOMLText.basicString(model.endpoint))
                 repo = \(TOMLText.basicString(model.repo))
-                commit = \(TOMLText.basicString(model.commit))
+                commit = \(TOMLText.basicString(model.commit.hex))
 
                 """
             // Present only for models that require signers, so that unsigned models' entries
             // (and every lock written before signatures) stay as they were.
             if !model.signers.isEmpty {
                 text += """
-                    signers = \(TOMLText.stringArray(model.signers.sorted()))
-                    signed-by = \(TOMLText.basicString(model.signedBy ?? ""))
+                    signers = \(TOMLText.stringArray(model.signers.sorted().map(\.hex)))
+                    signed-by = \(TOMLText.basicString(model.signedBy?.hex ?? ""))
                     signatures = \(TOMLText.stringArray(model.signatures.sorted()))
 
                     """
@@ -74,7 +74,7 @@ public enum LockfileFormat {
 
                     """
                 if let verdict = file.verdict {
-                    text += "verdict = \(TOMLText.basicString(verdict))\n"
+                    text += "verdict = \(TOMLText.basicString(verdict.rawValue))\n"
                 }
                 if !file.accepted.isEmpty {
                     text += "accepted = \(TOMLText.stringArray(file.accepted.sorted()))\n"
@@ -122,9 +122,12 @@ public enum LockfileFormat {
     private static func model(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> LockedModel {
         let table = try reader.table(value, path, expected: "a `[[model]]` table")
         // The alias first, so that every later message can name the model.
-        let alias = try string(table, "alias", path, reader, context: "")
-        if let reason = ModelAlias.validate(alias) {
-            throw reader.error(path.appending("alias"), "`\(alias.escapedForDisplay)` is not a valid model alias: \(reason)")
+        let aliasText = try string(table, "alias", path, reader, context: "")
+        let alias: ModelAlias
+        do {
+            alias = try ModelAlias(validating: aliasText)
+        } catch {
+            throw reader.error(path.appending("alias"), error.description)
         }
         let context = "model `\(alias)`: "
         try reader.checkKeys(table, at: path, known: modelKeys, what: "a `[[model]]` table")
@@ -139,24 +142,31 @@ public enum LockfileFormat {
         }
         let endpoint = try string(table, "endpoint", path, reader, context: context)
         let repo = try string(table, "repo", path, reader, context: context)
-        let commit = try string(table, "commit", path, reader, context: context)
-        if commit.utf8.count != 40 || !commit.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
-            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits, not `\(commit.escapedForDisplay)`")
+        let commitText = try string(table, "commit", path, reader, context: context)
+        let commit: CommitID
+        do {
+            commit = try CommitID(parsing: commitText)
+        } catch {
+            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits: \(error.description)")
         }
 
-        var signers: [String] = []
-        var signedBy: String?
+        var signers: [Fingerprint] = []
+        var signedBy: Fingerprint?
         var signatures: [String] = []
         if table["signers"] != nil || table["signed-by"] != nil || table["signatures"] != nil {
-            signers = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
+            let texts = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
                 try reader.strings(value, path, nonEmpty: true)
             }
-            for signer in signers where SignerFingerprint.normalized(signer) != signer {
-                throw reader.error(path.appending("signers"), context + "`\(signer.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+            for text in texts {
+                // modelpin writes the canonical spelling only: any other was edited by hand.
+                guard let signer = try? Fingerprint(parsing: text), signer.hex == text else {
+                    throw reader.error(path.appending("signers"), context + "`\(text.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+                }
+                signers.append(signer)
             }
-            let signer = try string(table, "signed-by", path, reader, context: context)
-            guard signers.contains(signer) else {
-                throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(signer.escapedForDisplay)`")
+            let text = try string(table, "signed-by", path, reader, context: context)
+            guard let signer = signers.first(where: { $0.hex == text }) else {
+                throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(text.escapedForDisplay)`")
             }
             signedBy = signer
             signatures = try field(table, "signatures", path, reader, context: context) { value, path throws(ProjectFileError) in
@@ -202,7 +212,7 @@ public enum LockfileFormat {
         return locked
     }
 
-    private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: String) throws(ProjectFileError) -> LockedFile {
+    private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: ModelAlias) throws(ProjectFileError) -> LockedFile {
         let modelContext = "model `\(alias)`: "
         let table = try reader.table(value, path, expected: "a `[[model.file]]` table")
         let name = try string(table, "path", path, reader, context: modelContext)
@@ -241,13 +251,13 @@ public enum LockfileFormat {
         let lfs = try field(table, "lfs", path, reader, context: context) { value, path throws(ProjectFileError) in
             try reader.boolean(value, path)
         }
-        var verdict: String?
+        var verdict: Verdict?
         if table["verdict"] != nil {
             let text = try string(table, "verdict", path, reader, context: context)
-            guard ["safe", "unsupported", "suspicious", "unsafe", "malformed"].contains(text) else {
+            guard let known = Verdict(rawValue: text) else {
                 throw reader.error(path.appending("verdict"), context + "`verdict` must be safe, unsupported, suspicious, unsafe or malformed, not `\(text.escapedForDisplay)`")
             }
-            verdict = text
+            verdict = known
         }
         var accepted: [String] = []
         if table["accepted"] != nil {
@@ -257,7 +267,7 @@ public enum LockfileFormat {
             if let bad = accepted.first(where: { $0.split(separator: ".", omittingEmptySubsequences: false).count < 2 || $0.contains(" ") }) {
                 throw reader.error(path.appending("accepted"), context + "`accepted` lists callables as `module.name`, not `\(bad.escapedForDisplay)`")
             }
-            guard verdict == "safe" else {
+            guard verdict == .safe else {
                 throw reader.error(path.appending("accepted"), context + "`accepted` belongs to a file whose verdict is `safe`")
             }
         }

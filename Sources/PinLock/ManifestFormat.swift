@@ -52,8 +52,8 @@ public enum ManifestFormat {
             let models = try reader.table(
                 value, path, expected: "a table of `[models.ALIAS]` tables", example: "[models.llama]")
             var requests: [ModelRequest] = []
-            for alias in models.keys.sorted() {
-                requests.append(try model(alias, models[alias]!, path.appending(alias), reader))
+            for key in models.keys.sorted() {
+                requests.append(try model(key, models[key]!, path.appending(key), reader))
             }
             manifest.models = requests
         }
@@ -73,9 +73,12 @@ public enum ManifestFormat {
         }
     }
 
-    private static func model(_ alias: String, _ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> ModelRequest {
-        if let reason = ModelAlias.validate(alias) {
-            throw reader.error(path, "`\(alias.escapedForDisplay)` is not a valid model alias: \(reason)")
+    private static func model(_ key: String, _ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> ModelRequest {
+        let alias: ModelAlias
+        do {
+            alias = try ModelAlias(validating: key)
+        } catch {
+            throw reader.error(path, error.description)
         }
         let table = try reader.table(value, path, expected: "a table", example: "[models.\(alias)]")
         try reader.checkKeys(
@@ -105,12 +108,13 @@ public enum ManifestFormat {
         if let value = table["signers"] {
             let signersPath = path.appending("signers")
             let texts = try reader.strings(value, signersPath, nonEmpty: true, example: #"signers = ["0123456789ABCDEF0123456789ABCDEF01234567"]"#)
-            var signers: [String] = []
+            var signers: [Fingerprint] = []
             for text in texts {
-                guard let fingerprint = SignerFingerprint.normalized(text) else {
-                    throw reader.error(signersPath, SignerFingerprint.problem(text), hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
+                do {
+                    signers.append(try Fingerprint(parsing: text))
+                } catch {
+                    throw reader.error(signersPath, error.description, hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
                 }
-                signers.append(fingerprint)
             }
             if signers.isEmpty {
                 throw reader.error(signersPath, "is empty; name at least one fingerprint or remove `signers`")
@@ -184,13 +188,13 @@ public enum ManifestFormat {
         var result = text
         if !result.isEmpty, !TOMLText.endsWithNewline(result) { result += "\n" }
         if !TOMLText.endsWithBlankLine(result) { result += "\n" }
-        result += "[models.\(TOMLText.key(model.alias))]\n"
+        result += "[models.\(TOMLText.key(model.alias.rawValue))]\n"
         result += "repo = \(TOMLText.basicString(model.repo))\n"
         result += "revision = \(TOMLText.basicString(model.revision))\n"
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }
-        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers))\n" }
+        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers.map(\.hex)))\n" }
         return result
     }
 

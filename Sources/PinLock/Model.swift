@@ -24,12 +24,14 @@ public struct Manifest: Sendable, Equatable {
         self.models = models.sorted { $0.alias < $1.alias }
     }
 
-    public func model(_ alias: String) -> ModelRequest? { models.first { $0.alias == alias } }
+    public func model(_ alias: ModelAlias) -> ModelRequest? { models.first { $0.alias == alias } }
+    /// The model named `alias` as a person typed it (a command-line argument).
+    public func model(_ alias: String) -> ModelRequest? { models.first { $0.alias.rawValue == alias } }
 }
 
 /// One `[models.ALIAS]` table.
 public struct ModelRequest: Sendable, Equatable {
-    public var alias: String
+    public var alias: ModelAlias
     /// The repo id as the person wrote it (checked against the allowlist on every lock).
     public var repo: String
     /// A branch, tag or 40-hex commit.
@@ -39,13 +41,13 @@ public struct ModelRequest: Sendable, Equatable {
     /// `to`: the directory to lay the model out in, as written (relative to the manifest's
     /// directory); nil: `models/ORG/NAME`.
     public var directory: String?
-    /// OpenPGP fingerprints (40 uppercase hex, primary keys), sorted; when not empty, every
-    /// file must be vouched for by a good signature of one of them.
-    public var signers: [String]
+    /// OpenPGP fingerprints (primary keys), sorted; when not empty, every file must be vouched
+    /// for by a good signature of one of them.
+    public var signers: [Fingerprint]
 
     public init(
-        alias: String, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
-        directory: String? = nil, signers: [String] = []
+        alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
+        directory: String? = nil, signers: [Fingerprint] = []
     ) {
         self.alias = alias
         self.repo = repo
@@ -69,12 +71,14 @@ public struct Lockfile: Sendable, Equatable {
         self.models = models.sorted { $0.alias < $1.alias }
     }
 
-    public func model(_ alias: String) -> LockedModel? { models.first { $0.alias == alias } }
+    public func model(_ alias: ModelAlias) -> LockedModel? { models.first { $0.alias == alias } }
+    /// The model named `alias` as a person typed it (a command-line argument).
+    public func model(_ alias: String) -> LockedModel? { models.first { $0.alias.rawValue == alias } }
 }
 
 /// One model as resolved: the request it answers and the exact bytes it names.
 public struct LockedModel: Sendable, Equatable {
-    public var alias: String
+    public var alias: ModelAlias
     /// What was asked (`--locked` compares these with the manifest).
     public var requestedRepo: String
     public var requestedRevision: String
@@ -84,14 +88,13 @@ public struct LockedModel: Sendable, Equatable {
     public var endpoint: String
     /// The canonical repo id, as the Hub spells it.
     public var repo: String
-    /// 40 lowercase hex.
-    public var commit: String
+    public var commit: CommitID
     /// Sorted by path.
     public var files: [LockedFile]
     /// The signers the manifest required (sorted); empty when none.
-    public var signers: [String]
+    public var signers: [Fingerprint]
     /// Whose good signature vouched for the files (a primary fingerprint), when signers are required.
-    public var signedBy: String?
+    public var signedBy: Fingerprint?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
     /// The scanner that judged every file (`modelpin-scan/2`): a verdict means something only
@@ -99,9 +102,9 @@ public struct LockedModel: Sendable, Equatable {
     public var scanner: String?
 
     public init(
-        alias: String, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
-        endpoint: String, repo: String, commit: String, files: [LockedFile],
-        signers: [String] = [], signedBy: String? = nil, signatures: [String] = []
+        alias: ModelAlias, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
+        endpoint: String, repo: String, commit: CommitID, files: [LockedFile],
+        signers: [Fingerprint] = [], signedBy: Fingerprint? = nil, signatures: [String] = []
     ) {
         self.signers = signers.sorted()
         self.signedBy = signedBy
@@ -135,13 +138,13 @@ public struct LockedFile: Sendable, Equatable {
     /// repository's own code admitted with `--allow-remote-code` (which every pull of it must
     /// repeat). Anything else refuses the pull, so it is never locked. nil when the model has no
     /// scanner.
-    public var verdict: String?
+    public var verdict: Verdict?
     /// Pickle callables the user accepted (`--allow-global`) when these bytes were judged safe:
     /// the decision is recorded with the verdict, for review and for later pulls. Sorted.
     public var accepted: [String]
 
     public init(
-        path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: String? = nil,
+        path: String, size: Int64, sha256: SHA256Digest, gitBlobID: GitBlobID, lfs: Bool, verdict: Verdict? = nil,
         accepted: [String] = []
     ) {
         self.path = path

@@ -12,10 +12,10 @@ import TOMLKit
 public struct UserConfig: Sendable, Equatable {
     public static let fileName = "config.toml"
 
-    /// Full primary-key fingerprints (40 uppercase hex), sorted, without duplicates.
-    public var lockSigners: [String] = []
+    /// Full primary-key fingerprints, sorted, without duplicates.
+    public var lockSigners: [Fingerprint] = []
 
-    public init(lockSigners: [String] = []) {
+    public init(lockSigners: [Fingerprint] = []) {
         self.lockSigners = lockSigners
     }
 }
@@ -41,12 +41,13 @@ public enum UserConfigFormat {
         var config = UserConfig()
         if let value = root["lock-signers"] {
             let path = FieldPath("lock-signers")
-            var signers: [String] = []
+            var signers: [Fingerprint] = []
             for text in try reader.strings(value, path, nonEmpty: true, example: example) {
-                guard let fingerprint = SignerFingerprint.normalized(text) else {
-                    throw reader.error(path, SignerFingerprint.problem(text), hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
+                do {
+                    signers.append(try Fingerprint(parsing: text))
+                } catch {
+                    throw reader.error(path, error.description, hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
                 }
-                signers.append(fingerprint)
             }
             config.lockSigners = Array(Set(signers)).sorted()
         }
@@ -56,10 +57,10 @@ public enum UserConfigFormat {
     /// `MODELPIN_LOCK_SIGNERS`: fingerprints separated by commas or whitespace (spaces inside a
     /// fingerprint are therefore not allowed here). Returns the sorted fingerprints, or the
     /// first entry that is not one.
-    public static func signers(fromEnvironment text: String) -> Result<[String], SignerListError> {
-        var signers: [String] = []
+    public static func signers(fromEnvironment text: String) -> Result<[Fingerprint], SignerListError> {
+        var signers: [Fingerprint] = []
         for entry in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
-            guard let fingerprint = SignerFingerprint.normalized(String(entry)) else {
+            guard let fingerprint = try? Fingerprint(parsing: String(entry)) else {
                 return .failure(SignerListError(entry: String(entry)))
             }
             signers.append(fingerprint)
@@ -74,7 +75,12 @@ public struct SignerListError: ModelpinError, Equatable {
     public let entry: String
 
     public var kind: FailureKind { .usage }
-    public var description: String { "invalid \(Self.variable): " + SignerFingerprint.problem(entry) }
+    public var description: String {
+        // Made only for an entry that does not parse: the parser says why.
+        var problem = "`\(entry.escapedForDisplay)` is not an OpenPGP fingerprint"
+        do { _ = try Fingerprint(parsing: entry) } catch { problem = error.description }
+        return "invalid \(Self.variable): " + problem
+    }
     public var causes: [String] { [] }
     public var hint: String? { "list full 40-hex fingerprints separated by commas, as `modelpin keys list` shows them" }
 }

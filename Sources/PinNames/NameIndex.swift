@@ -32,8 +32,8 @@ public struct NameIndex: Sendable {
     /// Duplicate entries found while building (the allowlist stays usable).
     public let warnings: [String]
 
+    /// Owners in the allowlist (bench/names reports it).
     public var ownerCount: Int { ownerEntry.count }
-    public var entryCount: Int { allowlist.count }
 
     /// Bytes held by the index (the allowlist's text included).
     public var memoryFootprint: Int {

@@ -22,6 +22,8 @@
 // `malformed`. A JSON object that does not parse but mentions `chat_template` or `auto_map` is
 // `malformed` for the same reason.
 
+import PinModel
+
 #if canImport(Glibc)
 import Glibc
 #endif

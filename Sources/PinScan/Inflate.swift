@@ -1,7 +1,7 @@
 // A small, bounded DEFLATE decoder (RFC 1951: stored, fixed and dynamic Huffman blocks), in the
 // style of zlib's `contrib/puff`: PinScan links no zlib and no Foundation. It only ever runs on
-// archive members that must be inspected (pickles, npy headers, config.json) and on gzip/zlib
-// wrapped files, and it stops at a caller-given output size: nothing is decoded that will not be
+// archive members that must be inspected (pickles, npy headers, config.json) and on zlib-wrapped
+// files (gzip goes through libarchive, Decompressor.swift), and it stops at a caller-given output size: nothing is decoded that will not be
 // looked at, and no input can make it allocate more than the limit.
 
 enum Inflater {
@@ -29,25 +29,6 @@ enum Inflater {
         else { return .failed(FormatError("not a zlib stream", offset: 0)) }
         if header[1] & 0x20 != 0 { return .failed(FormatError("zlib preset dictionary is not supported", offset: 1)) }
         return inflate(SliceSource(source, start: 2, size: source.size - 2), limit: limit)
-    }
-
-    /// A gzip file (RFC 1952), first member only.
-    static func gunzip<S: ByteSource>(_ source: S, limit: Int) -> Outcome {
-        var cursor = FormatCursor(source)
-        do {
-            let header = try cursor.bytes(10, "gzip header")
-            guard header[0] == 0x1F, header[1] == 0x8B, header[2] == 8 else {
-                return .failed(FormatError("not a gzip stream", offset: 0))
-            }
-            let flags = header[3]
-            if flags & 0x04 != 0 { try cursor.skip(Int64(try cursor.u16()), "gzip extra field") }
-            if flags & 0x08 != 0 { while try cursor.u8() != 0 {} }  // file name
-            if flags & 0x10 != 0 { while try cursor.u8() != 0 {} }  // comment
-            if flags & 0x02 != 0 { try cursor.skip(2, "gzip header CRC") }
-        } catch {
-            return .failed(error)
-        }
-        return inflate(SliceSource(source, start: cursor.position, size: source.size - cursor.position), limit: limit)
     }
 }
 

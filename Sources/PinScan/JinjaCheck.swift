@@ -1,3 +1,5 @@
+import PinModel
+
 // Chat templates: Jinja source that llama.cpp bindings, vLLM, SGLang and transformers render with
 // the conversation. Rendered without a sandbox (llama-cpp-python before 0.2.72, CVE-2024-34359)
 // or through a sandbox gap, a template reaches Python: `cycler.__init__.__globals__.os`,

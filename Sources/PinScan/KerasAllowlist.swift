@@ -1,3 +1,5 @@
+import PinModel
+
 // The Keras objects a config may name without review: Keras 3's own built-in layers, activations,
 // initializers, regularizers, constraints, optimizers, learning-rate schedules, losses, metrics,
 // models and dtype policies (the public `keras.*` API), by name. Keras resolves a config object

@@ -1,3 +1,5 @@
+import PinModel
+
 // Keras models.
 //
 // `.keras` (Keras 3, a zip with `config.json`): the config is parsed as JSON and walked.

@@ -1,3 +1,5 @@
+import PinModel
+
 // ONNX models (a protobuf ModelProto). ONNX holds no Python code; the risk this scanner looks for
 // is external data: a TensorProto with `external_data` entries (StringStringEntryProto) whose
 // `location` points outside the model's directory (CVE-2022-25882, CVE-2024-27318: absolute

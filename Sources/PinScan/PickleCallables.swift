@@ -1,3 +1,5 @@
+import PinModel
+
 // The lists a pickle callable is classified against. A callable is `module.name` as written in
 // a GLOBAL / INST / STACK_GLOBAL; `name` may be dotted (attribute traversal).
 //

@@ -1,3 +1,5 @@
+import PinModel
+
 // Protocol-4/5 FRAMEs, and the three ways CPython reads bytes that run across a frame's end.
 //
 // A FRAME announces that the next N bytes are a unit. The readers disagree when a read runs

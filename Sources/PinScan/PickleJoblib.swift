@@ -1,3 +1,5 @@
+import PinModel
+
 // joblib's inline arrays, followed the way `joblib.load` reads them.
 //
 // An uncompressed joblib file is one pickle stream, but not a plain one: when its unpickler

@@ -1,3 +1,5 @@
+public import PinModel
+
 // The pickle analyzer: a symbolic emulation of the unpickler's stack and memo that never
 // executes, imports or constructs anything. PickleOpcodes.swift holds the opcode table and the
 // windowed reader; PickleCallables.swift the safe and unsafe lists.
@@ -627,7 +629,8 @@ struct PickleMachine {
 
     // MARK: The opcode loop
 
-    /// Scans one pickle, from the read position to its STOP.
+    /// Scans one pickle, from the read position to its STOP: reads each opcode and hands it to
+    /// its family (PickleOpFamilies.swift).
     mutating func runOne() -> PickleOutcome {
         stack.removeAll(keepingCapacity: true)
         marks.removeAll(keepingCapacity: true)
@@ -639,339 +642,26 @@ struct PickleMachine {
             let op = input.byte(0)
             input.pos += 1
             opcodes += 1
-            @inline(__always) func need(_ count: Int) -> Bool { input.available >= count }
-
+            let ended: PickleOutcome?
             switch op {
-            // Fixed-size constants.
-            case 0x4B:  // binInt1
-                guard need(1) else { return truncated(at: at) }
-                stack.append(.int(Int64(input.byte(0))))
-                input.pos += 1
-            case 0x4D:  // binInt2
-                guard need(2) else { return truncated(at: at) }
-                stack.append(.int(Int64(input.uint(2))))
-                input.pos += 2
-            case 0x4A:  // binInt
-                guard need(4) else { return truncated(at: at) }
-                stack.append(.int(Int64(Int32(bitPattern: UInt32(input.uint(4))))))
-                input.pos += 4
-            case 0x47:  // binFloat
-                guard need(8) else { return truncated(at: at) }
-                input.pos += 8
-                stack.append(.notString)
-            case 0x88, 0x89, 0x5D, 0x8F, 0x97:
-                // NEWTRUE, NEWFALSE, EMPTY_LIST, EMPTY_SET, NEXT_BUFFER
-                stack.append(.notString)
-            case 0x4E:  // none
-                stack.append(.none)
-            case 0x29:  // emptyTuple
-                stack.append(.tuple(-1))
-            case 0x7D:  // emptyDict
-                stack.append(joblib.tracking ? joblib.newDict() : .notString)
-            case 0x8A:  // long1
-                guard need(1) else { return truncated(at: at) }
-                let length = Int64(input.byte(0))
-                input.pos += 1
-                var value = PickleValue.notString
-                if length > 0, length <= 8, need(Int(length)) {
-                    // Two's complement, little-endian: kept, as a joblib shape may need it.
-                    let shift = UInt64(64 - 8 * length)
-                    value = .int(Int64(bitPattern: input.uint(Int(length)) << shift) >> Int64(shift))
-                }
-                guard input.skip(length) else { return pastEnd("LONG1 length \(length) runs past the end", at: at) }
-                stack.append(value)
-            case 0x8B:  // long4
-                guard need(4) else { return truncated(at: at) }
-                let length = Int64(Int32(bitPattern: UInt32(input.uint(4))))
-                input.pos += 4
-                guard length >= 0 else { return fail("LONG4 has a negative length", at: at) }
-                guard input.skip(length) else { return pastEnd("LONG4 length \(length) runs past the end", at: at) }
-                stack.append(.notString)
-
-            // Strings (text): kept as (offset, length) for naming.
-            case 0x8C, 0x58, 0x8D:  // shortBinUnicode, binUnicode, binUnicode8
-                let width = op == PickleOp.shortBinUnicode ? 1 : op == PickleOp.binUnicode ? 4 : 8
-                guard need(width) else { return truncated(at: at) }
-                let raw = input.uint(width)
-                input.pos += width
-                guard raw <= UInt64(Int64.max), Int64(raw) <= input.remaining else {
-                    return pastEnd("string length \(raw) runs past the end", at: at)
-                }
-                let length = Int64(raw)
-                stack.append(.string(input.offset, Int32(min(length, Int64(Self.nameLimit + 1)))))
-                _ = input.skip(length)
-            case 0x55, 0x54:  // shortBinString, binString
-                let width = op == PickleOp.shortBinString ? 1 : 4
-                guard need(width) else { return truncated(at: at) }
-                var length = Int64(input.uint(width))
-                if width == 4 { length = Int64(Int32(bitPattern: UInt32(length))) }
-                input.pos += width
-                guard length >= 0 else { return fail("BINSTRING has a negative length", at: at) }
-                let contentOffset = input.offset
-                guard byteString(length: length, opcodeOffset: at) else {
-                    return pastEnd("string length \(length) runs past the end", at: at)
-                }
-                stack.append(.string(contentOffset, Int32(min(length, Int64(Self.nameLimit + 1)))))
-            case 0x43, 0x42, 0x8E, 0x96:  // shortBinBytes, binBytes, binBytes8, byteArray8
-                let width = op == PickleOp.shortBinBytes ? 1 : op == PickleOp.binBytes ? 4 : 8
-                guard need(width) else { return truncated(at: at) }
-                let raw = input.uint(width)
-                input.pos += width
-                guard raw <= UInt64(Int64.max), byteString(length: Int64(raw), opcodeOffset: at) else {
-                    return pastEnd("byte string length \(raw) runs past the end", at: at)
-                }
-                stack.append(.notString)
-
-            // Memo.
-            case 0x71, 0x72, 0x94:  // binPut, longBinPut, memoize
-                var index: UInt64
-                if op == PickleOp.memoize {
-                    index = UInt64(memoCount)
-                } else {
-                    let width = op == PickleOp.binPut ? 1 : 4
-                    guard need(width) else { return truncated(at: at) }
-                    index = input.uint(width)
-                    input.pos += width
-                }
-                guard stack.count > fence else { return fail("memo store with an empty stack", at: at) }
-                guard memoSet(index, stack[stack.count - 1]) else {
-                    return fail("more than \(Self.maxMemo) memo entries", at: at)
-                }
-            case 0x68, 0x6A:  // binGet, longBinGet
-                let width = op == PickleOp.binGet ? 1 : 4
-                guard need(width) else { return truncated(at: at) }
-                let index = input.uint(width)
-                input.pos += width
-                guard let value = memoGet(index) else { return fail("memo index \(index) was never set", at: at) }
-                stack.append(value)
-            case 0x70, 0x67:  // put, get
-                guard let (line, _) = input.readLine(keep: 32) else { return truncated(at: at) }
-                guard case .some(.some(let parsed)) = Self.parseInt(line, allowLongSuffix: false), parsed >= 0 else {
-                    return fail("invalid memo index in \(op == PickleOp.put ? "PUT" : "GET")", at: at)
-                }
-                let index = UInt64(parsed)
-                if op == PickleOp.put {
-                    guard stack.count > fence else { return fail("memo store with an empty stack", at: at) }
-                    guard memoSet(index, stack[stack.count - 1]) else {
-                        return fail("more than \(Self.maxMemo) memo entries", at: at)
-                    }
-                } else {
-                    guard let value = memoGet(index) else { return fail("memo index \(index) was never set", at: at) }
-                    stack.append(value)
-                }
-
-            // Marks and containers.
-            case 0x28:  // mark
-                guard marks.count < Self.maxMarks else { return fail("nesting deeper than \(Self.maxMarks)", at: at) }
-                marks.append(stack.count)
-            case 0x30:  // pop
-                if let last = marks.last, last == stack.count {
-                    marks.removeLast()
-                } else {
-                    guard stack.count > fence else { return fail("stack underflow in POP", at: at) }
-                    stack.removeLast()
-                }
-            case 0x31:  // popMark
-                guard let mark = popMark() else { return fail("POP_MARK without MARK", at: at) }
-                stack.removeSubrange(mark...)
-            case 0x32:  // dup
-                guard stack.count > fence else { return fail("stack underflow in DUP", at: at) }
-                stack.append(stack[stack.count - 1])
-            case 0x74, 0x6C, 0x64, 0x91:  // tuple, list, dict, frozenSet
-                guard let mark = popMark() else { return fail("container opcode without MARK", at: at) }
-                if op == PickleOp.dict, (stack.count - mark) % 2 != 0 {
-                    return fail("odd number of items for DICT", at: at)
-                }
-                var value = PickleValue.notString
-                if joblib.tracking {
-                    if op == PickleOp.tuple {
-                        value = joblib.tuple(stack[mark...]) ?? .notString
-                    } else if op == PickleOp.dict {
-                        value = joblib.newDict()
-                        recordDictItems(value, from: mark)
-                    }
-                }
-                stack.removeSubrange(mark...)
-                stack.append(value)
-            case 0x85, 0x86, 0x87:  // tuple1, tuple2, tuple3
-                let count = Int(op - PickleOp.tuple1) + 1
-                guard stack.count - fence >= count else { return fail("stack underflow in TUPLE\(count)", at: at) }
-                let value = joblib.tracking ? joblib.tuple(stack[(stack.count - count)...]) ?? .notString : .notString
-                stack.removeLast(count)
-                stack.append(value)
-            case 0x61:  // append
-                guard stack.count - fence >= 2 else { return fail("stack underflow in APPEND", at: at) }
-                stack.removeLast()
-                use(stack[stack.count - 1], Self.useAppend)
-            case 0x65, 0x75, 0x90:  // appends, setItems, addItems
-                guard let mark = popMark() else { return fail("APPENDS/SETITEMS/ADDITEMS without MARK", at: at) }
-                guard mark >= 1 else { return fail("stack underflow: no container below MARK", at: at) }
-                if op == PickleOp.setItems, (stack.count - mark) % 2 != 0 {
-                    return fail("odd number of items for SETITEMS", at: at)
-                }
-                let target = stack[mark - 1]
-                let grew = stack.count > mark
-                if op == PickleOp.setItems, case .dict = target { recordDictItems(target, from: mark) }
-                stack.removeSubrange(mark...)
-                if grew {
-                    use(target, op == PickleOp.appends ? Self.useAppend : op == PickleOp.setItems ? Self.useSetItem : Self.useAddItems)
-                }
-            case 0x73:  // setItem
-                guard stack.count - fence >= 3 else { return fail("stack underflow in SETITEM", at: at) }
-                if case .dict = stack[stack.count - 3] { recordDictItems(stack[stack.count - 3], from: stack.count - 2) }
-                stack.removeLast(2)
-                use(stack[stack.count - 1], Self.useSetItem)
-
-            // Callables.
-            case 0x63, 0x69:  // global, inst
-                let moduleStart = input.offset
-                guard let (moduleBytes, moduleLength) = input.readLine(keep: Self.nameLimit) else {
-                    return truncatedGlobal(module: nil, lineStart: moduleStart, at: at)
-                }
-                let nameStart = input.offset
-                secondLineStart = nameStart
-                guard let (nameBytes, nameLength) = input.readLine(keep: Self.nameLimit) else {
-                    return truncatedGlobal(module: (moduleBytes, moduleLength), lineStart: nameStart, at: at)
-                }
-                guard let module = String(validating: moduleBytes, as: UTF8.self),
-                    let name = String(validating: nameBytes, as: UTF8.self)
-                else { return fail("\(op == PickleOp.global ? "GLOBAL" : "INST") operand is not UTF-8", at: at) }
-                guard
-                    let value = callable(
-                        module: module, moduleLong: moduleLength > Self.nameLimit, name: name,
-                        nameLong: nameLength > Self.nameLimit, at: at)
-                else { return fail("more than \(Self.maxCallables) distinct callables", at: at) }
-                if op == PickleOp.global {
-                    stack.append(value)
-                } else {
-                    guard let mark = popMark() else { return fail("INST without MARK", at: at) }
-                    stack.removeSubrange(mark...)
-                    use(value, Self.useInst)
-                    stack.append(result(of: value))
-                }
-            case 0x93:  // stackGlobal
-                guard stack.count - fence >= 2 else { return fail("stack underflow in STACK_GLOBAL", at: at) }
-                let nameValue = stack.removeLast()
-                let moduleValue = stack.removeLast()
-                if moduleValue.isCertainlyNotString { return fail("STACK_GLOBAL requires str operands; the module is not a string", at: at) }
-                if nameValue.isCertainlyNotString { return fail("STACK_GLOBAL requires str operands; the name is not a string", at: at) }
-                if let (module, moduleLong) = stringValue(moduleValue), let (name, nameLong) = stringValue(nameValue) {
-                    guard let value = callable(module: module, moduleLong: moduleLong, name: name, nameLong: nameLong, at: at)
-                    else { return fail("more than \(Self.maxCallables) distinct callables", at: at) }
-                    stack.append(value)
-                } else {
-                    dynamicGlobals = (count: (dynamicGlobals?.count ?? 0) + 1, offset: dynamicGlobals?.offset ?? at)
-                    importReached = true
-                    stack.append(.dynamic)
-                }
-            case 0x82, 0x83, 0x84:  // ext1, ext2, ext4
-                let width = op == PickleOp.ext1 ? 1 : op == PickleOp.ext2 ? 2 : 4
-                guard need(width) else { return truncated(at: at) }
-                input.pos += width
-                extensions = (count: (extensions?.count ?? 0) + 1, offset: extensions?.offset ?? at)
-                stack.append(.dynamic)
-            case 0x52:  // reduce
-                guard stack.count - fence >= 2 else { return fail("stack underflow in REDUCE", at: at) }
-                let arguments = stack.removeLast()
-                let function = stack.removeLast()
-                use(function, Self.useReduce)
-                stack.append(dtypeResult(function: function, arguments: arguments) ?? result(of: function))
-            case 0x81:  // newObj
-                guard stack.count - fence >= 2 else { return fail("stack underflow in NEWOBJ", at: at) }
-                stack.removeLast()
-                let type = stack.removeLast()
-                use(type, Self.useNewObj)
-                stack.append(result(of: type))
-            case 0x92:  // newObjEx
-                guard stack.count - fence >= 3 else { return fail("stack underflow in NEWOBJ_EX", at: at) }
-                stack.removeLast(2)
-                let type = stack.removeLast()
-                use(type, Self.useNewObjEx)
-                stack.append(result(of: type))
-            case 0x6F:  // obj
-                guard let mark = popMark() else { return fail("OBJ without MARK", at: at) }
-                guard stack.count > mark else { return fail("stack underflow in OBJ: no class after MARK", at: at) }
-                let type = stack[mark]
-                stack.removeSubrange(mark...)
-                use(type, Self.useObj)
-                stack.append(result(of: type))
-            case 0x62:  // build
-                guard stack.count - fence >= 2 else { return fail("stack underflow in BUILD", at: at) }
-                let state = stack.removeLast()
-                let target = stack[stack.count - 1]
-                use(target, Self.useBuild)
-                switch target {
-                case .global:
-                    stateOnGlobal = (count: (stateOnGlobal?.count ?? 0) + 1, offset: stateOnGlobal?.offset ?? at)
-                case .dtype(let index):
-                    applyDTypeState(index, state: state)
-                case .call(let index) where index == joblib.wrapperCallable:
-                    if let outcome = readJoblibArray(state: state, at: at) { return outcome }
-                default:
-                    break
-                }
-
-            // Persistent ids (torch storages), buffers.
-            case 0x50:  // persId
-                guard input.readLine(keep: 0) != nil else { return truncated(at: at) }
-                stack.append(.other)
-            case 0x51:  // binPersId
-                guard stack.count > fence else { return fail("stack underflow in BINPERSID", at: at) }
-                stack[stack.count - 1] = .other
-            case 0x98:  // readonlyBuffer
-                guard stack.count > fence else { return fail("stack underflow in READONLY_BUFFER", at: at) }
-
-            // Protocol 0 text constants.
-            case 0x49, 0x4C:  // int, long
-                guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
-                if op == PickleOp.int, line == Array("00".utf8) || line == Array("01".utf8) {
-                    stack.append(.notString)
-                    break
-                }
-                guard let parsed = Self.parseInt(line, allowLongSuffix: op == PickleOp.long) else {
-                    return fail("invalid integer literal in \(op == PickleOp.int ? "INT" : "LONG")", at: at)
-                }
-                stack.append(parsed.map { .int($0) } ?? .notString)
-            case 0x46:  // float
-                guard let (line, _) = input.readLine(keep: 64) else { return truncated(at: at) }
-                guard Self.validFloat(line) else { return fail("invalid FLOAT literal", at: at) }
-                stack.append(.notString)
-            case 0x53:  // string
-                guard let (line, length) = input.readLine(keep: Self.nameLimit + 2) else { return truncated(at: at) }
-                guard length >= 2, let quote = line.first, quote == 0x27 || quote == 0x22 else {
-                    return fail("the STRING opcode argument must be quoted", at: at)
-                }
-                if length <= Int64(Self.nameLimit + 2) {
-                    guard line.last == quote else { return fail("the STRING opcode argument must be quoted", at: at) }
-                    stack.append(storeText(Self.unescape(line.dropFirst().dropLast()), long: false))
-                } else {
-                    stack.append(storeText(Self.unescape(line.dropFirst()), long: true))
-                }
-            case 0x56:  // unicode
-                guard let (line, length) = input.readLine(keep: Self.nameLimit) else { return truncated(at: at) }
-                stack.append(storeText(Self.rawUnicodeDecode(line), long: length > Int64(Self.nameLimit)))
-
-            // Framing.
-            case 0x80:  // proto
-                guard need(1) else { return truncated(at: at) }
-                let version = input.byte(0)
-                input.pos += 1
-                guard version <= 5 else { return fail("unsupported pickle protocol \(version)", at: at) }
-            case 0x95:  // frame
-                guard need(8) else { return truncated(at: at) }
-                let length = input.uint(8)
-                input.pos += 8
-                guard length <= UInt64(input.remaining) else {
-                    return pastEnd("FRAME length \(length) runs past the end", at: at)
-                }
-                enterFrame(at: at, length: Int64(length))
-            case 0x2E:  // stop
-                guard stack.count > fence else { return fail("stack underflow at STOP", at: at) }
-                return .stopped
-
-            default:
-                return fail("unknown opcode 0x\(String(op, radix: 16))", at: at)
+            case 0x88, 0x89, 0x5D, 0x8F, 0x97, 0x4E, 0x29, 0x7D:
+                runConstantOp(op)
+                ended = nil
+            case 0x4B, 0x4D, 0x4A, 0x47, 0x8A, 0x8B: ended = runNumberOp(op, at: at)
+            case 0x49, 0x4C, 0x46, 0x53, 0x56: ended = runTextConstantOp(op, at: at)
+            case 0x8C, 0x58, 0x8D: ended = runTextOp(op, at: at)
+            case 0x55, 0x54, 0x43, 0x42, 0x8E, 0x96: ended = runBytesOp(op, at: at)
+            case 0x71, 0x72, 0x94, 0x68, 0x6A, 0x70, 0x67: ended = runMemoOp(op, at: at)
+            case 0x28, 0x30, 0x31, 0x32: ended = runStackOp(op, at: at)
+            case 0x74, 0x6C, 0x64, 0x91, 0x85, 0x86, 0x87: ended = runContainerOp(op, at: at)
+            case 0x61, 0x65, 0x75, 0x90, 0x73: ended = runAddItemsOp(op, at: at)
+            case 0x63, 0x69, 0x93, 0x82, 0x83, 0x84: ended = runGlobalOp(op, at: at)
+            case 0x52, 0x81, 0x92, 0x6F, 0x62: ended = runCallOp(op, at: at)
+            case 0x50, 0x51, 0x98: ended = runPersistentOp(op, at: at)
+            case 0x80, 0x95, 0x2E: ended = runFrameOp(op, at: at)
+            default: return unknownOpcode(op, at: at)
             }
+            if let ended { return ended }
             if let end = frameEnd, at < end, input.offset > end { noteStraddle(op, at: at, frameEnd: end) }
             if stack.count > Self.maxStack { return fail("stack deeper than \(Self.maxStack)", at: at) }
         }

@@ -1,3 +1,5 @@
+import PinModel
+
 // The front door of PinScan: recognises what a file is BY CONTENT (never by its name) and hands
 // it to the scanner for that format. The path only labels the report.
 //

@@ -1,3 +1,5 @@
+import PinModel
+
 // The scan of a tar (see TarReader for how it is read): a legacy `torch.save` tar, a `.nemo`
 // (NeMo's model archive), or any other tar a Python loader unpacks. Every member's content is
 // scanned by content like a file, labelled with the member's name, except the three members a

@@ -1,3 +1,5 @@
+import PinModel
+
 // TensorFlow graphs (a SavedModel's `saved_model.pb`, a frozen GraphDef `*.pb`) and
 // sentencepiece `tokenizer.model`: protobuf messages, recognised by their field layout (never by
 // name) and read with the shared wire reader (ProtobufWire.swift).

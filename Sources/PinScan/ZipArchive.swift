@@ -1,3 +1,5 @@
+import PinModel
+
 // A hand-written, read-only zip reader (no zip library is available to PinScan, and it must not
 // trust one: loaders disagree about malformed zips, and those disagreements are the bypasses).
 //
@@ -27,7 +29,6 @@ struct ZipEntry {
     /// the local header is unreadable.
     var dataOffset: Int64?
 
-    var isEncrypted: Bool { flags & 0x0001 != 0 || flags & 0x0040 != 0 }
     var isDirectory: Bool { name.hasSuffix("/") && compressedSize == 0 }
 }
 

@@ -1,3 +1,5 @@
+import PinModel
+
 // What a zip archive is (PyTorch checkpoint, `.npz`, Keras v3 `.keras`, or a generic zip) and
 // the scan of its members. Members are recognised BY CONTENT, whatever their names: a pickle
 // renamed `archive/data/0` or `notes.txt` is scanned as a pickle (CVE-2025-1889). Tensor payload

@@ -1,4 +1,5 @@
 internal import CGPGME
+import PinModel
 
 #if canImport(Glibc)
 internal import Glibc

@@ -1,4 +1,5 @@
 internal import CGPGME
+public import PinModel
 
 #if canImport(Glibc)
 internal import Glibc

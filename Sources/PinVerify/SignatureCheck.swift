@@ -1,4 +1,5 @@
 internal import CGPGME
+public import PinModel
 
 /// A public key in modelpin's keyring, as `keys list` shows it.
 public struct PublicKeyInfo: Sendable, Equatable, Encodable {

@@ -20,10 +20,6 @@ public enum VerifyError: ModelpinError, Equatable {
     case tooLarge(source: String, limit: Int)
     /// The keyring has no such public key.
     case keyNotFound(Fingerprint)
-    /// Fingerprint text that is not 40 hex digits.
-    case invalidFingerprint(String, reason: String)
-    /// A 16- or 8-hex key id given where a full fingerprint is required.
-    case keyIDNotFingerprint(String)
     /// A SHA256SUMS line that does not parse.
     case malformedChecksumList(source: String, line: Int, detail: String)
     /// Signing: no usable secret key (`key` nil: gpg's default key).
@@ -36,7 +32,7 @@ public enum VerifyError: ModelpinError, Equatable {
     public var kind: FailureKind {
         switch self {
         case .engineMissing, .engineFailed, .noSecretKey, .signingFailed, .keyringDirectory: .operational
-        case .notAKey, .secretKeyRefused, .keyNotFound, .invalidFingerprint, .keyIDNotFingerprint: .usage
+        case .notAKey, .secretKeyRefused, .keyNotFound: .usage
         case .malformedSignature, .tooLarge, .malformedChecksumList: .refused
         }
     }
@@ -51,9 +47,6 @@ public enum VerifyError: ModelpinError, Equatable {
         case .malformedSignature(let source, _): "`\(source.escapedForDisplay)` is not a readable OpenPGP signature"
         case .tooLarge(let source, let limit): "`\(source.escapedForDisplay)` is larger than \(Self.size(limit))"
         case .keyNotFound(let fingerprint): "no public key \(fingerprint) in modelpin's keyring"
-        case .invalidFingerprint(let text, _): "`\(text.escapedForDisplay)` is not an OpenPGP fingerprint"
-        case .keyIDNotFingerprint(let text):
-            "`\(text.escapedForDisplay)` is a key id, not a fingerprint; pin the full 40-hex fingerprint"
         case .malformedChecksumList(let source, let line, let detail): "\(source.escapedForDisplay):\(line): \(detail)"
         case .noSecretKey(let key, _):
             key.map { "no secret key `\($0.escapedForDisplay)` to sign with" } ?? "no default secret key to sign with"
@@ -66,10 +59,9 @@ public enum VerifyError: ModelpinError, Equatable {
         switch self {
         case .engineMissing(let reason): [reason]
         case .engineFailed(_, let detail), .notAKey(_, let detail), .malformedSignature(_, let detail),
-             .noSecretKey(_, let detail), .signingFailed(let detail), .keyringDirectory(_, let detail),
-             .invalidFingerprint(_, let detail):
+             .noSecretKey(_, let detail), .signingFailed(let detail), .keyringDirectory(_, let detail):
             [detail]
-        case .secretKeyRefused, .tooLarge, .keyNotFound, .keyIDNotFingerprint, .malformedChecksumList: []
+        case .secretKeyRefused, .tooLarge, .keyNotFound, .malformedChecksumList: []
         }
     }
 
@@ -79,7 +71,6 @@ public enum VerifyError: ModelpinError, Equatable {
         case .secretKeyRefused: "export the public key only, with `gpg --export --armor FINGERPRINT`, and import that"
         case .notAKey: "export the key with `gpg --export --armor FINGERPRINT` and import that file"
         case .keyNotFound: "`modelpin keys list` shows the keys in the keyring"
-        case .keyIDNotFingerprint: "`gpg --fingerprint KEYID` shows the full fingerprint"
         case .noSecretKey(let key, _):
             key == nil ? "create a key with `gpg --quick-gen-key`, or name one with --key" : "`gpg --list-secret-keys` shows the keys you can sign with"
         case .malformedSignature: "check that the file is the signature that belongs to the signed file"

@@ -39,7 +39,7 @@ public struct LockedPuller: Sendable {
     public func fetch(_ models: [LockedModel]) throws -> Outcome {
         for model in models {
             let problems = PathSafety.problems(in: model.files.map(\.path))
-            guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
+            guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
         }
         var outcome = Outcome()
         // Verdicts come from the store (written by the scanner) or from a scan now — downloads
@@ -50,7 +50,7 @@ public struct LockedPuller: Sendable {
         var aliases: [String: String] = [:]
         for model in models {
             for file in model.files where aliases[file.sha256.hex] == nil {
-                aliases[file.sha256.hex] = model.alias
+                aliases[file.sha256.hex] = model.alias.rawValue
                 if (try? puller.store.path(of: file.sha256)) != nil {
                     try gate.check(blobOf: file.sha256, in: puller.store, name: file.path)
                     puller.events.emit(.verified(path: file.path, digest: file.sha256, size: file.size, origin: .store))
@@ -112,10 +112,10 @@ public struct LockedPuller: Sendable {
         let gate = try puller.signatureGate()
         for model in signed {
             guard let vouch = try gate.check(model, signers: model.signers, decisions: puller.decisions) else { continue }
-            if let locked = model.signedBy, locked != vouch.signer.hex {
-                throw ProjectError.signerChanged(alias: model.alias, locked: locked, now: vouch.signer.hex)
+            if let locked = model.signedBy, locked != vouch.signer {
+                throw ProjectError.signerChanged(alias: model.alias.rawValue, locked: locked.hex, now: vouch.signer.hex)
             }
-            vouches[model.alias] = vouch
+            vouches[model.alias.rawValue] = vouch
         }
         return vouches
     }
@@ -123,10 +123,10 @@ public struct LockedPuller: Sendable {
     /// Lays one locked model out in `destination`.
     public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
-        guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias, lock: nil, problems) }
+        guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
         try puller.record(model, resolved: false)
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
-        _ = try materializer.apply(repo: model.repo, commit: model.commit, files: model.files.map { ($0.path, $0.sha256, $0.size) })
+        _ = try materializer.apply(repo: model.repo, commit: model.commit.hex, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }
 }
 

@@ -38,21 +38,21 @@ public struct Locker: Sendable {
         let drifted = Set((previous?.drift(from: project.manifest) ?? []).map(Self.alias(of:)))
         for request in project.manifest.models {
             let old = previous?.model(request.alias)
-            if let old, !drifted.contains(request.alias), !updateAll, !update.contains(request.alias) {
+            if let old, !drifted.contains(request.alias.rawValue), !updateAll, !update.contains(request.alias.rawValue) {
                 models.append(old)
-                changes.append((request.alias, .unchanged))
+                changes.append((request.alias.rawValue, .unchanged))
                 continue
             }
             let locked = try resolve(request, previous: old, endpoint: endpoint)
             models.append(locked)
             switch old {
-            case nil: changes.append((request.alias, .added(commit: locked.commit)))
-            case let old? where old == locked: changes.append((request.alias, .unchanged))
-            case let old?: changes.append((request.alias, .updated(from: old.commit, to: locked.commit)))
+            case nil: changes.append((request.alias.rawValue, .added(commit: locked.commit.hex)))
+            case let old? where old == locked: changes.append((request.alias.rawValue, .unchanged))
+            case let old?: changes.append((request.alias.rawValue, .updated(from: old.commit.hex, to: locked.commit.hex)))
             }
         }
         for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
-            changes.append((old.alias, .removed))
+            changes.append((old.alias.rawValue, .removed))
         }
         return (Lockfile(models: models), changes)
     }
@@ -64,7 +64,7 @@ public struct Locker: Sendable {
             allowUnlisted: false, signatureDocuments: !request.signers.isEmpty)
         let files = snapshot.files
         if let previous, previous.commit == snapshot.commit {
-            try Self.checkUnchanged(previous, files, alias: request.alias, repo: snapshot.repo.description)
+            try Self.checkUnchanged(previous, files, alias: request.alias.rawValue, repo: snapshot.repo.description)
         }
         let known = Dictionary(uniqueKeysWithValues: (previous?.files ?? []).map { ($0.path, $0) })
         var digests: [String: SHA256Digest] = [:]
@@ -104,7 +104,7 @@ public struct Locker: Sendable {
                 let judged = gate.judged(sha)
                 return LockedFile(
                     path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                    verdict: (judged?.verdict ?? .safe).rawValue, accepted: judged?.accepted ?? [])
+                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else {
@@ -117,10 +117,10 @@ public struct Locker: Sendable {
         guard let vouch = try puller.signatureGate().check(model, signers: request.signers, decisions: puller.decisions) else {
             return model  // a review let it through unsigned: no signer is recorded
         }
-        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer.hex {
-            throw ProjectError.signerChanged(alias: request.alias, locked: old, now: vouch.signer.hex)
+        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer {
+            throw ProjectError.signerChanged(alias: request.alias.rawValue, locked: old.hex, now: vouch.signer.hex)
         }
-        model.signedBy = vouch.signer.hex
+        model.signedBy = vouch.signer
         model.signatures = vouch.documents
         try puller.record(model, resolved: true)
         return model
@@ -154,7 +154,7 @@ public struct Locker: Sendable {
             }
         }
         guard differences.isEmpty else {
-            throw ProjectError.historyRewritten(alias: alias, repo: repo, commit: locked.commit, differences: differences)
+            throw ProjectError.historyRewritten(alias: alias, repo: repo, commit: locked.commit.hex, differences: differences)
         }
     }
 }

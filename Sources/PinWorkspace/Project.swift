@@ -127,7 +127,7 @@ public struct Project: Sendable {
         for (index, (alias, path)) in placed.enumerated() {
             for (otherAlias, other) in placed[(index + 1)...] {
                 if path == other || path.starts(with: other) || other.starts(with: path) {
-                    throw .sharedDirectory(manifestPath, first: alias, second: otherAlias, directory: path == other || path.starts(with: other) ? other : path)
+                    throw .sharedDirectory(manifestPath, first: alias.rawValue, second: otherAlias.rawValue, directory: path == other || path.starts(with: other) ? other : path)
                 }
             }
         }

@@ -58,14 +58,14 @@ public struct ProjectVerifier: Sendable {
             report.bytes += model.files.reduce(0) { $0 + $1.size }
             for file in model.files {
                 guard (try? store.path(of: file.sha256)) != nil else {
-                    report.problems.append(Problem(alias: model.alias, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
+                    report.problems.append(Problem(alias: model.alias.rawValue, path: file.path, kind: .notInStore, detail: "\(file.sha256) is not in the store"))
                     continue
                 }
                 do {
                     try gate.check(blobOf: file.sha256, in: store, name: file.path)
                 } catch {
                     let detail = (error as? any ModelpinError).map { ([$0.description] + $0.causes).joined(separator: ": ") } ?? "\(error)"
-                    report.problems.append(Problem(alias: model.alias, path: file.path, kind: .refused, detail: detail))
+                    report.problems.append(Problem(alias: model.alias.rawValue, path: file.path, kind: .refused, detail: detail))
                 }
             }
             let root: DirectoryRoot
@@ -73,15 +73,15 @@ public struct ProjectVerifier: Sendable {
                 root = try destination.open(create: false)
             } catch {
                 let detail = error.causes.first ?? error.description
-                report.problems.append(Problem(alias: model.alias, path: destination.path.string, kind: .missing, detail: detail))
+                report.problems.append(Problem(alias: model.alias.rawValue, path: destination.path.string, kind: .missing, detail: detail))
                 continue
             }
             for file in model.files {
                 let shown = destination.path.appending(file.path)
                 switch locate(file, in: root) {
-                case .success(let target): targets.append((model.alias, file, shown, target))
+                case .success(let target): targets.append((model.alias.rawValue, file, shown, target))
                 case .failure(let problem):
-                    report.problems.append(Problem(alias: model.alias, path: shown.string, kind: problem.kind, detail: problem.detail))
+                    report.problems.append(Problem(alias: model.alias.rawValue, path: shown.string, kind: problem.kind, detail: problem.detail))
                 }
             }
         }

@@ -109,7 +109,7 @@ public struct PullSummary: Sendable, Encodable {
         }
         repo = snapshot.repo.description
         revision = snapshot.revision
-        commit = snapshot.commit
+        commit = snapshot.commit.hex
         endpoint = snapshot.endpoint
         self.destination = destination.path.string
         bytes = files.reduce(0) { $0 + $1.size }

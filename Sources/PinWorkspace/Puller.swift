@@ -80,7 +80,7 @@ public struct Puller: Sendable {
         try puller.record(snapshot, digests: digests)
 
         let methods = try materializer.apply(
-            repo: snapshot.repo.description, commit: snapshot.commit,
+            repo: snapshot.repo.description, commit: snapshot.commit.hex,
             files: snapshot.files.map { ($0.path, digests[$0.path]!, $0.size) },
             prepared: Dictionary(uniqueKeysWithValues: items.compactMap { item in item.copyTo.map { (item.file.path, $0) } }))
         for file in snapshot.files {

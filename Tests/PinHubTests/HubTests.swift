@@ -59,7 +59,7 @@ struct HubClientTests {
     @Test func buildsURLsUnderAPathPrefix() throws {
         let endpoint = try HubEndpoint("https://mirror.example/hf/")
         #expect(endpoint.description == "https://mirror.example/hf")
-        let snapshot = Snapshot(repo: try RepoID(parsing: "acme/tiny"), revision: "main", commit: String(repeating: "0", count: 40))
+        let snapshot = Snapshot(repo: try RepoID(parsing: "acme/tiny"), revision: "main", commit: try CommitID(parsing: String(repeating: "0", count: 40)))
         #expect(HubClient(endpoint: endpoint).url(of: "sub dir/model.bin", in: snapshot).description
             == "https://mirror.example/hf/acme/tiny/resolve/\(snapshot.commit)/sub%20dir/model.bin")
         #expect(throws: HubError.self) { try HubEndpoint("ftp://x") }
@@ -81,9 +81,34 @@ struct HubClientTests {
         let api = HubClient(endpoint: endpoint)
         let snapshot = try api.resolve(try RepoID(parsing: "ACME/Tiny"), revision: "main", using: client)
         #expect(snapshot.repo.description == "acme/tiny")
-        #expect(snapshot.commit == commit)
+        #expect(snapshot.commit.hex == commit)
         let listed = try api.files(of: snapshot, using: client)
         #expect(listed.map(\.path) == files.map(\.path))
         #expect(hub.log.filter { $0.target.contains("/tree/") }.count == 3)
+    }
+
+    /// The revision answer's `sha` is parsed where it enters: anything but a 40-hex lowercase
+    /// commit is refused, naming the URL it came from and what is wrong with it.
+    @Test(arguments: [
+        (String(repeating: "AB", count: 20), "commit ids are written in lowercase"),
+        (String(repeating: "ab", count: 32), "is a SHA-256 git commit id"),
+        ("main", "`main` is not a commit id (40 lowercase hex digits)"),
+        ("../../etc/passwd", "is not a commit id"),
+    ])
+    func refusesARevisionAnswerWithoutACommit(sha: String, says: String) throws {
+        let hub = try FakeHub(repos: [FakeHub.Repo(id: "acme/tiny", commit: sha, files: [FakeHub.File("a.json", Array("{}".utf8))])])
+        defer { hub.hub.stop(); hub.cdn.stop() }
+        let endpoint = try HubEndpoint(hub.hub.baseURL)
+        var policy = TransportPolicy()
+        endpoint.configure(&policy, token: nil)
+        let error = #expect(throws: HubError.self) {
+            try HubClient(endpoint: endpoint).resolve(try RepoID(parsing: "acme/tiny"), revision: "main", using: HTTPClient(policy: policy))
+        }
+        guard case .malformedResponse(let url, let reason) = error else {
+            Issue.record("unexpected \(String(describing: error))")
+            return
+        }
+        #expect(url.hasSuffix("/api/models/acme/tiny/revision/main"))
+        #expect(reason.contains(says), "\(reason)")
     }
 }

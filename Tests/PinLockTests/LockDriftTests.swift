@@ -7,7 +7,7 @@ import Testing
         model("old", files: []),
     ])
 
-    func request(_ alias: String, revision: String = "main", include: [String] = ["*.json", "*.safetensors"]) -> ModelRequest {
+    func request(_ alias: ModelAlias, revision: String = "main", include: [String] = ["*.json", "*.safetensors"]) -> ModelRequest {
         ModelRequest(alias: alias, repo: "acme/Tiny-Model", revision: revision, include: include)
     }
 

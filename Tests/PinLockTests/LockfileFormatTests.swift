@@ -7,13 +7,13 @@ let shaA = "sha256:" + String(repeating: "ab", count: 32)
 let shaB = "sha256:" + String(repeating: "0f", count: 32)
 let blobA = String(repeating: "cd", count: 20)
 let blobB = String(repeating: "12", count: 20)
-let commit = String(repeating: "ab", count: 20)
+let commit = try! CommitID(parsing: String(repeating: "ab", count: 20))
 
 func file(_ path: String, size: Int64 = 52, sha: String = shaA, blob: String = blobA, lfs: Bool = false) -> LockedFile {
     LockedFile(path: path, size: size, sha256: try! SHA256Digest(parsing: sha), gitBlobID: try! GitBlobID(parsing: blob), lfs: lfs)
 }
 
-func model(_ alias: String, files: [LockedFile], include: [String] = ["*.json", "*.safetensors"], revision: String = "main") -> LockedModel {
+func model(_ alias: ModelAlias, files: [LockedFile], include: [String] = ["*.json", "*.safetensors"], revision: String = "main") -> LockedModel {
     LockedModel(
         alias: alias, requestedRepo: "acme/Tiny-Model", requestedRevision: revision, include: include, exclude: [],
         endpoint: "https://huggingface.co", repo: "acme/tiny-model", commit: commit, files: files)
@@ -123,11 +123,12 @@ let goldenLock = Lockfile(models: [
 
 @Suite struct SignedModelLockTests {
     static let signer = "0123456789ABCDEF0123456789ABCDEF01234567"
+    static let fingerprint = try! Fingerprint(parsing: signer)
 
     @Test func signersAreWrittenAfterTheCommitAndRoundTrip() throws {
         var signed = model("signed", files: [file("SHA256SUMS"), file("SHA256SUMS.asc", blob: blobB)])
-        signed.signers = [Self.signer]
-        signed.signedBy = Self.signer
+        signed.signers = [Self.fingerprint]
+        signed.signedBy = Self.fingerprint
         signed.signatures = ["SHA256SUMS.asc"]
         let text = LockfileFormat.render(Lockfile(models: [signed]))
         #expect(text.contains("""
@@ -145,8 +146,8 @@ let goldenLock = Lockfile(models: [
 
     @Test func aSignerOutsideTheSignersIsRefused() throws {
         var signed = model("signed", files: [])
-        signed.signers = [Self.signer]
-        signed.signedBy = Self.signer
+        signed.signers = [Self.fingerprint]
+        signed.signedBy = Self.fingerprint
         signed.signatures = ["SHA256SUMS.asc"]
         let text = LockfileFormat.render(Lockfile(models: [signed]))
             .replacingOccurrences(of: "signed-by = \"\(Self.signer)\"", with: "signed-by = \"\(String(repeating: "F", count: 40))\"")
@@ -159,8 +160,8 @@ let goldenLock = Lockfile(models: [
 @Suite struct ScannedModelLockTests {
     @Test func theScannerAndEachVerdictRoundTrip() throws {
         var scanned = model("scanned", files: [
-            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: "safe"),
-            LockedFile(path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true, verdict: "safe"),
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: .safe),
+            LockedFile(path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true, verdict: .safe),
         ])
         scanned.scanner = "modelpin-scan/1"
         let text = LockfileFormat.render(Lockfile(models: [scanned]))
@@ -172,11 +173,41 @@ let goldenLock = Lockfile(models: [
         #expect(bad.field == "model[1].file[1].verdict")
     }
 
+    /// The lock's `verdict` is the scanner's Verdict, typed: every case is written as its name
+    /// and read back as the same value, and any other text is refused naming the file, line and
+    /// field.
+    @Test(arguments: Verdict.allCases)
+    func everyVerdictIsWrittenByNameAndReadBack(_ verdict: Verdict) throws {
+        var scanned = model("scanned", files: [
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: verdict),
+        ])
+        scanned.scanner = "modelpin-scan/2"
+        let text = LockfileFormat.render(Lockfile(models: [scanned]))
+        #expect(text.hasSuffix("lfs = false\nverdict = \"\(verdict.rawValue)\"\n"))
+        let parsed = try LockfileFormat.parse(text, file: "modelpin.lock")
+        #expect(parsed.models.first?.files.first?.verdict == verdict)
+    }
+
+    @Test(arguments: ["fine", "Safe", "SAFE", " safe", "safe\u{200B}", "clean"])
+    func anUnknownVerdictIsRefusedNamingWhere(_ text: String) throws {
+        var scanned = model("scanned", files: [
+            LockedFile(path: "a.json", size: 1, sha256: try SHA256Digest(parsing: shaA), gitBlobID: try GitBlobID(parsing: blobA), lfs: false, verdict: .safe),
+        ])
+        scanned.scanner = "modelpin-scan/2"
+        let lock = LockfileFormat.render(Lockfile(models: [scanned]))
+            .replacingOccurrences(of: "verdict = \"safe\"", with: "verdict = \"\(text)\"")
+        let error = try #require(lockError(lock))
+        #expect(error.file == "project/modelpin.lock")
+        #expect(error.field == "model[1].file[1].verdict")
+        #expect(error.line == lock.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("verdict = ") }.map { $0 + 1 })
+        #expect(error.message.hasPrefix("model `scanned`, file `a.json`: `verdict` must be safe, unsupported, suspicious, unsafe or malformed, not `"))
+    }
+
     @Test func acceptedCallablesRoundTripOnlyOnSafeFiles() throws {
         var scanned = model("scanned", files: [
             LockedFile(
                 path: "b.bin", size: 2, sha256: try SHA256Digest(parsing: shaB), gitBlobID: try GitBlobID(parsing: blobB), lfs: true,
-                verdict: "safe", accepted: ["acme.layers.CustomLayer", "acme.Block"]),
+                verdict: .safe, accepted: ["acme.layers.CustomLayer", "acme.Block"]),
         ])
         scanned.scanner = "modelpin-scan/1"
         let text = LockfileFormat.render(Lockfile(models: [scanned]))
@@ -226,6 +257,11 @@ let goldenLock = Lockfile(models: [
         #expect(commit.field == "model[1].commit")
         #expect(commit.line == 13)
         #expect(commit.message.hasPrefix("model `small`: `commit` must be 40 lowercase hex digits"))
+        #expect(commit.message.contains("commit ids are written in lowercase"))
+        let sha256 = try #require(lockError(golden.replacing("commit = \"abab", with: "commit = \"\(String(repeating: "ab", count: 12))abab", maxReplacements: 1)))
+        #expect(sha256.field == "model[1].commit")
+        #expect(sha256.line == 13)
+        #expect(sha256.message.contains("is a SHA-256 git commit id"))
         let size = try #require(lockError(golden.replacing("size = 52", with: "size = -1", maxReplacements: 1)))
         #expect(size.field == "model[2].file[1].size")
         let sizeType = try #require(lockError(golden.replacing("size = 52", with: "size = \"52\"", maxReplacements: 1)))

@@ -166,12 +166,20 @@ func manifestError(_ text: String) -> ProjectFileError? {
     @Test func signersArePinnedFullFingerprints() throws {
         let text = "[models.a]\nrepo = \"a/b\"\nsigners = [\"0123 4567 89ab cdef 0123  4567 89AB CDEF 0123 4567\", \"0x1111111111111111111111111111111111111111\"]\n"
         let manifest = try ManifestFormat.parse(text, file: "modelpin.toml")
-        #expect(manifest.model("a")?.signers == ["0123456789ABCDEF0123456789ABCDEF01234567", "1111111111111111111111111111111111111111"])
+        #expect(manifest.model("a")?.signers.map(\.hex) == ["0123456789ABCDEF0123456789ABCDEF01234567", "1111111111111111111111111111111111111111"])
 
         let keyID = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = [\"89ABCDEF01234567\"]\n"))
         #expect(keyID.field == "models.a.signers")
         #expect(keyID.line == 3)
         #expect(keyID.message.contains("is a key id, not a fingerprint"))
+        // The manifest reads fingerprints by the one parser's rules (PinModel's Fingerprint).
+        let tabbed = "[models.a]\nrepo = \"a/b\"\nsigners = [\"0123\\t4567\\t89AB\\tCDEF\\t0123\\t4567\\t89AB\\tCDEF\\t0123\\t4567\\n\"]\n"
+        #expect(try ManifestFormat.parse(tabbed, file: "modelpin.toml").model("a")?.signers.map(\.hex) == ["0123456789ABCDEF0123456789ABCDEF01234567"])
+        let prefixedKeyID = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = [\"0x89abcdef01234567\"]\n"))
+        #expect(prefixedKeyID.message.contains("is a key id, not a fingerprint"))
+        let v5 = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = [\"\(String(repeating: "AB", count: 32))\"]\n"))
+        #expect(v5.field == "models.a.signers")
+        #expect(v5.message.contains("64-hex (v5 or v6) OpenPGP fingerprint"))
         #expect(try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = []\n")).message.contains("is empty"))
     }
 

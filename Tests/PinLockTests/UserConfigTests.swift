@@ -7,10 +7,11 @@ import Testing
 struct UserConfigTests {
     static let alice = "0123456789ABCDEF0123456789ABCDEF01234567"
     static let bob = "89ABCDEF0123456789ABCDEF0123456789ABCDEF"
+    static let signers = [try! Fingerprint(parsing: alice), try! Fingerprint(parsing: bob)]
 
     @Test func readsLockSignersSortedAndDeduplicated() throws {
         let text = "version = 1\nlock-signers = [\"\(Self.bob)\", \"0x\(Self.alice.lowercased())\", \"\(Self.bob)\"]\n"
-        #expect(try UserConfigFormat.parse(text, file: "config.toml") == UserConfig(lockSigners: [Self.alice, Self.bob]))
+        #expect(try UserConfigFormat.parse(text, file: "config.toml") == UserConfig(lockSigners: Self.signers))
         #expect(try UserConfigFormat.parse("", file: "config.toml") == UserConfig())
     }
 
@@ -34,7 +35,7 @@ struct UserConfigTests {
     }
 
     @Test func readsTheEnvironmentsListAndNamesABadEntry() throws {
-        #expect(try UserConfigFormat.signers(fromEnvironment: " \(Self.bob),\(Self.alice) \(Self.bob) ").get() == [Self.alice, Self.bob])
+        #expect(try UserConfigFormat.signers(fromEnvironment: " \(Self.bob),\(Self.alice) \(Self.bob) ").get() == Self.signers)
         #expect(throws: SignerListError(entry: "ABCD")) { try UserConfigFormat.signers(fromEnvironment: "\(Self.alice),ABCD").get() }
     }
 }

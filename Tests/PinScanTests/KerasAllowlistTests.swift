@@ -1,3 +1,4 @@
+import PinModel
 import Testing
 @testable import PinScan
 

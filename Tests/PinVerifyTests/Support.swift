@@ -1,4 +1,5 @@
 import Foundation
+import PinModel
 import PinTestSupport
 import PinVerify
 import Testing

@@ -36,7 +36,7 @@ struct InterruptedResolveTests {
             }
             #expect {
                 try Locker(puller: workspace.puller).resolve(
-                    ModelRequest(alias: "tiny", repo: "acme/tiny-model"), previous: nil, endpoint: TestWorkspace.hubBase)
+                    ModelRequest(alias: try ModelAlias(validating: "tiny"), repo: "acme/tiny-model"), previous: nil, endpoint: TestWorkspace.hubBase)
             } throws: { error in
                 guard case .interrupted? = error as? PullError else { return false }
                 return true

@@ -19,8 +19,8 @@ struct MirrorFallbackTests {
                 gitBlobID: try GitBlobID(parsing: hub.gitOID(of: file)), lfs: file.lfs)
         }
         return LockedModel(
-            alias: "tiny", requestedRepo: "acme/tiny-model", requestedRevision: "main", include: [], exclude: [],
-            endpoint: TestWorkspace.hubBase, repo: "acme/tiny-model", commit: TestWorkspace.commit, files: files)
+            alias: try ModelAlias(validating: "tiny"), requestedRepo: "acme/tiny-model", requestedRevision: "main", include: [], exclude: [],
+            endpoint: TestWorkspace.hubBase, repo: "acme/tiny-model", commit: try CommitID(parsing: TestWorkspace.commit), files: files)
     }
 
     @Test func whatTheMirrorLacksOrGetsWrongComesFromTheHub() throws {
@@ -93,7 +93,7 @@ struct RelockTests {
             try writeFile(URL(fileURLWithPath: path.string), Array(Self.manifest(other: "").utf8))
             let locker = Locker(puller: workspace.puller)
             let (first, _) = try locker.lock(try Project.load(path), previous: nil, endpoint: TestWorkspace.hubBase)
-            #expect(first.models.map(\.commit) == [TestWorkspace.commit, TestWorkspace.commit])
+            #expect(first.models.map(\.commit.hex) == [TestWorkspace.commit, TestWorkspace.commit])
 
             // The tiny model's branch moves on: a request that did not change keeps its entry.
             try workspace.hub.update { repos in
@@ -105,7 +105,7 @@ struct RelockTests {
             let (second, changes) = try locker.lock(try Project.load(path), previous: first, endpoint: TestWorkspace.hubBase)
 
             #expect(second.model("tiny") == first.model("tiny"))
-            #expect(second.model("other")?.commit == commit)
+            #expect(second.model("other")?.commit.hex == commit)
             #expect(second.model("other") != first.model("other"))
             #expect(changes.map(\.alias) == ["other", "tiny"])
             #expect(changes.map(\.change) == [.updated(from: TestWorkspace.commit, to: commit), .unchanged])

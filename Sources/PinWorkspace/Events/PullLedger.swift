@@ -1,5 +1,4 @@
 public import PinModel
-public import PinScan
 public import PinStore
 import Synchronization
 

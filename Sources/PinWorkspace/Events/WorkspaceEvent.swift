@@ -1,5 +1,4 @@
 public import PinModel
-public import PinScan
 public import PinStore
 
 /// What happened, as it happens: the one stream every consumer reads. The progress display and

@@ -55,7 +55,7 @@ public final class ScanGate: Sendable {
             policy.allowedGlobals.formUnion(model.files.flatMap(\.accepted))
             for file in model.files {
                 guard let verdict = file.verdict else { continue }
-                recorded[file.sha256] = RecordedVerdict(verdict: verdict, alias: model.alias, path: file.path, scanner: model.scanner)
+                recorded[file.sha256] = RecordedVerdict(verdict: verdict.rawValue, alias: model.alias.rawValue, path: file.path, scanner: model.scanner)
             }
         }
         self.policy = policy

@@ -1,6 +1,6 @@
 import PinDigest
 public import PinLock
-import PinModel
+public import PinModel
 public import PinStore
 public import PinVerify
 import SystemPackage
@@ -60,8 +60,8 @@ public struct SignatureGate: Sendable {
     /// for. A file that merely looks like a signature (`config.json.sig`, an unsigned
     /// `SHA256SUMS`) gets neither role by its name: otherwise a hostile author could ship a
     /// "signature" that is not one and have it locked and laid out unchecked.
-    public func verify(_ model: LockedModel, signers: [String]) throws -> Vouch {
-        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
+    public func verify(_ model: LockedModel, signers: [Fingerprint]) throws -> Vouch {
+        let pinned = Set(signers)
         let policy = SignaturePolicy(pinned: pinned)
         let files = Dictionary(uniqueKeysWithValues: model.files.map { ($0.path, $0) })
         var vouched = Set<String>()
@@ -101,7 +101,7 @@ public struct SignatureGate: Sendable {
                 for file in model.files {
                     guard let listed = list.digest(of: file.path) else { continue }
                     guard listed == file.sha256 else {
-                        throw ProjectError.signedDigestDiffers(alias: model.alias, path: file.path, signed: listed, locked: file.sha256)
+                        throw ProjectError.signedDigestDiffers(alias: model.alias.rawValue, path: file.path, signed: listed, locked: file.sha256)
                     }
                     vouched.insert(file.path)
                 }
@@ -121,33 +121,33 @@ public struct SignatureGate: Sendable {
         let uncovered = model.files.map(\.path).filter { !vouched.contains($0) && !verified.contains($0) }
         let pretenders = uncovered.filter(Self.looksLikeSignature)
         guard pretenders.isEmpty else {
-            throw ProjectError.unverifiedSignatureFiles(alias: model.alias, repo: model.repo, paths: pretenders)
+            throw ProjectError.unverifiedSignatureFiles(alias: model.alias.rawValue, repo: model.repo, paths: pretenders)
         }
         guard uncovered.isEmpty, let first = accepted.min(by: { $0.document < $1.document }) else {
-            throw ProjectError.unsigned(alias: model.alias, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
+            throw ProjectError.unsigned(alias: model.alias.rawValue, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
         }
         return Vouch(signer: first.signer, userID: first.userID, documents: accepted.map(\.document).sorted())
     }
 
     /// The gate's answer for `model`: allow, with who vouched, or a refusal saying why. A
     /// failure around the check (the store, the OpenPGP engine) is no decision: it is thrown.
-    public func decide(_ model: LockedModel, signers: [String]) throws -> (decision: GateDecision, vouch: Vouch?) {
+    public func decide(_ model: LockedModel, signers: [Fingerprint]) throws -> (decision: GateDecision, vouch: Vouch?) {
         do {
             let vouch = try verify(model, signers: signers)
-            return (GateDecision(gate: .signature, subject: model.alias, decision: .allow), vouch)
+            return (GateDecision(gate: .signature, subject: model.alias.rawValue, decision: .allow), vouch)
         } catch let error as any ModelpinError where error.kind == .refused {
-            return (GateDecision(gate: .signature, subject: model.alias, decision: .refuse(error)), nil)
+            return (GateDecision(gate: .signature, subject: model.alias.rawValue, decision: .refuse(error)), nil)
         }
     }
 
     /// Decides, acts on the decision (`decisions`), and reports who vouched: nil when a review
     /// turned a refusal into a warning (the model goes on, vouched for by no one).
-    func check(_ model: LockedModel, signers: [String], decisions: Decisions) throws -> Vouch? {
+    func check(_ model: LockedModel, signers: [Fingerprint], decisions: Decisions) throws -> Vouch? {
         let (decision, vouch) = try decide(model, signers: signers)
         try decisions.act(decision)
         guard let vouch else { return nil }
         decisions.events.emit(.signatureChecked(
-            model: model.alias, signer: vouch.signer.hex, userID: vouch.userID, documents: vouch.documents))
+            model: model.alias.rawValue, signer: vouch.signer.hex, userID: vouch.userID, documents: vouch.documents))
         return vouch
     }
 

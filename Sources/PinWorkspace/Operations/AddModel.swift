@@ -15,8 +15,7 @@ extension Workspace {
     /// signatures checked when signers are pinned), lays it out, and only then records it in
     /// modelpin.toml and modelpin.lock. Nothing is written unless all of that succeeded.
     public func add(_ request: ModelRequest, to project: Project, linkMode: LinkMode) throws -> AddResult {
-        if let reason = ModelAlias.validate(request.alias) { throw ProjectError.invalidAlias(request.alias, reason: reason) }
-        if project.manifest.model(request.alias) != nil { throw ProjectError.aliasExists(request.alias, manifest: project.manifestPath) }
+        if project.manifest.model(request.alias) != nil { throw ProjectError.aliasExists(request.alias.rawValue, manifest: project.manifestPath) }
         // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
         let text = ManifestFormat.appending(request, to: project.manifestText)
         let edited = try project.editing(text)
@@ -41,6 +40,6 @@ extension Workspace {
         models.removeAll { $0.alias == request.alias }
         models.append(locked)
         try saved.writeLock(Lockfile(models: models), store: store)
-        return AddResult(alias: request.alias, locked: locked, destination: destination)
+        return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination)
     }
 }

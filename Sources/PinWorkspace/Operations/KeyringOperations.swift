@@ -1,3 +1,4 @@
+import PinModel
 import PinVerify
 
 /// A public key in modelpin's keyring, as `keys` shows it (and in `--json`, with the same

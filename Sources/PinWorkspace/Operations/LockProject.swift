@@ -1,4 +1,5 @@
 public import PinLock
+import PinModel
 import PinStore
 
 /// What `lock` is asked to do.
@@ -36,7 +37,7 @@ extension Workspace {
     /// which is provenance, not part of the request.
     public func lock(_ project: Project, _ request: LockRequest) throws -> LockResult {
         for alias in request.aliases where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
         let previous = try project.loadLock()
         let drift = Self.drift(of: previous, from: project)
@@ -55,7 +56,7 @@ extension Workspace {
             update: Set(request.aliases), updateAll: request.update && request.aliases.isEmpty)
         if request.locked, made.lock != previous {
             throw ProjectError.lockOutdated(project.lockPath, made.changes.compactMap { change in
-                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit ?? "-", requested: made.lock.model(change.alias)?.commit ?? "-")
+                change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit.hex ?? "-", requested: made.lock.model(change.alias)?.commit.hex ?? "-")
             })
         }
         let written = try project.writeLock(made.lock, store: store)
@@ -64,7 +65,7 @@ extension Workspace {
 
     /// What the lock lacks or has in excess of the manifest; no lock: every model is added.
     static func drift(of lock: Lockfile?, from project: Project) -> [LockDrift] {
-        lock?.drift(from: project.manifest) ?? project.manifest.models.map { .added(alias: $0.alias) }
+        lock?.drift(from: project.manifest) ?? project.manifest.models.map { .added(alias: $0.alias.rawValue) }
     }
 
     /// A new lock for `project`, resolved through `puller` (made for `endpoint`, which the lock

@@ -22,7 +22,7 @@ extension Workspace {
         guard (try? Stat(signaturePath)) != nil else { throw ProjectError.lockUnsigned(project.lockPath) }
         let (signers, source) = try LockSigners.load(configuration.environment)
         guard !signers.isEmpty else { throw ProjectError.noLockSigners(source: source) }
-        let pinned = try Set(signers.map { try Fingerprint(parsing: $0) })
+        let pinned = Set(signers)
         let signature = try ConfigFile.read(signaturePath, what: "lock signature", limit: 64 << 10)
         let keyring = try Keyring(directory: keyringDirectory(), create: false, gpgPath: configuration.gpgPath)
         let checks = try keyring.verifyDetached(signature: signature, signatureSource: signaturePath.string, data: Array(text.utf8))

@@ -1,6 +1,7 @@
 import Dispatch
 import PinHub
 import PinLock
+import PinModel
 import PinScan
 public import PinStore
 import SystemPackage
@@ -77,14 +78,14 @@ extension Workspace {
         let started = DispatchTime.now()
         let sources = try request.mirrors.map { try MirrorSource(parsing: $0) }
         for alias in request.aliases where project.manifest.model(alias) == nil {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
         let store = try openStore(.readWrite)
         let signature = request.requireSignedLock ? try checkLockSignature(of: project) : nil
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
         let puller = try puller(store: store, endpoint: endpoint)
         let (lock, relocked) = try currentLock(project, request, puller: puller, endpoint: endpoint)
-        let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias) }
+        let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias.rawValue) }
         var locked = LockedPuller(puller: puller)
         locked.mirrors = sources
         locked.offline = request.offline
@@ -97,13 +98,13 @@ extension Workspace {
             let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
             try locked.materialize(model, at: destination, mode: request.linkMode)
             models.append(ProjectPullSummary.Model(
-                alias: model.alias, repo: model.repo, commit: model.commit, destination: destination.path.string,
+                alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
                 endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
                 files: model.files.count, bytes: model.totalSize,
                 servedBy: Dictionary(model.files.compactMap { file in outcome.servedBy[file.sha256].map { (file.path, $0) } }) { first, _ in first },
-                signature: vouches[model.alias],
-                unsupported: model.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path),
-                remoteCode: model.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path)))
+                signature: vouches[model.alias.rawValue],
+                unsupported: model.files.filter { $0.verdict == .unsupported }.map(\.path),
+                remoteCode: model.files.filter { $0.verdict == .suspicious }.map(\.path)))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let summary = ProjectPullSummary(

@@ -11,9 +11,9 @@ extension Workspace {
             throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
         }
         var chosen: [(LockedModel, ModelDirectory)] = []
-        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias) {
+        for model in lock.models where aliases.isEmpty || aliases.contains(model.alias.rawValue) {
             guard let request = project.manifest.model(model.alias) else {
-                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias)])
+                throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias.rawValue)])
             }
             chosen.append((model, try project.modelDirectory(of: request)))
         }

@@ -15,7 +15,7 @@ extension Puller {
     /// A pull by name: the requested revision becomes an alias of the commit.
     func record(_ snapshot: ResolvedSnapshot, digests: [String: SHA256Digest]) throws {
         let stored = StoredSnapshot(
-            repo: snapshot.repo, commit: snapshot.commit, endpoint: snapshot.endpoint.isEmpty ? nil : snapshot.endpoint,
+            repo: snapshot.repo, commit: snapshot.commit.hex, endpoint: snapshot.endpoint.isEmpty ? nil : snapshot.endpoint,
             files: snapshot.files.map {
                 .init(path: $0.path, sha256: digests[$0.path]!, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.isLFS)
             })
@@ -27,7 +27,7 @@ extension Puller {
     /// records the commit only and moves no alias back to an older commit.
     func record(_ model: LockedModel, resolved: Bool) throws {
         let stored = StoredSnapshot(
-            repo: try RepoID(parsing: model.repo), commit: model.commit, endpoint: model.endpoint,
+            repo: try RepoID(parsing: model.repo), commit: model.commit.hex, endpoint: model.endpoint,
             files: model.files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) })
         try record(stored, revision: resolved ? model.requestedRevision : nil)
     }

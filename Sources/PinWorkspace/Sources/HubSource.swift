@@ -35,9 +35,9 @@ public struct HubSource: ModelSource, BlobSource {
         }
     }
 
-    public func location(of file: SnapshotFile, repo: String, commit: String) -> BlobLocation? {
+    public func location(of file: SnapshotFile, repo: String, commit: CommitID) -> BlobLocation? {
         guard repos?.contains(repo) ?? true, let repo = try? RepoID(parsing: repo) else { return nil }
-        let url = HubClient(endpoint: endpoint).url(of: file.path, in: Snapshot(repo: repo, revision: commit, commit: commit))
+        let url = HubClient(endpoint: endpoint).url(of: file.path, in: Snapshot(repo: repo, revision: commit.hex, commit: commit))
         return .remote(url, check: { head, path in try HubClient.checkCommit(head, path: path, commit: commit) })
     }
 

@@ -36,7 +36,7 @@ public enum MirrorSource: BlobSource, Equatable {
         }
     }
 
-    public func location(of file: SnapshotFile, repo: String, commit: String) -> BlobLocation? {
+    public func location(of file: SnapshotFile, repo: String, commit: CommitID) -> BlobLocation? {
         guard let digest = file.sha256 else { return nil }
         switch self {
         case .directory(let root):

@@ -10,7 +10,7 @@ public struct ResolvedSnapshot: Sendable {
     public let repo: RepoID
     /// What was asked for: a branch, a tag or a commit.
     public let revision: String
-    public let commit: String
+    public let commit: CommitID
     /// Every file of the snapshot, sorted by path.
     public let files: [SnapshotFile]
     /// The source that answered, as events and summaries name it.
@@ -19,7 +19,7 @@ public struct ResolvedSnapshot: Sendable {
     /// keep it as provenance; it decides nothing about where bytes are fetched later.
     public let endpoint: String
 
-    public init(repo: RepoID, revision: String, commit: String, files: [SnapshotFile], source: String, endpoint: String) {
+    public init(repo: RepoID, revision: String, commit: CommitID, files: [SnapshotFile], source: String, endpoint: String) {
         self.repo = repo
         self.revision = revision
         self.commit = commit
@@ -70,7 +70,7 @@ public enum BlobLocation: Sendable {
 public protocol BlobSource: Sendable, CustomStringConvertible {
     /// Where `file` of `repo` at `commit` is, or nil when this source cannot serve it (a mirror
     /// addressed by SHA-256 cannot serve a file whose SHA-256 is not known yet).
-    func location(of file: SnapshotFile, repo: String, commit: String) -> BlobLocation?
+    func location(of file: SnapshotFile, repo: String, commit: CommitID) -> BlobLocation?
     /// What the transport must allow for this source (plain http for one configured as http://).
     func configure(_ policy: inout TransportPolicy)
 }

@@ -7,7 +7,7 @@ import SystemPackage
 struct FetchItem: Sendable {
     let file: SnapshotFile
     let repo: String
-    let commit: String
+    let commit: CommitID
     /// Names the download in the store's partial records and in errors.
     let label: String
     /// A new file to write the bytes into as they are hashed (copy-mode layout), if any.

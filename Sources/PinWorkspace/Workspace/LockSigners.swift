@@ -1,5 +1,5 @@
 import PinLock
-import PinModel
+public import PinModel
 public import SystemPackage
 
 /// Whose signature over modelpin.lock `--require-signed-lock` accepts: pinned by the user,
@@ -11,7 +11,7 @@ public import SystemPackage
 /// modelpin.toml: the pull request that changes a lock can change that file too.
 public enum LockSigners {
     /// The pinned fingerprints (sorted; empty: none pinned) and where they came from.
-    public static func load(_ environment: [String: String]) throws -> (signers: [String], source: String) {
+    public static func load(_ environment: [String: String]) throws -> (signers: [Fingerprint], source: String) {
         if let listed = environment[SignerListError.variable], listed.contains(where: { !$0.isWhitespace }) {
             switch UserConfigFormat.signers(fromEnvironment: listed) {
             case .success(let signers): return (signers, SignerListError.variable)

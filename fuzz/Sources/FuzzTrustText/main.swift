@@ -1,7 +1,9 @@
 // What a hostile server, repository or environment hands the trust code as text: the terminal
 // escaping every printed string goes through, the user's config.toml, MODELPIN_TOKEN_HOSTS and
-// MODELPIN_LOCK_SIGNERS. Invariants, not just "no crash": nothing a terminal acts on survives
-// escaping, escaping is idempotent, and whatever parses is well-formed.
+// MODELPIN_LOCK_SIGNERS, the fingerprint parser behind them and the commit-id parser (a lock's
+// `commit`, the Hub's revision answer). Invariants, not just "no crash":
+// nothing a terminal acts on survives escaping, escaping is idempotent, and whatever parses is
+// well-formed.
 import PinHub
 import PinLock
 import PinModel
@@ -15,11 +17,18 @@ public func fuzzTrustText(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     precondition(escaped.escapedForTerminal == escaped, "escaping is not idempotent")
 
     if let config = try? UserConfigFormat.parse(text, file: "config.toml") {
-        precondition(config.lockSigners.allSatisfy(isFingerprint), "a lock signer that is not a fingerprint")
+        precondition(config.lockSigners.allSatisfy { isFingerprint($0.hex) }, "a lock signer that is not a fingerprint")
         precondition(config.lockSigners == config.lockSigners.sorted(), "lock signers out of order")
     }
     if case .success(let signers) = UserConfigFormat.signers(fromEnvironment: text) {
-        precondition(signers.allSatisfy(isFingerprint), "an environment lock signer that is not a fingerprint")
+        precondition(signers.allSatisfy { isFingerprint($0.hex) }, "an environment lock signer that is not a fingerprint")
+    }
+    if let fingerprint = try? Fingerprint(parsing: text) {
+        precondition(isFingerprint(fingerprint.hex), "a parsed fingerprint that is not 40 uppercase hex")
+        precondition((try? Fingerprint(parsing: fingerprint.hex)) == fingerprint, "a fingerprint that does not read back")
+    }
+    if let commit = try? CommitID(parsing: text) {
+        precondition(commit.hex == text && text.utf8.count == 40, "a commit id that is not its own 40-hex text")
     }
     if let hosts = try? TokenHosts(endpoints: [], listed: text) {
         precondition(hosts.entries.allSatisfy { !$0.host.isEmpty && !$0.host.contains("/") }, "a token host that is not a host")

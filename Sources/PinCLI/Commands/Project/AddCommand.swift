@@ -50,13 +50,21 @@ struct AddCommand: ModelpinCommand {
         }
         let project = try self.project.load()
         let (name, revision) = PullCommand.split(repo)
-        let alias = self.alias ?? ModelAlias.suggested(forRepo: name)
-        var pinned: [String] = []
-        for signer in signers {
-            guard let fingerprint = SignerFingerprint.normalized(signer) else {
-                throw UsageError(message: "invalid --signer: " + SignerFingerprint.problem(signer), hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
+        var alias = ModelAlias.suggested(forRepo: name)
+        if let text = self.alias {
+            do {
+                alias = try ModelAlias(validating: text)
+            } catch {
+                throw ProjectError.invalidAlias(text, reason: error.reason)
             }
-            pinned.append(fingerprint)
+        }
+        var pinned: [Fingerprint] = []
+        for signer in signers {
+            do {
+                pinned.append(try Fingerprint(parsing: signer))
+            } catch {
+                throw UsageError(message: "invalid --signer: " + error.description, hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
+            }
         }
         let request = ModelRequest(
             alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination,
@@ -71,7 +79,7 @@ struct AddCommand: ModelpinCommand {
         progress.finish()
         if !transfer.quiet {
             let locked = added.locked
-            console.out("added \(added.alias): \(locked.repo)@\(locked.commit.prefix(12)), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(added.destination)")
+            console.out("added \(added.alias): \(locked.repo)@\(locked.commit.short), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(added.destination)")
         }
         return .success
     }

@@ -40,8 +40,8 @@ struct ListCommand: ModelpinCommand {
         let showFiles = files || CommandLine.arguments.dropFirst().first == "tree"
         let entries = lock.models.map { model in
             Entry(
-                alias: model.alias, repo: model.repo, requested: "\(model.requestedRepo)@\(model.requestedRevision)",
-                commit: model.commit, endpoint: model.endpoint,
+                alias: model.alias.rawValue, repo: model.repo, requested: "\(model.requestedRepo)@\(model.requestedRevision)",
+                commit: model.commit.hex, endpoint: model.endpoint,
                 directory: project.manifest.model(model.alias).map { project.destination(of: $0).string } ?? "(not in \(Manifest.fileName))",
                 bytes: model.totalSize,
                 files: model.files.map { .init(path: $0.path, size: $0.size, sha256: $0.sha256.description, lfs: $0.lfs) })

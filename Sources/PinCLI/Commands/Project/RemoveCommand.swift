@@ -26,7 +26,7 @@ struct RemoveCommand: ModelpinCommand {
         guard project.manifest.model(alias) != nil,
               let text = ManifestFormat.removing(alias: alias, from: project.manifestText)
         else {
-            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias))
+            throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
         let edited = try project.editing(text)
         let lock = try project.loadLock()
@@ -34,7 +34,7 @@ struct RemoveCommand: ModelpinCommand {
         // `lock` drops; never a manifest naming a model the lock lost silently.
         let saved = try project.writeManifest(edited.manifestText)
         if var lock {
-            lock.models.removeAll { $0.alias == alias }
+            lock.models.removeAll { $0.alias.rawValue == alias }
             try saved.writeLock(lock, store: store.open(.readWrite))
         }
         console.out("removed \(alias); its directory `\(project.destination(of: project.manifest.model(alias)!))` was left in place")

@@ -3,53 +3,6 @@ import PinModel
 import PinVerify
 import Testing
 
-@Suite("fingerprints")
-struct FingerprintTests {
-    static let canonical = "0123456789ABCDEF0123456789ABCDEF01234567"
-
-    @Test(arguments: [
-        "0123456789ABCDEF0123456789ABCDEF01234567",
-        "0123456789abcdef0123456789abcdef01234567",
-        "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567",
-        "0x0123456789abcdef0123456789abcdef01234567",
-        "  0123456789ABCDEF0123456789ABCDEF01234567\n",
-    ])
-    func acceptedSpellings(text: String) throws {
-        let parsed = try Fingerprint(parsing: text)
-        #expect(parsed.hex == Self.canonical)
-        #expect(parsed.description == Self.canonical)
-    }
-
-    @Test(arguments: ["89ABCDEF01234567", "0x89abcdef01234567", "01234567", "89AB CDEF 0123 4567"])
-    func keyIDsAreRefusedAsSuch(text: String) {
-        let error = #expect(throws: VerifyError.self) { try Fingerprint(parsing: text) }
-        #expect(error == .keyIDNotFingerprint(text))
-        #expect(error?.description == "`\(text)` is a key id, not a fingerprint; pin the full 40-hex fingerprint")
-        #expect(error?.kind == .usage)
-    }
-
-    @Test(arguments: ["", "0x", "xyz", "0123456789ABCDEF0123456789ABCDEF0123456", "0123456789ABCDEF0123456789ABCDEF012345678",
-                      "0123456789ABCDEF0123456789ABCDEF0123456G", "０123456789ABCDEF0123456789ABCDEF01234567"])
-    func otherTextIsRefused(text: String) {
-        let error = #expect(throws: VerifyError.self) { try Fingerprint(parsing: text) }
-        guard case .invalidFingerprint(let shown, _) = error else {
-            Issue.record("unexpected \(String(describing: error))")
-            return
-        }
-        #expect(shown == text)
-        #expect(error?.kind == .usage)
-    }
-
-    @Test func codableAsAString() throws {
-        let fingerprint = try Fingerprint(parsing: Self.canonical.lowercased())
-        let encoded = try JSONEncoder().encode([fingerprint])
-        #expect(String(decoding: encoded, as: UTF8.self) == "[\"\(Self.canonical)\"]")
-        #expect(try JSONDecoder().decode([Fingerprint].self, from: encoded) == [fingerprint])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Fingerprint].self, from: Data("[\"89ABCDEF01234567\"]".utf8)) }
-        #expect(fingerprint.keyID == "89ABCDEF01234567")
-    }
-}
-
 @Suite("signature policy")
 struct SignaturePolicyTests {
     static let alice = try! Fingerprint(parsing: String(repeating: "A", count: 40))
