@@ -26,6 +26,9 @@ public struct PullRequest: Sendable {
     public var linkMode: LinkMode = .copy
     /// Fetch an id that is not on the allowlist (typosquats are refused regardless).
     public var allowUnlisted = false
+    /// Resolve from the snapshots the store recorded, never the network (`--offline`,
+    /// `HF_HUB_OFFLINE=1`): every file must be in the store.
+    public var offline = false
 
     public init(name: String, revision: String, workingDirectory: FilePath) {
         self.name = name
@@ -123,6 +126,13 @@ public struct PullSummary: Sendable, Encodable {
 public enum PullError: ModelpinError {
     case interrupted
     case noMatchingFiles(repo: String, include: [String], exclude: [String])
+    /// `--offline`, and the store recorded no snapshot of the repo at that revision.
+    case notRecorded(repo: String, revision: String)
+    /// `--offline`, and the recorded snapshot names files the store no longer holds (`gc`).
+    case notStored(repo: String, paths: [String])
+    /// The source could not be reached, and the store recorded this revision before: said, and
+    /// left to the user (`--offline`), never used silently.
+    case unreachable(repo: String, revision: String, recorded: CommitID, underlying: any ModelpinError)
     case unsafeDestination(FilePath, reason: String)
     /// The server says a file has another size than the listing promised.
     case sizeMismatch(path: String, listed: Int64, served: Int64)
@@ -132,6 +142,8 @@ public enum PullError: ModelpinError {
         switch self {
         case .interrupted: .operational
         case .noMatchingFiles: .usage
+        case .notRecorded, .notStored: .operational
+        case .unreachable(_, _, _, let error): error.kind
         case .unsafeDestination, .sizeMismatch: .refused
         case .download(_, let error): (error as? any ModelpinError)?.kind ?? .operational
         }
@@ -141,6 +153,9 @@ public enum PullError: ModelpinError {
         switch self {
         case .interrupted: "interrupted"
         case .noMatchingFiles(let repo, _, _): "no file of `\(repo)` matches the --include/--exclude patterns"
+        case .notRecorded(let repo, let revision): "offline, and the store has no snapshot of `\(repo)@\(revision)`"
+        case .notStored(let repo, let paths): "offline, and \(paths.count == 1 ? "a file" : "\(paths.count) files") of `\(repo)` are no longer in the store"
+        case .unreachable(_, _, _, let error): error.description
         case .unsafeDestination(let path, _): "cannot write into `\(path)`"
         case .sizeMismatch(let path, let listed, let served):
             "`\(path)` is listed as \(listed) bytes but the server sends \(served)"
@@ -153,6 +168,8 @@ public enum PullError: ModelpinError {
         case .noMatchingFiles(_, let include, let exclude):
             (include.isEmpty ? [] : ["include: " + include.joined(separator: " ")]) + (exclude.isEmpty ? [] : ["exclude: " + exclude.joined(separator: " ")])
         case .unsafeDestination(_, let reason): [reason]
+        case .notStored(_, let paths): paths
+        case .unreachable(_, _, _, let error): error.causes
         case .download(_, let error as any ModelpinError): error.causes
         default: []
         }
@@ -163,6 +180,11 @@ public enum PullError: ModelpinError {
         case .interrupted: "run the same command again to resume"
         case .noMatchingFiles: "patterns match whole paths, as fnmatch does: `*.safetensors`, `tokenizer/*`"
         case .sizeMismatch: "nothing was stored; the listing or the server is wrong"
+        case .notRecorded(let repo, _):
+            "a pull by name records its snapshot in the store; pull `\(repo)` once while online (`modelpin store snapshots` lists what is recorded)"
+        case .notStored: "pull it again while online; `store gc` removed blobs nothing referenced"
+        case .unreachable(let repo, let revision, let commit, _):
+            "the store recorded `\(repo)@\(revision)` before, at commit \(commit.short); to use that snapshot, pull with --offline (or HF_HUB_OFFLINE=1)"
         case .download(_, let error as any ModelpinError): error.hint
         default: nil
         }

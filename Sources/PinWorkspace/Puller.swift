@@ -42,7 +42,7 @@ public struct Puller: Sendable {
         let puller = withEvents(EventFanout([events, ledger]))
         let snapshot = try puller.resolve(
             name: request.name, revision: request.revision, include: request.include, exclude: request.exclude,
-            allowUnlisted: request.allowUnlisted)
+            allowUnlisted: request.allowUnlisted, offline: request.offline)
 
         // Plan: what the store already holds needs no network.
         let present = snapshot.files.map { store.digest(of: $0) }
@@ -66,7 +66,10 @@ public struct Puller: Sendable {
             for copy in items.compactMap(\.copyTo) { _ = try? copy.root.removeFile(copy.path) { $0.type == .regular } }
         }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: puller.decisions)
-        let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: [hub], stopOnFailure: true)
+        let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: request.offline ? [] : [hub], stopOnFailure: true)
+        guard fetched.missing.isEmpty else {  // offline: nothing to fetch from
+            throw PullError.notStored(repo: snapshot.repo.description, paths: fetched.missing.map(\.file.path))
+        }
         var digests: [String: SHA256Digest] = [:]
         for (file, stored) in zip(snapshot.files, present) {
             if let stored {
@@ -116,12 +119,12 @@ public struct Puller: Sendable {
     /// keep the selected ones. Nothing is downloaded.
     func resolve(
         name: String, revision: String, include: [String], exclude: [String], allowUnlisted: Bool,
-        signatureDocuments: Bool = false
+        offline: Bool = false, signatureDocuments: Bool = false
     ) throws -> ResolvedSnapshot {
         let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
             .decide(name, allowUnlisted: allowUnlisted)
         try decisions.act(decision)
-        let resolved = try hub.resolve(repo, revision: revision, context: SourceContext(policy: settings.policy, cancellation: cancellation, transport: settings.transport))
+        let resolved = try resolve(repo, revision: revision, offline: offline)
         let listed = resolved.files
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
         if signatureDocuments {
@@ -137,6 +140,22 @@ public struct Puller: Sendable {
         return ResolvedSnapshot(
             repo: resolved.repo, revision: resolved.revision, commit: resolved.commit, files: selected,
             source: resolved.source, endpoint: resolved.endpoint)
+    }
+
+    /// The snapshot from the store's record when offline, else from the Hub. When the Hub cannot
+    /// be reached and the store recorded this revision before, the error says so; the record is
+    /// used only when the user asks for it (`--offline`), never silently.
+    private func resolve(_ repo: RepoID, revision: String, offline: Bool) throws -> ResolvedSnapshot {
+        let context = SourceContext(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
+        if offline { return try StoredSnapshotSource(store: store).resolve(repo, revision: revision, context: context) }
+        do {
+            return try hub.resolve(repo, revision: revision, context: context)
+        } catch let error as any ModelpinError where error.kind == .operational && !(error is PullError) {
+            guard let recorded = try? store.snapshot(repo: repo, revision: revision),
+                  let commit = try? CommitID(parsing: recorded.commit)
+            else { throw error }
+            throw PullError.unreachable(repo: repo.description, revision: revision, recorded: commit, underlying: error)
+        }
     }
 
     /// fnmatch semantics, as huggingface_hub's allow/ignore patterns (`*` also crosses `/`).

@@ -26,7 +26,9 @@ struct PullCommand: ModelpinCommand {
             ranged parts — hashed as it arrives and stored only if it matches. An interrupted pull \
             resumes where it stopped. Finally the snapshot is laid out in DIR (default \
             ./models/ORG/NAME) as independent copies, so that nothing written there can reach the \
-            store.
+            store. Every snapshot is recorded in the store; with --offline (or HF_HUB_OFFLINE=1) \
+            ORG/NAME@REVISION is pulled from that record with no network at all. When the Hub \
+            cannot be reached, a revision recorded before is named, never used silently.
 
             Without ORG/NAME (or with aliases): the project's models (modelpin.toml). The lock is \
             brought up to date first unless --locked; then every locked blob the store lacks is \
@@ -44,6 +46,7 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_LOCK_SIGNERS            fingerprints whose signature --require-signed-lock accepts
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
+              HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan could not check
             """)
 
@@ -82,8 +85,8 @@ struct PullCommand: ModelpinCommand {
     func validate() throws {
         if byName {
             if targets.count > 1 { throw ValidationError("pull takes one ORG/NAME at a time (or only aliases of the project's models)") }
-            if project.locked || project.offline || project.frozen || !mirrors.isEmpty || project.manifest != nil || requireSignedLock {
-                throw ValidationError("--locked, --offline, --frozen, --mirror, --manifest and --require-signed-lock apply to the project's models, not to ORG/NAME")
+            if project.locked || project.frozen || !mirrors.isEmpty || project.manifest != nil || requireSignedLock {
+                throw ValidationError("--locked, --frozen, --mirror, --manifest and --require-signed-lock apply to the project's models, not to ORG/NAME")
             }
         } else if !include.isEmpty || !exclude.isEmpty || destination != nil || allowUnlisted {
             throw ValidationError("--include, --exclude, --to and --allow-unlisted apply to ORG/NAME; for the project's models, set them in modelpin.toml")
@@ -118,6 +121,7 @@ struct PullCommand: ModelpinCommand {
         request.destination = destination.map { cwd.pushing(FilePath($0)).lexicallyNormalized() }
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
+        request.offline = project.isOffline
         let summary = try workspace.pull(request)
         progress.finish()
         if console.json {
