@@ -9,11 +9,19 @@ import Glibc
 /// callback several times a second, so a transfer ends promptly.
 public final class CancellationFlag: Sendable {
     private let flag = Atomic<Bool>(false)
+    /// Cancelling the parent cancels this flag too; cancelling this one leaves the parent alone.
+    private let parent: CancellationFlag?
 
-    public init() {}
+    public init() {
+        parent = nil
+    }
+
+    public init(parent: CancellationFlag) {
+        self.parent = parent
+    }
 
     public func cancel() { flag.store(true, ordering: .relaxed) }
-    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) || parent?.isCancelled == true }
 }
 
 /// An HTTP client over one connection (`HTTPConnection`; libcurl's in the shipped binary), used

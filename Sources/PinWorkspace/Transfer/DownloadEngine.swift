@@ -38,6 +38,10 @@ final class DownloadEngine: Sendable {
     private let store: Store
     private let settings: PullSettings
     private let events: any EventSink
+    /// The caller's flag (Ctrl-C): set, the run ends as an interruption.
+    private let interruption: CancellationFlag
+    /// What the transfers check: the caller's flag, or this run's first failure (which stops
+    /// the other transfers without cancelling anything beyond this run).
     private let cancellation: CancellationFlag
     private let state: Mutex<State>
     /// On: the first failure stops every transfer (a pull from one source). Off: a failed job
@@ -56,7 +60,8 @@ final class DownloadEngine: Sendable {
         self.store = store
         self.settings = settings
         self.events = events
-        self.cancellation = cancellation
+        self.interruption = cancellation
+        self.cancellation = CancellationFlag(parent: cancellation)
         var initial = State()
         // Round-robin across files (part 0 of every file, then part 1…), so that every file's
         // hashing thread has work from the start and the cores share the hashing.
@@ -100,12 +105,12 @@ final class DownloadEngine: Sendable {
         for job in jobs { job.partial.close() }
         let outcome = state.withLock { ($0.failure, $0.results, $0.failures) }
         if let failure = outcome.0 {
-            if cancellation.isCancelled, (failure.error as? TransportError).map({ if case .cancelled = $0 { true } else { false } }) == true {
+            if interruption.isCancelled, (failure.error as? TransportError).map({ if case .cancelled = $0 { true } else { false } }) == true {
                 throw PullError.interrupted
             }
             throw PullError.download(path: failure.path, underlying: failure.error)
         }
-        if cancellation.isCancelled { throw PullError.interrupted }
+        if interruption.isCancelled { throw PullError.interrupted }
         return jobs.indices.map { job in
             if let error = outcome.2[job] { return .failure(PullError.download(path: jobs[job].file.path, underlying: error)) }
             return .success(outcome.1[job]!)
