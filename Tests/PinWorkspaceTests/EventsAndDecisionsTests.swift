@@ -65,7 +65,7 @@ struct EventsAndDecisionsTests {
             var request = PullRequest(name: "acme/legacy", revision: "main", workingDirectory: workspace.directory)
             request.destination = workspace.destination
             let summary = try puller.pull(request)
-            #expect(summary.files.first { $0.path == "pytorch_model.bin" }?.verdict == "unsafe")
+            #expect(summary.files.first { $0.path == "pytorch_model.bin" }?.verdict == .unsafe)
             #expect(try workspace.pulled("pytorch_model.bin") == pickle)
             #expect(workspace.reporter.warnings.contains { $0.contains("pytorch_model.bin") && $0.contains("downgraded") })
         }

@@ -127,14 +127,14 @@ struct PullCommand: ModelpinCommand {
         if console.json {
             console.out(try Format.json(summary))
         } else if !transfer.quiet {
-            let downloaded = summary.files.filter { $0.source == "downloaded" }
+            let downloaded = summary.files.filter { $0.source == .downloaded }
             var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(summary.destination): "
             line += "\(Format.plural(summary.files.count, "file")), \(Format.bytes(summary.bytes)); "
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
             console.out(line)
-            Self.listUnsupported(summary.files.filter { $0.verdict == Verdict.unsupported.rawValue }.map(\.path), console)
-            Self.listRemoteCode(summary.files.filter { $0.verdict == Verdict.suspicious.rawValue }.map(\.path), console)
+            Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
+            Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
         }
         return .success
     }

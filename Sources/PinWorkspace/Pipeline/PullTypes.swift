@@ -72,18 +72,26 @@ public struct PullSettings: Sendable {
 /// facts the event stream reported (`PullLedger`).
 public struct PullSummary: Sendable, Encodable {
     public struct File: Sendable, Encodable {
+        /// Where a file's bytes came from in this pull.
+        public enum Source: String, Sendable, Encodable {
+            /// Fetched now, from `servedBy`.
+            case downloaded
+            /// The store held them already.
+            case store
+        }
+
         public let path: String
         public let size: Int64
         public let sha256: SHA256Digest
         public let gitBlobID: GitBlobID
         public let lfs: Bool
-        /// "downloaded" or "store".
-        public let source: String
+        public let source: Source
         /// The endpoint or mirror that served the bytes now; absent when they were in the store.
         public let servedBy: String?
         public let materialized: MaterializeMethod?
-        /// The scan verdict it was admitted with: `safe`, or `unsupported` (not checked).
-        public let verdict: String
+        /// The scan verdict it was admitted with: `safe`, `unsupported` (not checked), or
+        /// `suspicious` under --allow-remote-code.
+        public let verdict: Verdict
     }
 
     public let repo: String
@@ -107,8 +115,8 @@ public struct PullSummary: Sendable, Encodable {
             let origin = ledger.origin(of: digest) ?? .store
             return File(
                 path: file.path, size: file.size, sha256: digest, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                source: origin == .store ? "store" : "downloaded", servedBy: origin.source,
-                materialized: ledger.method(of: file.path) ?? nil, verdict: (ledger.verdict(of: digest) ?? .safe).rawValue)
+                source: origin == .store ? .store : .downloaded, servedBy: origin.source,
+                materialized: ledger.method(of: file.path) ?? nil, verdict: ledger.verdict(of: digest) ?? .safe)
         }
         repo = snapshot.repo.description
         revision = snapshot.revision
