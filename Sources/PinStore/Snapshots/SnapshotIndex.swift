@@ -89,11 +89,30 @@ enum JSONValue: Codable, Equatable {
 /// (SPI for fuzz/'s FuzzSnapshotManifest, which feeds it hostile bytes.)
 @_spi(Fuzzing) public struct SnapshotIndex: Equatable {
     var fields: [String: JSONValue]
-    var manifests: [JSONValue]
+    var manifests: [JSONValue] {
+        didSet { positions = Self.positions(of: manifests) }
+    }
+    /// The entries of each reference name, so that a project's hundred records cost a hundred
+    /// lookups, not a hundred scans of the index.
+    private var positions: [String: [Int]] = [:]
 
     init() {
         fields = ["schemaVersion": .integer(2), "mediaType": .string(MediaType.imageIndex)]
         manifests = []
+    }
+
+    public static func == (lhs: SnapshotIndex, rhs: SnapshotIndex) -> Bool {
+        lhs.fields == rhs.fields && lhs.manifests == rhs.manifests
+    }
+
+    private static func positions(of manifests: [JSONValue]) -> [String: [Int]] {
+        var positions: [String: [Int]] = [:]
+        for (index, entry) in manifests.enumerated() {
+            if let name = entry.object?["annotations"]?.object?[SnapshotManifest.Key.refName]?.string {
+                positions[name, default: []].append(index)
+            }
+        }
+        return positions
     }
 
     /// Parses an image index someone may have edited: it must be a JSON object whose
@@ -122,6 +141,15 @@ enum JSONValue: Codable, Equatable {
         return SnapshotManifest.encode(JSONValue.object(document))
     }
 
+    /// Whether every entry named `name` carries the record key `key` (and there is one).
+    func records(_ name: String, as key: String) -> Bool {
+        let named = entries(named: name)
+        return !named.isEmpty && named.allSatisfy {
+            manifests[$0].object?["annotations"]?.object?[SnapshotManifest.Key.record]?.string == key
+                && (try? descriptor(at: $0)) != nil
+        }
+    }
+
     /// The reference name of entry `index`, if it has one.
     @_spi(Fuzzing) public func referenceName(at index: Int) -> String? {
         manifests[index].object?["annotations"]?.object?[SnapshotManifest.Key.refName]?.string
@@ -131,7 +159,7 @@ enum JSONValue: Codable, Equatable {
 
     /// Indices of the entries named `name`.
     func entries(named name: String) -> [Int] {
-        manifests.indices.filter { referenceName(at: $0) == name }
+        positions[name] ?? []
     }
 
     /// The descriptor of entry `index`, checked: an image manifest, a sha256 digest, a size.
@@ -155,13 +183,16 @@ enum JSONValue: Codable, Equatable {
     }
 
     /// Points `name` at `manifest`: replaces every entry of that name (an alias moves), or adds one.
-    mutating func set(_ name: String, to manifest: Descriptor) {
+    /// `record`: the `SnapshotManifest.recordKey` of what was recorded there.
+    mutating func set(_ name: String, to manifest: Descriptor, record: String? = nil) {
+        var annotations: [String: JSONValue] = [SnapshotManifest.Key.refName: .string(name)]
+        if let record { annotations[SnapshotManifest.Key.record] = .string(record) }
         let entry = JSONValue.object([
             "mediaType": .string(MediaType.imageManifest),
             "artifactType": .string(SnapshotManifest.artifactType),
             "digest": .string(manifest.digest.description),
             "size": .integer(manifest.size),
-            "annotations": .object([SnapshotManifest.Key.refName: .string(name)]),
+            "annotations": .object(annotations),
         ])
         let existing = entries(named: name)
         if let first = existing.first {

@@ -68,6 +68,8 @@ public enum SnapshotManifest {
         public static let commit = "dev.modelpin.commit"
         public static let endpoint = "dev.modelpin.endpoint"
         public static let version = "dev.modelpin.snapshot-version"
+        /// On an `index.json` entry: `recordKey` of the snapshot recorded there.
+        public static let record = "dev.modelpin.record"
     }
 
     /// The version of this form, recorded in the manifest so a later form can be told apart.
@@ -115,6 +117,20 @@ public enum SnapshotManifest {
     static func encode(_ value: some Encodable) -> [UInt8] {
         // Only strings, integers and digests: encoding cannot fail.
         try! StoreJSON.encode(value)
+    }
+
+    /// What identifies a snapshot as a record asks for it (repo, commit, endpoint, every file's
+    /// path, digest, size, git blob id and LFS flag): the SHA-256 of those facts, one per line.
+    /// An `index.json` entry that carries the same key already holds all of it, so the next pull
+    /// of the same snapshot (every locked pull with nothing to do) needs no manifest rendered or
+    /// read. A key someone edited in can only make modelpin skip a record, never trust bytes:
+    /// reading a snapshot back checks the manifest itself.
+    static func recordKey(_ snapshot: StoredSnapshot) -> String {
+        var text = "\(version)\n\(snapshot.repo)\n\(snapshot.commit)\n\(snapshot.endpoint ?? "")\n"
+        for file in snapshot.files.sorted(by: { $0.path < $1.path }) {
+            text += "\(file.path)\u{0}\(file.sha256.hex)\u{0}\(file.size)\u{0}\(file.gitBlobID?.hex ?? "")\u{0}\(file.lfs)\n"
+        }
+        return digest(Array(text.utf8)).hex
     }
 
     static func digest(_ bytes: [UInt8]) -> SHA256Digest {

@@ -30,41 +30,64 @@ extension Store {
     /// a server lied. Entries of `index.json` modelpin did not write are kept as they are.
     @discardableResult
     public func recordSnapshot(_ snapshot: StoredSnapshot, revision: String?) throws(StoreError) -> SHA256Digest {
-        try checkRecordable(snapshot)
-        return try withStoreLock(.shared) { () throws(StoreError) in
+        try recordSnapshots([(snapshot, revision)])[0]
+    }
+
+    /// `recordSnapshot` for several snapshots at once (a project's models): `index.json` is read
+    /// once and written at most once. Returns each manifest's digest, in order.
+    @discardableResult
+    public func recordSnapshots(_ snapshots: [(snapshot: StoredSnapshot, revision: String?)]) throws(StoreError) -> [SHA256Digest] {
+        try withStoreLock(.shared) { () throws(StoreError) in
             let lock = try acquireExclusiveLock(indexLockFile)
             defer { try? lock.close() }
             let original = try readSnapshotIndex()
             var index = original ?? SnapshotIndex()
-            let commitName = SnapshotReference.name(repo: snapshot.repo, revision: snapshot.commit)!
-            var merged = snapshot
-            var recorded: StoredSnapshot?
-            let previous = index.entries(named: commitName).first.flatMap { try? index.descriptor(at: $0) }
-            if let previous, let old = try? readSnapshotManifest(previous, name: commitName),
-               old.repo == snapshot.repo, old.commit == snapshot.commit {
-                merged = try Self.merge(old, snapshot)
-                recorded = old
+            var digests: [SHA256Digest] = []
+            for (snapshot, revision) in snapshots {
+                digests.append(try record(snapshot, revision: revision, in: &index))
             }
-            let descriptor = try storeManifest(of: merged, recorded: recorded, at: previous)
-
-            var names = [commitName]
-            if let revision, revision != snapshot.commit, !SnapshotManifest.isCommit(revision),
-               let alias = SnapshotReference.name(repo: snapshot.repo, revision: revision) {
-                names.append(alias)
-            }
-            // Other names of the same commit's smaller manifest follow it to the grown one.
-            if let previous, previous.digest != descriptor.digest {
-                for position in index.manifests.indices where (try? index.descriptor(at: position))?.digest == previous.digest {
-                    if let name = index.referenceName(at: position), name.hasPrefix(snapshot.repo.description + ":") {
-                        names.append(name)
-                    }
-                }
-            }
-            for name in names { index.set(name, to: descriptor) }
             // A pull of what is already recorded (every no-op locked pull) writes nothing.
             if index != original { try writeAtomically(index.rendered(), to: indexFile) }
-            return descriptor.digest
+            return digests
         }
+    }
+
+    /// One snapshot into `index`.
+    private func record(_ snapshot: StoredSnapshot, revision: String?, in index: inout SnapshotIndex) throws(StoreError) -> SHA256Digest {
+        let commitName = SnapshotReference.name(repo: snapshot.repo, revision: snapshot.commit)
+        var names = commitName.map { [$0] } ?? []
+        if let revision, revision != snapshot.commit, !SnapshotManifest.isCommit(revision),
+           let alias = SnapshotReference.name(repo: snapshot.repo, revision: revision) {
+            names.append(alias)
+        }
+        let previous = commitName.flatMap { name in index.entries(named: name).first.flatMap { try? index.descriptor(at: $0) } }
+        // Recorded already, exactly so, under every name (every pull of what it pulled before):
+        // the record key decides, with no manifest rendered or read and nothing written. Its
+        // blobs were checked when it was recorded, and the store's blobs do not change.
+        let key = SnapshotManifest.recordKey(snapshot)
+        if let previous, names.allSatisfy({ index.records($0, as: key) }) {
+            return previous.digest
+        }
+        try checkRecordable(snapshot)
+        guard let commitName else { throw .invalidSnapshot(repo: snapshot.repo.description, ["no reference name for \(snapshot.commit)"]) }
+        var merged = snapshot
+        var recorded: StoredSnapshot?
+        if let previous, let old = try? readSnapshotManifest(previous, name: commitName),
+           old.repo == snapshot.repo, old.commit == snapshot.commit {
+            merged = try Self.merge(old, snapshot)
+            recorded = old
+        }
+        let descriptor = try storeManifest(of: merged, recorded: recorded, at: previous)
+        // Other names of the same commit's smaller manifest follow it to the grown one.
+        if let previous, previous.digest != descriptor.digest {
+            for position in index.manifests.indices where (try? index.descriptor(at: position))?.digest == previous.digest {
+                if let name = index.referenceName(at: position), name.hasPrefix(snapshot.repo.description + ":") {
+                    names.append(name)
+                }
+            }
+        }
+        for name in names { index.set(name, to: descriptor, record: key) }
+        return descriptor.digest
     }
 
     /// The manifest of `snapshot` in the store: the one recorded at `previous` when the

@@ -93,6 +93,7 @@ extension Workspace {
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
+        try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
         for model in chosen {
             let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)

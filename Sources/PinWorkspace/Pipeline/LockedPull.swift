@@ -120,11 +120,16 @@ public struct LockedPuller: Sendable {
         return vouches
     }
 
+    /// Records the models' snapshots in the store (after `fetch` and `verifySignatures`, before
+    /// any of them is laid out): one update of `index.json` for all of them.
+    public func record(_ models: [LockedModel]) throws {
+        try puller.record(models, resolved: false)
+    }
+
     /// Lays one locked model out in `destination`.
     public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
-        try puller.record(model, resolved: false)
         let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit.hex, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }

@@ -108,7 +108,7 @@ public struct Locker: Sendable {
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else {
-            try puller.record(model, resolved: true)
+            try puller.record([model], resolved: true)
             return model
         }
 
@@ -122,7 +122,7 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer
         model.signatures = vouch.documents
-        try puller.record(model, resolved: true)
+        try puller.record([model], resolved: true)
         return model
     }
 

@@ -22,22 +22,30 @@ extension Puller {
         try record(stored, revision: snapshot.revision)
     }
 
-    /// A locked model. `resolved`: it was resolved just now (lock, add), so its requested
-    /// revision becomes an alias of the commit; a pull from a lock resolves nothing, so it
-    /// records the commit only and moves no alias back to an older commit.
-    func record(_ model: LockedModel, resolved: Bool) throws {
-        let stored = StoredSnapshot(
-            repo: try RepoID(parsing: model.repo), commit: model.commit.hex, endpoint: model.endpoint,
-            files: model.files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) })
-        try record(stored, revision: resolved ? model.requestedRevision : nil)
+    /// Locked models, in one update of `index.json`. `resolved`: they were resolved just now
+    /// (lock, add), so each requested revision becomes an alias of the commit; a pull from a lock
+    /// resolves nothing, so it records the commits only and moves no alias back to an older one.
+    func record(_ models: [LockedModel], resolved: Bool) throws {
+        let snapshots = try models.map { model in
+            (snapshot: StoredSnapshot(
+                repo: try RepoID(parsing: model.repo), commit: model.commit.hex, endpoint: model.endpoint,
+                files: model.files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) }),
+             revision: resolved ? model.requestedRevision : nil)
+        }
+        try record(snapshots)
     }
 
     private func record(_ snapshot: StoredSnapshot, revision: String?) throws {
+        try record([(snapshot, revision)])
+    }
+
+    private func record(_ snapshots: [(snapshot: StoredSnapshot, revision: String?)]) throws {
         do {
-            try store.recordSnapshot(snapshot, revision: revision)
+            try store.recordSnapshots(snapshots)
         } catch {
             if error.kind == .refused { throw error }
-            events.emit(.warning("the snapshot \(snapshot.repo)@\(snapshot.commit) was not recorded in the store: \(error.description)"
+            let names = snapshots.map { "\($0.snapshot.repo)@\($0.snapshot.commit.prefix(12))" }.joined(separator: ", ")
+            events.emit(.warning("not recorded in the store (\(names)): \(error.description)"
                 + (error.causes.isEmpty ? "" : ": " + error.causes.joined(separator: ": "))))
         }
     }
