@@ -15,7 +15,8 @@ import Glibc
 /// `pull ORG/NAME`: every byte goes through the same pipeline, in order —
 /// names gate → resolve (a model source: commit, file list, sizes, digests) → plan (what the
 /// store lacks) → fetch (blob sources, streamed into partials, hashed as it lands) → verify →
-/// scan gate → promote → materialize. Everything that happens is an event on `events`.
+/// scan gate → promote → record the snapshot → materialize. Everything that happens is an
+/// event on `events`; every gate's answer is a decision acted on in one place (`Decisions`).
 public struct Puller: Sendable {
     public let store: Store
     public let settings: PullSettings
