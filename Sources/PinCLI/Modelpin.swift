@@ -17,17 +17,29 @@ public struct Modelpin: ParsableCommand {
 
             EXIT STATUS
               0   success
-              1   refused by a check: digest or size mismatch, missing blob, problems found by
-                  verify, a name that is a typosquat or not on the allowlist
-              2   operational error: file system, permissions, disk full, unreadable store metadata
-                  or allowlist
-              64  usage error: unknown option, malformed digest, duration or repo id
-              130 interrupted (Ctrl-C); a rerun resumes
+              1   refused by a check: digest, size, signature, name, scan, lock drift
+              2   operational error: network, file system, disk full, gpg, unreadable
+                  store metadata, allowlist, manifest or lockfile
+              64  usage error: unknown option or command, malformed value
+              130 interrupted (Ctrl-C or SIGTERM); a rerun resumes
 
             ENVIRONMENT
-              MODELPIN_HOME       the store (default $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin)
-              MODELPIN_ALLOWLIST  the allowlist of repo ids (--allowlist overrides it)
-              NO_COLOR            set to anything to turn off colour (colour is only used on a terminal)
+              MODELPIN_HOME              the store (default $XDG_CACHE_HOME/modelpin,
+                                         else ~/.cache/modelpin)
+              MODELPIN_ALLOWLIST         the allowlist of repo ids (--allowlist overrides)
+              MODELPIN_ENDPOINT, HF_ENDPOINT  the Hub (default https://huggingface.co)
+              MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN,
+              MODELPIN_REQUIRE_SIGNED_LOCK    the flags of the same names
+              HF_HUB_OFFLINE             as huggingface_hub reads it: --offline
+              MODELPIN_STRICT            --strict: refuse files the scan could not check
+              MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
+              MODELPIN_GPG               the gpg executable gpgme drives
+              HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
+              MODELPIN_TOKEN_HOSTS       further hosts that may receive HF_TOKEN
+              MODELPIN_LOCK_SIGNERS      fingerprints --require-signed-lock accepts
+              XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
+              MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              NO_COLOR                   any value turns colour off (only ever on a tty)
             """,
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,

@@ -39,15 +39,23 @@ struct PullCommand: ModelpinCommand {
             bytes, not where they come from.
 
             ENVIRONMENT
+              MODELPIN_HOME                    the store (default $XDG_CACHE_HOME/modelpin)
+              MODELPIN_ALLOWLIST               the allowlist (--allowlist overrides it)
               MODELPIN_ENDPOINT, HF_ENDPOINT   the Hub (default https://huggingface.co)
-              HF_TOKEN                         sent as a bearer token to the endpoint's host only, and
-                                               only to an endpoint not named by modelpin.toml alone
-              MODELPIN_TOKEN_HOSTS             further hosts that may receive HF_TOKEN (comma-separated)
-              MODELPIN_LOCK_SIGNERS            fingerprints whose signature --require-signed-lock accepts
+              HF_TOKEN, HUGGING_FACE_HUB_TOKEN sent as a bearer token to the endpoint's
+                                               host only, and only to an endpoint not
+                                               named by modelpin.toml alone
+              MODELPIN_TOKEN_HOSTS             further hosts that may receive HF_TOKEN
+              MODELPIN_LOCK_SIGNERS            fingerprints --require-signed-lock accepts
+              XDG_CONFIG_HOME                  where modelpin/config.toml is (lock-signers)
+              MODELPIN_REQUIRE_SIGNED_LOCK     --require-signed-lock
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
-              MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
+              MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of those names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
-              MODELPIN_STRICT                  --strict: refuse files the scan could not check
+              MODELPIN_STRICT                  --strict: refuse files the scan cannot check
+              MODELPIN_LOCK_TIMEOUT            seconds to wait for a store lock (3600)
+              MODELPIN_GPG                     the gpg executable signature checks run
+              NO_COLOR                         any value turns colour off
             """)
 
     @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))

@@ -9,9 +9,9 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "Manage the OpenPGP public keys modelpin trusts (its own keyring, never ~/.gnupg).",
         discussion: """
-            The keyring lives in the store (`keyring/`, a GnuPG home of its own). A key in it is \\
-            only a candidate: a model's files are accepted only when signed by a key whose \\
-            fingerprint modelpin.toml pins in `signers`. `pull --require-signed-lock` trusts every \\
+            The keyring lives in the store (`keyring/`, a GnuPG home of its own). A key in it is \
+            only a candidate: a model's files are accepted only when signed by a key whose \
+            fingerprint modelpin.toml pins in `signers`. `pull --require-signed-lock` trusts every \
             key in the keyring.
             """,
         subcommands: [KeysImportCommand.self, KeysListCommand.self, KeysRemoveCommand.self])

@@ -10,7 +10,7 @@ struct AddCommand: ModelpinCommand {
         commandName: "add",
         abstract: "Add a model to the project: check its name, resolve it, pull it, then record it in modelpin.toml and modelpin.lock.",
         discussion: """
-            Nothing is written to modelpin.toml or modelpin.lock unless the name passes the \\
+            Nothing is written to modelpin.toml or modelpin.lock unless the name passes the \
             allowlist, the revision resolves and every file downloads and verifies.
             """)
 

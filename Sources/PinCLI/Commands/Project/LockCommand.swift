@@ -9,12 +9,12 @@ struct LockCommand: ModelpinCommand {
         commandName: "lock",
         abstract: "Resolve modelpin.toml into modelpin.lock: exact commits, sizes and SHA-256s.",
         discussion: """
-            Models whose request is unchanged keep their locked commit, even if their branch has \\
-            moved since: only --update re-resolves them (all models, or the aliases given). Small \\
-            files the Hub lists without a SHA-256 are downloaded into the store to compute it. If \\
-            the Hub describes a locked commit's files differently than the lock does, nothing is \\
-            written and the command fails (rewritten history or a tampered server). The lock's \\
-            bytes are deterministic: locking an unchanged manifest against an unchanged Hub \\
+            Models whose request is unchanged keep their locked commit, even if their branch has \
+            moved since: only --update re-resolves them (all models, or the aliases given). Small \
+            files the Hub lists without a SHA-256 are downloaded into the store to compute it. If \
+            the Hub describes a locked commit's files differently than the lock does, nothing is \
+            written and the command fails (rewritten history or a tampered server). The lock's \
+            bytes are deterministic: locking an unchanged manifest against an unchanged Hub \
             rewrites nothing.
             """)
 

@@ -10,9 +10,9 @@ struct MirrorCommand: ModelpinCommand {
         commandName: "mirror",
         abstract: "Copy every blob a lock names, and the lock, into DIR: a static mirror for `pull --mirror`.",
         discussion: """
-            DIR gets the store's own layout (an OCI image layout: `oci-layout`, \\
-            `blobs/sha256/<hex>`), each blob checked against the lock on the way in. Serve it \\
-            with any static HTTP server, or carry it across an air gap and read it as \\
+            DIR gets the store's own layout (an OCI image layout: `oci-layout`, \
+            `blobs/sha256/<hex>`), each blob checked against the lock on the way in. Serve it \
+            with any static HTTP server, or carry it across an air gap and read it as \
             `--mirror file:///path/DIR`. Blobs must be in the store: run `modelpin pull` first.
             """)
 

@@ -9,7 +9,7 @@ struct RemoveCommand: ModelpinCommand {
         commandName: "remove",
         abstract: "Remove a model from modelpin.toml and modelpin.lock.",
         discussion: """
-            Its directory is left as it is (delete it yourself if you want); its blobs stay in the \\
+            Its directory is left as it is (delete it yourself if you want); its blobs stay in the \
             store until `modelpin store gc` finds them unreferenced.
             """)
 

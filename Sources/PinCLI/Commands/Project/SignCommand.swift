@@ -9,9 +9,9 @@ struct SignCommand: ModelpinCommand {
         commandName: "sign",
         abstract: "Sign modelpin.lock with your own OpenPGP key: writes modelpin.lock.asc.",
         discussion: """
-            How a security team approves a lock: review it, sign it, commit the signature. \\
-            `pull --require-signed-lock` then refuses a lock whose signature is missing, bad or \\
-            made by a key that is not in modelpin's keyring. Signing uses your own GnuPG (where \\
+            How a security team approves a lock: review it, sign it, commit the signature. \
+            `pull --require-signed-lock` then refuses a lock whose signature is missing, bad or \
+            made by a key that is not in modelpin's keyring. Signing uses your own GnuPG (where \
             your secret key is: $GNUPGHOME or ~/.gnupg, or --gnupg-home), never modelpin's keyring.
             """)
 
