@@ -3,6 +3,10 @@ import PinDigest
 import PinModel
 import PinWorkspace
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `modelpin` command: its subcommands, its help, its version.
 public struct Modelpin: ParsableCommand {
     public static let version = "0.1.0"
@@ -76,7 +80,50 @@ extension Modelpin {
     /// The executable's entry point: parses the process arguments, runs the command and exits
     /// with its status.
     public static func start() -> Never {
-        main()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exitForUsage(error, arguments: arguments)
+        }
+        do {
+            try command.run()
+        } catch {
+            // Commands render their own errors (ModelpinCommand) and throw only an ExitCode;
+            // a help request (CleanExit) is ArgumentParser's to print.
+            exit(withError: error)
+        }
         exit(withError: nil)
+    }
+
+    /// A command line ArgumentParser refused: rendered like every other error (`error:`, then
+    /// `hint:`), exit 64. Help, `--version` and completion scripts also arrive here as "errors"
+    /// with status 0; ArgumentParser prints those.
+    static func exitForUsage(_ error: any Error, arguments: [String]) -> Never {
+        guard exitCode(for: error) != .success else { exit(withError: error) }
+        let environment = ProcessEnvironment.current
+        // With --json, a script gets the failure as data on stdout too, as for any other error.
+        let console = Console(
+            json: arguments.prefix { $0 != "--" }.contains("--json"),
+            colorErrors: Console.wantsColor(descriptor: STDERR_FILENO, environment: environment))
+        console.report(usageError(error, arguments: arguments))
+        exit(withError: ExitCode(ExitStatus.usage.rawValue))
+    }
+
+    /// What to say about a refused command line: an unknown option or command first (with the
+    /// closest spelling), else ArgumentParser's own message, with a pointer to the command's help.
+    static func usageError(_ error: any Error, arguments: [String]) -> UsageError {
+        let diagnosis = try? UsageDiagnosis(Modelpin.self)
+        if let finding = diagnosis?.diagnose(arguments) {
+            return UsageError(message: finding.message, hint: finding.hint)
+        }
+        let name = diagnosis?.commandName(arguments) ?? "modelpin"
+        var message = message(for: error)
+        // ArgumentParser's sentences start with a capital; modelpin's errors do not.
+        if let first = message.first, message.dropFirst().first?.isUppercase != true {
+            message = first.lowercased() + message.dropFirst()
+        }
+        return UsageError(message: message, hint: "see `\(name) --help`")
     }
 }
