@@ -38,4 +38,31 @@ struct UsageErrorTests {
             #expect(json.stdout.contains("\"message\" : \"unknown option `--jsno`\""))
         }
     }
+
+    @Test func fileNamesAfterTheRepoPullOnlyThoseFiles() throws {
+        try HubSandbox.with { env throws in
+            let outcome = try env.pull("acme/tiny-model", "config.json", "tokenizer/tokenizer.json", "--local-dir", "out", "--max-workers", "2")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let directory = env.directory.appendingPathComponent("out")
+            #expect(env.sandbox.names(directory) == [".modelpin", "config.json", "tokenizer"])
+            #expect(try Data(contentsOf: directory.appendingPathComponent("config.json")) == Data(HubSandbox.config))
+            #expect(env.cdnRequests.isEmpty)
+
+            let absent = try env.pull("acme/tiny-model", "config.json", "confg.json")
+            #expect(absent.status == 64)
+            #expect(absent.stderr.contains("error: `acme/tiny-model@main` has no file `confg.json`"))
+        }
+    }
+
+    @Test func revisionIsTheSameAsAnAtSuffix() throws {
+        try HubSandbox.with { env throws in
+            let outcome = try env.pull("acme/tiny-model", "config.json", "--revision", HubSandbox.commit, "--to", "out")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.stdout.contains("pulled acme/tiny-model@\(HubSandbox.commit)"))
+
+            let conflict = try env.pull("acme/tiny-model@main", "--revision", HubSandbox.commit)
+            #expect(conflict.status == 64)
+            #expect(conflict.stderr.contains("name different revisions"))
+        }
+    }
 }

@@ -30,6 +30,13 @@ struct PullCommand: ModelpinCommand {
             ORG/NAME@REVISION is pulled from that record with no network at all. When the Hub \
             cannot be reached, a revision recorded before is named, never used silently.
 
+            Paths after ORG/NAME select exactly those files, as `hf download` takes them: \
+            `modelpin pull org/name config.json tokenizer.json`. They are names, not patterns \
+            (--include takes patterns), and a path the snapshot lacks is an error naming it. \
+            The first argument decides the form: with a `/` it is ORG/NAME; aliases have none. \
+            hf's option names work too: --revision REV (the same as ORG/NAME@REV), --local-dir \
+            (--to), --max-workers (--jobs), --cache-dir (--home).
+
             Without ORG/NAME (or with aliases): the project's models (modelpin.toml). The lock is \
             brought up to date first unless --locked; then every locked blob the store lacks is \
             fetched from each --mirror in turn, then the Hub at the locked commit (unless \
@@ -58,7 +65,7 @@ struct PullCommand: ModelpinCommand {
               NO_COLOR                         any value turns colour off
             """)
 
-    @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))
+    @Argument(help: ArgumentHelp("A repository (org/name[@revision]) then, as hf download takes them, file paths in it (only those are pulled); or aliases of the project's models (default: all). The first argument decides: with a `/` it is a repository.", valueName: "model"))
     var targets: [String] = []
 
     @Option(name: .customLong("include"), help: ArgumentHelp("Only pull paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
@@ -67,8 +74,13 @@ struct PullCommand: ModelpinCommand {
     @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
     var exclude: [String] = []
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("The directory to lay the model out in (default: ./models/ORG/NAME; ORG/NAME only).", valueName: "dir"))
+    // `--local-dir`, `--max-workers`, `--cache-dir` and `--revision` are `hf download`'s names for
+    // the same things: a newcomer's command line works unchanged.
+    @Option(name: [.customLong("to"), .customLong("local-dir")], help: ArgumentHelp("The directory to lay the model out in (default: ./models/ORG/NAME; ORG/NAME only).", valueName: "dir"))
     var destination: String?
+
+    @Option(help: ArgumentHelp("The revision to pull: the same as ORG/NAME@REV (ORG/NAME only).", valueName: "rev"))
+    var revision: String?
 
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` (reflink where possible) or `symlink` into the store.", valueName: "mode"))
     var link: String = "copy"
@@ -88,16 +100,26 @@ struct PullCommand: ModelpinCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    var byName: Bool { targets.contains { $0.contains("/") } }
+    /// The rule that tells the two forms apart: a repo id has a `/`, an alias never does. What
+    /// follows a repo id are paths in it (which may have a `/` of their own: `onnx/model.onnx`).
+    var byName: Bool { targets.first?.contains("/") == true }
+
+    /// The paths named after ORG/NAME.
+    var files: [String] { byName ? Array(targets.dropFirst()) : [] }
 
     func validate() throws {
         if byName {
-            if targets.count > 1 { throw ValidationError("pull takes one ORG/NAME at a time (or only aliases of the project's models)") }
+            _ = try requested()
+            if !files.isEmpty, !include.isEmpty || !exclude.isEmpty {
+                throw ValidationError("name the files to pull or give --include/--exclude patterns, not both")
+            }
             if project.locked || project.frozen || !mirrors.isEmpty || project.manifest != nil || requireSignedLock {
                 throw ValidationError("--locked, --frozen, --mirror, --manifest and --require-signed-lock apply to the project's models, not to ORG/NAME")
             }
-        } else if !include.isEmpty || !exclude.isEmpty || destination != nil || allowUnlisted {
-            throw ValidationError("--include, --exclude, --to and --allow-unlisted apply to ORG/NAME; for the project's models, set them in modelpin.toml")
+        } else if let repo = targets.first(where: { $0.contains("/") }) {
+            throw ValidationError("`\(repo)` is a repository, so it comes first: modelpin pull ORG/NAME [FILE...]; aliases of the project's models have no `/`")
+        } else if !include.isEmpty || !exclude.isEmpty || destination != nil || allowUnlisted || revision != nil {
+            throw ValidationError("--include, --exclude, --to, --revision and --allow-unlisted apply to ORG/NAME; for the project's models, set them in modelpin.toml")
         }
     }
 
@@ -112,13 +134,13 @@ struct PullCommand: ModelpinCommand {
         Self.installInterruptHandler()
         defer { progress.finish() }
         if byName {
-            return try pullByName(targets[0], mode: mode, console, progress)
+            return try pullByName(mode: mode, console, progress)
         }
         return try pullProject(mode: mode, console, progress)
     }
 
-    private func pullByName(_ target: String, mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
-        let (name, revision) = Self.split(target)
+    private func pullByName(mode: LinkMode, _ console: Console, _ progress: PullProgress) throws -> ExitStatus {
+        let (name, revision) = try requested()
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
         let workspace = try store.workspace(transfer.configuration(allowlist: { (checker, source) }), events: progress)
@@ -126,6 +148,7 @@ struct PullCommand: ModelpinCommand {
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
         request.exclude = exclude
+        request.files = files
         request.destination = destination.map { cwd.pushing(FilePath($0)).lexicallyNormalized() }
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
@@ -199,6 +222,18 @@ struct PullCommand: ModelpinCommand {
         guard !paths.isEmpty else { return }
         console.out("  \(Format.plural(paths.count, "file")) of the repository's own code, admitted by --allow-remote-code:")
         for path in paths { console.out("    \(path)") }
+    }
+
+    /// The repo and revision asked for: ORG/NAME[@REV], or --revision REV as hf spells it.
+    /// Both, naming different revisions, is a usage error rather than a silent pick.
+    func requested() throws -> (name: String, revision: String) {
+        let target = targets.first { $0.contains("/") } ?? ""
+        let (name, inline) = Self.split(target)
+        guard let revision else { return (name, inline) }
+        if target.contains("@"), inline != revision {
+            throw ValidationError("`\(target)` and --revision \(revision) name different revisions; give one of them")
+        }
+        return (name, revision.isEmpty ? "main" : revision)
     }
 
     /// `org/name@revision` → (`org/name`, `revision`), revision `main` when absent.

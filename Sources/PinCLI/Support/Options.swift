@@ -18,7 +18,8 @@ struct OutputOptions: ParsableArguments {
 /// Where the store is.
 struct StoreOptions: ParsableArguments {
     @Option(
-        name: .customLong("home"),
+        // `--cache-dir`: hf's name for where downloads are kept, which here is the store.
+        name: [.customLong("home"), .customLong("cache-dir")],
         help: ArgumentHelp(
             "The store directory (default: $MODELPIN_HOME, else $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin).",
             valueName: "dir"))

@@ -19,7 +19,8 @@ struct TransferOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
     var cacert: String?
 
-    @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
+    // `--max-workers`: hf download's name for the same number.
+    @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("max-workers")], help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
     var jobs: Int = PullSettings.defaultConnections
 
     @Option(help: ArgumentHelp("Files larger than this are fetched in parts of this size (e.g. 64M, 1G).", valueName: "size"))

@@ -20,6 +20,9 @@ public struct PullRequest: Sendable {
     public var include: [String] = []
     /// fnmatch patterns: matching paths are skipped.
     public var exclude: [String] = []
+    /// Exactly these repo paths (`hf download`'s file names; all when empty): compared as they
+    /// are, never as patterns, and each must be in the snapshot.
+    public var files: [String] = []
     /// The directory a model loader reads from; nil: `models/<owner>/<name>` under `workingDirectory`.
     public var destination: FilePath?
     public var workingDirectory: FilePath
@@ -134,6 +137,8 @@ public struct PullSummary: Sendable, Encodable {
 public enum PullError: ModelpinError {
     case interrupted
     case noMatchingFiles(repo: String, include: [String], exclude: [String])
+    /// Files named on the command line that the snapshot does not have.
+    case filesNotInSnapshot(repo: String, revision: String, paths: [String])
     /// `--offline`, and the store recorded no snapshot of the repo at that revision.
     case notRecorded(repo: String, revision: String)
     /// `--offline`, and the recorded snapshot names files the store no longer holds (`gc`).
@@ -149,7 +154,7 @@ public enum PullError: ModelpinError {
     public var kind: FailureKind {
         switch self {
         case .interrupted: .operational
-        case .noMatchingFiles: .usage
+        case .noMatchingFiles, .filesNotInSnapshot: .usage
         case .notRecorded, .notStored: .operational
         case .unreachable(_, _, _, let error): error.kind
         case .unsafeDestination, .sizeMismatch: .refused
@@ -161,6 +166,8 @@ public enum PullError: ModelpinError {
         switch self {
         case .interrupted: "interrupted"
         case .noMatchingFiles(let repo, _, _): "no file of `\(repo)` matches the --include/--exclude patterns"
+        case .filesNotInSnapshot(let repo, let revision, let paths):
+            "`\(repo)@\(revision)` has no file " + paths.map { "`\($0)`" }.joined(separator: ", ")
         case .notRecorded(let repo, let revision): "offline, and the store has no snapshot of `\(repo)@\(revision)`"
         case .notStored(let repo, let paths): "offline, and \(paths.count == 1 ? "a file" : "\(paths.count) files") of `\(repo)` are no longer in the store"
         case .unreachable(_, _, _, let error): error.description
@@ -186,6 +193,7 @@ public enum PullError: ModelpinError {
     public var hint: String? {
         switch self {
         case .interrupted: "run the same command again to resume"
+        case .filesNotInSnapshot: "file names are whole paths in the repository, as the Hub lists them (`onnx/model.onnx`); use --include for patterns"
         case .noMatchingFiles: "patterns match whole paths, as fnmatch does: `*.safetensors`, `tokenizer/*`"
         case .sizeMismatch: "nothing was stored; the listing or the server is wrong"
         case .notRecorded(let repo, _):

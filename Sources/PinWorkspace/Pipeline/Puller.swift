@@ -43,7 +43,7 @@ public struct Puller: Sendable {
         let puller = withEvents(EventFanout([events, ledger]))
         let snapshot = try puller.resolve(
             name: request.name, revision: request.revision, include: request.include, exclude: request.exclude,
-            allowUnlisted: request.allowUnlisted, offline: request.offline)
+            files: request.files, allowUnlisted: request.allowUnlisted, offline: request.offline)
 
         // Plan: what the store already holds needs no network.
         let present = snapshot.files.map { store.digest(of: $0) }
@@ -119,7 +119,7 @@ public struct Puller: Sendable {
     /// Names gate → resolve the revision to a commit and list the files (a model source) →
     /// keep the selected ones. Nothing is downloaded.
     func resolve(
-        name: String, revision: String, include: [String], exclude: [String], allowUnlisted: Bool,
+        name: String, revision: String, include: [String], exclude: [String], files: [String] = [], allowUnlisted: Bool,
         offline: Bool = false, signatureDocuments: Bool = false
     ) throws -> ResolvedSnapshot {
         let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
@@ -128,6 +128,17 @@ public struct Puller: Sendable {
         let resolved = try resolve(repo, revision: revision, offline: offline)
         let listed = resolved.files
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
+        if !files.isEmpty {
+            // Names, not patterns: `model[1].bin` is that file. Each must exist, so a typo is an
+            // error rather than a quietly smaller download.
+            let paths = Set(listed.map(\.path))
+            let absent = files.filter { !paths.contains($0) }
+            guard absent.isEmpty else {
+                throw PullError.filesNotInSnapshot(repo: resolved.repo.description, revision: revision, paths: absent)
+            }
+            let named = Set(files)
+            selected = selected.filter { named.contains($0.path) }
+        }
         if signatureDocuments {
             // What vouches for the selected files comes along, whatever the patterns say.
             let chosen = Set(selected.map(\.path))
