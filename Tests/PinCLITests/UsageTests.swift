@@ -6,8 +6,8 @@ import Testing
 @testable import PinCLI
 
 /// The command line a newcomer from `hf download` types: mistakes named with the closest
-/// spelling, hf's option names understood, and help that reads cleanly at 80 columns.
-@Suite("Usage: unknown options and commands, hf's names, help texts")
+/// spelling, and hf's option names and file arguments understood.
+@Suite("Usage: unknown options and commands, hf's names")
 struct UsageTests {
     /// What modelpin says about a command line ArgumentParser refuses.
     static func refusal(_ arguments: [String]) throws -> UsageError {
