@@ -19,6 +19,9 @@ struct TransferOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
     var cacert: String?
 
+    @Option(help: ArgumentHelp("A Hub token, as hf's --token (default: $HF_TOKEN, else the token `hf auth login` saved). Other local users can read a command line: prefer HF_TOKEN.", valueName: "token"))
+    var token: String?
+
     @Option(name: .shortAndLong, help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
     var jobs: Int = PullSettings.defaultConnections
 
@@ -59,6 +62,7 @@ struct TransferOptions: ParsableArguments {
     ) throws -> WorkspaceConfiguration {
         var configuration = WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)")
         configuration.endpointFlag = endpoint
+        configuration.tokenFlag = token
         configuration.caBundle = cacert
         configuration.connections = jobs
         configuration.partSize = try Parse.size(partSize, for: "--part-size")
