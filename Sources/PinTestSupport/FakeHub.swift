@@ -39,7 +39,7 @@ public final class FakeHub: @unchecked Sendable {
             case open
             /// Needs this bearer token; without it the repo is reported missing (401 RepoNotFound).
             case privateRepo(token: String)
-            /// Needs this bearer token; without it 401 GatedRepo.
+            /// Needs this bearer token; without one 401 GatedRepo, with another 403 GatedRepo.
             case gated(token: String)
         }
 
@@ -310,8 +310,11 @@ public final class FakeHub: @unchecked Sendable {
             break
         case .privateRepo(let token) where bearer != "Bearer \(token)":
             return .failure(HubAnswer(error(401, code: "RepoNotFound", "Repository Not Found for url: \(request.target).")))
-        case .gated(let token) where bearer != "Bearer \(token)":
+        case .gated where bearer == nil:
             return .failure(HubAnswer(error(401, code: "GatedRepo", "Access to model \(repo.id) is restricted. You must have access to it and be authenticated to access it.")))
+        case .gated(let token) where bearer != "Bearer \(token)":
+            // The Hub's answer to a token whose account has not accepted the conditions.
+            return .failure(HubAnswer(error(403, code: "GatedRepo", "Access to model \(repo.id) is restricted and you are not in the authorized list. Visit \(publicHub)/\(repo.id) to ask for access.")))
         default:
             break
         }
