@@ -72,6 +72,8 @@ final class PullProgress: EventSink, @unchecked Sendable {
             retrying(path, attempt: attempt, afterSeconds: afterSeconds, reason: reason)
         case .fallback(let path, let source, let reason, let refused):
             warning("\(source): `\(path)` \(refused ? "refused" : "failed"), trying the next source: \(reason)")
+        case .sourceUnavailable(let source, let paths, let reason):
+            warning("\(source): unavailable for \(Format.plural(paths.count, "file")), trying the next source: \(reason)")
         case .verified(let path, _, let size, let origin):
             finished(path, size: size, downloaded: origin != .store)
         case .refused, .scanned, .decided, .signatureChecked, .materialized, .finished:
