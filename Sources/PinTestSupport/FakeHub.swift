@@ -78,6 +78,8 @@ public final class FakeHub: @unchecked Sendable {
         public var failStatus: Int?
         public var failCount = 0
         public var retryAfter: Int?
+        /// The CDN sends bodies at about this many bytes a second.
+        public var bytesPerSecond: Int64?
         /// The CDN answers range requests with 200 and the whole file.
         public var ignoreRange = false
         /// LFS resolve redirects here instead of the CDN (`http://…`, `file:///…`, a third host).
@@ -473,6 +475,8 @@ public final class FakeHub: @unchecked Sendable {
         } else if let after = faultState.stallAfter, faultState.stallCount > 0 {
             faultState.stallCount -= 1
             behaviour = .stallAfter(after)
+        } else if let rate = faultState.bytesPerSecond {
+            behaviour = .throttled(bytesPerSecond: rate)
         }
         return LoopbackHTTPServer.Response(status: status, headers: headers, body: body, behaviour: behaviour)
     }

@@ -48,6 +48,9 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of the same names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan could not check
+              HF_TOKEN_PATH, HF_HOME           where `hf auth login` saved the token used when HF_TOKEN is unset
+                                               (default ~/.cache/huggingface/token)
+              MODELPIN_PROGRESS_INTERVAL       seconds between progress lines when stderr is not a terminal (30)
             """)
 
     @Argument(help: ArgumentHelp("A repository (org/name[@revision]), or aliases of the project's models (default: all).", valueName: "model"))
@@ -135,6 +138,9 @@ struct PullCommand: ModelpinCommand {
             console.out(line)
             Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
             Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
+        } else {
+            // -q: the directory alone, for `DIR=$(modelpin pull ORG/NAME -q)`.
+            console.out(summary.destination)
         }
         return .success
     }
@@ -175,6 +181,9 @@ struct PullCommand: ModelpinCommand {
             for source in summary.sources { line += " (\(source.blobs) from \(source.source))" }
             line += ", \(summary.fromStore) from the store, in \(Format.tenths(summary.seconds)) s"
             console.out(line)
+        } else {
+            // -q: one model directory per line, in the lock's order.
+            for model in summary.models { console.out(model.destination) }
         }
         return .success
     }

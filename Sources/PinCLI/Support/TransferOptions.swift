@@ -34,7 +34,7 @@ struct TransferOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Attempts per transfer for network errors and 429/5xx answers.", valueName: "count"))
     var retries: Int = 5
 
-    @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
+    @Flag(name: .shortAndLong, help: "Print only warnings and errors; `pull` prints the model's directory on stdout (a project's: one per line), as in DIR=$(modelpin pull ORG/NAME -q).")
     var quiet = false
 
     @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this pickle callable (exact MODULE.NAME) that the scan would refuse (repeatable).", valueName: "module.name"))
@@ -53,6 +53,16 @@ struct TransferOptions: ParsableArguments {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if stallTimeout < 1 { throw ValidationError("--stall-timeout must be at least 1 second") }
         if retries < 1 { throw ValidationError("--retries must be at least 1") }
+        _ = try Self.progressInterval()
+    }
+
+    /// MODELPIN_PROGRESS_INTERVAL: seconds between progress lines when stderr is not a terminal.
+    static func progressInterval(environment: [String: String] = ProcessEnvironment.current) throws -> Double {
+        guard let text = environment["MODELPIN_PROGRESS_INTERVAL"], !text.isEmpty else { return PullProgress.defaultLineInterval }
+        guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
+            throw ValidationError("MODELPIN_PROGRESS_INTERVAL must be a positive number of seconds, not `\(text.escapedForDisplay)`")
+        }
+        return seconds
     }
 
     /// How operations reach their sources: these options and the process environment.
@@ -78,7 +88,9 @@ struct TransferOptions: ParsableArguments {
     func progress(_ console: Console) -> PullProgress {
         let style: PullProgress.Style = quiet || console.json ? .silent
             : (Console.wantsColor(descriptor: STDERR_FILENO, environment: ["TERM": ProcessEnvironment.current["TERM"] ?? ""]) ? .bars : .lines)
-        let progress = PullProgress(console: console, style: style)
+        // validate() refused a malformed MODELPIN_PROGRESS_INTERVAL already.
+        let interval = (try? Self.progressInterval()) ?? PullProgress.defaultLineInterval
+        let progress = PullProgress(console: console, style: style, lineInterval: interval)
         if allowRemoteCode { progress.warning(ScanCommand.remoteCodeWarning) }
         return progress
     }
