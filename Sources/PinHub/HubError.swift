@@ -9,8 +9,9 @@ public enum HubError: ModelpinError {
     /// GatedRepo: the user has not accepted the repository's conditions (or sent no token of
     /// an account that has).
     case gated(String, message: String?, tokenSent: Bool, page: String)
-    /// A bare 403 on the repository: the token's account has no access to it.
-    case forbidden(String, tokenSent: Bool, page: String)
+    /// A 403 on the repository without the Hub's error code: no access to it. `body`: what
+    /// the server said (a proxy's policy page, say), shown as the cause since no code explains it.
+    case forbidden(String, tokenSent: Bool, page: String, body: String)
     /// 401 "Invalid credentials in Authorization header": the token itself was refused.
     case invalidToken(endpoint: String)
     case revisionNotFound(String, revision: String)
@@ -43,7 +44,7 @@ public enum HubError: ModelpinError {
         switch self {
         case .repoNotFound(let repo, _, let page): "`\(repo)` is private or does not exist (\(page))"
         case .gated(let repo, _, _, let page): "`\(repo)` is gated: you need to accept its conditions at \(page)"
-        case .forbidden(let repo, _, let page): "access to `\(repo)` was refused (\(page))"
+        case .forbidden(let repo, _, let page, _): "access to `\(repo)` was refused (\(page))"
         case .invalidToken(let endpoint): "`\(endpoint)` refused the token as invalid"
         case .revisionNotFound(let repo, let revision): "revision `\(revision)` does not exist in `\(repo)`"
         case .entryNotFound(let repo, let path): "`\(path)` does not exist in `\(repo)`"
@@ -61,6 +62,7 @@ public enum HubError: ModelpinError {
     public var causes: [String] {
         switch self {
         case .gated(_, let message?, _, _): [message]
+        case .forbidden(_, _, _, let body) where !body.isEmpty: [body]
         case .malformedResponse(_, let reason), .badEndpoint(_, let reason), .badTokenHost(_, let reason),
             .implausibleSize(_, _, let reason): [reason]
         case .unsafePaths(let paths): paths
@@ -80,7 +82,7 @@ public enum HubError: ModelpinError {
             tokenSent
                 ? "the token sent belongs to an account without access: request access at \(page) with that account, or use a token of one that has it"
                 : "request access at \(page), then set HF_TOKEN to a token of that account, or run `hf auth login`"
-        case .forbidden(_, let tokenSent, let page):
+        case .forbidden(_, let tokenSent, let page, _):
             tokenSent
                 ? "request access at \(page) with the token's account, or use a token of an account that has it"
                 : "request access at \(page), then set HF_TOKEN to a token of that account, or run `hf auth login`"
@@ -112,7 +114,7 @@ public enum HubError: ModelpinError {
     static func from(
         _ error: TransportError, repo: String, endpoint: HubEndpoint, revision: String? = nil, path: String? = nil, tokenSent: Bool
     ) -> HubError {
-        guard case .http(_, let status, let head, _) = error else { return .transport(error) }
+        guard case .http(_, let status, let head, let body) = error else { return .transport(error) }
         let page = "\(endpoint)/\(repo)"
         switch head.header("x-error-code") {
         case "RepoNotFound"?: return .repoNotFound(repo, tokenSent: tokenSent, page: page)
@@ -124,7 +126,7 @@ public enum HubError: ModelpinError {
                 return .invalidToken(endpoint: endpoint.description)
             }
             if status == 401 || (status == 404 && path == nil) { return .repoNotFound(repo, tokenSent: tokenSent, page: page) }
-            if status == 403 { return .forbidden(repo, tokenSent: tokenSent, page: page) }
+            if status == 403 { return .forbidden(repo, tokenSent: tokenSent, page: page, body: body) }
             return .transport(error)
         }
     }
