@@ -22,8 +22,9 @@ public struct Modelpin: ParsableCommand {
               2   operational error: file system, permissions, disk full, unreadable store metadata
                   or allowlist
               64  usage error: unknown option, malformed digest, duration or repo id
-              75  temporary failure: the Hub or a mirror unreachable, timing out or answering
-                  429/5xx after every retry; run it again later (a missing or gated repo is 2)
+              75  temporary failure: the Hub or a mirror unreachable, timing out or
+                  answering 429/5xx after every retry; run it again later
+                  (a missing, private or gated repo is 2)
               130 interrupted (Ctrl-C); a rerun resumes
 
             ENVIRONMENT
