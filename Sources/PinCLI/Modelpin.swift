@@ -22,9 +22,12 @@ public struct Modelpin: ParsableCommand {
             EXIT STATUS
               0   success
               1   refused by a check: digest, size, signature, name, scan, lock drift
-              2   operational error: network, file system, disk full, gpg, unreadable
-                  store metadata, allowlist, manifest or lockfile
+              2   operational error: file system, disk full, gpg, unreadable store
+                  metadata, allowlist, manifest or lockfile; a repo not found,
+                  private or gated
               64  usage error: unknown option or command, malformed value
+              75  temporary failure: the Hub or a mirror unreachable, timing out or
+                  answering 429/5xx after every retry; run it again later
               130 interrupted (Ctrl-C or SIGTERM); a rerun resumes
 
             ENVIRONMENT

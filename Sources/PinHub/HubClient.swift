@@ -27,7 +27,7 @@ public struct HubClient: Sendable {
         do {
             body = try client.fetch(url, limit: 64 << 20).1
         } catch {
-            throw .from(error, repo: repo.description, revision: revision, tokenSent: client.policy.sendsToken(to: url))
+            throw .from(error, repo: repo.description, endpoint: endpoint, revision: revision, tokenSent: client.policy.sendsToken(to: url))
         }
         struct Revision: Decodable {
             let id: String?
@@ -70,7 +70,9 @@ public struct HubClient: Sendable {
             do {
                 (head, body) = try client.fetch(url, limit: 256 << 20)
             } catch {
-                throw .from(error, repo: snapshot.repo.description, revision: snapshot.commit.hex, tokenSent: client.policy.sendsToken(to: url))
+                throw .from(
+                    error, repo: snapshot.repo.description, endpoint: endpoint, revision: snapshot.commit.hex,
+                    tokenSent: client.policy.sendsToken(to: url))
             }
             files += try Self.parseTree(body, url: url)
             next = try nextPage(head)

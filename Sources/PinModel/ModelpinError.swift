@@ -6,6 +6,10 @@ public enum FailureKind: Sendable, Equatable {
     case operational
     /// The request itself is malformed: a bad argument or option value.
     case usage
+    /// A source could not be reached, or answered only with temporary failures (connection
+    /// refused, a timeout, 429/5xx) after every retry. Nothing is wrong with the request:
+    /// running it again later may succeed, so a CI wrapper can tell "retry" from "fix it".
+    case unavailable
 }
 
 /// An error that can explain itself to a person: the message (`description`), the chain of

@@ -39,7 +39,7 @@ public final class FakeHub: @unchecked Sendable {
             case open
             /// Needs this bearer token; without it the repo is reported missing (401 RepoNotFound).
             case privateRepo(token: String)
-            /// Needs this bearer token; without it 401 GatedRepo.
+            /// Needs this bearer token; without one 401 GatedRepo, with another 403 GatedRepo.
             case gated(token: String)
         }
 
@@ -78,6 +78,8 @@ public final class FakeHub: @unchecked Sendable {
         public var failStatus: Int?
         public var failCount = 0
         public var retryAfter: Int?
+        /// The CDN sends bodies at about this many bytes a second.
+        public var bytesPerSecond: Int64?
         /// The CDN answers range requests with 200 and the whole file.
         public var ignoreRange = false
         /// LFS resolve redirects here instead of the CDN (`http://…`, `file:///…`, a third host).
@@ -310,8 +312,11 @@ public final class FakeHub: @unchecked Sendable {
             break
         case .privateRepo(let token) where bearer != "Bearer \(token)":
             return .failure(HubAnswer(error(401, code: "RepoNotFound", "Repository Not Found for url: \(request.target).")))
-        case .gated(let token) where bearer != "Bearer \(token)":
+        case .gated where bearer == nil:
             return .failure(HubAnswer(error(401, code: "GatedRepo", "Access to model \(repo.id) is restricted. You must have access to it and be authenticated to access it.")))
+        case .gated(let token) where bearer != "Bearer \(token)":
+            // The Hub's answer to a token whose account has not accepted the conditions.
+            return .failure(HubAnswer(error(403, code: "GatedRepo", "Access to model \(repo.id) is restricted and you are not in the authorized list. Visit \(publicHub)/\(repo.id) to ask for access.")))
         default:
             break
         }
@@ -470,6 +475,8 @@ public final class FakeHub: @unchecked Sendable {
         } else if let after = faultState.stallAfter, faultState.stallCount > 0 {
             faultState.stallCount -= 1
             behaviour = .stallAfter(after)
+        } else if let rate = faultState.bytesPerSecond {
+            behaviour = .throttled(bytesPerSecond: rate)
         }
         return LoopbackHTTPServer.Response(status: status, headers: headers, body: body, behaviour: behaviour)
     }

@@ -136,7 +136,7 @@ private final class Connection: HTTPConnection {
     ) throws(TransportError) {
         var limit = Int64.max
         switch response.behaviour {
-        case .normal: break
+        case .normal, .throttled: break  // in process, a slow link is only slower
         case .dropAfter(let count), .stallAfter(let count): limit = count
         }
         var sent: Int64 = 0
@@ -161,7 +161,7 @@ private final class Connection: HTTPConnection {
             throw .network(url.description, code: 18, message: "transfer closed with outstanding read data remaining")
         case .stallAfter:
             throw .stalled(url.description, seconds: policy.stallTimeout)
-        case .normal:
+        case .normal, .throttled:
             return
         }
     }

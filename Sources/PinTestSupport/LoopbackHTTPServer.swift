@@ -44,6 +44,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             case dropAfter(Int64)
             /// Stop sending after this many body bytes and hold the connection open.
             case stallAfter(Int64)
+            /// Send the body at about this many bytes a second (a slow link: a long transfer).
+            case throttled(bytesPerSecond: Int64)
         }
 
         public init(status: Int, headers: [(String, String)] = [], body: Body = .bytes([]), behaviour: Behaviour = .normal) {
@@ -168,12 +170,26 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         if request.method == "HEAD" { return length != nil }
 
         var limit: Int64 = .max
+        var rate: Int64?
         switch response.behaviour {
         case .normal: break
         case .dropAfter(let count), .stallAfter(let count): limit = count
+        case .throttled(let bytesPerSecond): rate = max(1, bytesPerSecond)
         }
         var sent: Int64 = 0
+        let started = Date()
         func send(_ bytes: ArraySlice<UInt8>) -> Bool {
+            if let rate {
+                // In 16 KiB steps, each sent no earlier than the rate allows.
+                for start in stride(from: bytes.startIndex, to: bytes.endIndex, by: 16 << 10) {
+                    let due = Double(sent) / Double(rate) - Date().timeIntervalSince(started)
+                    if due > 0 { Thread.sleep(forTimeInterval: due) }
+                    let piece = bytes[start..<min(bytes.endIndex, start + (16 << 10))]
+                    if !sendAll(connection, Array(piece)) { return false }
+                    sent += Int64(piece.count)
+                }
+                return true
+            }
             let allowed = Int(min(Int64(bytes.count), limit - sent))
             if allowed > 0, !sendAll(connection, Array(bytes.prefix(allowed))) { return false }
             sent += Int64(allowed)

@@ -27,6 +27,9 @@ public enum TransportError: ModelpinError {
         switch self {
         case .refusedURL, .refusedRedirect, .untrustedServer: .refused
         case .bodyRejected(_, let error): (error as? any ModelpinError)?.kind ?? .operational
+        // What was retried as transient and still failed: the source is down or overloaded.
+        case .network, .stalled: .unavailable
+        case .http where isTransient: .unavailable
         default: .operational
         }
     }

@@ -221,7 +221,7 @@ struct PullHubErrorTests {
         try HubSandbox.with { env throws in
             let repo = try env.pull("acme/nope")
             #expect(repo.status == 2)
-            #expect(repo.stderr.contains("error: repository `acme/nope` was not found"))
+            #expect(repo.stderr.contains("error: `acme/nope` is private or does not exist (\(env.hub.endpoint)/acme/nope)"))
             #expect(repo.stderr.contains("hint: check the name; if it is private, set HF_TOKEN"))
 
             let revision = try env.pull("acme/tiny-model@v9")
@@ -238,13 +238,13 @@ struct PullHubErrorTests {
         try HubSandbox.with(repos: repos) { env throws in
             let gated = try env.pull("meta/gated")
             #expect(gated.status == 2)
-            #expect(gated.stderr.contains("error: `meta/gated` is a gated repository"))
-            #expect(gated.stderr.contains("hint: accept the model's terms on its Hub page, then set HF_TOKEN"))
+            #expect(gated.stderr.contains("error: `meta/gated` is gated: you need to accept its conditions"))
+            #expect(gated.stderr.contains("hint: request access at \(env.hub.endpoint)/meta/gated, then set HF_TOKEN"))
             #expect(try env.pull("meta/gated", environment: ["HF_TOKEN": "hf_ok"]).status == 0)
 
             let hidden = try env.pull("acme/private", environment: ["HF_TOKEN": "hf_wrong"])
             #expect(hidden.status == 2)
-            #expect(hidden.stderr.contains("check that HF_TOKEN grants access"))
+            #expect(hidden.stderr.contains("check that the token sent (--token, HF_TOKEN or the one `hf auth login` saved) grants access"))
             #expect(try env.pull("acme/private", environment: ["HF_TOKEN": "hf_ok"]).status == 0)
         }
     }

@@ -62,6 +62,9 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
               MODELPIN_LOCK_TIMEOUT            seconds to wait for a store lock (3600)
               MODELPIN_GPG                     the gpg executable signature checks run
+              MODELPIN_PROGRESS_INTERVAL       seconds between progress lines off a terminal (30)
+              HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved, used when HF_TOKEN
+                                               is unset (default ~/.cache/huggingface/token)
               NO_COLOR                         any value turns colour off
             """)
 
@@ -166,6 +169,9 @@ struct PullCommand: ModelpinCommand {
             console.out(line)
             Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
             Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
+        } else {
+            // -q: the directory alone, for `DIR=$(modelpin pull ORG/NAME -q)`.
+            console.out(summary.destination)
         }
         return .success
     }
@@ -206,6 +212,9 @@ struct PullCommand: ModelpinCommand {
             for source in summary.sources { line += " (\(source.blobs) from \(source.source))" }
             line += ", \(summary.fromStore) from the store, in \(Format.tenths(summary.seconds)) s"
             console.out(line)
+        } else {
+            // -q: one model directory per line, in the lock's order.
+            for model in summary.models { console.out(model.destination) }
         }
         return .success
     }

@@ -12,6 +12,9 @@ enum ExitStatus: Int32, Comparable {
     case failure = 2
     /// The command line was malformed (EX_USAGE, as ArgumentParser uses for its own errors).
     case usage = 64
+    /// A source was down or overloaded (connection refused, timeouts, 5xx after retries):
+    /// EX_TEMPFAIL from sysexits.h, so that a retry wrapper retries this and nothing else.
+    case unavailable = 75
     /// Stopped by Ctrl-C (128 + SIGINT, the shell convention); the work done so far is kept.
     case interrupted = 130
 
@@ -20,6 +23,7 @@ enum ExitStatus: Int32, Comparable {
         case .refused: self = .refused
         case .operational: self = .failure
         case .usage: self = .usage
+        case .unavailable: self = .unavailable
         }
     }
 
@@ -40,9 +44,10 @@ enum ExitStatus: Int32, Comparable {
         switch self {
         case .success: 0
         case .refused: 1
-        case .failure: 2
-        case .usage: 3
-        case .interrupted: 4
+        case .unavailable: 2
+        case .failure: 3
+        case .usage: 4
+        case .interrupted: 5
         }
     }
 

@@ -14,11 +14,16 @@ import Glibc
 
 /// Renders a pull's progress. On a terminal: a bar per active file and a total bar with rate
 /// and ETA, redrawn at most ten times a second on stderr. Elsewhere: one plain line per event
-/// (useful in CI logs, nothing decorative). `--quiet` and `--json` show only warnings.
+/// (useful in CI logs, nothing decorative), and during long transfers a progress line at most
+/// every `lineInterval` seconds, so that a 50 GB pull in CI is not silent for minutes.
+/// `--quiet` and `--json` show only warnings.
 final class PullProgress: EventSink, @unchecked Sendable {
     // @unchecked: all mutable state is inside `state` (a Mutex).
 
     enum Style { case bars, lines, silent }
+
+    /// Seconds between two progress lines of the `.lines` style (MODELPIN_PROGRESS_INTERVAL).
+    static let defaultLineInterval = 30.0
 
     private struct FileState {
         var size: Int64
@@ -36,6 +41,9 @@ final class PullProgress: EventSink, @unchecked Sendable {
         var start = Self.now()
         var lastDraw: Double = 0
         var drawnLines = 0
+        /// When the last progress line was written (`.lines`), and the bytes received then.
+        var lastLine: Double = Self.now()
+        var receivedAtLastLine: Int64 = 0
 
         static func now() -> Double {
             var time = timespec()
@@ -46,11 +54,13 @@ final class PullProgress: EventSink, @unchecked Sendable {
 
     private let console: Console
     private let style: Style
+    private let lineInterval: Double
     private let state = Mutex(State())
 
-    init(console: Console, style: Style) {
+    init(console: Console, style: Style, lineInterval: Double = PullProgress.defaultLineInterval) {
         self.console = console
         self.style = style
+        self.lineInterval = lineInterval
     }
 
     /// The one entry point: every event of the workspace's stream.
@@ -72,6 +82,8 @@ final class PullProgress: EventSink, @unchecked Sendable {
             retrying(path, attempt: attempt, afterSeconds: afterSeconds, reason: reason)
         case .fallback(let path, let source, let reason, let refused):
             warning("\(source): `\(path)` \(refused ? "refused" : "failed"), trying the next source: \(reason)")
+        case .sourceUnavailable(let source, let paths, let reason):
+            warning("\(source): unavailable for \(Format.plural(paths.count, "file")), trying the next source: \(reason)")
         case .verified(let path, _, let size, let origin):
             finished(path, size: size, downloaded: origin != .store)
         case .refused, .scanned, .decided, .signatureChecked, .materialized, .finished:
@@ -105,20 +117,43 @@ final class PullProgress: EventSink, @unchecked Sendable {
     }
 
     private func received(_ path: String, bytes: Int64) {
-        guard style == .bars else {
-            state.withLock { $0.received += bytes }
-            return
-        }
-        state.withLock { state in
+        let line = state.withLock { state -> String? in
             state.files[path]?.received += bytes
             state.files[path]?.started = true
             state.received += bytes
             let now = State.now()
-            if now - state.lastDraw >= 0.1 {
-                state.lastDraw = now
-                draw(&state, now: now)
+            switch style {
+            case .bars:
+                if now - state.lastDraw >= 0.1 {
+                    state.lastDraw = now
+                    draw(&state, now: now)
+                }
+                return nil
+            case .lines:
+                guard now - state.lastLine >= lineInterval else { return nil }
+                return progressLine(&state, now: now)
+            case .silent:
+                return nil
             }
         }
+        if let line { console.note(line) }
+    }
+
+    /// `downloading model-00001.safetensors 1.2 GiB/4.9 GiB (+2 more); 3.4 GiB of 50.0 GiB, 85.3 MiB/s`:
+    /// the files in flight, the whole pull's bytes so far of its total, and the rate since the
+    /// last line.
+    private func progressLine(_ state: inout State, now: Double) -> String {
+        let rate = Double(state.received - state.receivedAtLastLine) / max(now - state.lastLine, 0.001)
+        state.lastLine = now
+        state.receivedAtLastLine = state.received
+        let active = state.order.filter { state.files[$0]!.started && !state.files[$0]!.done }
+        var line = "downloading"
+        if let first = active.first, let file = state.files[first] {
+            line += " \(first) \(Format.bytes(file.received))/\(Format.bytes(file.size))"
+            if active.count > 1 { line += " (+\(active.count - 1) more)" }
+            line += ";"
+        }
+        return line + " \(Format.bytes(state.received)) of \(Format.bytes(state.total)), \(Format.bytes(Int64(rate)))/s"
     }
 
     private func finished(_ path: String, size: Int64, downloaded: Bool) {

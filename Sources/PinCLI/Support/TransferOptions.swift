@@ -19,6 +19,9 @@ struct TransferOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CA certificates to verify servers with (default: $MODELPIN_CA_BUNDLE, $SSL_CERT_FILE).", valueName: "file"))
     var cacert: String?
 
+    @Option(help: ArgumentHelp("A Hub token, as hf's --token (default: $HF_TOKEN, else the token `hf auth login` saved). Other local users can read a command line: prefer HF_TOKEN.", valueName: "token"))
+    var token: String?
+
     // `--max-workers`: hf download's name for the same number.
     @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("max-workers")], help: "Transfers at once: whole files, or parts of large ones (default: two per core, 2 to 8).")
     var jobs: Int = PullSettings.defaultConnections
@@ -32,7 +35,7 @@ struct TransferOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Attempts per transfer for network errors and 429/5xx answers.", valueName: "count"))
     var retries: Int = 5
 
-    @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
+    @Flag(name: .shortAndLong, help: "Print only warnings and errors; `pull` prints the model's directory on stdout (a project's: one per line), as in DIR=$(modelpin pull ORG/NAME -q).")
     var quiet = false
 
     @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this pickle callable (exact MODULE.NAME) that the scan would refuse (repeatable).", valueName: "module.name"))
@@ -51,6 +54,16 @@ struct TransferOptions: ParsableArguments {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if stallTimeout < 1 { throw ValidationError("--stall-timeout must be at least 1 second") }
         if retries < 1 { throw ValidationError("--retries must be at least 1") }
+        _ = try Self.progressInterval()
+    }
+
+    /// MODELPIN_PROGRESS_INTERVAL: seconds between progress lines when stderr is not a terminal.
+    static func progressInterval(environment: [String: String] = ProcessEnvironment.current) throws -> Double {
+        guard let text = environment["MODELPIN_PROGRESS_INTERVAL"], !text.isEmpty else { return PullProgress.defaultLineInterval }
+        guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
+            throw ValidationError("MODELPIN_PROGRESS_INTERVAL must be a positive number of seconds, not `\(text.escapedForDisplay)`")
+        }
+        return seconds
     }
 
     /// How operations reach their sources: these options and the process environment.
@@ -60,6 +73,7 @@ struct TransferOptions: ParsableArguments {
     ) throws -> WorkspaceConfiguration {
         var configuration = WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)")
         configuration.endpointFlag = endpoint
+        configuration.tokenFlag = token
         configuration.caBundle = cacert
         configuration.connections = jobs
         configuration.partSize = try Parse.size(partSize, for: "--part-size")
@@ -75,7 +89,9 @@ struct TransferOptions: ParsableArguments {
     func progress(_ console: Console) -> PullProgress {
         let style: PullProgress.Style = quiet || console.json ? .silent
             : (Console.wantsColor(descriptor: STDERR_FILENO, environment: ["TERM": ProcessEnvironment.current["TERM"] ?? ""]) ? .bars : .lines)
-        let progress = PullProgress(console: console, style: style)
+        // validate() refused a malformed MODELPIN_PROGRESS_INTERVAL already.
+        let interval = (try? Self.progressInterval()) ?? PullProgress.defaultLineInterval
+        let progress = PullProgress(console: console, style: style, lineInterval: interval)
         if allowRemoteCode { progress.warning(ScanCommand.remoteCodeWarning) }
         return progress
     }

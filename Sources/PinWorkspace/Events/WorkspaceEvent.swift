@@ -21,6 +21,10 @@ public enum WorkspaceEvent: Sendable {
     /// `source` could not provide `path` (`refused`: it sent other bytes than the snapshot
     /// pins); the next source is tried.
     case fallback(path: String, source: String, reason: String, refused: Bool)
+    /// `source` could not be reached, or answered only with temporary failures, for every one
+    /// of `paths` it was asked for (a Hub that is down): one event instead of a `fallback` per
+    /// file. The next source, if any, is tried for them.
+    case sourceUnavailable(source: String, paths: [String], reason: String)
     /// `path`'s bytes matched their size and digests and were admitted: they are in the store as
     /// `digest`. `origin` says whether they came over the network now or were there already.
     case verified(path: String, digest: SHA256Digest, size: Int64, origin: FileOrigin)

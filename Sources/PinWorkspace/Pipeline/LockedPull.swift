@@ -73,6 +73,10 @@ public struct LockedPuller: Sendable {
             }
         }
         guard result.missing.isEmpty else {
+            if let down = Self.unavailableSources(result) {
+                throw ProjectError.sourcesUnavailable(
+                    down.sources, missing: result.missing.map { "`\(aliases[$0.file.sha256!.hex]!)`: \($0.file.path)" }, reason: down.reason)
+            }
             let lines = result.missing.map { item in
                 "`\(aliases[item.file.sha256!.hex]!)`: \(item.file.path) (\(item.file.sha256!))"
                     + (result.failures[item.file.contentKey].map { ": " + BlobFetcher.explain($0) } ?? "")
@@ -84,6 +88,23 @@ public struct LockedPuller: Sendable {
             throw ProjectError.blobsUnavailable(lines, offline: offline, refused: refused)
         }
         return outcome
+    }
+
+    /// When every missing file failed because its last source was unreachable or answered only
+    /// temporary failures: those sources and the first reason (one error for a Hub that is down,
+    /// not a line per file). nil when any file failed otherwise (wrong bytes, not found).
+    static func unavailableSources(_ result: FetchOutcome) -> (sources: [String], reason: String)? {
+        var sources: [String] = []
+        var reason: String?
+        for item in result.missing {
+            let key = item.file.contentKey
+            guard let error = result.failures[key] as? any ModelpinError, error.kind == .unavailable, let source = result.failedAt[key] else {
+                return nil
+            }
+            if !sources.contains(source) { sources.append(source) }
+            reason = reason ?? BlobFetcher.explain(error)
+        }
+        return reason.map { (sources, $0) }
     }
 
     /// The Hub each model's bytes come from at its locked commit: the override, else the

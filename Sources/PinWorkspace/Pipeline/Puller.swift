@@ -162,7 +162,7 @@ public struct Puller: Sendable {
         if offline { return try StoredSnapshotSource(store: store).resolve(repo, revision: revision, context: context) }
         do {
             return try hub.resolve(repo, revision: revision, context: context)
-        } catch let error as any ModelpinError where error.kind == .operational && !(error is PullError) {
+        } catch let error as any ModelpinError where [.operational, .unavailable].contains(error.kind) && !(error is PullError) {
             guard let recorded = try? store.snapshot(repo: repo, revision: revision),
                   let commit = try? CommitID(parsing: recorded.commit)
             else { throw error }

@@ -20,6 +20,9 @@ public enum ProjectError: ModelpinError {
     case historyRewritten(alias: String, repo: String, commit: String, differences: [String])
     /// No source had a blob (or every one served wrong bytes).
     case blobsUnavailable([String], offline: Bool, refused: Bool = false)
+    /// Every missing blob failed because its source could not be reached or answered only
+    /// temporary failures (a Hub that is down): worth running again later.
+    case sourcesUnavailable([String], missing: [String], reason: String)
     /// `mirror`: the store lacks blobs the lock names.
     case notInStore([String])
     /// `verify` found problems.
@@ -48,6 +51,7 @@ public enum ProjectError: ModelpinError {
         switch self {
         case .noManifest, .unwritable: .operational
         case .notInStore: .refused
+        case .sourcesUnavailable: .unavailable
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
         case .unknownAlias, .invalidAlias, .badMirror: .usage
         case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
@@ -75,6 +79,9 @@ public enum ProjectError: ModelpinError {
         case .blobsUnavailable(let missing, let offline, _):
             "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store" + (offline ? " and --offline was given" : " and no source could provide them")
         case .notInStore(let missing): "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store"
+        case .sourcesUnavailable(let sources, let missing, _):
+            sources.map { "`\($0)`" }.joined(separator: " and ") + " could not be reached: "
+                + (missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") + " not in the store"
         case .verificationFailed(let count): "\(count == 1 ? "1 problem" : "\(count) problems") found"
         case .badMirror(let text, _): "`\(text.escapedForDisplay)` is not a usable mirror"
         case .notLocked(let alias, let lock): "model `\(alias)` is not in `\(lock)`"
@@ -110,6 +117,8 @@ public enum ProjectError: ModelpinError {
         case .blobsUnavailable(let missing, _, _), .notInStore(let missing):
             Array(missing.prefix(20)) + (missing.count > 20 ? ["… and \(missing.count - 20) more"] : [])
         case .badMirror(_, let reason): [reason]
+        case .sourcesUnavailable(_, let missing, let reason):
+            [reason] + Array(missing.prefix(5)) + (missing.count > 5 ? ["… and \(missing.count - 5) more"] : [])
         case .unsafeLockedPaths(_, _, let problems): problems
         case .signedDigestDiffers(_, _, let signed, let locked): ["signed: \(signed)", "locked: \(locked)"]
         case .unsigned(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
@@ -135,6 +144,8 @@ public enum ProjectError: ModelpinError {
             offline ? "pull once with network access, or pass --mirror file:///path/to/a/mirror made by `modelpin mirror`"
                 : "check the mirrors and the endpoint; every byte is checked against the lock, so a source with other bytes is skipped"
         case .notInStore: "run `modelpin pull --locked` first, so that every blob is in the store"
+        case .sourcesUnavailable:
+            "nothing is wrong with the lock: run the same command again later (what arrived is kept), or pass --mirror"
         case .verificationFailed: "run `modelpin pull` to restore the files from the store (or the network)"
         case .badMirror: "a mirror is an http(s):// URL or a file:// directory laid out as `blobs/sha256/<hex>` (see `modelpin mirror`)"
         case .notLocked: "run `modelpin lock`"

@@ -23,6 +23,8 @@ struct FetchOutcome: Sendable {
     var resumed: [String: Int64] = [:]
     /// The last reason a source gave for each content it could not provide.
     var failures: [String: any Error] = [:]
+    /// The source that gave that reason, per content.
+    var failedAt: [String: String] = [:]
     /// Items no source provided, in order.
     var missing: [FetchItem] = []
 
@@ -118,20 +120,32 @@ struct BlobFetcher: Sendable {
             stopOnFailure: stopOnFailure, admission: admission
         ).runEach()
         var served = Set<String>()
+        var failed: [(FetchItem, any Error)] = []
         for ((item, _, _), result) in zip(items, results) {
             switch result {
             case .success(let ingested):
                 outcome.digests[item.file.contentKey] = ingested.digest
                 served.insert(item.file.contentKey)
             case .failure(let error):
-                reject(item, from: source, error, into: &outcome)
+                failed.append((item, error))
             }
+        }
+        if failed.count > 1, failed.allSatisfy({ ($0.1 as? any ModelpinError)?.kind == .unavailable }) {
+            // The source is down, not wrong about any one file: said once, not once per file.
+            for (item, error) in failed {
+                outcome.failures[item.file.contentKey] = error
+                outcome.failedAt[item.file.contentKey] = source.description
+            }
+            events.emit(.sourceUnavailable(source: source.description, paths: failed.map(\.0.file.path), reason: Self.explain(failed[0].1)))
+        } else {
+            for (item, error) in failed { reject(item, from: source, error, into: &outcome) }
         }
         return served
     }
 
     private func reject(_ item: FetchItem, from source: any BlobSource, _ error: any Error, into outcome: inout FetchOutcome) {
         outcome.failures[item.file.contentKey] = error
+        outcome.failedAt[item.file.contentKey] = source.description
         let reason = Self.explain(error)
         let refused = (error as? any ModelpinError)?.kind == .refused
         if refused { events.emit(.refused(path: item.file.path, source: source.description, reason: reason)) }

@@ -15,6 +15,9 @@ public struct WorkspaceConfiguration: Sendable {
     public var userAgent: String
     /// `--endpoint`.
     public var endpointFlag: String?
+    /// `--token` (hf's flag): used before HF_TOKEN and the saved token, with a warning that the
+    /// command line is visible to other local users.
+    public var tokenFlag: String?
     /// `--cacert`; else `MODELPIN_CA_BUNDLE`, else `SSL_CERT_FILE`.
     public var caBundle: String?
     /// Transfers at once (`--jobs`).
@@ -93,18 +96,25 @@ public struct WorkspaceConfiguration: Sendable {
     /// The gpg executable gpgme drives (`MODELPIN_GPG`); nil: gpgme's own choice.
     public var gpgPath: String? { environment["MODELPIN_GPG"].nonEmpty }
 
-    /// HF_TOKEN, if the endpoint is one the environment trusts with it (`TokenHosts`): an
-    /// endpoint named only by modelpin.toml, which a pull request can edit, gets none.
+    /// The Hub token (`--token`, `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, else the one `hf auth
+    /// login` saved: `HubToken.find`), if the endpoint is one the environment trusts with it
+    /// (`TokenHosts`): an endpoint named only by modelpin.toml, which a pull request can edit,
+    /// gets none, wherever the token came from.
     private func token(for endpoint: HubEndpoint, warn: (String) -> Void) throws -> String? {
-        guard let token = environment["HF_TOKEN"].nonEmpty ?? environment["HUGGING_FACE_HUB_TOKEN"].nonEmpty else { return nil }
+        if tokenFlag != nil {
+            // hf accepts --token silently; a token in argv is readable by every local user
+            // (`ps`, /proc/PID/cmdline) for as long as the pull runs, so say so.
+            warn("--token puts the token on the command line, where other users of this machine can read it (ps, /proc); prefer HF_TOKEN or `hf auth login`")
+        }
+        guard let token = try HubToken.find(flag: tokenFlag, environment: environment) else { return nil }
         let configured = [endpointFlag, environment["MODELPIN_ENDPOINT"].nonEmpty, environment["HF_ENDPOINT"].nonEmpty]
         let trusted = try TokenHosts(endpoints: configured.compactMap { $0 }, listed: environment[TokenHosts.variable])
         guard trusted.trusts(endpoint) else {
-            warn("HF_TOKEN is not sent to `\(endpoint)`: only modelpin.toml names it, and a file in the repository does not decide where the token goes; "
+            warn("\(token.origin) is not sent to `\(endpoint)`: only modelpin.toml names it, and a file in the repository does not decide where the token goes; "
                 + "if you trust it, pass --endpoint \(endpoint), or add its host to \(TokenHosts.variable)")
             return nil
         }
-        return token
+        return token.value
     }
 }
 
