@@ -118,14 +118,18 @@ extension Workspace {
     /// The lock to pull from: the one on disk when it answers the manifest (registered as a
     /// root), else a new one written first — unless the pull is locked or offline.
     private func currentLock(_ project: Project, _ request: ProjectPullRequest, puller: Puller, endpoint: String) throws -> (Lockfile, LockChanges?) {
-        let lock = try project.loadLock()
+        // A lock with merge-conflict markers reads as what both its sides agree on, and is
+        // rewritten without them before anything is pulled from it.
+        let (lock, conflict) = try project.loadPreviousLock()
         let drift = Self.drift(of: lock, from: project)
         let isLocked = request.locked || request.requireSignedLock  // a signed lock must not change
+        if let conflict, isLocked { throw ProjectError.lockConflicted(project.lockPath, line: conflict.firstMarkerLine, disputed: conflict.disputed) }
         if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
-        guard let lock, drift.isEmpty else {
+        guard let lock, drift.isEmpty, conflict == nil else {
             if isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
-            if request.offline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
-            let made = try relock(project, previous: lock, puller: puller, endpoint: endpoint)
+            if request.offline, !drift.isEmpty { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
+            var made = try relock(project, previous: lock, puller: puller, endpoint: endpoint)
+            made.resolvedConflict = conflict
             try project.writeLock(made.lock, store: puller.store)
             return (made.lock, made)
         }

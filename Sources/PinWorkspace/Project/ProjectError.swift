@@ -14,6 +14,12 @@ public enum ProjectError: ModelpinError {
     case lockMissing(FilePath)
     /// `--locked`: the lock does not answer the manifest.
     case lockOutdated(FilePath, [LockDrift])
+    /// `lock --check`: the lock is missing (`drift` empty, `missing` true), or does not answer
+    /// the manifest (`drift`), or holds merge-conflict markers (`conflictLine`).
+    case lockCheckFailed(FilePath, missing: Bool, drift: [LockDrift], conflictLine: Int?)
+    /// `--locked` (or a signed lock): the lock holds merge-conflict markers (first at `line`),
+    /// so it answers nothing; `disputed` are the models its two sides lock differently.
+    case lockConflicted(FilePath, line: Int, disputed: [String])
     /// `--offline` but the lock must be (re)made, which needs the Hub.
     case offlineNeedsResolve(FilePath, [LockDrift])
     /// The Hub now describes a locked file differently at the same commit.
@@ -50,6 +56,7 @@ public enum ProjectError: ModelpinError {
         case .notInStore: .refused
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
         case .unknownAlias, .invalidAlias, .badMirror: .usage
+        case .lockCheckFailed, .lockConflicted: .refused
         case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
              .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
@@ -69,6 +76,12 @@ public enum ProjectError: ModelpinError {
         case .invalidAlias(let alias, _): "`\(alias.escapedForDisplay)` cannot be a model alias"
         case .lockMissing(let lock): "`\(lock)` does not exist, but --locked was given"
         case .lockOutdated(let lock, _): "`\(lock)` needs to be updated, but --locked was given"
+        case .lockCheckFailed(let lock, let missing, _, let line):
+            missing ? "`\(lock)` does not exist"
+                : line.map { "`\(lock)` has unresolved merge-conflict markers (line \($0)), so it does not answer `\(Manifest.fileName)`" }
+                ?? "`\(lock)` does not answer `\(Manifest.fileName)`"
+        case .lockConflicted(let lock, let line, _):
+            "`\(lock)` has unresolved merge-conflict markers (line \(line)), so it answers nothing, but --locked was given"
         case .offlineNeedsResolve(let lock, _): "`\(lock)` needs to be updated, which needs the Hub, but --offline was given"
         case .historyRewritten(let alias, let repo, let commit, _):
             "`\(alias)`: the Hub now describes \(repo) at commit \(commit) differently from the lock (rewritten history or a tampered server)"
@@ -105,7 +118,9 @@ public enum ProjectError: ModelpinError {
         case .sharedDirectory: ["each pull removes files the other model put there"]
         case .unknownAlias(_, _, let known): known.isEmpty ? ["it has no models"] : ["its models: " + known.joined(separator: ", ")]
         case .invalidAlias(_, let reason): [reason]
-        case .lockOutdated(_, let drift), .offlineNeedsResolve(_, let drift): drift.map(\.description)
+        case .lockOutdated(_, let drift), .offlineNeedsResolve(_, let drift), .lockCheckFailed(_, _, let drift, _): drift.map(\.description)
+        case .lockConflicted(_, _, let disputed):
+            disputed.isEmpty ? ["its two sides lock the same models alike"] : ["its two sides lock differently: " + disputed.joined(separator: ", ")]
         case .historyRewritten(_, _, _, let differences): differences
         case .blobsUnavailable(let missing, _, _), .notInStore(let missing):
             Array(missing.prefix(20)) + (missing.count > 20 ? ["… and \(missing.count - 20) more"] : [])
@@ -128,6 +143,12 @@ public enum ProjectError: ModelpinError {
         case .invalidAlias: "use letters, digits, `-` and `_` (at most 64), starting with a letter or digit; or pass --as ALIAS"
         case .lockMissing: "run `modelpin lock` and commit `\(Lockfile.fileName)`"
         case .lockOutdated: "run `modelpin lock` to update it, review the diff, and commit it"
+        case .lockCheckFailed(_, let missing, _, let line):
+            missing ? "run `modelpin lock` and commit `\(Lockfile.fileName)`"
+                : line != nil ? "run `modelpin lock`: it re-resolves the lock from \(Manifest.fileName), keeping the commits both sides of the conflict agree on"
+                : "run `modelpin lock` to update it, review the diff, and commit it"
+        case .lockConflicted:
+            "run `modelpin lock`: it re-resolves the lock from \(Manifest.fileName), keeping the commits both sides of the conflict agree on; review the diff and commit it"
         case .offlineNeedsResolve: "run `modelpin lock` where the Hub is reachable"
         case .historyRewritten:
             "nothing was changed; if the change is legitimate, remove the model from the lock (`modelpin lock --update ALIAS` after deleting its entry) and review what you get"

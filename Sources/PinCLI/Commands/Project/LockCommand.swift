@@ -2,6 +2,7 @@ import ArgumentParser
 import PinLock
 import PinModel
 import PinWorkspace
+import SystemPackage
 
 /// `modelpin lock [--update [ALIAS...]]`
 struct LockCommand: ModelpinCommand {
@@ -53,9 +54,27 @@ struct LockCommand: ModelpinCommand {
         request.locked = self.project.isLocked
         request.offline = self.project.isOffline
         if !check { PullCommand.installInterruptHandler() }
-        switch try workspace.lock(project, request) {
+        let result: LockResult
+        do {
+            result = try workspace.lock(project, request)
+        } catch let failure as ProjectError {
+            // `--check --json` answers with data either way; the error still goes to stderr.
+            if case .lockCheckFailed(_, let missing, let drift, let line) = failure, console.json {
+                console.out(try Format.json(CheckResult(
+                    lockfile: project.lockPath.string, manifest: project.manifestPath.string, answers: false,
+                    missing: missing, conflictLine: line, drift: drift.map(\.description))))
+            }
+            throw failure
+        }
+        switch result {
         case .answers:
-            if !transfer.quiet { console.out("\(project.lockPath) answers \(project.manifestPath)") }
+            if console.json {
+                console.out(try Format.json(CheckResult(
+                    lockfile: project.lockPath.string, manifest: project.manifestPath.string, answers: true,
+                    missing: false, conflictLine: nil, drift: [])))
+            } else if !transfer.quiet {
+                console.out("\(project.lockPath) answers \(project.manifestPath)")
+            }
         case .locked(let made, let written):
             progress?.finish()
             Self.report(made, console, quiet: transfer.quiet)
@@ -66,9 +85,26 @@ struct LockCommand: ModelpinCommand {
         return .success
     }
 
+    /// `lock --check --json`.
+    struct CheckResult: Encodable {
+        let lockfile: String
+        let manifest: String
+        let answers: Bool
+        let missing: Bool
+        /// The first merge-conflict marker's line, when the lock has one.
+        let conflictLine: Int?
+        let drift: [String]
+    }
+
     static func report(_ made: LockChanges, _ console: Console, quiet: Bool) {
         guard !quiet else { return }
         let lock = made.lock
+        if let conflict = made.resolvedConflict {
+            let kept = conflict.agreed.models.count
+            console.note(
+                "resolved the merge conflict in \(Lockfile.fileName): kept \(Format.plural(kept, "model")) both sides lock alike"
+                    + (conflict.disputed.isEmpty ? "" : "; locking again: " + conflict.disputed.joined(separator: ", ")))
+        }
         for (alias, change) in made.changes {
             switch change {
             case .unchanged: continue
