@@ -95,3 +95,84 @@ struct LockConflictTests {
         }
     }
 }
+
+@Suite("small contracts: relative and offline mirrors, `dir/` patterns, verify -q, list columns")
+struct SmallContractTests {
+    @Test func aRelativeMirrorDirectoryServesAPull() throws {
+        try ProjectSandbox.with { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 0)
+            #expect(try project.run("mirror", "usb").status == 0)
+            try FileManager.default.removeItem(at: project.model)
+            project.env.hub.clearLog()
+            let pulled = try project.runWithFreshStore("pull", "--frozen", "--mirror", "usb")
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            #expect(project.env.hub.log.isEmpty)
+            #expect(try project.contents("model.safetensors") == Data(HubSandbox.weights))
+        }
+    }
+
+    @Test(arguments: [["--frozen"], ["--offline"], ["--locked", "--offline"]])
+    func anHTTPMirrorUnderOfflineIsAUsageErrorAndNothingIsFetched(_ flags: [String]) throws {
+        try ProjectSandbox.with { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 0)
+            project.env.hub.clearLog()
+            // The Hub itself as the "mirror": any request would show in its log.
+            var modelpin = project.env.sandbox.modelpin
+            modelpin.environment["MODELPIN_HOME"] = project.directory.appendingPathComponent("fresh-store").path
+            let refused = try modelpin.run(["pull"] + flags + ["--mirror", project.env.hub.endpoint])
+            #expect(refused.status == 64, "\(refused.stderr)")
+            #expect(refused.stderr.contains("needs the network, but --offline (or --frozen) was given"), "\(refused.stderr)")
+            #expect(project.env.hub.log.isEmpty)
+        }
+    }
+
+    /// (pattern flag, pattern, what is laid out): a pattern ending in `/` is everything below
+    /// that directory, as `hf download` reads it.
+    @Test(arguments: [
+        ("--include", "tokenizer/", [".modelpin", "tokenizer"]),
+        ("--exclude", "weights/", [".modelpin", "config.json", "model.safetensors", "tokenizer"]),
+    ])
+    func aPatternEndingInASlashIsTheWholeDirectory(_ flag: String, _ pattern: String, _ expected: [String]) throws {
+        try HubSandbox.with { env throws in
+            let outcome = try env.pull("acme/tiny-model", flag, pattern, "--to", "out")
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(env.sandbox.names(env.directory.appendingPathComponent("out")) == expected)
+        }
+    }
+
+    @Test func verifyQuietPrintsOnlyProblems() throws {
+        try ProjectSandbox.with { project throws in
+            #expect(try project.run("add", "acme/tiny-model").status == 0)
+            let clean = try project.run("verify", "-q")
+            #expect(clean.status == 0, "\(clean.stderr)")
+            #expect(clean.stdout.isEmpty && clean.stderr.isEmpty, "\(clean.stdout)\(clean.stderr)")
+
+            let file = project.model.appendingPathComponent("config.json")
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+            try Data("{}".utf8).write(to: file)
+            let broken = try project.run("verify", "--quiet")
+            #expect(broken.status == 1)
+            #expect(broken.stdout.contains("config.json"), "\(broken.stdout)")
+            #expect(!broken.stderr.contains("checked"), "\(broken.stderr)")
+        }
+    }
+
+    @Test func listAlignsItsColumns() throws {
+        let repos = [
+            FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: HubSandbox.files),
+            FakeHub.Repo(id: "acme/other-model", commit: HubSandbox.commit, files: Array(HubSandbox.files.prefix(1))),
+        ]
+        try ProjectSandbox.with(repos: repos) { project throws in
+            #expect(try project.run("add", "acme/tiny-model", "--as", "t").status == 0)
+            #expect(try project.run("add", "acme/other-model", "--as", "a-longer-alias").status == 0)
+            let list = try project.run("list")
+            #expect(list.status == 0, "\(list.stderr)")
+            let lines = list.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2)
+            for column in ["acme/", "→ "] {
+                let offsets = lines.compactMap { line in line.range(of: column).map { $0.lowerBound.utf16Offset(in: line) } }
+                #expect(offsets.count == 2 && offsets[0] == offsets[1], "`\(column)` starts at \(offsets) in\n\(list.stdout)")
+            }
+        }
+    }
+}

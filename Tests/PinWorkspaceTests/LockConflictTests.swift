@@ -7,7 +7,7 @@ import PinWorkspace
 import SystemPackage
 import Testing
 
-@Suite("A conflicted lock answers no check")
+@Suite("A conflicted lock answers no check, and relative mirrors")
 struct ConflictedLockOperationTests {
     static let manifest = "version = 1\n\n[models.tiny]\nrepo = \"acme/tiny-model\"\n"
     static let ours = String(repeating: "1a2b", count: 10)
@@ -76,5 +76,13 @@ struct ConflictedLockOperationTests {
             #expect(conflict?.theirs.model("tiny")?.commit.hex == Self.theirs)
             #expect(throws: ProjectFileError.self) { try project.loadLock() }
         }
+    }
+
+    /// (as typed, the directory it means from /work/project)
+    @Test(arguments: [("../usb", "/work/usb"), ("usb", "/work/project/usb"), ("./m/../usb/", "/work/project/usb")])
+    func aRelativeMirrorIsADirectoryBelowTheCurrentOne(_ text: String, _ expected: String) throws {
+        #expect(try MirrorSource(parsing: text, relativeTo: FilePath("/work/project")) == .directory(FilePath(expected)))
+        #expect(throws: ProjectError.self) { try MirrorSource(parsing: text) }
+        #expect(throws: ProjectError.self) { try MirrorSource(parsing: "ftp://host/x", relativeTo: FilePath("/work/project")) }
     }
 }

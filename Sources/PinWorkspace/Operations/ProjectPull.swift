@@ -4,7 +4,7 @@ import PinLock
 import PinModel
 import PinScan
 public import PinStore
-import SystemPackage
+public import SystemPackage
 
 /// What `pull` of a project is asked to do.
 public struct ProjectPullRequest: Sendable {
@@ -12,6 +12,8 @@ public struct ProjectPullRequest: Sendable {
     public var aliases: [String] = []
     /// `--mirror`, in order, as typed.
     public var mirrors: [String] = []
+    /// What a relative `--mirror` directory is relative to (the current directory).
+    public var workingDirectory: FilePath?
     /// `--locked`: fail if the lock is missing or would change.
     public var locked = false
     /// `--offline`: the store and file:// mirrors only.
@@ -76,7 +78,13 @@ extension Workspace {
     /// laid out.
     public func pullProject(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
         let started = DispatchTime.now()
-        let sources = try request.mirrors.map { try MirrorSource(parsing: $0) }
+        let sources = try request.mirrors.map { try MirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
+        // --offline promises no network at all: an http(s) mirror is a contradiction to point
+        // out before anything runs, not a source to skip quietly (then the pull would fail or
+        // succeed for reasons the user cannot see).
+        if request.offline, let remote = sources.first(where: \.isRemote) {
+            throw ProjectError.networkMirrorOffline(remote.description)
+        }
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }

@@ -31,6 +31,8 @@ public enum ProjectError: ModelpinError {
     /// `verify` found problems.
     case verificationFailed(count: Int)
     case badMirror(String, reason: String)
+    /// `--offline` (or `--frozen`) with an http(s) mirror, which needs the network.
+    case networkMirrorOffline(String)
     case notLocked(alias: String, lock: FilePath)
     /// A signed checksum list names another digest for a file than the lock (or the Hub) does.
     case signedDigestDiffers(alias: String, path: String, signed: SHA256Digest, locked: SHA256Digest)
@@ -55,7 +57,7 @@ public enum ProjectError: ModelpinError {
         case .noManifest, .unwritable: .operational
         case .notInStore: .refused
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
-        case .unknownAlias, .invalidAlias, .badMirror: .usage
+        case .unknownAlias, .invalidAlias, .badMirror, .networkMirrorOffline: .usage
         case .lockCheckFailed, .lockConflicted: .refused
         case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
@@ -90,6 +92,8 @@ public enum ProjectError: ModelpinError {
         case .notInStore(let missing): "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store"
         case .verificationFailed(let count): "\(count == 1 ? "1 problem" : "\(count) problems") found"
         case .badMirror(let text, _): "`\(text.escapedForDisplay)` is not a usable mirror"
+        case .networkMirrorOffline(let mirror):
+            "--mirror \(mirror.escapedForDisplay) needs the network, but --offline (or --frozen) was given"
         case .notLocked(let alias, let lock): "model `\(alias)` is not in `\(lock)`"
         case .signedDigestDiffers(let alias, let path, _, _):
             "`\(alias)`: the signed checksum list names another digest for `\(path)` than the lock"
@@ -158,6 +162,7 @@ public enum ProjectError: ModelpinError {
         case .notInStore: "run `modelpin pull --locked` first, so that every blob is in the store"
         case .verificationFailed: "run `modelpin pull` to restore the files from the store (or the network)"
         case .badMirror: "a mirror is an http(s):// URL or a file:// directory laid out as `blobs/sha256/<hex>` (see `modelpin mirror`)"
+        case .networkMirrorOffline: "offline pulls read only the store and mirror directories: pass a directory made by `modelpin mirror` (file:///path or a path), or drop --offline"
         case .notLocked: "run `modelpin lock`"
         case .unsafeLockedPaths: "the lock was edited by hand; restore it from version control or run `modelpin lock`"
         case .signedDigestDiffers: "nothing was laid out; the file or the signed list was changed after signing"
