@@ -38,13 +38,25 @@ public struct MergeConflict: Sendable, Equatable {
 
     /// The 1-based line of the first conflict marker in `text`, or nil when it has none.
     public static func firstMarkerLine(in text: String) -> Int? {
-        // Every marker starts with one of four bytes repeated; most files hold none of the
-        // seven-byte runs, and then one pass over the bytes answers.
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "|") }) else { return nil }
+        // Every marker is a run of seven of one of four bytes; most files hold no such run,
+        // and then one pass over the bytes answers without splitting lines.
+        guard hasMarkerRun(text) else { return nil }
         for (offset, line) in TOMLText.lines(text).enumerated() where marker(line) != nil {
             return offset + 1
         }
         return nil
+    }
+
+    private static func hasMarkerRun(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        var run = 0
+        for byte in text.utf8 {
+            let isMarker = byte == UInt8(ascii: "<") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "|")
+            run = isMarker && byte == previous ? run + 1 : (isMarker ? 1 : 0)
+            if run == 7 { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// The two sides of `text`; nil when it has no marker at all.
