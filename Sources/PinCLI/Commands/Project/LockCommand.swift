@@ -25,7 +25,7 @@ struct LockCommand: ModelpinCommand {
     @Argument(help: ArgumentHelp("With --update: only these aliases.", valueName: "alias"))
     var aliases: [String] = []
 
-    @Flag(help: "Only check: fail (exit 1) if modelpin.lock is missing or does not answer modelpin.toml; write nothing.")
+    @Flag(help: "Only check: fail (exit 1) if modelpin.lock is missing, conflicted or does not answer modelpin.toml; write nothing (--json: the answer as data).")
     var check = false
 
     @OptionGroup var transfer: TransferOptions
