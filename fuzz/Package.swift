@@ -29,6 +29,8 @@ let package = Package(
             dependencies: [.product(name: "PinLock", package: "modelpin"), .product(name: "PinHub", package: "modelpin")]),
         // Records any process that can write the store writes (blob stamps, verdict records, the
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
+        // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.
+        .executableTarget(name: "FuzzMergeConflict", dependencies: [.product(name: "PinLock", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

@@ -25,7 +25,8 @@ public struct Modelpin: ParsableCommand {
               2   operational error: file system, disk full, gpg, unreadable store
                   metadata, allowlist, manifest or lockfile; a repo not found,
                   private or gated
-              64  usage error: unknown option or command, malformed value
+              64  usage error: unknown option or command, malformed value, an
+                  http(s) mirror under --offline
               75  temporary failure: the Hub or a mirror unreachable, timing out or
                   answering 429/5xx after every retry; run it again later
               130 interrupted (Ctrl-C or SIGTERM); a rerun resumes

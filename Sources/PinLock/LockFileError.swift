@@ -27,6 +27,9 @@ public struct ProjectFileError: ModelpinError, Equatable {
     /// A value no honest file holds (a size beyond what any file can have): a refused check,
     /// not a typo to fix, so it exits like one.
     public var refused = false
+    /// The file holds git's merge-conflict markers (`line` is the first): `modelpin lock`
+    /// recovers a lock from that state, so callers that can tell it from a plain syntax error.
+    public var mergeConflict = false
 
     public init(
         file: String, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String,

@@ -87,6 +87,7 @@ public enum LockfileFormat {
     // MARK: Parsing
 
     public static func parse(_ text: String, file: String) throws(ProjectFileError) -> Lockfile {
+        if let line = MergeConflict.firstMarkerLine(in: text) { throw conflictError(file: file, line: line) }
         let (reader, root) = try TOMLReader.parse(text, file: file, defaultHint: defaultHint)
         let name = file.split(separator: "/").last.map(String.init) ?? file
         guard let versionValue = root["version"] else {
@@ -117,6 +118,49 @@ public enum LockfileFormat {
             }
         }
         return Lockfile(models: models)
+    }
+
+    /// A lock left with merge-conflict markers, split into its two sides and each parsed;
+    /// nil when `text` has no marker (then `parse` reads it). Either side that is not a valid
+    /// lock, or markers out of place, make an error naming the file: no side is guessed.
+    public static func parseConflicted(_ text: String, file: String) throws(ProjectFileError) -> ConflictedLock? {
+        let conflict: MergeConflict?
+        do {
+            conflict = try MergeConflict.split(text)
+        } catch {
+            var refusal = ProjectFileError(
+                file: file, line: error.line, column: 1,
+                message: "has merge-conflict markers that do not pair up: \(error.reason)",
+                hint: "resolve the conflict by hand (or delete `\(Lockfile.fileName)`), then run `modelpin lock`")
+            refusal.mergeConflict = true
+            throw refusal
+        }
+        guard let conflict else { return nil }
+        func side(_ text: String, _ name: String) throws(ProjectFileError) -> Lockfile {
+            do {
+                return try parse(text, file: file)
+            } catch {
+                var located = error
+                located.message = "the \(name) side of the merge conflict (line \(conflict.firstMarkerLine)): " + error.message
+                located.line = nil
+                located.column = nil
+                located.mergeConflict = true
+                located.hint = "resolve the conflict by hand (or delete `\(Lockfile.fileName)`), then run `modelpin lock`"
+                throw located
+            }
+        }
+        return ConflictedLock(
+            firstMarkerLine: conflict.firstMarkerLine, ours: try side(conflict.ours, "first (ours)"),
+            theirs: try side(conflict.theirs, "second (theirs)"))
+    }
+
+    static func conflictError(file: String, line: Int) -> ProjectFileError {
+        var error = ProjectFileError(
+            file: file, line: line, column: 1,
+            message: "has unresolved merge-conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`)",
+            hint: "run `modelpin lock`: it re-resolves the lock from \(Manifest.fileName), keeping the commits both sides of the conflict agree on")
+        error.mergeConflict = true
+        return error
     }
 
     private static func model(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> LockedModel {

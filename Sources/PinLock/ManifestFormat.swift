@@ -26,6 +26,15 @@ public enum ManifestFormat {
     // MARK: Parsing
 
     public static func parse(_ text: String, file: String) throws(ProjectFileError) -> Manifest {
+        // A person's file: which side of a conflict they meant is theirs to say, not modelpin's.
+        if let line = MergeConflict.firstMarkerLine(in: text) {
+            var error = ProjectFileError(
+                file: file, line: line, column: 1,
+                message: "has unresolved merge-conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`)",
+                hint: "resolve the conflict in \(Manifest.fileName) by hand (keep what each `<<<<<<<` … `>>>>>>>` block should say and delete the marker lines), then run `modelpin lock`")
+            error.mergeConflict = true
+            throw error
+        }
         let (reader, root) = try TOMLReader.parse(text, file: file, defaultHint: defaultHint)
         // The version first: a newer file may well have keys this version does not know.
         if let value = root["version"] { try checkVersion(value, reader) }

@@ -71,10 +71,10 @@ struct PullCommand: ModelpinCommand {
     @Argument(help: ArgumentHelp("A repository (org/name[@revision]) then, as hf download takes them, file paths in it (only those are pulled); or aliases of the project's models (default: all). The first argument decides: with a `/` it is a repository.", valueName: "model"))
     var targets: [String] = []
 
-    @Option(name: .customLong("include"), help: ArgumentHelp("Only pull paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
+    @Option(name: .customLong("include"), help: ArgumentHelp("Only pull paths matching this pattern (repeatable; `dir/` is everything below dir; ORG/NAME only).", valueName: "glob"))
     var include: [String] = []
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable; ORG/NAME only).", valueName: "glob"))
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this pattern (repeatable; `dir/` is everything below dir; ORG/NAME only).", valueName: "glob"))
     var exclude: [String] = []
 
     // `--local-dir`, `--max-workers`, `--cache-dir` and `--revision` are `hf download`'s names for
@@ -88,7 +88,7 @@ struct PullCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` (reflink where possible) or `symlink` into the store.", valueName: "mode"))
     var link: String = "copy"
 
-    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s):// or file:// (project pulls only).", valueName: "url"))
+    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s)://, file:// or a directory, relative to the current one (project pulls only; --offline takes directories only).", valueName: "url"))
     var mirrors: [String] = []
 
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
@@ -184,6 +184,7 @@ struct PullCommand: ModelpinCommand {
         var request = ProjectPullRequest()
         request.aliases = targets
         request.mirrors = mirrors
+        request.workingDirectory = ProcessEnvironment.currentDirectory
         request.locked = self.project.isLocked
         request.offline = self.project.isOffline
         request.requireSignedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")

@@ -105,7 +105,7 @@ struct ProjectOptions: ParsableArguments {
     @Flag(help: "Fail if modelpin.lock is missing or would change ($MODELPIN_LOCKED).")
     var locked = false
 
-    @Flag(help: "Use only the store and file:// mirrors; never the network. ORG/NAME: the snapshot the store recorded for that revision ($MODELPIN_OFFLINE, $HF_HUB_OFFLINE).")
+    @Flag(help: "Use only the store and mirror directories; never the network (an http(s) --mirror is refused). ORG/NAME: the snapshot the store recorded for that revision ($MODELPIN_OFFLINE, $HF_HUB_OFFLINE).")
     var offline = false
 
     @Flag(help: "--locked and --offline together ($MODELPIN_FROZEN). Unlike uv's --frozen, the lock is still checked against the manifest.")

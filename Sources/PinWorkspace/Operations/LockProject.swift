@@ -21,6 +21,9 @@ public struct LockRequest: Sendable {
 public struct LockChanges: Sendable {
     public let lock: Lockfile
     public let changes: [(alias: String, change: Locker.Change)]
+    /// The lock on disk held merge-conflict markers: the entries both sides agreed on were
+    /// kept, the others (`disputed`) resolved again; the lock written has no markers.
+    public var resolvedConflict: ConflictedLock?
 }
 
 /// What `lock` did.
@@ -39,21 +42,31 @@ extension Workspace {
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
-        let previous = try project.loadLock()
+        // A conflicted lock reads as what its two sides agree on; only a relock may use that.
+        let (previous, conflict) = try project.loadPreviousLock()
         let drift = Self.drift(of: previous, from: project)
-        if request.check || request.locked {
+        if request.check {
+            guard conflict == nil, previous != nil, drift.isEmpty else {
+                throw ProjectError.lockCheckFailed(
+                    project.lockPath, missing: previous == nil && conflict == nil, drift: conflict == nil ? drift : [],
+                    conflictLine: conflict?.firstMarkerLine)
+            }
+            return .answers
+        }
+        if request.locked {
+            if let conflict { throw ProjectError.lockConflicted(project.lockPath, line: conflict.firstMarkerLine, disputed: conflict.disputed) }
             guard previous != nil else { throw ProjectError.lockMissing(project.lockPath) }
             guard drift.isEmpty else { throw ProjectError.lockOutdated(project.lockPath, drift) }
-            if request.check { return .answers }
         }
         if request.offline, !drift.isEmpty || request.update {
             throw ProjectError.offlineNeedsResolve(project.lockPath, drift)
         }
         let store = try openStore(.readWrite)
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
-        let made = try relock(
+        var made = try relock(
             project, previous: previous, puller: puller(store: store, endpoint: endpoint), endpoint: endpoint,
             update: Set(request.aliases), updateAll: request.update && request.aliases.isEmpty)
+        made.resolvedConflict = conflict
         if request.locked, made.lock != previous {
             throw ProjectError.lockOutdated(project.lockPath, made.changes.compactMap { change in
                 change.change == .unchanged ? nil : .changed(alias: change.alias, field: "commit", locked: previous?.model(change.alias)?.commit.hex ?? "-", requested: made.lock.model(change.alias)?.commit.hex ?? "-")

@@ -4,7 +4,7 @@ import PinLock
 import PinModel
 import PinScan
 public import PinStore
-import SystemPackage
+public import SystemPackage
 
 /// What `pull` of a project is asked to do.
 public struct ProjectPullRequest: Sendable {
@@ -12,6 +12,8 @@ public struct ProjectPullRequest: Sendable {
     public var aliases: [String] = []
     /// `--mirror`, in order, as typed.
     public var mirrors: [String] = []
+    /// What a relative `--mirror` directory is relative to (the current directory).
+    public var workingDirectory: FilePath?
     /// `--locked`: fail if the lock is missing or would change.
     public var locked = false
     /// `--offline`: the store and file:// mirrors only.
@@ -76,7 +78,13 @@ extension Workspace {
     /// laid out.
     public func pullProject(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
         let started = DispatchTime.now()
-        let sources = try request.mirrors.map { try MirrorSource(parsing: $0) }
+        let sources = try request.mirrors.map { try MirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
+        // --offline promises no network at all: an http(s) mirror is a contradiction to point
+        // out before anything runs, not a source to skip quietly (then the pull would fail or
+        // succeed for reasons the user cannot see).
+        if request.offline, let remote = sources.first(where: \.isRemote) {
+            throw ProjectError.networkMirrorOffline(remote.description)
+        }
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
@@ -118,14 +126,18 @@ extension Workspace {
     /// The lock to pull from: the one on disk when it answers the manifest (registered as a
     /// root), else a new one written first — unless the pull is locked or offline.
     private func currentLock(_ project: Project, _ request: ProjectPullRequest, puller: Puller, endpoint: String) throws -> (Lockfile, LockChanges?) {
-        let lock = try project.loadLock()
+        // A lock with merge-conflict markers reads as what both its sides agree on, and is
+        // rewritten without them before anything is pulled from it.
+        let (lock, conflict) = try project.loadPreviousLock()
         let drift = Self.drift(of: lock, from: project)
         let isLocked = request.locked || request.requireSignedLock  // a signed lock must not change
+        if let conflict, isLocked { throw ProjectError.lockConflicted(project.lockPath, line: conflict.firstMarkerLine, disputed: conflict.disputed) }
         if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
-        guard let lock, drift.isEmpty else {
+        guard let lock, drift.isEmpty, conflict == nil else {
             if isLocked { throw ProjectError.lockOutdated(project.lockPath, drift) }
-            if request.offline { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
-            let made = try relock(project, previous: lock, puller: puller, endpoint: endpoint)
+            if request.offline, !drift.isEmpty { throw ProjectError.offlineNeedsResolve(project.lockPath, drift) }
+            var made = try relock(project, previous: lock, puller: puller, endpoint: endpoint)
+            made.resolvedConflict = conflict
             try project.writeLock(made.lock, store: puller.store)
             return (made.lock, made)
         }

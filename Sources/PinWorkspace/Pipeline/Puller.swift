@@ -171,9 +171,15 @@ public struct Puller: Sendable {
     }
 
     /// fnmatch semantics, as huggingface_hub's allow/ignore patterns (`*` also crosses `/`).
+    /// A pattern ending in `/` names a directory: everything below it (`dir/` is `dir/*`, as
+    /// huggingface_hub reads it), since no file's path ends in `/`.
     static func selected(_ path: String, include: [String], exclude: [String]) -> Bool {
-        let included = include.isEmpty || include.contains { fnmatch($0, path, 0) == 0 }
-        return included && !exclude.contains { fnmatch($0, path, 0) == 0 }
+        let included = include.isEmpty || include.contains { matches($0, path) }
+        return included && !exclude.contains { matches($0, path) }
+    }
+
+    static func matches(_ pattern: String, _ path: String) -> Bool {
+        fnmatch(pattern.hasSuffix("/") ? pattern + "*" : pattern, path, 0) == 0
     }
 }
 

@@ -51,6 +51,16 @@ public struct Project: Sendable {
         try Self.readLockfile(lockPath)?.lock
     }
 
+    /// The lock a relock starts from. A lock left with merge-conflict markers gives the
+    /// entries both of its sides lock alike (the rest are resolved again, as if never
+    /// locked) and the conflict itself; any other lock reads as `loadLock` reads it.
+    public func loadPreviousLock() throws -> (lock: Lockfile?, conflict: ConflictedLock?) {
+        guard let bytes = try RegularFile.contents(of: lockPath, limit: Self.lockfileLimit) else { return (nil, nil) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let conflict = try LockfileFormat.parseConflicted(text, file: lockPath.string) { return (conflict.agreed, conflict) }
+        return (try LockfileFormat.parse(text, file: lockPath.string), nil)
+    }
+
     /// A lockfile anywhere (`mirror --lock`), with its exact text; nil if it does not exist.
     public static func readLockfile(_ path: FilePath) throws -> (lock: Lockfile, text: String)? {
         guard let bytes = try RegularFile.contents(of: path, limit: lockfileLimit) else { return nil }

@@ -14,6 +14,12 @@ public enum ProjectError: ModelpinError {
     case lockMissing(FilePath)
     /// `--locked`: the lock does not answer the manifest.
     case lockOutdated(FilePath, [LockDrift])
+    /// `lock --check`: the lock is missing (`drift` empty, `missing` true), or does not answer
+    /// the manifest (`drift`), or holds merge-conflict markers (`conflictLine`).
+    case lockCheckFailed(FilePath, missing: Bool, drift: [LockDrift], conflictLine: Int?)
+    /// `--locked` (or a signed lock): the lock holds merge-conflict markers (first at `line`),
+    /// so it answers nothing; `disputed` are the models its two sides lock differently.
+    case lockConflicted(FilePath, line: Int, disputed: [String])
     /// `--offline` but the lock must be (re)made, which needs the Hub.
     case offlineNeedsResolve(FilePath, [LockDrift])
     /// The Hub now describes a locked file differently at the same commit.
@@ -28,6 +34,8 @@ public enum ProjectError: ModelpinError {
     /// `verify` found problems.
     case verificationFailed(count: Int)
     case badMirror(String, reason: String)
+    /// `--offline` (or `--frozen`) with an http(s) mirror, which needs the network.
+    case networkMirrorOffline(String)
     case notLocked(alias: String, lock: FilePath)
     /// A signed checksum list names another digest for a file than the lock (or the Hub) does.
     case signedDigestDiffers(alias: String, path: String, signed: SHA256Digest, locked: SHA256Digest)
@@ -53,7 +61,8 @@ public enum ProjectError: ModelpinError {
         case .notInStore: .refused
         case .sourcesUnavailable: .unavailable
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
-        case .unknownAlias, .invalidAlias, .badMirror: .usage
+        case .unknownAlias, .invalidAlias, .badMirror, .networkMirrorOffline: .usage
+        case .lockCheckFailed, .lockConflicted: .refused
         case .sharedDirectory, .aliasExists, .lockMissing, .lockOutdated, .offlineNeedsResolve, .historyRewritten,
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
              .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
@@ -73,6 +82,12 @@ public enum ProjectError: ModelpinError {
         case .invalidAlias(let alias, _): "`\(alias.escapedForDisplay)` cannot be a model alias"
         case .lockMissing(let lock): "`\(lock)` does not exist, but --locked was given"
         case .lockOutdated(let lock, _): "`\(lock)` needs to be updated, but --locked was given"
+        case .lockCheckFailed(let lock, let missing, _, let line):
+            missing ? "`\(lock)` does not exist"
+                : line.map { "`\(lock)` has unresolved merge-conflict markers (line \($0)), so it does not answer `\(Manifest.fileName)`" }
+                ?? "`\(lock)` does not answer `\(Manifest.fileName)`"
+        case .lockConflicted(let lock, let line, _):
+            "`\(lock)` has unresolved merge-conflict markers (line \(line)), so it answers nothing, but --locked was given"
         case .offlineNeedsResolve(let lock, _): "`\(lock)` needs to be updated, which needs the Hub, but --offline was given"
         case .historyRewritten(let alias, let repo, let commit, _):
             "`\(alias)`: the Hub now describes \(repo) at commit \(commit) differently from the lock (rewritten history or a tampered server)"
@@ -84,6 +99,8 @@ public enum ProjectError: ModelpinError {
                 + (missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") + " not in the store"
         case .verificationFailed(let count): "\(count == 1 ? "1 problem" : "\(count) problems") found"
         case .badMirror(let text, _): "`\(text.escapedForDisplay)` is not a usable mirror"
+        case .networkMirrorOffline(let mirror):
+            "--mirror \(mirror.escapedForDisplay) needs the network, but --offline (or --frozen) was given"
         case .notLocked(let alias, let lock): "model `\(alias)` is not in `\(lock)`"
         case .signedDigestDiffers(let alias, let path, _, _):
             "`\(alias)`: the signed checksum list names another digest for `\(path)` than the lock"
@@ -112,7 +129,9 @@ public enum ProjectError: ModelpinError {
         case .sharedDirectory: ["each pull removes files the other model put there"]
         case .unknownAlias(_, _, let known): known.isEmpty ? ["it has no models"] : ["its models: " + known.joined(separator: ", ")]
         case .invalidAlias(_, let reason): [reason]
-        case .lockOutdated(_, let drift), .offlineNeedsResolve(_, let drift): drift.map(\.description)
+        case .lockOutdated(_, let drift), .offlineNeedsResolve(_, let drift), .lockCheckFailed(_, _, let drift, _): drift.map(\.description)
+        case .lockConflicted(_, _, let disputed):
+            disputed.isEmpty ? ["its two sides lock the same models alike"] : ["its two sides lock differently: " + disputed.joined(separator: ", ")]
         case .historyRewritten(_, _, _, let differences): differences
         case .blobsUnavailable(let missing, _, _), .notInStore(let missing):
             Array(missing.prefix(20)) + (missing.count > 20 ? ["… and \(missing.count - 20) more"] : [])
@@ -137,6 +156,12 @@ public enum ProjectError: ModelpinError {
         case .invalidAlias: "use letters, digits, `-` and `_` (at most 64), starting with a letter or digit; or pass --as ALIAS"
         case .lockMissing: "run `modelpin lock` and commit `\(Lockfile.fileName)`"
         case .lockOutdated: "run `modelpin lock` to update it, review the diff, and commit it"
+        case .lockCheckFailed(_, let missing, _, let line):
+            missing ? "run `modelpin lock` and commit `\(Lockfile.fileName)`"
+                : line != nil ? "run `modelpin lock`: it re-resolves the lock from \(Manifest.fileName), keeping the commits both sides of the conflict agree on"
+                : "run `modelpin lock` to update it, review the diff, and commit it"
+        case .lockConflicted:
+            "run `modelpin lock`: it re-resolves the lock from \(Manifest.fileName), keeping the commits both sides of the conflict agree on; review the diff and commit it"
         case .offlineNeedsResolve: "run `modelpin lock` where the Hub is reachable"
         case .historyRewritten:
             "nothing was changed; if the change is legitimate, remove the model from the lock (`modelpin lock --update ALIAS` after deleting its entry) and review what you get"
@@ -148,6 +173,7 @@ public enum ProjectError: ModelpinError {
             "nothing is wrong with the lock: run the same command again later (what arrived is kept), or pass --mirror"
         case .verificationFailed: "run `modelpin pull` to restore the files from the store (or the network)"
         case .badMirror: "a mirror is an http(s):// URL or a file:// directory laid out as `blobs/sha256/<hex>` (see `modelpin mirror`)"
+        case .networkMirrorOffline: "offline pulls read only the store and mirror directories: pass a directory made by `modelpin mirror` (file:///path or a path), or drop --offline"
         case .notLocked: "run `modelpin lock`"
         case .unsafeLockedPaths: "the lock was edited by hand; restore it from version control or run `modelpin lock`"
         case .signedDigestDiffers: "nothing was laid out; the file or the signed list was changed after signing"

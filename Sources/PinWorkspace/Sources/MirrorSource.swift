@@ -11,8 +11,9 @@ public enum MirrorSource: BlobSource, Equatable {
     /// The same layout served over http(s).
     case server(HTTPURL)
 
-    /// `file:///abs/dir`, `/abs/dir`, or an http(s) URL.
-    public init(parsing text: String) throws(ProjectError) {
+    /// `file:///abs/dir`, `/abs/dir`, an http(s) URL, or a relative directory (`../usb`),
+    /// taken from `base` (the current directory); without a base a relative path is refused.
+    public init(parsing text: String, relativeTo base: FilePath? = nil) throws(ProjectError) {
         if text.hasPrefix("file://") {
             let path = String(text.dropFirst("file://".count))
             guard path.hasPrefix("/") else { throw .badMirror(text, reason: "a file:// URL needs an absolute path (file:///srv/mirror)") }
@@ -24,9 +25,17 @@ public enum MirrorSource: BlobSource, Equatable {
             if !base.hasSuffix("/") { base += "/" }
             guard let url = HTTPURL(base) else { throw .badMirror(text, reason: "not a valid URL") }
             self = .server(url)
+        } else if !text.contains("://"), !text.isEmpty, let base {
+            self = .directory(base.pushing(FilePath(text)).lexicallyNormalized())
         } else {
-            throw .badMirror(text, reason: "only http://, https:// and file:// mirrors are supported")
+            throw .badMirror(text, reason: "only http://, https:// and file:// mirrors and directories are supported")
         }
+    }
+
+    /// Whether reading from it needs the network (an http(s) mirror).
+    public var isRemote: Bool {
+        if case .server = self { return true }
+        return false
     }
 
     public var description: String {

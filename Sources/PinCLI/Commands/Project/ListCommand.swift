@@ -50,8 +50,12 @@ struct ListCommand: ModelpinCommand {
             console.out(try Format.json(entries))
             return .success
         }
-        for entry in entries {
-            console.out("\(entry.alias)  \(entry.repo)@\(entry.commit.prefix(12))  \(Format.plural(entry.files.count, "file")), \(Format.bytes(entry.bytes))  → \(entry.directory)")
+        let rows = Self.columns(entries.map { entry in
+            [entry.alias, "\(entry.repo)@\(entry.commit.prefix(12))", Format.plural(entry.files.count, "file") + ",",
+             Format.bytes(entry.bytes), "→ \(entry.directory)"]
+        }, rightAligned: [3])
+        for (entry, row) in zip(entries, rows) {
+            console.out(row)
             guard showFiles else { continue }
             for (index, file) in entry.files.enumerated() {
                 let branch = index == entry.files.count - 1 ? "└── " : "├── "
@@ -63,5 +67,21 @@ struct ListCommand: ModelpinCommand {
             console.warn("\(Lockfile.fileName) does not answer \(Manifest.fileName) (run `modelpin lock`): " + drift.map(\.description).joined(separator: "; "))
         }
         return .success
+    }
+
+    /// `rows` as lines of columns two spaces apart, each as wide as its widest cell (counted
+    /// in characters, as a terminal shows them); cells of the `rightAligned` columns are
+    /// padded on the left, so that sizes line up on their units. The last column is never
+    /// padded on the right.
+    static func columns(_ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
+        let count = rows.map(\.count).max() ?? 0
+        let widths = (0..<count).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                if rightAligned.contains(column) { return padding + cell }
+                return column == row.count - 1 ? cell : cell + padding
+            }.joined(separator: "  ")
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import PinLock
 import PinModel
 import PinWorkspace
+import SystemPackage
 
 /// `modelpin lock [--update [ALIAS...]]`
 struct LockCommand: ModelpinCommand {
@@ -15,7 +16,8 @@ struct LockCommand: ModelpinCommand {
             the Hub describes a locked commit's files differently than the lock does, nothing is \
             written and the command fails (rewritten history or a tampered server). The lock's \
             bytes are deterministic: locking an unchanged manifest against an unchanged Hub \
-            rewrites nothing.
+            rewrites nothing. A lock left with git's merge-conflict markers is recovered: the \
+            models both sides agree on are kept, the rest are resolved again.
             """)
 
     @Flag(help: "Re-resolve revisions that may have moved: all models, or the aliases given.")
@@ -24,7 +26,7 @@ struct LockCommand: ModelpinCommand {
     @Argument(help: ArgumentHelp("With --update: only these aliases.", valueName: "alias"))
     var aliases: [String] = []
 
-    @Flag(help: "Only check: fail (exit 1) if modelpin.lock is missing or does not answer modelpin.toml; write nothing.")
+    @Flag(help: "Only check: fail (exit 1) if modelpin.lock is missing, conflicted or does not answer modelpin.toml; write nothing (--json: the answer as data).")
     var check = false
 
     @OptionGroup var transfer: TransferOptions
@@ -53,9 +55,27 @@ struct LockCommand: ModelpinCommand {
         request.locked = self.project.isLocked
         request.offline = self.project.isOffline
         if !check { PullCommand.installInterruptHandler() }
-        switch try workspace.lock(project, request) {
+        let result: LockResult
+        do {
+            result = try workspace.lock(project, request)
+        } catch let failure as ProjectError {
+            // `--check --json` answers with data either way; the error still goes to stderr.
+            if case .lockCheckFailed(_, let missing, let drift, let line) = failure, console.json {
+                console.out(try Format.json(CheckResult(
+                    lockfile: project.lockPath.string, manifest: project.manifestPath.string, answers: false,
+                    missing: missing, conflictLine: line, drift: drift.map(\.description))))
+            }
+            throw failure
+        }
+        switch result {
         case .answers:
-            if !transfer.quiet { console.out("\(project.lockPath) answers \(project.manifestPath)") }
+            if console.json {
+                console.out(try Format.json(CheckResult(
+                    lockfile: project.lockPath.string, manifest: project.manifestPath.string, answers: true,
+                    missing: false, conflictLine: nil, drift: [])))
+            } else if !transfer.quiet {
+                console.out("\(project.lockPath) answers \(project.manifestPath)")
+            }
         case .locked(let made, let written):
             progress?.finish()
             Self.report(made, console, quiet: transfer.quiet)
@@ -66,9 +86,26 @@ struct LockCommand: ModelpinCommand {
         return .success
     }
 
+    /// `lock --check --json`.
+    struct CheckResult: Encodable {
+        let lockfile: String
+        let manifest: String
+        let answers: Bool
+        let missing: Bool
+        /// The first merge-conflict marker's line, when the lock has one.
+        let conflictLine: Int?
+        let drift: [String]
+    }
+
     static func report(_ made: LockChanges, _ console: Console, quiet: Bool) {
         guard !quiet else { return }
         let lock = made.lock
+        if let conflict = made.resolvedConflict {
+            let kept = conflict.agreed.models.count
+            console.note(
+                "resolved the merge conflict in \(Lockfile.fileName): kept \(Format.plural(kept, "model")) both sides lock alike"
+                    + (conflict.disputed.isEmpty ? "" : "; locking again: " + conflict.disputed.joined(separator: ", ")))
+        }
         for (alias, change) in made.changes {
             switch change {
             case .unchanged: continue

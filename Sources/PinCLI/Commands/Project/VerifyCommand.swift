@@ -13,6 +13,9 @@ struct VerifyCommand: ModelpinCommand {
     @Argument(help: ArgumentHelp("Only these models (default: all).", valueName: "alias"))
     var aliases: [String] = []
 
+    @Flag(name: .shortAndLong, help: "Print only problems and errors (no summary).")
+    var quiet = false
+
     @OptionGroup var project: ProjectOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -25,6 +28,7 @@ struct VerifyCommand: ModelpinCommand {
             for problem in report.problems {
                 console.out("\(problem.kind.rawValue)  \(problem.alias): \(problem.path): \(problem.detail)")
             }
+            guard !quiet else { return report.problems.isEmpty ? .success : .refused }
             console.note("checked \(Format.plural(report.models, "model")), \(Format.plural(report.files, "file")), \(Format.bytes(report.bytes)): "
                 + (report.problems.isEmpty ? "all match \(Lockfile.fileName)" : Format.plural(report.problems.count, "problem")))
         }
