@@ -43,6 +43,8 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
               HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
+              HF_TOKEN_PATH, HF_HOME     the token `hf auth login` saved (if no HF_TOKEN)
+              MODELPIN_PROGRESS_INTERVAL  progress line interval off a terminal (30 s)
               MODELPIN_TOKEN_HOSTS       further hosts that may receive HF_TOKEN
               MODELPIN_LOCK_SIGNERS      fingerprints --require-signed-lock accepts
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)

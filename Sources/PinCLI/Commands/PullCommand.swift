@@ -62,9 +62,9 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
               MODELPIN_LOCK_TIMEOUT            seconds to wait for a store lock (3600)
               MODELPIN_GPG                     the gpg executable signature checks run
-              MODELPIN_PROGRESS_INTERVAL       seconds between progress lines off a terminal (30)
-              HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved, used when HF_TOKEN
-                                               is unset (default ~/.cache/huggingface/token)
+              MODELPIN_PROGRESS_INTERVAL       progress line interval off a terminal (30 s)
+              HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved (used when
+                                               HF_TOKEN is unset)
               NO_COLOR                         any value turns colour off
             """)
 
