@@ -25,7 +25,8 @@ public struct NameIndex: Sendable {
     let ownersBySeparatorless: KeyTable
     let ownersBySkeleton: KeyTable
     let ownersByWords: KeyTable
-    let ownersByAffixless: KeyTable
+    /// Every `NameForms.affixForms` step of every owner (`stabilityai` → `stability`).
+    let ownersByAffixForm: KeyTable
     let ownersByDeletion: KeyTable
     let entriesByName: KeyTable
 
@@ -40,7 +41,7 @@ public struct NameIndex: Sendable {
         let arrays = allowlist.bytes.capacity + allowlist.entries.capacity * MemoryLayout<Allowlist.Entry>.stride
             + (ownerEntry.capacity + ownerEntryStart.capacity + entries.capacity + entryOwner.capacity) * 4
             + ownerWildcard.capacity + entryNameHash.capacity * 8
-        let tables = [ownersByFolded, ownersBySeparatorless, ownersBySkeleton, ownersByWords, ownersByAffixless,
+        let tables = [ownersByFolded, ownersBySeparatorless, ownersBySkeleton, ownersByWords, ownersByAffixForm,
                       ownersByDeletion, entriesByName].reduce(0) { $0 + $1.byteCount }
         return arrays + tables
     }
@@ -142,8 +143,8 @@ public struct NameIndex: Sendable {
             if let sorted = NameForms.sortedWords(bytes) {
                 words.append(.init(key: Self.hash(sorted), value: value))
             }
-            if let stripped = NameForms.withoutAffix(bytes) {
-                affixless.append(.init(key: Self.hash(stripped.stripped), value: value))
+            for step in NameForms.affixForms(bytes) {
+                affixless.append(.init(key: Self.hash(step.form), value: value))
             }
             if foldedOwner.count >= LookalikeRules.minimumEditLength {
                 for shorter in NameForms.deletions(foldedOwner) {
@@ -155,7 +156,7 @@ public struct NameIndex: Sendable {
         ownersBySeparatorless = KeyTable(separatorless)
         ownersBySkeleton = KeyTable(skeleton)
         ownersByWords = KeyTable(words)
-        ownersByAffixless = KeyTable(affixless)
+        ownersByAffixForm = KeyTable(affixless)
         ownersByDeletion = KeyTable(deletion)
         entriesByName = KeyTable(entryNameHash.enumerated().map { .init(key: $0.element, value: UInt32($0.offset)) })
     }
@@ -218,6 +219,25 @@ public struct NameIndex: Sendable {
         }
     }
 
+    /// Owners with an affix step whose form is `form` (separatorless), each with the steps that
+    /// lead there (`removed` of each, outermost first).
+    func ownersByAffix(form: [UInt8]) -> [(owner: Int, removed: [String])] {
+        var seen = Set<Int>()
+        var result: [(owner: Int, removed: [String])] = []
+        for owner in ownersByAffixForm.values(for: Self.hash(form)).map(Int.init) where seen.insert(owner).inserted {
+            let steps = NameForms.affixForms(ownerName(owner))
+            if let last = steps.firstIndex(where: { $0.form == form }) {
+                result.append((owner, steps[...last].map(\.removed)))
+            }
+        }
+        return result
+    }
+
+    /// Allowed entries whose folded name hashes to `hash` (unconfirmed: the caller compares bytes).
+    func entryCandidates(nameHash hash: UInt64) -> ArraySlice<UInt32> {
+        entriesByName.values(for: hash)
+    }
+
     /// Owners that share a one-deletion neighbour with `folded` (candidates within one edit).
     func ownersNearby(folded: [UInt8]) -> [Int] {
         var seen = Set<Int>()
@@ -261,7 +281,12 @@ public struct NameIndex: Sendable {
 
     /// FNV-1a, 64-bit: fast on short keys and plenty for bucketing; every hit is re-checked.
     static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        hash(bytes, continuing: 0xcbf2_9ce4_8422_2325)
+    }
+
+    /// The hash of `earlier + bytes`, given `value`, the hash of `earlier`.
+    static func hash(_ bytes: some Sequence<UInt8>, continuing value: UInt64) -> UInt64 {
+        var value = value
         for byte in bytes {
             value ^= UInt64(byte)
             value &*= 0x100_0000_01b3
