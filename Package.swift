@@ -32,6 +32,8 @@ let package = Package(
         .library(name: "PinStore", targets: ["PinStore"]),
         // The server's Content-Range and Content-Length, for fuzz/'s FuzzStoreRecords.
         .library(name: "PinTransport", targets: ["PinTransport"]),
+        // The name check, for fuzz/'s FuzzNames.
+        .library(name: "PinNames", targets: ["PinNames"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

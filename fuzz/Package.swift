@@ -27,6 +27,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzTrustText",
             dependencies: [.product(name: "PinLock", package: "modelpin"), .product(name: "PinHub", package: "modelpin")]),
+        // The name check: requested ids and allowlists are hostile text.
+        .executableTarget(name: "FuzzNames", dependencies: [.product(name: "PinNames", package: "modelpin")]),
         // Records any process that can write the store writes (blob stamps, verdict records, the
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
         // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.

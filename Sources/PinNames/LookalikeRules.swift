@@ -15,9 +15,12 @@ public enum Technique: String, Sendable, Codable, CaseIterable {
     /// `-`, `_` and `.` swapped, added or removed.
     case separator
     case reorderedWords = "reordered-words"
-    /// `-official`, `-hf`, `-ai`… added to (or removed from) an owner.
+    /// `-official`, `-hf`, `-ai`, `-labs`… added to, removed from or swapped on an owner, with or
+    /// without a separator (`nvidiaai`, `MistralLM`).
     case affix
     case addedDigit = "added-digit"
+    /// A digit written for the letter it resembles (`m1crosoft`, `h0ggingface`).
+    case digitForLetter = "digit-for-letter"
     /// A bare name that is the name of an allowed `owner/name`.
     case droppedOwner = "dropped-owner"
 }

@@ -75,11 +75,12 @@ public struct NameSyntaxError: ModelpinError, Equatable {
 /// 2. An allowed owner (up to case) is trusted with its own namespace: the id is allowed if it
 ///    is listed (or the owner has `owner/*`), and otherwise *unlisted* — never a typosquat,
 ///    since nobody else can publish under that owner. Near names there are real siblings.
-/// 3. Any other owner is compared with the allowed owners: separators, homoglyphs, word order,
-///    impersonation affixes, then single typing slips (LookalikeRules). A hit is a typosquat
-///    of the allowed id (or owner) it copies.
-/// 4. A bare name (no owner) that is an allowed model's name is a typosquat: it would resolve to
-///    whatever the Hub or a mirror serves under that name.
+/// 3. Any other owner is compared with the allowed owners: separators, homoglyphs, a digit for
+///    a letter, word order, impersonation affixes (added, glued, left out or swapped), then
+///    single typing slips (LookalikeRules). A hit is a typosquat of the allowed id (or owner)
+///    it copies. Real organisations that only look affixed (`KnownOrganisations`) are skipped.
+/// 4. A bare name (no owner) that is an allowed model's name, or one typing slip from one, is a
+///    typosquat: it would resolve to whatever the Hub or a mirror serves under that name.
 /// 5. Anything else is unlisted, with related allowed ids (a re-upload of an allowed name by
 ///    another publisher is unlisted, not a typosquat: it imitates nothing, it is a copy).
 public struct NameChecker: Sendable {
@@ -189,8 +190,18 @@ public struct NameChecker: Sendable {
         } catch {
             throw NameSyntaxError(name: requested, reason: error.reason)
         }
-        let matches = index.entries(folded: NameForms.folded(Array(text.utf8)))
+        let folded = NameForms.folded(Array(text.utf8))
+        let matches = index.entries(folded: folded)
         guard let first = matches.first else {
+            if let slip = nearBareName(folded) {
+                let target = index.id(at: slip.position)
+                return NameVerdict(
+                    name: requested, verdict: .typosquat, canonical: nil, imitates: target, technique: .droppedOwner,
+                    evidence: ["no owner given, and \(slip.edit.evidence) of the name of the allowed `\(target)`"],
+                    suggestion: target,
+                    reason: "a bare name resolves to whatever is published under it, not to the allowed `\(target)`",
+                    related: [])
+            }
             return NameVerdict(
                 name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
                 suggestion: nil, reason: "`\(text)` has no owner, and no allowed model has this name", related: [])
@@ -204,6 +215,56 @@ public struct NameChecker: Sendable {
             reason: "a bare name resolves to whatever is published under it, not to the allowed `\(target)`",
             related: matches.dropFirst().prefix(3).map { index.id(at: $0) })
     }
+
+    /// The allowed entry whose name `folded` (a bare name) misspells by one typing slip
+    /// (LookalikeRules), found by spelling every slip back and looking the result up: no index
+    /// of misspellings is kept, since it would multiply a million-id index by the name length.
+    /// One buffer a call; every lookup is a hash and a binary search.
+    func nearBareName(_ folded: [UInt8]) -> (position: Int, edit: LookalikeRules.Edit)? {
+        func confirm(_ hash: UInt64) -> (position: Int, edit: LookalikeRules.Edit)? {
+            for candidate in index.entryCandidates(nameHash: hash) {
+                let position = Int(candidate)
+                let name = index.name(at: position)
+                if let edit = LookalikeRules.slip(requested: folded, allowed: NameForms.folded(name), canonical: Array(name)) {
+                    return (position, edit)
+                }
+            }
+            return nil
+        }
+        var spelled = folded
+        for position in folded.indices {
+            // The request has an extra character: leave it out.
+            let skipped = NameIndex.hash(folded[..<position])
+            if let hit = confirm(NameIndex.hash(folded[(position + 1)...], continuing: skipped)) { return hit }
+            // Two neighbours swapped.
+            if position + 1 < folded.count, folded[position] != folded[position + 1] {
+                spelled.swapAt(position, position + 1)
+                defer { spelled.swapAt(position, position + 1) }
+                if let hit = confirm(NameIndex.hash(spelled)) { return hit }
+            }
+            // A neighbouring key or a flipped bit.
+            for letter in Self.slipAlphabet where letter != folded[position]
+                && (Keyboard.adjacent(letter, folded[position]) || (letter ^ folded[position]).nonzeroBitCount == 1) {
+                spelled[position] = letter
+                defer { spelled[position] = folded[position] }
+                if let hit = confirm(NameIndex.hash(spelled)) { return hit }
+            }
+        }
+        // A character left out: put each one back at each place, moving the gap left to right.
+        var longer = [0] + folded
+        for gap in 0...folded.count {
+            if gap > 0 { longer[gap - 1] = folded[gap - 1] }
+            for letter in Self.slipAlphabet {
+                longer[gap] = letter
+                if let hit = confirm(NameIndex.hash(longer)) { return hit }
+            }
+        }
+        return nil
+    }
+
+    /// What a slip can put into a folded name: letters and separators (a digit is a version,
+    /// never a slip).
+    static let slipAlphabet: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz-_.".utf8)
 
     private func allowed(_ requested: String, canonical: String, how: String) -> NameVerdict {
         NameVerdict(
@@ -223,6 +284,7 @@ public struct NameChecker: Sendable {
     /// least specific transformation.
     func lookalikeOwner(_ owner: [UInt8]) -> OwnerMatch? {
         let folded = NameForms.folded(owner)
+        guard !KnownOrganisations.isReal(folded) else { return nil }
         let separatorless = NameForms.separatorless(owner)
         func name(_ candidate: Int) -> [UInt8] { Array(index.ownerName(candidate)) }
 
@@ -233,24 +295,14 @@ public struct NameChecker: Sendable {
         if let hit = index.owners(in: index.ownersBySkeleton, matching: skeleton, form: NameForms.skeleton).first {
             return OwnerMatch(owner: hit, technique: .homoglyph, evidence: Difference.describe(owner, name(hit), part: "owner"))
         }
+        if let hit = leetOwner(folded) { return hit }
         if let words = NameForms.sortedWords(owner),
            let hit = index.owners(in: index.ownersByWords, matching: words, form: NameForms.sortedWords).first {
             return OwnerMatch(
                 owner: hit, technique: .reorderedWords,
                 evidence: ["words reordered: `\(String(decoding: owner, as: UTF8.self))` for `\(String(decoding: name(hit), as: UTF8.self))`"])
         }
-        if let stripped = NameForms.withoutAffix(owner),
-           let hit = index.owners(in: index.ownersBySeparatorless, matching: stripped.stripped, form: NameForms.separatorless).first {
-            return OwnerMatch(
-                owner: hit, technique: stripped.isDigit ? .addedDigit : .affix,
-                evidence: ["\(stripped.removed) added to `\(String(decoding: name(hit), as: UTF8.self))`"])
-        }
-        if let hit = index.owners(in: index.ownersByAffixless, matching: separatorless, form: { NameForms.withoutAffix($0)?.stripped }).first,
-           let removed = NameForms.withoutAffix(name(hit)) {
-            return OwnerMatch(
-                owner: hit, technique: removed.isDigit ? .addedDigit : .affix,
-                evidence: ["\(removed.removed) of `\(String(decoding: name(hit), as: UTF8.self))` left out"])
-        }
+        if let hit = affixedOwner(owner, separatorless: separatorless) { return hit }
         for candidate in index.ownersNearby(folded: folded) {
             let allowed = name(candidate)
             if let slip = LookalikeRules.slip(requested: folded, allowed: NameForms.folded(allowed), canonical: allowed) {
@@ -260,16 +312,81 @@ public struct NameChecker: Sendable {
         return nil
     }
 
+    /// The allowed owner `folded` spells with one digit in place of a letter it resembles
+    /// (`m1crosoft`, `h0ggingface`). Only owners long enough for slips to count (short names
+    /// collide by chance), as for LookalikeRules.
+    func leetOwner(_ folded: [UInt8]) -> OwnerMatch? {
+        var spelled = folded
+        for position in folded.indices {
+            guard let letters = NameForms.leetLetters[folded[position]] else { continue }
+            for letter in letters {
+                spelled[position] = letter
+                let candidate = NameForms.separatorless(spelled)
+                guard candidate.count >= LookalikeRules.minimumEditLength,
+                      let hit = index.owners(in: index.ownersBySeparatorless, matching: candidate, form: NameForms.separatorless).first
+                else { continue }
+                let digit = String(decoding: [folded[position]], as: UTF8.self)
+                let letterText = String(decoding: [letter], as: UTF8.self)
+                return OwnerMatch(
+                    owner: hit, technique: .digitForLetter,
+                    evidence: ["digit `\(digit)` in place of `\(letterText)` at position \(position + 1) of the owner"])
+            }
+            spelled[position] = folded[position]
+        }
+        return nil
+    }
+
+    /// The allowed owner `owner` is, once impersonation affixes are added, left out or swapped:
+    ///  - added: `nvidiaai`, `meta-llama-official-hf` (an affix step of the request is an owner);
+    ///  - left out: `stability` for `stabilityai` (the request is an affix step of an owner);
+    ///  - swapped: `MistralLM` for `mistralai` (both reach one brand). Only for a brand of at
+    ///    least `minimumSwappedBrand` characters: `openlm-research` and `openai` share only the
+    ///    common word `open`.
+    func affixedOwner(_ owner: [UInt8], separatorless: [UInt8]) -> OwnerMatch? {
+        func name(_ candidate: Int) -> String { String(decoding: index.ownerName(candidate), as: UTF8.self) }
+        let steps = NameForms.affixForms(owner)
+        for (depth, step) in steps.enumerated() where step.form.count >= 3 {
+            if let hit = index.owners(in: index.ownersBySeparatorless, matching: step.form, form: NameForms.separatorless).first {
+                let added = steps[...depth].reversed().map(\.removed).joined(separator: " and ")
+                return OwnerMatch(owner: hit, technique: .affix, evidence: ["\(added) added to `\(name(hit))`"])
+            }
+        }
+        if let digits = NameForms.withoutTrailingDigits(owner),
+           let hit = index.owners(in: index.ownersBySeparatorless, matching: digits.stripped, form: NameForms.separatorless).first {
+            return OwnerMatch(owner: hit, technique: .addedDigit, evidence: ["digit `\(digits.digits)` added to `\(name(hit))`"])
+        }
+        if separatorless.count >= 3, let hit = index.ownersByAffix(form: separatorless).first {
+            let removed = hit.removed.joined(separator: " and ")
+            return OwnerMatch(owner: hit.owner, technique: .affix, evidence: ["\(removed) of `\(name(hit.owner))` left out"])
+        }
+        for (depth, step) in steps.enumerated() where step.form.count >= Self.minimumSwappedBrand {
+            if let hit = index.ownersByAffix(form: step.form).first {
+                let added = steps[...depth].map(\.removed).joined(separator: " and ")
+                return OwnerMatch(
+                    owner: hit.owner, technique: .affix,
+                    evidence: ["\(added) in place of the \(hit.removed.joined(separator: " and ")) of `\(name(hit.owner))`"])
+            }
+        }
+        return nil
+    }
+
+    static let minimumSwappedBrand = 5
+
     /// Up to three allowed names under `owner`, nearest first (OSA distance ≤ 3). `likelyTypo`
-    /// marks a name the request is probably a misspelling of: same skeleton, or within two
+    /// marks a name the request is probably a misspelling of: same skeleton, same words in
+    /// another order, or within two
     /// edits that leave every digit in place (`Llama-3.1-70B` is not a misspelt `Llama-3.1-8B`).
     func nearestNames(under owner: Int, to folded: [UInt8]) -> [(id: String, distance: Int, likelyTypo: Bool)] {
         var found: [(position: Int, distance: Int, likelyTypo: Bool)] = []
         let skeleton = NameForms.skeleton(folded)
         let digits = folded.filter(RepoCharacters.isDigit)
+        let words = NameForms.sortedWords(folded)
         for position in index.entryRange(ofOwner: owner) {
             let name = NameForms.folded(index.name(at: position))
+            // Reordered words (`Coder-Model-7B` for `Model-Coder-7B`) keep the length, so only
+            // names of the same length are sorted.
             let sameSkeleton = NameForms.skeleton(name) == skeleton
+                || (words != nil && name.count == folded.count && NameForms.sortedWords(name) == words)
             let distance = sameSkeleton ? 1 : NameForms.distance(folded, name, limit: 3)
             guard distance <= 3 else { continue }
             let likelyTypo = sameSkeleton || (distance <= 2 && name.filter(RepoCharacters.isDigit) == digits)

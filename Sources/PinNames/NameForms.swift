@@ -10,6 +10,7 @@
 /// | separatorless | case, `-` `_` `.` | `meta_llama`, `metallama`, `meta.llama` |
 /// | skeleton | the above, plus `I`/`1`→`l`, `0`→`o`, `rn`→`m`, `vv`→`w`, `cl`→`d` | `meta-IIama`, `rneta-llama` |
 /// | sorted words | word order | `llama-meta` |
+/// | affix forms | impersonation affixes, one at a time | `nvidia-research-labs`, `nvidiaai`, `stability` |
 enum NameForms {
     static func folded(_ bytes: some Collection<UInt8>) -> [UInt8] {
         bytes.map(RepoCharacters.lowercased)
@@ -69,50 +70,86 @@ enum NameForms {
         return Array(words.sorted { $0.lexicographicallyPrecedes($1) }.joined(separator: [UInt8(ascii: "-")]))
     }
 
-    /// Affixes impersonators add to an owner to look official. Deliberately short: `-community`,
-    /// `-labs` and a glued `ai` are left out because real organisations use them next to the
-    /// bare brand (`mistralai`/`mistral-community`, `facebook`/`FacebookAI`, `CohereLabs`).
-    static let separatedAffixes: [String] = ["ai", "official", "hf", "org", "inc", "team", "real", "verified", "models", "hub"]
-    /// Affixes long enough to be recognised even without a separator (`metallamaofficial`).
-    static let gluedAffixes: [String] = ["official", "verified"]
+    /// Words impersonators add to an owner to look official, separated (`meta-llama-official`,
+    /// `official-meta-llama`) or glued on (`nvidiaai`, `MistralLM`). `-community` is left out: real
+    /// organisations use it next to the bare brand (`mistral-community`, `openai-community`); the
+    /// real organisations that do carry one of these words are listed in `KnownOrganisations`.
+    static let affixes: Set<[UInt8]> = Set([
+        "ai", "official", "hf", "org", "inc", "team", "real", "verified", "models", "hub", "labs", "research",
+        "gguf", "lm", "llm",
+    ].map { Array($0.utf8) })
+    /// The affixes recognised glued to the end of the owner's last word, the first that fits
+    /// taken. `real` and `hub` are left out (too many words end in them), and so is `llm`, which
+    /// would read `MistralLM` as `mistra` + `llm` rather than `mistral` + `lm`.
+    static let gluedSuffixes: [[UInt8]] = [
+        "official", "research", "verified", "models", "labs", "gguf", "team", "org", "inc", "hf", "lm", "ai",
+    ].map { Array($0.utf8) }
+    /// Affixes long enough to be recognised glued to the front (`officialmetallama`).
+    static let gluedPrefixes: [[UInt8]] = ["official", "verified"].map { Array($0.utf8) }
+    /// What must be left of an owner after a glued affix comes off: `openai` is `open` + `ai`,
+    /// but `kai` is not `k` + `ai`.
+    static let minimumGluedCore = 4
 
-    /// The owner with one impersonation affix removed, and a description of what was removed:
-    /// `meta-llama-official` → (`metallama`, "suffix `-official`"), `meta-llama2` →
-    /// (`metallama`, "digit `2`"). Returned in separatorless form, for comparison.
-    static func withoutAffix(_ bytes: [UInt8]) -> (stripped: [UInt8], removed: String, isDigit: Bool)? {
-        let text = folded(bytes)
-        let words = text.split(whereSeparator: RepoCharacters.isSeparator)
-        if words.count >= 2 {
-            let first = String(decoding: words.first!, as: UTF8.self)
-            let last = String(decoding: words.last!, as: UTF8.self)
-            if separatedAffixes.contains(last) {
-                return (separatorless(words.dropLast().joined()), "suffix `-\(last)`", false)
+    /// One step of `affixForms`: the owner (separatorless) after `removed` came off.
+    struct AffixStep {
+        let form: [UInt8]
+        let removed: String
+    }
+
+    /// The owner with impersonation affixes taken off one at a time, outermost first:
+    /// `nvidia-research-labs` → `nvidiaresearch` (suffix `-labs`), `nvidia` (suffix `-research`).
+    /// Each form is separatorless, for comparison with `separatorless` owners. Empty when the
+    /// owner carries no affix. At most four steps (an owner is at most 96 characters, and more
+    /// affixes than that hide nothing new).
+    static func affixForms(_ bytes: some Collection<UInt8>) -> [AffixStep] {
+        var words = folded(bytes).split(whereSeparator: RepoCharacters.isSeparator).map(Array.init)
+        var steps: [AffixStep] = []
+        func string(_ word: [UInt8]) -> String { String(decoding: word, as: UTF8.self) }
+        while steps.count < 4, !words.isEmpty {
+            let removed: String
+            if words.count >= 2, affixes.contains(words[words.count - 1]) {
+                removed = "suffix `-\(string(words.removeLast()))`"
+            } else if words.count >= 2, affixes.contains(words[0]) {
+                removed = "prefix `\(string(words.removeFirst()))-`"
+            } else if let glued = gluedSuffixes.first(where: { affix in
+                let last = words[words.count - 1]
+                return last.count > affix.count && last.suffix(affix.count).elementsEqual(affix)
+                    && words.reduce(0, { $0 + $1.count }) - affix.count >= minimumGluedCore
+            }) {
+                words[words.count - 1].removeLast(glued.count)
+                removed = "suffix `\(string(glued))`"
+            } else if let glued = gluedPrefixes.first(where: { affix in
+                words[0].count > affix.count && words[0].prefix(affix.count).elementsEqual(affix)
+                    && words.reduce(0, { $0 + $1.count }) - affix.count >= minimumGluedCore
+            }) {
+                words[0].removeFirst(glued.count)
+                removed = "prefix `\(string(glued))`"
+            } else {
+                break
             }
-            if separatedAffixes.contains(first) {
-                return (separatorless(words.dropFirst().joined()), "prefix `\(first)-`", false)
-            }
+            steps.append(AffixStep(form: Array(words.joined()), removed: removed))
         }
-        // Trailing digits on a name that otherwise has none there: `meta-llama2`, `meta-llama-2`.
+        return steps
+    }
+
+    /// The owner without trailing digits on a name that otherwise has none there (`meta-llama2`,
+    /// `meta-llama-3` → `metallama`, digits `2`, `3`), separatorless.
+    static func withoutTrailingDigits(_ bytes: [UInt8]) -> (stripped: [UInt8], digits: String)? {
+        let text = folded(bytes)
         var end = text.count
         while end > 0, RepoCharacters.isDigit(text[end - 1]) { end -= 1 }
-        if end < text.count, end >= 3 {
-            let digits = String(decoding: text[end...], as: UTF8.self)
-            return (separatorless(text[..<end]), "digit `\(digits)`", true)
-        }
-        let glued = separatorless(text)
-        for affix in gluedAffixes {
-            let affixBytes = Array(affix.utf8)
-            if glued.count >= affixBytes.count + 3 {
-                if glued.suffix(affixBytes.count).elementsEqual(affixBytes) {
-                    return (Array(glued.dropLast(affixBytes.count)), "suffix `\(affix)`", false)
-                }
-                if glued.prefix(affixBytes.count).elementsEqual(affixBytes) {
-                    return (Array(glued.dropFirst(affixBytes.count)), "prefix `\(affix)`", false)
-                }
-            }
-        }
-        return nil
+        guard end < text.count, end >= 3 else { return nil }
+        return (separatorless(text[..<end]), String(decoding: text[end...], as: UTF8.self))
     }
+
+    /// Digits written for the letters they resemble (leetspeak): `m1crosoft`, `h0ggingface`,
+    /// `e1eutherai`. One digit is replaced at a time, by each letter in turn.
+    static let leetLetters: [UInt8: [UInt8]] = [
+        UInt8(ascii: "0"): Array("ou".utf8), UInt8(ascii: "1"): Array("ilt".utf8), UInt8(ascii: "2"): Array("z".utf8),
+        UInt8(ascii: "3"): Array("e".utf8), UInt8(ascii: "4"): Array("a".utf8), UInt8(ascii: "5"): Array("s".utf8),
+        UInt8(ascii: "6"): Array("gb".utf8), UInt8(ascii: "7"): Array("t".utf8), UInt8(ascii: "8"): Array("b".utf8),
+        UInt8(ascii: "9"): Array("gq".utf8),
+    ]
 
     /// Every string one deletion away (and the string itself): the symmetric-delete
     /// neighbourhood. Two strings within one edit (insertion, deletion, substitution or

@@ -25,7 +25,8 @@ public struct NameIndex: Sendable {
     let ownersBySeparatorless: KeyTable
     let ownersBySkeleton: KeyTable
     let ownersByWords: KeyTable
-    let ownersByAffixless: KeyTable
+    /// Every `NameForms.affixForms` step of every owner (`stabilityai` → `stability`).
+    let ownersByAffixForm: KeyTable
     let ownersByDeletion: KeyTable
     let entriesByName: KeyTable
 
@@ -40,7 +41,7 @@ public struct NameIndex: Sendable {
         let arrays = allowlist.bytes.capacity + allowlist.entries.capacity * MemoryLayout<Allowlist.Entry>.stride
             + (ownerEntry.capacity + ownerEntryStart.capacity + entries.capacity + entryOwner.capacity) * 4
             + ownerWildcard.capacity + entryNameHash.capacity * 8
-        let tables = [ownersByFolded, ownersBySeparatorless, ownersBySkeleton, ownersByWords, ownersByAffixless,
+        let tables = [ownersByFolded, ownersBySeparatorless, ownersBySkeleton, ownersByWords, ownersByAffixForm,
                       ownersByDeletion, entriesByName].reduce(0) { $0 + $1.byteCount }
         return arrays + tables
     }
@@ -142,8 +143,8 @@ public struct NameIndex: Sendable {
             if let sorted = NameForms.sortedWords(bytes) {
                 words.append(.init(key: Self.hash(sorted), value: value))
             }
-            if let stripped = NameForms.withoutAffix(bytes) {
-                affixless.append(.init(key: Self.hash(stripped.stripped), value: value))
+            for step in NameForms.affixForms(bytes) {
+                affixless.append(.init(key: Self.hash(step.form), value: value))
             }
             if foldedOwner.count >= LookalikeRules.minimumEditLength {
                 for shorter in NameForms.deletions(foldedOwner) {
@@ -155,7 +156,7 @@ public struct NameIndex: Sendable {
         ownersBySeparatorless = KeyTable(separatorless)
         ownersBySkeleton = KeyTable(skeleton)
         ownersByWords = KeyTable(words)
-        ownersByAffixless = KeyTable(affixless)
+        ownersByAffixForm = KeyTable(affixless)
         ownersByDeletion = KeyTable(deletion)
         entriesByName = KeyTable(entryNameHash.enumerated().map { .init(key: $0.element, value: UInt32($0.offset)) })
     }
@@ -218,6 +219,25 @@ public struct NameIndex: Sendable {
         }
     }
 
+    /// Owners with an affix step whose form is `form` (separatorless), each with the steps that
+    /// lead there (`removed` of each, outermost first).
+    func ownersByAffix(form: [UInt8]) -> [(owner: Int, removed: [String])] {
+        var seen = Set<Int>()
+        var result: [(owner: Int, removed: [String])] = []
+        for owner in ownersByAffixForm.values(for: Self.hash(form)).map(Int.init) where seen.insert(owner).inserted {
+            let steps = NameForms.affixForms(ownerName(owner))
+            if let last = steps.firstIndex(where: { $0.form == form }) {
+                result.append((owner, steps[...last].map(\.removed)))
+            }
+        }
+        return result
+    }
+
+    /// Allowed entries whose folded name hashes to `hash` (unconfirmed: the caller compares bytes).
+    func entryCandidates(nameHash hash: UInt64) -> ArraySlice<UInt32> {
+        entriesByName.values(for: hash)
+    }
+
     /// Owners that share a one-deletion neighbour with `folded` (candidates within one edit).
     func ownersNearby(folded: [UInt8]) -> [Int] {
         var seen = Set<Int>()
@@ -261,7 +281,12 @@ public struct NameIndex: Sendable {
 
     /// FNV-1a, 64-bit: fast on short keys and plenty for bucketing; every hit is re-checked.
     static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        hash(bytes, continuing: 0xcbf2_9ce4_8422_2325)
+    }
+
+    /// The hash of `earlier + bytes`, given `value`, the hash of `earlier`.
+    static func hash(_ bytes: some Sequence<UInt8>, continuing value: UInt64) -> UInt64 {
+        var value = value
         for byte in bytes {
             value ^= UInt64(byte)
             value &*= 0x100_0000_01b3
@@ -281,7 +306,11 @@ public struct NameIndex: Sendable {
     }
 }
 
-/// A multimap from 64-bit keys to 32-bit values, as two sorted arrays.
+/// A multimap from 64-bit keys to 32-bit values, as two sorted arrays, with a directory on the
+/// keys' top bits: the keys are FNV hashes, spread evenly, so the directory narrows a lookup to
+/// a handful of keys in one step, and a lookup touches two or three cache lines instead of the
+/// twenty a binary search over a million keys does. A bare name's slips are spelled back with
+/// hundreds of lookups each (NameChecker.nearBareName), so this is what keeps them fast.
 struct KeyTable: Sendable {
     struct Pair {
         var key: UInt64
@@ -290,15 +319,34 @@ struct KeyTable: Sendable {
 
     private let keys: [UInt64]
     private let values: [UInt32]
+    /// `start[b]` is the first key whose top `bits` bits are ≥ b; `start[1 << bits]` is the end.
+    private let start: [UInt32]
+    private let bits: Int
 
     init(_ pairs: [Pair]) {
         let sorted = pairs.sorted { ($0.key, $0.value) < ($1.key, $1.value) }
         keys = sorted.map(\.key)
         values = sorted.map(\.value)
+        // About one bucket per key, at most 2^16 of them (256 KiB of directory).
+        var bits = 0
+        while bits < 16, 1 << (bits + 1) <= keys.count { bits += 1 }
+        self.bits = bits
+        var start = [UInt32](repeating: 0, count: (1 << bits) + 1)
+        var position = 0
+        for bucket in 0...(1 << bits) {
+            while position < keys.count, Self.bucket(of: keys[position], bits: bits) < bucket { position += 1 }
+            start[bucket] = UInt32(position)
+        }
+        self.start = start
+    }
+
+    private static func bucket(of key: UInt64, bits: Int) -> Int {
+        bits == 0 ? 0 : Int(key >> UInt64(64 - bits))
     }
 
     func values(for key: UInt64) -> ArraySlice<UInt32> {
-        var low = 0, high = keys.count
+        let bucket = Self.bucket(of: key, bits: bits)
+        var low = Int(start[bucket]), high = Int(start[bucket + 1])
         while low < high {
             let middle = (low + high) / 2
             if keys[middle] < key { low = middle + 1 } else { high = middle }
@@ -308,5 +356,5 @@ struct KeyTable: Sendable {
         return values[low..<end]
     }
 
-    var byteCount: Int { keys.capacity * 8 + values.capacity * 4 }
+    var byteCount: Int { keys.capacity * 8 + values.capacity * 4 + start.capacity * 4 }
 }

@@ -1,7 +1,9 @@
 // names-bench: builds a NameIndex from an allowlist file and times queries against it.
 // Run by bench/names-run, which puts a brute-force edit-distance baseline beside it.
 //
-// Usage: names-bench ALLOWLIST QUERIES   (one query a line) — prints one JSON object.
+// Usage: names-bench ALLOWLIST QUERIES [VERDICTS]   (one query a line) — prints one JSON object;
+// with VERDICTS, also writes each query's verdict, technique and time (ms) there, one a line, in order, so
+// names-run can score labelled queries (false alarms, detections).
 
 import Dispatch
 import PinNames
@@ -34,8 +36,8 @@ func seconds(_ start: DispatchTime) -> Double {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3 else {
-    print("usage: names-bench ALLOWLIST QUERIES")
+guard arguments.count == 3 || arguments.count == 4 else {
+    print("usage: names-bench ALLOWLIST QUERIES [VERDICTS]")
     exit(64)
 }
 let text = readFile(arguments[1])
@@ -52,16 +54,27 @@ let rssAfter = residentBytes()
 
 var latencies: [Double] = []
 var verdicts: [String: Int] = [:]
+var lines: [String] = []
 for query in queries {
     let start = DispatchTime.now()
     let verdict: String
+    var technique = "-"
     do {
-        verdict = try checker.check(query).verdict.rawValue
+        let answer = try checker.check(query)
+        verdict = answer.verdict.rawValue
+        technique = answer.technique?.rawValue ?? "-"
     } catch {
         verdict = "invalid"
     }
-    latencies.append(seconds(start))
+    let elapsed = seconds(start)
+    latencies.append(elapsed)
     verdicts[verdict, default: 0] += 1
+    lines.append(verdict + "\t" + technique + "\t" + String(elapsed * 1000))
+}
+if arguments.count == 4 {
+    guard let file = fopen(arguments[3], "wb") else { fatalError("cannot write \(arguments[3])") }
+    fputs(lines.joined(separator: "\n") + "\n", file)
+    fclose(file)
 }
 latencies.sort()
 let sorted = latencies
