@@ -20,6 +20,8 @@ public struct ProjectPullRequest: Sendable {
     /// (implies `locked`: a signed lock must not change).
     public var requireSignedLock = false
     public var linkMode: LinkMode = .copy
+    /// `--force`: replace the user's own files in the models' directories (see `PullRequest.force`).
+    public var force = false
 
     public init() {}
 }
@@ -90,14 +92,17 @@ extension Workspace {
         locked.mirrors = sources
         locked.offline = request.offline
         locked.endpointOverride = try configuration.endpointOverride.map { try HubEndpoint($0) }
+        // Every model's directory is looked at before anything is fetched or written.
+        let layouts = try locked.layouts(
+            chosen.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
         try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
-        for model in chosen {
-            let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
-            try locked.materialize(model, at: destination, mode: request.linkMode)
+        for (model, layout) in zip(chosen, layouts) {
+            let destination = layout.directory
+            try locked.materialize(model, with: layout)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
                 endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),

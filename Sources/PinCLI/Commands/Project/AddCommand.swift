@@ -35,6 +35,9 @@ struct AddCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` or `symlink`.", valueName: "mode"))
     var link: String = "copy"
 
+    @Flag(help: "Replace files in the model's directory that modelpin did not lay out there and that hold other bytes (each one is named).")
+    var force = false
+
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -75,7 +78,7 @@ struct AddCommand: ModelpinCommand {
         let names = self.names
         let workspace = try store.workspace(
             transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
-        let added = try workspace.add(request, to: project, linkMode: mode)
+        let added = try workspace.add(request, to: project, linkMode: mode, force: force)
         progress.finish()
         if !transfer.quiet {
             let locked = added.locked
