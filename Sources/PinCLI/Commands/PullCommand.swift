@@ -163,6 +163,7 @@ struct PullCommand: ModelpinCommand {
             console.note("\(Lockfile.fileName) is signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? ""))
         }
         if let relocked = result.relocked { LockCommand.report(relocked, console, quiet: quiet) }
+        if let path = result.wroteIgnore, !quiet { AddCommand.report(.wrote(path), console) }
         let summary = result.summary
         if console.json {
             console.out(try Format.json(summary))

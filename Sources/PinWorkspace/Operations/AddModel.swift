@@ -8,6 +8,8 @@ public struct AddResult: Sendable {
     public let locked: LockedModel
     /// Where it was laid out.
     public let destination: ModelDirectory
+    /// Whether `models/.gitignore` was written, or what to add to `.gitignore` (`ModelsIgnore`).
+    public let ignore: ModelsIgnore.Outcome
 }
 
 extension Workspace {
@@ -33,6 +35,7 @@ extension Workspace {
         let layout = try locker.layouts([(locked, destination)], mode: linkMode, force: force)[0]
         _ = try locker.fetch([locked])
         _ = try locker.verifySignatures([locked])
+        let ignore = try ModelsIgnore.prepare(model: request.directory ?? "\(ModelsIgnore.directory)/\(request.repo)", in: project.directory)
         try locker.materialize(locked, with: layout)
 
         // Manifest first, then the lock: a crash in between leaves a lock that is merely out of
@@ -43,6 +46,6 @@ extension Workspace {
         models.removeAll { $0.alias == request.alias }
         models.append(locked)
         try saved.writeLock(Lockfile(models: models), store: store)
-        return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination)
+        return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination, ignore: ignore)
     }
 }

@@ -4,7 +4,7 @@ import PinLock
 import PinModel
 import PinScan
 public import PinStore
-import SystemPackage
+public import SystemPackage
 
 /// What `pull` of a project is asked to do.
 public struct ProjectPullRequest: Sendable {
@@ -32,6 +32,8 @@ public struct ProjectPullResult: Sendable {
     public let lockSignature: LockSignature?
     public let relocked: LockChanges?
     public let summary: ProjectPullSummary
+    /// `models/.gitignore`, when this pull made the `models` directory (`ModelsIgnore`).
+    public let wroteIgnore: FilePath?
 }
 
 /// `pull --json` for a project.
@@ -100,7 +102,12 @@ extension Workspace {
         let vouches = try locked.verifySignatures(chosen)
         try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
+        var wroteIgnore: FilePath?
         for (model, layout) in zip(chosen, layouts) {
+            let requested = project.manifest.model(model.alias)!
+            if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? "\(ModelsIgnore.directory)/\(requested.repo)", in: project.directory) {
+                wroteIgnore = path
+            }
             let destination = layout.directory
             try locked.materialize(model, with: layout)
             models.append(ProjectPullSummary.Model(
@@ -117,7 +124,7 @@ extension Workspace {
             lockfile: project.lockPath.string, models: models, fromStore: outcome.present,
             fetched: outcome.fetched.reduce(0) { $0 + $1.count },
             sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
-        return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary)
+        return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary, wroteIgnore: wroteIgnore)
     }
 
     /// The lock to pull from: the one on disk when it answers the manifest (registered as a

@@ -83,7 +83,17 @@ struct AddCommand: ModelpinCommand {
         if !transfer.quiet {
             let locked = added.locked
             console.out("added \(added.alias): \(locked.repo)@\(locked.commit.short), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(added.destination)")
+            Self.report(added.ignore, console)
         }
         return .success
+    }
+
+    /// What was done so that weights are not committed (`ModelsIgnore`).
+    static func report(_ ignore: ModelsIgnore.Outcome, _ console: Console) {
+        switch ignore {
+        case .wrote(let path): console.note("wrote \(path) (`*`): git ignores the weights modelpin lays out there")
+        case .outside(let relative): console.note("`\(relative)` is outside models/: add `/\(relative)/` to .gitignore so its weights are not committed")
+        case .present, .none: break
+        }
     }
 }
