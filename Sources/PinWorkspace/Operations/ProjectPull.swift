@@ -94,12 +94,14 @@ extension Workspace {
         locked.mirrors = sources
         locked.offline = request.offline
         locked.endpointOverride = try configuration.endpointOverride.map { try HubEndpoint($0) }
-        // Every model's directory is looked at before anything is fetched or written.
-        let layouts = try locked.layouts(
-            chosen.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
+        // Every model's directory is looked at before anything is written to any of them. Not
+        // before the fetch: a lock edited to name other bytes must be refused as such (digest,
+        // verdict), not as a user's file that the lock's bytes would replace.
+        let layouts = try locked.layouts(
+            chosen.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
         try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
         var wroteIgnore: FilePath?

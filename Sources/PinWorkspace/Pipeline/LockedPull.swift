@@ -133,8 +133,8 @@ public struct LockedPuller: Sendable {
     }
 
     /// One materializer per model, each directory looked at first: throws naming every file of
-    /// every directory that is the user's own (unless `force`), before anything is fetched or
-    /// written. `apply` looks again before its first rename.
+    /// every directory that is the user's own (unless `force`), before anything is written to
+    /// any of them. `apply` looks again before its first rename.
     func layouts(_ models: [(LockedModel, ModelDirectory)], mode: LinkMode, force: Bool) throws -> [Materializer] {
         let materializers = models.map { Materializer(store: puller.store, directory: $1, mode: mode, force: force, events: puller.events) }
         var found: [FilePath] = []
