@@ -104,7 +104,7 @@ public struct LayoutRecord: Sendable, Equatable {
     /// Whether `status` (an lstat of `path` below the directory) is the very file an earlier
     /// pull laid out there as a `mode` copy of `digest`.
     public func vouches(for path: String, digest: SHA256Digest, mode: String, status: Stat) -> Bool {
-        guard let entry = files[path], entry.sha256 == digest, entry.mode == mode else { return false }
+        guard let entry = files[path], entry.sha256 == digest, entry.mode == mode, entry.inode != 0 else { return false }
         return entry == Entry(sha256: digest, mode: mode, status: status)
     }
 
@@ -112,6 +112,20 @@ public struct LayoutRecord: Sendable, Equatable {
     /// (taken before its bytes were checked, so that a change while they were read still shows).
     public mutating func record(_ path: String, digest: SHA256Digest, mode: String, status: Stat) {
         files[path] = Entry(sha256: digest, mode: mode, status: status)
+    }
+
+    /// Whether modelpin laid a file out at `path` (or was about to: `claim`). Such a file is
+    /// modelpin's to replace, whatever it holds now; any other file there is the user's.
+    public func laidOut(_ path: String) -> Bool {
+        files[path] != nil
+    }
+
+    /// Notes, before `path` is written, that modelpin is laying it out: a pull killed between
+    /// its renames leaves files the next pull must recognise as its own, not as the user's. The
+    /// entry names no file (inode 0, which no file has), so it never vouches for bytes.
+    public mutating func claim(_ path: String, digest: SHA256Digest, mode: String) {
+        guard files[path] == nil else { return }
+        files[path] = Entry(sha256: digest, mode: mode, device: 0, inode: 0, size: 0, modified: 0, changed: 0)
     }
 
     /// Only the files in `paths` (the snapshot just laid out).

@@ -46,6 +46,22 @@ struct LayoutRecordTests {
         }
     }
 
+    /// A claim (written before a pull's first rename) says the path is modelpin's, reads back
+    /// as written, and never vouches for the bytes of the file at that path.
+    @Test func aClaimMarksThePathAsModelpinsButVouchesForNothing() throws {
+        try Self.with { fixture, root, _ throws in
+            var record = try #require(fixture.store.layout(of: root))
+            #expect(!record.laidOut("model.bin"))
+            record.claim("model.bin", digest: Self.digest, mode: "copy")
+            fixture.store.recordLayout(record)
+            let read = try #require(fixture.store.layout(of: root))
+            #expect(read == record)
+            #expect(read.laidOut("model.bin") && !read.laidOut("other.bin"))
+            let status = try #require(try root.status("model.bin"))
+            #expect(!read.vouches(for: "model.bin", digest: Self.digest, mode: "copy", status: status))
+        }
+    }
+
     @Test func aRecordVouchesForTheVeryFileItDescribes() throws {
         try Self.with { fixture, root, _ throws in
             let written = try Self.recorded(fixture, root)

@@ -61,9 +61,10 @@ final class TestWorkspace {
     }
 
     /// A by-name pull of `name` into `m/` under the workspace directory.
-    func pull(_ name: String, revision: String = "main") throws -> PullSummary {
+    func pull(_ name: String, revision: String = "main", force: Bool = false) throws -> PullSummary {
         var request = PullRequest(name: name, revision: revision, workingDirectory: directory)
         request.destination = destination
+        request.force = force
         return try puller.pull(request)
     }
 

@@ -94,6 +94,9 @@ struct PullCommand: ModelpinCommand {
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
     var allowUnlisted = false
 
+    @Flag(help: "Replace files in the model's directory that modelpin did not lay out there and that hold other bytes (each one is named); without it they stop the pull before anything is written.")
+    var force = false
+
     @Flag(help: "Refuse a modelpin.lock without a good signature (modelpin.lock.asc) by a pinned lock signer ($MODELPIN_LOCK_SIGNERS, or lock-signers in ~/.config/modelpin/config.toml); implies --locked ($MODELPIN_REQUIRE_SIGNED_LOCK).")
     var requireSignedLock = false
 
@@ -156,6 +159,7 @@ struct PullCommand: ModelpinCommand {
         request.linkMode = mode
         request.allowUnlisted = allowUnlisted
         request.offline = project.isOffline
+        request.force = force
         let summary = try workspace.pull(request)
         progress.finish()
         if console.json {
@@ -189,6 +193,7 @@ struct PullCommand: ModelpinCommand {
         request.offline = self.project.isOffline
         request.requireSignedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
         request.linkMode = mode
+        request.force = force
         let result = try workspace.pullProject(project, request)
         progress.finish()
         let quiet = transfer.quiet || console.json
@@ -196,6 +201,7 @@ struct PullCommand: ModelpinCommand {
             console.note("\(Lockfile.fileName) is signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? ""))
         }
         if let relocked = result.relocked { LockCommand.report(relocked, console, quiet: quiet) }
+        if let path = result.wroteIgnore, !quiet { AddCommand.report(.wrote(path), console) }
         let summary = result.summary
         if console.json {
             console.out(try Format.json(summary))

@@ -8,13 +8,17 @@ public struct AddResult: Sendable {
     public let locked: LockedModel
     /// Where it was laid out.
     public let destination: ModelDirectory
+    /// Whether `models/.gitignore` was written, or what to add to `.gitignore` (`ModelsIgnore`).
+    public let ignore: ModelsIgnore.Outcome
 }
 
 extension Workspace {
     /// `add ORG/NAME[@REV]`: checks the name, resolves it, pulls it (every file verified, its
     /// signatures checked when signers are pinned), lays it out, and only then records it in
     /// modelpin.toml and modelpin.lock. Nothing is written unless all of that succeeded.
-    public func add(_ request: ModelRequest, to project: Project, linkMode: LinkMode) throws -> AddResult {
+    /// `force`: replace files in the model's directory that modelpin did not lay out (see
+    /// `PullRequest.force`); without it they stop the add before anything is fetched.
+    public func add(_ request: ModelRequest, to project: Project, linkMode: LinkMode, force: Bool = false) throws -> AddResult {
         if project.manifest.model(request.alias) != nil { throw ProjectError.aliasExists(request.alias.rawValue, manifest: project.manifestPath) }
         // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
         let text = ManifestFormat.appending(request, to: project.manifestText)
@@ -27,10 +31,12 @@ extension Workspace {
         let locked = try Locker(puller: puller).resolve(request, previous: nil, endpoint: endpoint)
         var locker = LockedPuller(puller: puller)
         locker.offline = false
+        let destination = try edited.modelDirectory(of: request)
+        let layout = try locker.layouts([(locked, destination)], mode: linkMode, force: force)[0]
         _ = try locker.fetch([locked])
         _ = try locker.verifySignatures([locked])
-        let destination = try edited.modelDirectory(of: request)
-        try locker.materialize(locked, at: destination, mode: linkMode)
+        let ignore = try ModelsIgnore.prepare(model: request.directory ?? "\(ModelsIgnore.directory)/\(request.repo)", in: project.directory)
+        try locker.materialize(locked, with: layout)
 
         // Manifest first, then the lock: a crash in between leaves a lock that is merely out of
         // date (the next `lock` or `pull` adds the model), never one naming a model the
@@ -40,6 +46,6 @@ extension Workspace {
         models.removeAll { $0.alias == request.alias }
         models.append(locked)
         try saved.writeLock(Lockfile(models: models), store: store)
-        return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination)
+        return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination, ignore: ignore)
     }
 }

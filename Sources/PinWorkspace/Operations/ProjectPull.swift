@@ -22,6 +22,8 @@ public struct ProjectPullRequest: Sendable {
     /// (implies `locked`: a signed lock must not change).
     public var requireSignedLock = false
     public var linkMode: LinkMode = .copy
+    /// `--force`: replace the user's own files in the models' directories (see `PullRequest.force`).
+    public var force = false
 
     public init() {}
 }
@@ -32,6 +34,8 @@ public struct ProjectPullResult: Sendable {
     public let lockSignature: LockSignature?
     public let relocked: LockChanges?
     public let summary: ProjectPullSummary
+    /// `models/.gitignore`, when this pull made the `models` directory (`ModelsIgnore`).
+    public let wroteIgnore: FilePath?
 }
 
 /// `pull --json` for a project.
@@ -101,11 +105,21 @@ extension Workspace {
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
+        // Every model's directory is looked at before anything is written to any of them. Not
+        // before the fetch: a lock edited to name other bytes must be refused as such (digest,
+        // verdict), not as a user's file that the lock's bytes would replace.
+        let layouts = try locked.layouts(
+            chosen.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
         try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
-        for model in chosen {
-            let destination = try project.modelDirectory(of: project.manifest.model(model.alias)!)
-            try locked.materialize(model, at: destination, mode: request.linkMode)
+        var wroteIgnore: FilePath?
+        for (model, layout) in zip(chosen, layouts) {
+            let requested = project.manifest.model(model.alias)!
+            if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? "\(ModelsIgnore.directory)/\(requested.repo)", in: project.directory) {
+                wroteIgnore = path
+            }
+            let destination = layout.directory
+            try locked.materialize(model, with: layout)
             models.append(ProjectPullSummary.Model(
                 alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
                 endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
@@ -120,7 +134,7 @@ extension Workspace {
             lockfile: project.lockPath.string, models: models, fromStore: outcome.present,
             fetched: outcome.fetched.reduce(0) { $0 + $1.count },
             sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
-        return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary)
+        return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary, wroteIgnore: wroteIgnore)
     }
 
     /// The lock to pull from: the one on disk when it answers the manifest (registered as a

@@ -27,6 +27,14 @@ import Glibc
 /// file it describes (inode, size, time) *and* holds the recorded digest's bytes. Nothing is
 /// removed recursively; a directory only once it is empty.
 ///
+/// A file already at a path the snapshot writes is replaced only if modelpin laid it out there
+/// before (the store's `LayoutRecord` names the path: a file a user edited is restored), or it
+/// already holds the snapshot's bytes (nothing is lost), or `force` is set (`--force`, which
+/// says what it replaced). Any other file is the user's own: the pull is refused, naming it,
+/// before anything in the directory changes (`refuseOverwrites` before the downloads, and
+/// again in `apply` before the first rename). Paths are claimed in the layout record before
+/// the first rename, so a pull killed between two renames leaves files the next one knows.
+///
 /// One pull at a time per directory: `DIR/.modelpin/lock` is held from the first temp file to
 /// the record, so temp files (`.NAME.modelpin-<hex>`, and `.NAME.modelpin-<decimal>` from
 /// releases before 2026-12) that exist while it is held belong to a pull that died (kill -9,
@@ -35,14 +43,22 @@ final class Materializer {
     let store: Store
     let directory: ModelDirectory
     let mode: LinkMode
+    /// Replace the user's own files too (`--force`), each named in a warning.
+    let force: Bool
+    let events: any EventSink
+    /// Files found to hold the snapshot's bytes, with the identity they had then: a second
+    /// look at an unchanged file (the check before downloads, then `apply`) reads it once.
+    private var proven: [String: Proof] = [:]
     private var opened: (root: DirectoryRoot, lock: FileDescriptor?, record: Record?)?
     /// Directories already rid of dead pulls' temp files (before this pull wrote any there).
     private var swept = Set<String>()
 
-    init(store: Store, directory: ModelDirectory, mode: LinkMode) {
+    init(store: Store, directory: ModelDirectory, mode: LinkMode, force: Bool = false, events: any EventSink = DiscardEvents()) {
         self.store = store
         self.directory = directory
         self.mode = mode
+        self.force = force
+        self.events = events
     }
 
     deinit { try? opened?.lock?.close() }
@@ -100,8 +116,18 @@ final class Materializer {
         var placed: [String: Placed] = [:]
         var methods: [String: MaterializeMethod?] = [:]
         var touched = Set<String>()
-        for file in files {
-            if let status = try keptInPlace(file, layout: layout, prepared: prepared[file.path] != nil, in: root) {
+        // Every file is looked at before any is written: a refusal leaves the directory as it was.
+        let placements = try files.map { file in
+            try placement(of: file, layout: layout, prepared: prepared[file.path] != nil, in: root)
+        }
+        let users = zip(files, placements).filter { $1.replaces }.map(\.0.path)
+        if !users.isEmpty, !force { throw PullError.wouldOverwrite(users.map { directory.path.appending($0) }) }
+        for (file, placement) in zip(files, placements) where placement.kept == nil {
+            laidOut?.claim(file.path, digest: file.digest, mode: mode.rawValue)
+        }
+        if let laidOut, laidOut != layout { store.recordLayout(laidOut) }
+        for (file, placement) in zip(files, placements) {
+            if let status = placement.kept {
                 placed[file.path] = placedEntry(file, status)
                 laidOut?.record(file.path, digest: file.digest, mode: mode.rawValue, status: status)
                 methods[file.path] = .some(nil)
@@ -127,6 +153,9 @@ final class Materializer {
             laidOut?.record(file.path, digest: file.digest, mode: mode.rawValue, status: status)
             methods[file.path] = method
             touched.insert(Self.parent(of: file.path))
+            if placement.replaces {
+                events.emit(.warning("--force: replaced `\(directory.path.appending(file.path))`, which modelpin had not laid out there and which held other bytes"))
+            }
         }
         // Files this directory got from an earlier pull that the new snapshot does not have.
         for (path, old) in previous.sorted(by: { $0.key < $1.key }) where placed[path] == nil {
@@ -148,19 +177,126 @@ final class Materializer {
         return methods
     }
 
-    /// The lstat of `file`'s entry in the directory if it may stay as it is: this user's
-    /// record in the store vouches for that very file (no hashing: the usual pull with nothing
-    /// to do), or, failing that — no record, another user's, a file whose identity moved — its
-    /// bytes prove it: a copy hashes to the digest, a link points at the blob. Never on the
-    /// word of `DIR/.modelpin/snapshot.json`, which anyone who can write DIR can forge. Nil:
-    /// lay it out again. `prepared`: a fresh copy is waiting, cheaper to use than a hash.
-    private func keptInPlace(
-        _ file: (path: String, digest: SHA256Digest, size: Int64), layout: LayoutRecord?, prepared: Bool, in root: DirectoryRoot
-    ) throws -> Stat? {
-        guard let status = try? root.status(file.path) else { return nil }
-        if layout?.vouches(for: file.path, digest: file.digest, mode: mode.rawValue, status: status) == true { return status }
-        guard !prepared, status.type == (mode == .copy ? .regular : .symbolicLink) else { return nil }
-        return try holds(file.digest, size: file.size, at: file.path, status, in: root) ? status : nil
+    /// What `apply` does with `file`'s path.
+    private enum Placement {
+        /// The entry there stays: this lstat.
+        case keep(Stat)
+        /// Nothing there, or modelpin's own file, or the snapshot's bytes in another form: written.
+        case write
+        /// The user's own file with other bytes: written only with `force`.
+        case replace
+
+        var kept: Stat? {
+            if case .keep(let status) = self { return status }
+            return nil
+        }
+        var replaces: Bool {
+            if case .replace = self { return true }
+            return false
+        }
+    }
+
+    /// Whether the entry at `file.path` may stay as it is — this user's record in the store
+    /// vouches for that very file (no hashing: the usual pull with nothing to do), or, failing
+    /// that, its bytes prove it: a copy hashes to the digest, a link points at the blob — and
+    /// if not, whose it is. Never on the word of `DIR/.modelpin/snapshot.json`, which anyone
+    /// who can write DIR can forge. `prepared`: a fresh copy is waiting, cheaper to use than a
+    /// hash of a file modelpin laid out.
+    private func placement(
+        of file: (path: String, digest: SHA256Digest, size: Int64), layout: LayoutRecord?, prepared: Bool, in root: DirectoryRoot
+    ) throws -> Placement {
+        guard let status = try? root.status(file.path) else { return .write }
+        if layout?.vouches(for: file.path, digest: file.digest, mode: mode.rawValue, status: status) == true { return .keep(status) }
+        let fits = status.type == (mode == .copy ? .regular : .symbolicLink)
+        let modelpins = layout?.laidOut(file.path) == true
+        if modelpins, prepared || !fits { return .write }
+        let expected = Expected(path: file.path, size: file.size, sha256: file.digest, gitBlobID: nil)
+        let same = try holdsSnapshotBytes(expected, status, in: root)
+        if same, fits, !prepared { return .keep(status) }
+        return same || modelpins ? .write : .replace
+    }
+
+    // MARK: The user's own files
+
+    /// A file of the snapshot as known before its bytes are fetched: its SHA-256 when the
+    /// listing or the store gives it, else its git blob id (a small git file).
+    struct Expected {
+        var path: String
+        var size: Int64
+        var sha256: SHA256Digest?
+        var gitBlobID: GitBlobID?
+    }
+
+    /// Throws naming every file of `files` that is the user's own (see the type's comment),
+    /// unless `force`. Writes nothing, not even the directory: run before any download.
+    func refuseOverwrites(_ files: [Expected]) throws {
+        let found = try overwrites(files)
+        if !found.isEmpty { throw PullError.wouldOverwrite(found) }
+    }
+
+    /// The user's own files among `files` (full paths), or none with `force` (then `apply`
+    /// names each one it replaces).
+    func overwrites(_ files: [Expected]) throws -> [FilePath] {
+        guard !force, let root = try directory.openExisting() else { return [] }
+        let layout = store.layout(of: root)
+        var found: [FilePath] = []
+        for file in files {
+            guard PathSafety.reason(file.path) == nil, let status = try? root.status(file.path), layout?.laidOut(file.path) != true else { continue }
+            if try !holdsSnapshotBytes(file, status, in: root) { found.append(directory.path.appending(file.path)) }
+        }
+        return found
+    }
+
+    /// An entry's identity: any change to its bytes moves its ctime.
+    private struct Proof: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64
+        var changed: Int64
+        /// Proven by SHA-256 (enough to keep the file unread); else by git blob id (enough to
+        /// know that replacing it loses nothing).
+        var bySHA256: Bool
+
+        init(_ status: Stat, bySHA256: Bool) {
+            device = UInt64(status.rawValue.st_dev)
+            inode = UInt64(status.rawValue.st_ino)
+            size = status.size
+            modified = Materializer.nanoseconds(status.st_mtim)
+            changed = Materializer.nanoseconds(status.st_ctim)
+            self.bySHA256 = bySHA256
+        }
+    }
+
+    /// Whether the entry at `file.path` (lstat `status`) holds the snapshot's bytes: by SHA-256
+    /// (`holds`) when it is known, else by git blob id. Remembered while the entry is unchanged.
+    private func holdsSnapshotBytes(_ file: Expected, _ status: Stat, in root: DirectoryRoot) throws -> Bool {
+        if let proof = proven[file.path], proof.bySHA256 || file.sha256 == nil,
+           proof == Proof(status, bySHA256: proof.bySHA256) { return true }
+        let same: Bool
+        if let sha256 = file.sha256 {
+            same = try holds(sha256, size: file.size, at: file.path, status, in: root)
+        } else if let id = file.gitBlobID {
+            same = holds(gitBlob: id, size: file.size, at: file.path, status, in: root)
+        } else {
+            same = false
+        }
+        if same { proven[file.path] = Proof(status, bySHA256: file.sha256 != nil) }
+        return same
+    }
+
+    /// Whether the regular file at `path`, still the entry `status` describes, holds the git
+    /// blob `id` of `size` bytes.
+    private func holds(gitBlob id: GitBlobID, size: Int64, at path: String, _ status: Stat, in root: DirectoryRoot) -> Bool {
+        guard status.type == .regular, status.size == size, let file = try? root.openFile(path) else { return false }
+        defer { try? file.close() }
+        guard let opened = try? Stat(file), opened.inode == status.inode, opened.deviceID == status.deviceID else { return false }
+        var hasher = GitBlobHasher(size: size)
+        let read = try? FileHasher.stream(file, path: root.path.appending(path)) { chunk in
+            hasher.update(chunk)
+            return true
+        }
+        return read == size && hasher.finalize() == id
     }
 
     private func placedEntry(_ file: (path: String, digest: SHA256Digest, size: Int64), _ status: Stat) -> Placed {

@@ -44,6 +44,23 @@ public struct ModelDirectory: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { path.string }
 
+    /// The directory if it exists, nil if it does not; nothing is created. For looking at what
+    /// is there before anything is written.
+    func openExisting() throws(PullError) -> DirectoryRoot? {
+        do {
+            switch anchor {
+            case .chosen:
+                return try DirectoryRoot.open(path, create: false)
+            case .below(let project, let relative):
+                return try DirectoryRoot.open(project, create: false).directory(relative, create: false)
+            }
+        } catch let failure where failure.errno == .noSuchFileOrDirectory {
+            return nil
+        } catch {
+            throw .unsafeDestination(path, reason: error.description)
+        }
+    }
+
     /// Opens the directory; `create`: making it (and, for a chosen path, its ancestors) if
     /// missing.
     func open(create: Bool = true) throws(PullError) -> DirectoryRoot {

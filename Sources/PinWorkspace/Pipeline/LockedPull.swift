@@ -147,11 +147,28 @@ public struct LockedPuller: Sendable {
         try puller.record(models, resolved: false)
     }
 
-    /// Lays one locked model out in `destination`.
-    public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode) throws {
+    /// Lays one locked model out in `destination`. Without `force`, refuses (before writing)
+    /// to replace a file there that modelpin did not lay out and that holds other bytes.
+    public func materialize(_ model: LockedModel, at destination: ModelDirectory, mode: LinkMode, force: Bool = false) throws {
+        try materialize(model, with: Materializer(store: puller.store, directory: destination, mode: mode, force: force, events: puller.events))
+    }
+
+    /// One materializer per model, each directory looked at first: throws naming every file of
+    /// every directory that is the user's own (unless `force`), before anything is written to
+    /// any of them. `apply` looks again before its first rename.
+    func layouts(_ models: [(LockedModel, ModelDirectory)], mode: LinkMode, force: Bool) throws -> [Materializer] {
+        let materializers = models.map { Materializer(store: puller.store, directory: $1, mode: mode, force: force, events: puller.events) }
+        var found: [FilePath] = []
+        for ((model, _), materializer) in zip(models, materializers) {
+            found += try materializer.overwrites(model.files.map { .init(path: $0.path, size: $0.size, sha256: $0.sha256, gitBlobID: nil) })
+        }
+        if !found.isEmpty { throw PullError.wouldOverwrite(found) }
+        return materializers
+    }
+
+    func materialize(_ model: LockedModel, with materializer: Materializer) throws {
         let problems = PathSafety.problems(in: model.files.map(\.path))
         guard problems.isEmpty else { throw ProjectError.unsafeLockedPaths(alias: model.alias.rawValue, lock: nil, problems) }
-        let materializer = Materializer(store: puller.store, directory: destination, mode: mode)
         _ = try materializer.apply(repo: model.repo, commit: model.commit.hex, files: model.files.map { ($0.path, $0.sha256, $0.size) })
     }
 }

@@ -32,6 +32,9 @@ public struct PullRequest: Sendable {
     /// Resolve from the snapshots the store recorded, never the network (`--offline`,
     /// `HF_HUB_OFFLINE=1`): every file must be in the store.
     public var offline = false
+    /// Replace files in the directory that modelpin did not lay out there and that hold other
+    /// bytes (`--force`); without it such a file stops the pull before anything is written.
+    public var force = false
 
     public init(name: String, revision: String, workingDirectory: FilePath) {
         self.name = name
@@ -150,6 +153,9 @@ public enum PullError: ModelpinError {
     /// The server says a file has another size than the listing promised.
     case sizeMismatch(path: String, listed: Int64, served: Int64)
     case download(path: String, underlying: any Error)
+    /// Files at paths the snapshot writes that modelpin did not lay out there and that hold
+    /// other bytes: the user's own, not replaced without `--force` (full paths).
+    case wouldOverwrite([FilePath])
 
     public var kind: FailureKind {
         switch self {
@@ -158,6 +164,7 @@ public enum PullError: ModelpinError {
         case .notRecorded, .notStored: .operational
         case .unreachable(_, _, _, let error): error.kind
         case .unsafeDestination, .sizeMismatch: .refused
+        case .wouldOverwrite: .refused
         case .download(_, let error): (error as? any ModelpinError)?.kind ?? .operational
         }
     }
@@ -175,6 +182,8 @@ public enum PullError: ModelpinError {
         case .sizeMismatch(let path, let listed, let served):
             "`\(path)` is listed as \(listed) bytes but the server sends \(served)"
         case .download(let path, let error): "`\(path)`: " + ((error as? any ModelpinError)?.description ?? "\(error)")
+        case .wouldOverwrite(let paths):
+            "\(paths.count == 1 ? "a file" : "\(paths.count) files") that modelpin did not lay out would be replaced; nothing was changed"
         }
     }
 
@@ -184,6 +193,7 @@ public enum PullError: ModelpinError {
             (include.isEmpty ? [] : ["include: " + include.joined(separator: " ")]) + (exclude.isEmpty ? [] : ["exclude: " + exclude.joined(separator: " ")])
         case .unsafeDestination(_, let reason): [reason]
         case .notStored(_, let paths): paths
+        case .wouldOverwrite(let paths): paths.map { "`\($0)` holds other bytes than the snapshot's file" }
         case .unreachable(_, _, _, let error): error.causes
         case .download(_, let error as any ModelpinError): error.causes
         default: []
@@ -202,6 +212,8 @@ public enum PullError: ModelpinError {
         case .unreachable(let repo, let revision, let commit, _):
             "the store recorded `\(repo)@\(revision)` before, at commit \(commit.short); to use that snapshot, pull with --offline (or HF_HUB_OFFLINE=1)"
         case .download(_, let error as any ModelpinError): error.hint
+        case .wouldOverwrite:
+            "move them out of the way (or pull into another directory), or pass --force to replace them with the snapshot's files"
         default: nil
         }
     }

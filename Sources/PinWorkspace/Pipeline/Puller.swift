@@ -53,7 +53,11 @@ public struct Puller: Sendable {
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
         let destination = try request.destination.map(ModelDirectory.chosen)
             ?? ModelDirectory.below(request.workingDirectory, relative: "models/\(snapshot.repo.owner)/\(snapshot.repo.name)")
-        let materializer = Materializer(store: store, directory: destination, mode: request.linkMode)
+        let materializer = Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events)
+        // The user's own files stop the pull here, before any download or write.
+        try materializer.refuseOverwrites(zip(snapshot.files, present).map { file, stored in
+            .init(path: file.path, size: file.size, sha256: stored ?? file.sha256, gitBlobID: file.contentGitBlobID)
+        })
         let missing = zip(snapshot.files, present).filter { $0.1 == nil }.map { file, _ in
             FetchItem(file: file, repo: snapshot.repo.description, commit: snapshot.commit, label: "\(snapshot.repo)/\(file.path)")
         }

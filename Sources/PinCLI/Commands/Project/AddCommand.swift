@@ -35,6 +35,9 @@ struct AddCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` or `symlink`.", valueName: "mode"))
     var link: String = "copy"
 
+    @Flag(help: "Replace files in the model's directory that modelpin did not lay out there and that hold other bytes (each one is named).")
+    var force = false
+
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -75,12 +78,22 @@ struct AddCommand: ModelpinCommand {
         let names = self.names
         let workspace = try store.workspace(
             transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
-        let added = try workspace.add(request, to: project, linkMode: mode)
+        let added = try workspace.add(request, to: project, linkMode: mode, force: force)
         progress.finish()
         if !transfer.quiet {
             let locked = added.locked
             console.out("added \(added.alias): \(locked.repo)@\(locked.commit.short), \(Format.plural(locked.files.count, "file")), \(Format.bytes(locked.totalSize)) → \(added.destination)")
+            Self.report(added.ignore, console)
         }
         return .success
+    }
+
+    /// What was done so that weights are not committed (`ModelsIgnore`).
+    static func report(_ ignore: ModelsIgnore.Outcome, _ console: Console) {
+        switch ignore {
+        case .wrote(let path): console.note("wrote \(path) (`*`): git ignores the weights modelpin lays out there")
+        case .outside(let relative): console.note("`\(relative)` is outside models/: add `/\(relative)/` to .gitignore so its weights are not committed")
+        case .present, .none: break
+        }
     }
 }

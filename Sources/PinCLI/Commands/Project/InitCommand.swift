@@ -31,6 +31,7 @@ struct InitCommand: ModelpinCommand {
             throw ProjectError.unwritable(path, error)
         }
         console.out("wrote \(path); add a model with `modelpin add ORG/NAME`")
+        AddCommand.report(try ModelsIgnore.prepare(in: ProcessEnvironment.currentDirectory), console)
         return .success
     }
 }
