@@ -4,15 +4,29 @@
 /// `.` at either end (huggingface_hub's `REPO_ID_REGEX` rules, restricted to ASCII: the Hub's
 /// own client accepts any Unicode word character, which is exactly what homoglyph attacks use).
 /// The Hub matches ids ASCII-case-insensitively; `RepoID` keeps the spelling it was given.
+///
+/// A dataset is written `datasets/owner/name`, the way the Hub's own URLs and `hf download
+/// --repo-type dataset` name it; a bare `owner/name` is a model. The kind is part of the identity:
+/// `acme/x` the model and `datasets/acme/x` the dataset are different repos.
 public struct RepoID: Hashable, Sendable, Comparable {
     public static let maximumPartLength = 96
 
+    public let kind: RepoKind
     public let owner: String
     public let name: String
 
-    /// Parses `owner/name`. Every rule broken is reported with its position.
+    /// Parses `owner/name`, or `datasets/owner/name` for a dataset. Every rule broken is reported
+    /// with its position.
     public init(parsing text: String) throws(RepoIDError) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var body = Substring(text)
+        var kind = RepoKind.model
+        // `datasets/x` alone is the model `x` of the owner `datasets`; the prefix needs two parts after it.
+        if body.hasPrefix(RepoKind.dataset.prefix), body.dropFirst(RepoKind.dataset.prefix.count).contains("/") {
+            kind = .dataset
+            body = body.dropFirst(RepoKind.dataset.prefix.count)
+        }
+        self.kind = kind
+        let parts = body.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
             if text.isEmpty { throw RepoIDError(text: text, reason: "the id is empty") }
             throw RepoIDError(
@@ -27,8 +41,9 @@ public struct RepoID: Hashable, Sendable, Comparable {
         name = String(parts[1])
     }
 
-    public init(owner: String, name: String) throws(RepoIDError) {
-        try self.init(parsing: owner + "/" + name)
+    public init(owner: String, name: String, kind: RepoKind = .model) throws(RepoIDError) {
+        try self.init(parsing: kind.prefix + owner + "/" + name)
+        guard self.kind == kind else { throw RepoIDError(text: owner + "/" + name, reason: "the owner is `datasets`") }
     }
 
     /// Checks one part (`owner` or `name`) against the Hub's rules.
@@ -69,12 +84,43 @@ public struct RepoID: Hashable, Sendable, Comparable {
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
-        (lhs.owner, lhs.name) < (rhs.owner, rhs.name)
+        // Models first, then datasets.
+        (lhs.kind == .dataset ? 1 : 0, lhs.owner, lhs.name) < (rhs.kind == .dataset ? 1 : 0, rhs.owner, rhs.name)
     }
+
+    /// `owner/name` without the kind: what the Hub's `id` field and `repo_id` arguments hold.
+    public var ownerAndName: String { owner + "/" + name }
 }
 
 extension RepoID: CustomStringConvertible {
-    public var description: String { owner + "/" + name }
+    /// `owner/name` for a model, `datasets/owner/name` for a dataset: the spelling the CLI, the
+    /// lockfile and the store's reference names use.
+    public var description: String { kind.prefix + owner + "/" + name }
+}
+
+/// What kind of Hub repository an id names. Spaces are not model sources and are not accepted.
+public enum RepoKind: String, Hashable, Sendable, CaseIterable {
+    case model
+    case dataset
+
+    /// The prefix the id is written with (`datasets/`), empty for models.
+    public var prefix: String {
+        switch self {
+        case .model: ""
+        case .dataset: "datasets/"
+        }
+    }
+
+    /// The plural the Hub's API paths use: `/api/models/…`, `/api/datasets/…`.
+    public var apiPlural: String {
+        switch self {
+        case .model: "models"
+        case .dataset: "datasets"
+        }
+    }
+
+    /// What `huggingface_hub` calls it in `repo_type=` arguments.
+    public var hubRepoType: String { rawValue }
 }
 
 /// Why a repo id was refused.
