@@ -9,7 +9,9 @@ import Foundation
 
 /// The Hub's download API: revision → commit, the recursive tree with sizes and digests, and
 /// the `/resolve/{commit}/{path}` URL of each file. No per-file HEAD: the tree already says
-/// everything a verified download needs.
+/// everything a verified download needs. Models and datasets differ only in their paths:
+/// `/api/models/O/N/…` and `/O/N/resolve/…` against `/api/datasets/O/N/…` and
+/// `/datasets/O/N/resolve/…`; every check is the same for both.
 public struct HubClient: Sendable {
     public let endpoint: HubEndpoint
     /// The tree's pages are followed at most this many times (a server that loops is refused).
@@ -19,10 +21,10 @@ public struct HubClient: Sendable {
         self.endpoint = endpoint
     }
 
-    /// `GET /api/models/{repo}/revision/{revision}`: the commit a branch, tag or commit names,
-    /// and the repo id as the Hub spells it.
+    /// `GET /api/models/{repo}/revision/{revision}` (`/api/datasets/…` for a dataset): the commit
+    /// a branch, tag or commit names, and the repo id as the Hub spells it.
     public func resolve(_ repo: RepoID, revision: String, using client: HTTPClient) throws(HubError) -> Snapshot {
-        let url = endpoint.base.appending(path: "/api/models/\(Self.encode(repo))/revision/\(HTTPURL.encodeSegment(revision))")
+        let url = endpoint.base.appending(path: "\(Self.apiPath(repo))/revision/\(HTTPURL.encodeSegment(revision))")
         let body: [UInt8]
         do {
             body = try client.fetch(url, limit: 64 << 20).1
@@ -48,17 +50,27 @@ public struct HubClient: Sendable {
         } catch {
             throw .malformedResponse(url: url.description, reason: "its `sha`: \(error.description)")
         }
-        // The Hub's spelling of the id is canonical; keep ours if it sent something unusable.
-        let canonical = answer.id.flatMap { try? RepoID(parsing: $0) }
-            .flatMap { $0.description.lowercased() == repo.description.lowercased() ? $0 : nil } ?? repo
-        return Snapshot(repo: canonical, revision: revision, commit: commit)
+        return Snapshot(repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit)
     }
 
-    /// `GET /api/models/{repo}/tree/{commit}?recursive=true`, following `Link: rel="next"`:
-    /// every file with its size, git blob id and (for LFS files) SHA-256.
+    /// The Hub's spelling of `repo`: its answer's `id` when that is the same repo up to ASCII
+    /// case, else `repo` as asked. The Hub writes a dataset's `id` as `owner/name`, without the
+    /// `datasets/` of its URLs, so the answer is compared by owner and name and given the kind
+    /// that was asked for: an answer can respell a repo, never turn it into another kind.
+    static func canonical(_ repo: RepoID, answered: String?) -> RepoID {
+        guard let answered, let id = try? RepoID(parsing: answered), id.kind == .model,
+              id.ownerAndName.lowercased() == repo.ownerAndName.lowercased(),
+              let respelled = try? RepoID(owner: id.owner, name: id.name, kind: repo.kind)
+        else { return repo }
+        return respelled
+    }
+
+    /// `GET /api/models/{repo}/tree/{commit}?recursive=true` (`/api/datasets/…` for a dataset),
+    /// following `Link: rel="next"`: every file with its size, git blob id and (for LFS files)
+    /// SHA-256.
     public func files(of snapshot: Snapshot, using client: HTTPClient) throws(HubError) -> [SnapshotFile] {
         var next: HTTPURL? = endpoint.base.appending(
-            path: "/api/models/\(Self.encode(snapshot.repo))/tree/\(snapshot.commit.hex)?recursive=true&expand=false")
+            path: "\(Self.apiPath(snapshot.repo))/tree/\(snapshot.commit.hex)?recursive=true&expand=false")
         var visited = Set<String>()
         var files: [SnapshotFile] = []
         while let url = next {
@@ -87,9 +99,11 @@ public struct HubClient: Sendable {
         return files.sorted { $0.path < $1.path }
     }
 
-    /// Where a file of a snapshot is downloaded from (the Hub redirects LFS files to its CDN).
+    /// Where a file of a snapshot is downloaded from (the Hub redirects LFS files to its CDN):
+    /// `/{owner}/{name}/resolve/…` for a model, `/datasets/{owner}/{name}/resolve/…` for a dataset.
     public func url(of path: String, in snapshot: Snapshot) -> HTTPURL {
-        endpoint.base.appending(path: "/\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit.hex)/\(HTTPURL.encodePath(path))")
+        endpoint.base.appending(
+            path: "/\(snapshot.repo.kind.prefix)\(Self.encode(snapshot.repo))/resolve/\(snapshot.commit.hex)/\(HTTPURL.encodePath(path))")
     }
 
     /// The Hub's check of a file answer: a `/resolve/{commit}/…` answer (or a redirect on the
@@ -101,8 +115,14 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// `owner/name`, each part percent-encoded; the kind is in the path around it.
     static func encode(_ repo: RepoID) -> String {
         HTTPURL.encodeSegment(repo.owner) + "/" + HTTPURL.encodeSegment(repo.name)
+    }
+
+    /// `/api/models/{owner}/{name}` or `/api/datasets/{owner}/{name}`.
+    static func apiPath(_ repo: RepoID) -> String {
+        "/api/\(repo.kind.apiPlural)/\(encode(repo))"
     }
 
     private struct TreeEntry: Decodable {

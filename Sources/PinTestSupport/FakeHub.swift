@@ -43,6 +43,8 @@ public final class FakeHub: @unchecked Sendable {
             case gated(token: String)
         }
 
+        /// `owner/name` for a model, `datasets/owner/name` for a dataset (served under
+        /// `/api/datasets/…` and `/datasets/…/resolve/…`, and missing at the model paths).
         public var id: String
         public var refs: [String: String]
         public var commits: [String: [File]]
@@ -59,6 +61,11 @@ public final class FakeHub: @unchecked Sendable {
         public init(id: String, commit: String = String(repeating: "ab", count: 20), files: [File], access: Access = .open) {
             self.init(id: id, refs: ["main": commit], commits: [commit: files], access: access)
         }
+
+        /// What the Hub's API calls it: `models` or `datasets` (its `/api/{plural}/…` paths).
+        var kind: RepoKind { (try? RepoID(parsing: id))?.kind ?? .model }
+        /// The id as the Hub's JSON writes it: without the `datasets/` its URLs carry.
+        var hubID: String { (try? RepoID(parsing: id))?.ownerAndName ?? id }
     }
 
     /// Ways to misbehave. Counters count down as the faults fire.
@@ -250,22 +257,22 @@ public final class FakeHub: @unchecked Sendable {
             var path = request.path
             guard path.hasPrefix(pathPrefix) else { return notFound("no such route") }
             path.removeFirst(pathPrefix.count)
-            if path.hasPrefix("/api/models/") {
-                let rest = String(path.dropFirst("/api/models/".count))
+            for kind in RepoKind.allCases where path.hasPrefix("/api/\(kind.apiPlural)/") {
+                let rest = String(path.dropFirst("/api/\(kind.apiPlural)/".count))
                 if let marker = rest.range(of: "/revision/") {
-                    return revision(repoID: decode(rest[..<marker.lowerBound]), rev: decode(rest[marker.upperBound...]), request)
+                    return revision(repoID: apiID(decode(rest[..<marker.lowerBound]), kind), rev: decode(rest[marker.upperBound...]), request)
                 }
                 if let marker = rest.range(of: "/tree/") {
-                    return tree(repoID: decode(rest[..<marker.lowerBound]), rev: decode(rest[marker.upperBound...]), request)
+                    return tree(repoID: apiID(decode(rest[..<marker.lowerBound]), kind), rev: decode(rest[marker.upperBound...]), request)
                 }
             }
-            if path.hasPrefix("/api/resolve-cache/models/") {
-                // /api/resolve-cache/models/{repo}/{commit}/{path}
-                let rest = String(path.dropFirst("/api/resolve-cache/models/".count))
+            for kind in RepoKind.allCases where path.hasPrefix("/api/resolve-cache/\(kind.apiPlural)/") {
+                // /api/resolve-cache/{models|datasets}/{repo}/{commit}/{path}
+                let rest = String(path.dropFirst("/api/resolve-cache/\(kind.apiPlural)/".count))
                 let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
                 guard let commitIndex = parts.firstIndex(where: { $0.count == 40 }) else { return notFound("bad resolve-cache path") }
                 return resolve(
-                    repoID: decode(parts[..<commitIndex].joined(separator: "/")), rev: String(parts[commitIndex]),
+                    repoID: apiID(decode(parts[..<commitIndex].joined(separator: "/")), kind), rev: String(parts[commitIndex]),
                     path: decode(parts[(commitIndex + 1)...].joined(separator: "/")), request, viaCache: true)
             }
             if let marker = path.range(of: "/resolve/") {
@@ -284,6 +291,14 @@ public final class FakeHub: @unchecked Sendable {
         var headers: [(String, String)] = []
         if let retryAfter = faultState.retryAfter { headers.append(("Retry-After", "\(retryAfter)")) }
         return .text(status, faultState.failBody ?? "temporarily unavailable", headers: headers)
+    }
+
+    /// The fixture id an API path of `kind` names: `owner/name` under `/api/models/`,
+    /// `datasets/owner/name` under `/api/datasets/`. Anything else (`/api/models/datasets/o/n`)
+    /// names no repo, as on the Hub.
+    private func apiID(_ text: String, _ kind: RepoKind) -> String {
+        guard text.split(separator: "/", omittingEmptySubsequences: false).count == 2 else { return "\u{0}" + text }
+        return kind.prefix + text
     }
 
     private func decode(_ text: some StringProtocol) -> String {
@@ -313,10 +328,10 @@ public final class FakeHub: @unchecked Sendable {
         case .privateRepo(let token) where bearer != "Bearer \(token)":
             return .failure(HubAnswer(error(401, code: "RepoNotFound", "Repository Not Found for url: \(request.target).")))
         case .gated where bearer == nil:
-            return .failure(HubAnswer(error(401, code: "GatedRepo", "Access to model \(repo.id) is restricted. You must have access to it and be authenticated to access it.")))
+            return .failure(HubAnswer(error(401, code: "GatedRepo", "Access to \(repo.kind.rawValue) \(repo.hubID) is restricted. You must have access to it and be authenticated to access it.")))
         case .gated(let token) where bearer != "Bearer \(token)":
             // The Hub's answer to a token whose account has not accepted the conditions.
-            return .failure(HubAnswer(error(403, code: "GatedRepo", "Access to model \(repo.id) is restricted and you are not in the authorized list. Visit \(publicHub)/\(repo.id) to ask for access.")))
+            return .failure(HubAnswer(error(403, code: "GatedRepo", "Access to \(repo.kind.rawValue) \(repo.hubID) is restricted and you are not in the authorized list. Visit \(publicHub)/\(repo.id) to ask for access.")))
         default:
             break
         }
@@ -335,11 +350,13 @@ public final class FakeHub: @unchecked Sendable {
         switch lookup(repoID, rev, request) {
         case .failure(let answer): return answer.response
         case .success(let (repo, commit)):
-            return json([
-                "id": repo.id, "modelId": repo.id, "sha": commit, "private": repo.access != Repo.Access.open,
+            var fields: [String: Any] = [
+                "id": repo.hubID, "sha": commit, "private": repo.access != Repo.Access.open,
                 "gated": { if case .gated = repo.access { return "manual" as Any }; return false as Any }(),
                 "siblings": repo.commits[commit]!.map { ["rfilename": $0.path] },
-            ])
+            ]
+            if repo.kind == .model { fields["modelId"] = repo.hubID }
+            return json(fields)
         }
     }
 
@@ -376,7 +393,7 @@ public final class FakeHub: @unchecked Sendable {
             let end = min(entries.count, start + faultState.pageSize)
             var headers: [(String, String)] = []
             if end < entries.count {
-                let next = "\(publicHub)/api/models/\(repo.id)/tree/\(commit)?recursive=true&expand=false&cursor=\(end)"
+                let next = "\(publicHub)/api/\(repo.kind.apiPlural)/\(repo.hubID)/tree/\(commit)?recursive=true&expand=false&cursor=\(end)"
                 headers.append(("Link", "<\(next)>; rel=\"next\""))
             }
             return json(Array(entries[start..<end]), headers: headers)
@@ -407,7 +424,7 @@ public final class FakeHub: @unchecked Sendable {
                     body: .bytes(Array("Found. Redirecting to \(location)".utf8)))
             }
             if faultState.smallFilesViaResolveCache, !viaCache {
-                let target = "\(pathPrefix)/api/resolve-cache/models/\(repo.id)/\(commit)/\(path)?etag=%22\(digest.gitOID)%22"
+                let target = "\(pathPrefix)/api/resolve-cache/\(repo.kind.apiPlural)/\(repo.hubID)/\(commit)/\(path)?etag=%22\(digest.gitOID)%22"
                 return LoopbackHTTPServer.Response(
                     status: 307, headers: [("Location", target), ("X-Repo-Commit", shownCommit), ("ETag", "\"\(digest.gitOID)\"")])
             }

@@ -4,6 +4,9 @@
 //
 //   fake-hub --repo acme/tiny-model=./tiny [--repo …] [--cdn-base URL] [--lfs-threshold BYTES] [--port N]
 //
+// `--repo datasets/acme/corpus=./corpus` serves a dataset, at the Hub's dataset paths
+// (`/api/datasets/acme/corpus/…`, `/datasets/acme/corpus/resolve/…`).
+//
 // Each repo has one commit, `c0ffee…`, on `main`. --port fixes the API's port (the demo's
 // lockfile names it); by default any free port is taken.
 //
@@ -18,7 +21,7 @@ var cdnBase: String?
 var lfsThreshold = 1 << 20
 var port = 0
 var arguments = CommandLine.arguments.dropFirst()
-let lfsExtensions: Set<String> = ["safetensors", "bin", "gguf", "pt", "pth", "onnx", "msgpack", "h5", "ckpt"]
+let lfsExtensions: Set<String> = ["safetensors", "bin", "gguf", "pt", "pth", "onnx", "msgpack", "h5", "ckpt", "parquet", "arrow"]
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("fake-hub: \(message)\n".utf8))
