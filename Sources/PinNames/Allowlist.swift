@@ -6,7 +6,13 @@ public import PinModel
 /// # Models this project may load.
 /// meta-llama/Llama-3.1-8B-Instruct
 /// mistralai/*            # everything Mistral AI publishes
+/// # Datasets, written as the Hub's URLs write them.
+/// datasets/HuggingFaceFW/fineweb
+/// datasets/allenai/*     # every dataset AllenAI publishes (not its models)
 /// ```
+/// Models and datasets are separate lists: `mistralai/*` allows no dataset, and
+/// `datasets/allenai/*` no model. `datasets/x` alone is the model `x` of an owner called
+/// `datasets`, as `RepoID` reads it.
 /// One entry a line; `#` starts a comment; blank lines are ignored. Entries must be valid
 /// ASCII Hub ids, so the allowlist itself cannot carry a homoglyph. Its spelling is canonical:
 /// a request that differs only in ASCII case is rewritten to it.
@@ -17,7 +23,10 @@ public struct Allowlist: Sendable {
     /// Names the allowlist in messages (a path, or the variable it came from).
     public let source: String
     let bytes: [UInt8]
+    /// Models' entries (`owner/name`, `owner/*`).
     let entries: [Entry]
+    /// Datasets' entries (`datasets/owner/name`, `datasets/owner/*`), spans without the prefix.
+    let datasetEntries: [Entry]
     /// Problems that do not stop the allowlist from being used (duplicate entries).
     public internal(set) var warnings: [String] = []
 
@@ -32,11 +41,12 @@ public struct Allowlist: Sendable {
         var isWildcard: Bool { nameLength == 0 }
     }
 
-    /// How many entries (ids and owners) it holds.
-    public var count: Int { entries.count }
+    /// How many entries (ids and owners, models and datasets) it holds.
+    public var count: Int { entries.count + datasetEntries.count }
 
     public static func parse(_ bytes: [UInt8], source: String) throws(AllowlistError) -> Allowlist {
         var entries: [Entry] = []
+        var datasetEntries: [Entry] = []
         entries.reserveCapacity(bytes.count / 24)
         var lineNumber: UInt32 = 0
         var lineStart = 0
@@ -54,7 +64,15 @@ public struct Allowlist: Sendable {
             while end > start, isBlank(bytes[end - 1]) { end -= 1 }
             if start == end { continue }
 
-            if let entry = fastEntry(bytes, start, end, line: lineNumber) {
+            if let body = datasetBody(bytes, start, end) {
+                guard let entry = fastEntry(bytes, body, end, line: lineNumber) else {
+                    throw AllowlistError(
+                        source: source, line: Int(lineNumber),
+                        text: String(decoding: bytes[start..<end], as: UTF8.self),
+                        reason: explain(bytes[body..<end]))
+                }
+                datasetEntries.append(entry)
+            } else if let entry = fastEntry(bytes, start, end, line: lineNumber) {
                 entries.append(entry)
             } else {
                 throw AllowlistError(
@@ -63,8 +81,18 @@ public struct Allowlist: Sendable {
                     reason: explain(bytes[start..<end]))
             }
         }
-        return Allowlist(source: source, bytes: bytes, entries: entries)
+        return Allowlist(source: source, bytes: bytes, entries: entries, datasetEntries: datasetEntries)
     }
+
+    /// Where the `owner/…` of a `datasets/owner/…` line starts, or nil for a model's line. As in
+    /// `RepoID`, the prefix needs a `/` after the owner: `datasets/*` is the owner `datasets`.
+    private static func datasetBody(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Int? {
+        let prefix = Self.datasetPrefix
+        guard end - start > prefix.count, bytes[start..<(start + prefix.count)].elementsEqual(prefix) else { return nil }
+        return bytes[(start + prefix.count)..<end].contains(UInt8(ascii: "/")) ? start + prefix.count : nil
+    }
+
+    private static let datasetPrefix = Array(RepoKind.dataset.prefix.utf8)
 
     public static func parse(_ text: String, source: String) throws(AllowlistError) -> Allowlist {
         try parse(Array(text.utf8), source: source)
@@ -148,6 +176,6 @@ public struct AllowlistError: ModelpinError, Equatable {
     }
     public var causes: [String] { [reason] }
     public var hint: String? {
-        "entries are `owner/name` or `owner/*`, one per line, in ASCII; `#` starts a comment"
+        "entries are `owner/name` or `owner/*` for models, `datasets/owner/name` or `datasets/owner/*` for datasets, one per line, in ASCII; `#` starts a comment"
     }
 }

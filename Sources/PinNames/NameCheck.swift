@@ -83,15 +83,38 @@ public struct NameSyntaxError: ModelpinError, Equatable {
 ///    typosquat: it would resolve to whatever the Hub or a mirror serves under that name.
 /// 5. Anything else is unlisted, with related allowed ids (a re-upload of an allowed name by
 ///    another publisher is unlisted, not a typosquat: it imitates nothing, it is a copy).
+///
+/// Datasets (`datasets/owner/name`) are answered by the same questions over the allowlist's
+/// dataset entries: a model's entry never allows a dataset, nor the reverse. Owners are one
+/// namespace on the Hub, though, so the other kind's owners count too: an owner allowed only
+/// for the other kind is trusted (the request is unlisted, and the reason says which kind the
+/// owner is allowed for), and an owner imitating one allowed for the other kind is a typosquat.
 public struct NameChecker: Sendable {
+    /// The entries this checker answers from first: the models' for a checker made with
+    /// `init(allowlist:)` (what bench/names measures).
     public let index: NameIndex
+    /// The other kind's entries: owners there are trusted and imitated too.
+    let otherIndex: NameIndex
 
     public init(index: NameIndex) {
+        self.init(index: index, other: NameIndex(index.allowlist, kind: index.kind == .model ? .dataset : .model))
+    }
+
+    init(index: NameIndex, other: NameIndex) {
         self.index = index
+        otherIndex = other
     }
 
     public init(allowlist: Allowlist) {
-        self.init(index: NameIndex(allowlist))
+        self.init(index: NameIndex(allowlist, kind: .model), other: NameIndex(allowlist, kind: .dataset))
+    }
+
+    /// The allowlist's problems that do not stop it from being used (duplicate entries).
+    public var warnings: [String] { (index.warnings + otherIndex.warnings).sorted() }
+
+    /// The checker that answers for `kind` first.
+    func answering(_ kind: RepoKind) -> NameChecker {
+        kind == index.kind ? self : NameChecker(index: otherIndex, other: index)
     }
 
     public func check(_ requested: String) throws(NameSyntaxError) -> NameVerdict {
@@ -130,6 +153,7 @@ public struct NameChecker: Sendable {
         } catch {
             throw NameSyntaxError(name: requested, reason: error.reason)
         }
+        if id.kind != index.kind { return try answering(id.kind).verdict(forASCII: ascii, requested: requested) }
         let owner = Array(id.owner.utf8), name = Array(id.name.utf8)
         let foldedOwner = NameForms.folded(owner), foldedName = NameForms.folded(name)
 
@@ -138,7 +162,7 @@ public struct NameChecker: Sendable {
                 let canonical = index.id(at: position)
                 return allowed(requested, canonical: canonical, how: canonical == text ? "listed" : "listed (spelled `\(canonical)` in the allowlist)")
             }
-            let ownerName = String(decoding: index.ownerName(trusted), as: UTF8.self)
+            let ownerName = index.ownerID(trusted)
             if index.ownerWildcard[trusted] {
                 return allowed(requested, canonical: ownerName + "/" + id.name, how: "covered by `\(ownerName)/*`")
             }
@@ -146,32 +170,34 @@ public struct NameChecker: Sendable {
             return NameVerdict(
                 name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
                 suggestion: near.first.flatMap { $0.likelyTypo ? $0.id : nil },
-                reason: "`\(ownerName)` is allowed only for the models listed, and `\(id.name)` is not one of them",
+                reason: "`\(ownerName)` is allowed only for the \(index.kind.apiPlural) listed, and `\(id.name)` is not one of them",
                 related: near.map(\.id))
+        }
+        if let trusted = otherIndex.owner(folded: foldedOwner) {
+            // The owner's own namespace, but allowed only for the other kind: not a typosquat
+            // (nobody else publishes there), and not allowed either.
+            let ownerName = String(decoding: otherIndex.ownerName(trusted), as: UTF8.self)
+            return NameVerdict(
+                name: requested, verdict: .unlisted, canonical: nil, imitates: nil, technique: nil, evidence: [],
+                suggestion: nil,
+                reason: "`\(ownerName)` is allowed only for \(otherIndex.kind.apiPlural), and this is a \(index.kind.rawValue): "
+                    + "\(index.kind.apiPlural) are listed as `\(index.kind.prefix)\(ownerName)/NAME` or `\(index.kind.prefix)\(ownerName)/*`",
+                related: [])
         }
 
         if let match = lookalikeOwner(owner) {
-            let target = String(decoding: index.ownerName(match.owner), as: UTF8.self)
-            let imitated: String
-            let suggestion: String?
-            if let position = index.entry(owner: match.owner, folded: foldedName) {
-                imitated = index.id(at: position)
-                suggestion = imitated
-            } else if let near = nearestNames(under: match.owner, to: foldedName).first, near.likelyTypo {
-                imitated = near.id
-                suggestion = near.id
-            } else if index.ownerWildcard[match.owner] {
-                imitated = target + "/*"
-                suggestion = target + "/" + id.name
-            } else {
-                imitated = target
-                suggestion = nil
-            }
+            return typosquat(requested, id, foldedName: foldedName, match: match)
+        }
+        if let match = answering(otherIndex.kind).lookalikeOwner(owner) {
+            // An owner that imitates one allowed for the other kind: a publisher posing as a
+            // trusted one is hostile whatever it publishes. Nothing of this kind is suggested.
+            let target = otherIndex.ownerID(match.owner)
             return NameVerdict(
-                name: requested, verdict: .typosquat, canonical: nil, imitates: imitated, technique: match.technique,
-                evidence: match.evidence,
-                suggestion: suggestion,
-                reason: "owner `\(id.owner)` imitates the allowed owner `\(target)`", related: [])
+                name: requested, verdict: .typosquat, canonical: nil,
+                imitates: otherIndex.ownerWildcard[match.owner] ? target + "/*" : target, technique: match.technique,
+                evidence: match.evidence, suggestion: nil,
+                reason: "owner `\(id.owner)` imitates `\(String(decoding: otherIndex.ownerName(match.owner), as: UTF8.self))`, an owner allowed for \(otherIndex.kind.apiPlural)",
+                related: [])
         }
 
         let sameName = index.entries(folded: foldedName).prefix(3).map { index.id(at: $0) }
@@ -182,6 +208,32 @@ public struct NameChecker: Sendable {
                 ? "neither the owner `\(id.owner)` nor this id is on the allowlist, and it imitates neither"
                 : "`\(id.owner)` is not an allowed publisher; the allowed copy of `\(id.name)` is published by another owner",
             related: Array(sameName))
+    }
+
+    /// The verdict on `id`, whose owner imitates the allowed owner `match` names (of this kind).
+    private func typosquat(_ requested: String, _ id: RepoID, foldedName: [UInt8], match: OwnerMatch) -> NameVerdict {
+        let target = String(decoding: index.ownerName(match.owner), as: UTF8.self)
+        let targetID = index.ownerID(match.owner)
+        let imitated: String
+        let suggestion: String?
+        if let position = index.entry(owner: match.owner, folded: foldedName) {
+            imitated = index.id(at: position)
+            suggestion = imitated
+        } else if let near = nearestNames(under: match.owner, to: foldedName).first, near.likelyTypo {
+            imitated = near.id
+            suggestion = near.id
+        } else if index.ownerWildcard[match.owner] {
+            imitated = targetID + "/*"
+            suggestion = targetID + "/" + id.name
+        } else {
+            imitated = targetID
+            suggestion = nil
+        }
+        return NameVerdict(
+            name: requested, verdict: .typosquat, canonical: nil, imitates: imitated, technique: match.technique,
+            evidence: match.evidence,
+            suggestion: suggestion,
+            reason: "owner `\(id.owner)` imitates the allowed owner `\(target)`", related: [])
     }
 
     private func bareName(_ text: String, requested: String) throws(NameSyntaxError) -> NameVerdict {
@@ -414,10 +466,19 @@ struct ASCIIMapping {
         var position = 0
         let hasSlash = requested.unicodeScalars.contains { $0 == "/" || Confusables.asciiLookalike(of: $0) == UInt8(ascii: "/") }
         if !hasSlash { part = "name" }
+        // `datasets/owner/name`: the kind's `/` starts the owner, not the name.
+        let kindPrefix = requested.hasPrefix(RepoKind.dataset.prefix) && requested.unicodeScalars.filter { $0 == "/" }.count > 1
+        var skippedSlash = !kindPrefix
         for scalar in requested.unicodeScalars {
             position += 1
             if scalar.isASCII {
-                if scalar == "/" { part = "name"; position = 0 }
+                if scalar == "/", !skippedSlash {
+                    skippedSlash = true
+                    position = 0
+                } else if scalar == "/" {
+                    part = "name"
+                    position = 0
+                }
                 ascii.append(UInt8(scalar.value))
                 continue
             }

@@ -1,3 +1,5 @@
+public import PinModel
+
 /// An index over an allowlist that answers every question the name check asks in a few
 /// hash lookups, however large the list: is this owner allowed, is this id, which allowed
 /// owner does this one imitate, which allowed ids carry this name.
@@ -7,8 +9,14 @@
 /// a million ids build in about a second and fit in tens of megabytes; a hash match is always
 /// confirmed against the real bytes. Lookalike owners within one edit are found through their
 /// symmetric-delete neighbourhoods (SymSpell) rather than by comparing against every owner.
+///
+/// One index holds one kind of repo: the allowlist's models, or its datasets (`kind`).
 public struct NameIndex: Sendable {
     let allowlist: Allowlist
+    /// Which of the allowlist's entries this index holds.
+    public let kind: RepoKind
+    /// Those entries (`allowlist.entries` or `allowlist.datasetEntries`).
+    let members: [Allowlist.Entry]
 
     /// Per owner: its canonical spelling (the first entry's), whether `owner/*` is allowed,
     /// and where its entries start in `entries` (`ownerEntryStart[o]..<ownerEntryStart[o+1]`).
@@ -38,7 +46,7 @@ public struct NameIndex: Sendable {
 
     /// Bytes held by the index (the allowlist's text included).
     public var memoryFootprint: Int {
-        let arrays = allowlist.bytes.capacity + allowlist.entries.capacity * MemoryLayout<Allowlist.Entry>.stride
+        let arrays = allowlist.bytes.capacity + members.capacity * MemoryLayout<Allowlist.Entry>.stride
             + (ownerEntry.capacity + ownerEntryStart.capacity + entries.capacity + entryOwner.capacity) * 4
             + ownerWildcard.capacity + entryNameHash.capacity * 8
         let tables = [ownersByFolded, ownersBySeparatorless, ownersBySkeleton, ownersByWords, ownersByAffixForm,
@@ -46,9 +54,11 @@ public struct NameIndex: Sendable {
         return arrays + tables
     }
 
-    public init(_ allowlist: Allowlist) {
+    public init(_ allowlist: Allowlist, kind: RepoKind = .model) {
         self.allowlist = allowlist
-        let all = allowlist.entries
+        self.kind = kind
+        let all = kind == .model ? allowlist.entries : allowlist.datasetEntries
+        members = all
 
         // Sort every entry by owner, then name, through their folded hashes (integer keys: a
         // million entries sort in a fraction of a second). Equal hashes with unequal bytes would
@@ -106,7 +116,7 @@ public struct NameIndex: Sendable {
                 ownerEntryStart.append(UInt32(entries.count))
             } else if let previous, all[previous].isWildcard == entry.isWildcard,
                       entry.isWildcard || Self.compareFolded(allowlist.name(of: all[previous]), allowlist.name(of: entry)) == 0 {
-                let text = String(decoding: allowlist.owner(of: entry), as: UTF8.self) + "/"
+                let text = kind.prefix + String(decoding: allowlist.owner(of: entry), as: UTF8.self) + "/"
                     + (entry.isWildcard ? "*" : String(decoding: allowlist.name(of: entry), as: UTF8.self))
                 warnings.append(
                     "`\(allowlist.source)`, line \(entry.line): `\(text)` repeats line \(all[previous].line)")
@@ -165,18 +175,24 @@ public struct NameIndex: Sendable {
 
     /// The canonical spelling of owner `owner`.
     func ownerName(_ owner: Int) -> ArraySlice<UInt8> {
-        allowlist.owner(of: allowlist.entries[Int(ownerEntry[owner])])
+        allowlist.owner(of: members[Int(ownerEntry[owner])])
     }
 
-    /// The allowlist's spelling of entry `position` (in `entries`) as `owner/name`.
+    /// The allowlist's spelling of entry `position` (in `entries`) as `owner/name`, or
+    /// `datasets/owner/name` in a dataset index.
     func id(at position: Int) -> String {
-        let entry = allowlist.entries[Int(entries[position])]
-        return String(decoding: allowlist.owner(of: entry), as: UTF8.self) + "/"
+        let entry = members[Int(entries[position])]
+        return kind.prefix + String(decoding: allowlist.owner(of: entry), as: UTF8.self) + "/"
             + String(decoding: allowlist.name(of: entry), as: UTF8.self)
     }
 
+    /// Owner `owner` as an id prefix: `owner`, or `datasets/owner` in a dataset index.
+    func ownerID(_ owner: Int) -> String {
+        kind.prefix + String(decoding: ownerName(owner), as: UTF8.self)
+    }
+
     func name(at position: Int) -> ArraySlice<UInt8> {
-        allowlist.name(of: allowlist.entries[Int(entries[position])])
+        allowlist.name(of: members[Int(entries[position])])
     }
 
     func entryRange(ofOwner owner: Int) -> Range<Int> {

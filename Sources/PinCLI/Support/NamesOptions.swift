@@ -26,7 +26,7 @@ struct NamesOptions: ParsableArguments {
     static func loadChecker(path: String, _ console: Console) throws -> NameChecker {
         let bytes = try ConfigFile.read(FilePath(path), what: "allowlist")
         let checker = NameChecker(allowlist: try Allowlist.parse(bytes, source: path))
-        for warning in checker.index.warnings { console.warn(warning) }
+        for warning in checker.warnings { console.warn(warning) }
         return checker
     }
 }

@@ -4,6 +4,7 @@
 // fixed allowlist of real brands). Besides crashes, hangs and memory: the check is
 // deterministic, and every verdict carries what it promises (a typosquat names what it
 // imitates and why; an allowed id its canonical spelling).
+import PinModel
 import PinNames
 
 let brands: NameChecker = {
@@ -16,6 +17,8 @@ let brands: NameChecker = {
         google/gemma-2-9b-it
         HuggingFaceH4/zephyr-7b-beta
         deepseek-ai/DeepSeek-Coder-V2-Instruct
+        datasets/HuggingFaceFW/fineweb
+        datasets/allenai/*
         """
     return NameChecker(allowlist: try! Allowlist.parse(text, source: "brands"))
 }()
@@ -38,6 +41,10 @@ public func fuzzNames(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         switch verdict.verdict {
         case .allowed:
             precondition(verdict.canonical != nil, "allowed with no canonical id: \(name.debugDescription)")
+            // An entry of one kind never allows the other: a dataset stays a dataset.
+            precondition(
+                (try? RepoID(parsing: verdict.canonical!))?.kind == (try? RepoID(parsing: name))?.kind,
+                "allowed as another kind: \(name.debugDescription) → \(verdict.canonical!)")
         case .typosquat:
             precondition(verdict.imitates != nil && verdict.technique != nil && !verdict.evidence.isEmpty,
                          "a typosquat that does not say what it imitates or how: \(name.debugDescription)")
