@@ -97,7 +97,7 @@ public struct LockedModel: Sendable, Equatable {
     public var signedBy: Fingerprint?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
-    /// The scanner that judged every file (`modelpin-scan/2`): a verdict means something only
+    /// The scanner that judged every file (`modelpin-scan/3`): a verdict means something only
     /// together with the rules that produced it. nil: not scanned (a lock from before scanning).
     public var scanner: String?
 

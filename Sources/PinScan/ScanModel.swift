@@ -52,7 +52,8 @@ public struct ScanReport: Codable, Sendable, Equatable {
     /// `numpy-zip`, `joblib`, `safetensors`, `gguf`, `onnx`, `keras`, `hdf5`, `zip`, `text`, `unknown`,
     /// `tf-savedmodel`, `tf-graphdef`, `sentencepiece`, `json`, `json-config`, `yaml-config`, `jinja`, `python`.
     /// `tar`, `pytorch-legacy-tar`, `7z`, and a wrapper's name (`gzip`, `bzip2`, `xz`, `lzma`,
-    /// `lz4`, `zstd`, `zlib`) for what was decoded from one.
+    /// `lz4`, `zstd`, `zlib`) for what was decoded from one. `parquet`, `arrow`, `arrow-stream`
+    /// for datasets' columnar files.
     public var format: String
     public var verdict: Verdict
     public var findings: [Finding]
@@ -126,7 +127,7 @@ public struct ScanPolicyError: Error, Sendable, Equatable {
 /// what a file's verdict would be.
 public enum ScannerIdentity {
     public static let name = "modelpin-scan"
-    public static let version = 2
+    public static let version = 3
     public static var description: String { "\(name)/\(version)" }
 }
 

@@ -14,6 +14,10 @@ import PinModel
 //   5. HDF5 (`\x89HDF\r\n\x1a\n` at 0, 512, 1024 or 2048): Keras `.h5`.
 //   6. safetensors (a little-endian u64 then `{`): checked before pickle because a header length
 //      such as 0x0280 starts with the bytes of a pickle PROTO opcode.
+//  6b. datasets' columnar data: Parquet (`PAR1` at both ends) and Arrow IPC (`ARROW1` at both
+//      ends, or a stream from its first message to its end-of-stream marker): values, no code,
+//      `safe` — unless the schema declares a pickled extension type (ColumnarScanner.swift).
+//      Before pickle, since `P` is an opcode; a file that also unpickles to an import is a polyglot.
 //   1b. tar (a first header Python's tarfile accepts): torch.load tries tarfile before anything
 //      else on a non-zip file (the legacy torch.save tar), and `.nemo` is a tar (TarScanner).
 //      A zip or a compressed stream that is also a tar is a polyglot: both views are scanned.
@@ -125,6 +129,16 @@ public enum Scanner {
         }
         if SafeTensorsValidator.looksLikeSafeTensors(prefix) {
             return ("safetensors", SafeTensorsValidator.validate(source, member: member))
+        }
+        // Before pickle: `PAR1` starts with `P`, a pickle opcode (PERSID).
+        if let kind = ColumnarScanner.recognise(source, prefix: prefix) {
+            var findings = ColumnarScanner.scan(source, kind: kind, member: member)
+            // Bytes `pickle.load` would also run to an import: a Parquet/pickle polyglot.
+            if PickleScanner.mayReachImport(prefix, complete: Int64(prefix.count) == source.size) {
+                let (pickle, reachedImport) = PickleScanner.walk(source, start: 0, end: source.size, depth: 0, policy: policy)
+                if reachedImport { findings += [polyglot("\(kind.rawValue) data", "a pickle", member: member)] + pickle }
+            }
+            return (kind.rawValue, findings)
         }
         if let compression = compressionKind(prefix) {
             return scanCompressed(source, kind: compression, member: member, depth: depth, policy: policy)

@@ -89,7 +89,7 @@ struct ScanPipelineTests {
             let ci = try project.runWithFreshStore("pull", "--locked")
             #expect(ci.status == 0, "\(ci.stderr)")
             // A newer scanner rescans, and still honours what the lock accepted.
-            try lock.replacingOccurrences(of: "modelpin-scan/2", with: "modelpin-scan/1").write(to: project.lockfile, atomically: true, encoding: .utf8)
+            try lock.replacingOccurrences(of: "modelpin-scan/3", with: "modelpin-scan/1").write(to: project.lockfile, atomically: true, encoding: .utf8)
             let rescanned = try project.runWithFreshStore("pull", "--locked", store: "another-store")
             #expect(rescanned.status == 0, "\(rescanned.stderr)")
         }
@@ -100,7 +100,7 @@ struct ScanPipelineTests {
             let added = try project.run("add", "acme/tiny-model")
             #expect(added.status == 0, "\(added.stderr)")
             let lock = try project.lockText()
-            #expect(lock.contains("scanner = \"modelpin-scan/2\""))
+            #expect(lock.contains("scanner = \"modelpin-scan/3\""))
             #expect(lock.components(separatedBy: "verdict = \"safe\"").count - 1 == 2)
         }
     }

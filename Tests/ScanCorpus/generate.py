@@ -15,6 +15,7 @@ plain-data pickles come from `pickle.dumps`, of built-in values.
 Standard library only. Output is deterministic (no clocks, no randomness); the whole corpus is
 well under 5 MB.
 """
+import base64
 import bz2
 import gzip
 import io
@@ -1918,6 +1919,68 @@ def containers_and_wrappers(c):
           "raw bytes that start 5D 00 but fail Python lzma's header check (not LZMA to joblib)", "container: joblib lzma (inverse)")
 
 
+def thrift_binary(text):
+    data = text.encode()
+    return pb_varint(len(data)) + data
+
+
+def parquet(metadata=()):
+    """A valid Parquet file with no columns and no rows: PAR1, a FileMetaData footer in thrift's
+    compact protocol (version 1, the root schema element, num_rows 0, no row groups, and
+    key-value metadata such as pyarrow's base64 `ARROW:schema`), its length, PAR1."""
+    footer = b"\x15\x02" + b"\x19\x1c\x48" + thrift_binary("schema") + b"\x15\x00\x00" + b"\x16\x00" + b"\x19\x0c"
+    if metadata:
+        footer += b"\x19" + bytes([len(metadata) << 4 | 0x0C])
+        for key, value in metadata:
+            footer += b"\x18" + thrift_binary(key) + b"\x18" + thrift_binary(value) + b"\x00"
+    footer += b"\x00"
+    return b"PAR1" + footer + u32(len(footer)) + b"PAR1"
+
+
+def arrow_message(metadata):
+    metadata += b"\x00" * (-len(metadata) % 8)
+    return b"\xff\xff\xff\xff" + u32(len(metadata)) + metadata
+
+
+ARROW_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def arrow_stream(schema=b"schema: text: string"):
+    return arrow_message(schema) + ARROW_EOS
+
+
+def arrow_file(schema=b"schema: text: string", footer=b"footer: schema, record batch blocks"):
+    return b"ARROW1\x00\x00" + arrow_stream(schema) + footer + u32(len(footer)) + b"ARROW1"
+
+
+def datasets(c):
+    """A dataset repository's files: columnar data is safe unless its schema declares the pickled
+    `arrow.py_extension_type` (CVE-2023-47248); text is text; a pickle stays a pickle."""
+    extension = b"ARROW:extension:name\x00arrow.py_extension_type\x00ARROW:extension:metadata\x00" + call("os", "system")
+    c.add("ok_data_empty.parquet", parquet(), "safe", "Parquet with an empty schema", "datasets: parquet")
+    c.add("ok_data_pandas.parquet", parquet([("pandas", '{"columns": []}'), ("ARROW:schema", base64.b64encode(b"schema").decode())]),
+          "safe", "Parquet with pandas and Arrow schema metadata", "datasets: parquet")
+    c.add("ok_data_stream.arrow", arrow_stream(), "safe", "Arrow IPC stream (`datasets` shards)", "datasets: arrow")
+    c.add("ok_data_file.feather", arrow_file(), "safe", "Arrow IPC file / Feather v2", "datasets: arrow")
+    c.add("ok_data_rows.jsonl", b'{"text": "hello"}\n{"text": "world"}\n', "safe", "JSON lines", "datasets: text")
+    c.add("ok_data_rows.csv", b"text,label\nhello,1\n", "safe", "CSV", "datasets: text")
+    for shift in range(3):
+        schema = base64.b64encode(b"s" * shift + extension).decode()
+        c.add(f"mal_data_extension_{shift}.parquet", parquet([("ARROW:schema", schema)]), "unsafe",
+              "Parquet whose Arrow schema declares arrow.py_extension_type (a pickle pyarrow < 14.0.1 loads)",
+              "CVE-2023-47248 (pyarrow PyExtensionType)")
+    c.add("mal_data_extension.arrow", arrow_stream(extension), "unsafe",
+          "Arrow IPC stream whose schema declares arrow.py_extension_type", "CVE-2023-47248 (pyarrow PyExtensionType)")
+    c.add("mal_data_extension_footer.feather", arrow_file(footer=extension), "unsafe",
+          "Arrow file whose footer schema declares arrow.py_extension_type", "CVE-2023-47248 (pyarrow PyExtensionType)")
+    polyglot = b"PAR1\ncos\nsystem\n(S'id'\ntR."
+    c.add("mal_data_pickle_polyglot.parquet", polyglot + u32(len(polyglot) - 4) + b"PAR1", "unsafe",
+          "Parquet at both ends whose bytes also unpickle to os.system (PAR1 opens with PERSID)", "datasets: polyglot")
+    c.add("bad_data_footer_length.parquet", b"PAR1\x15\x02\x00" + u32(1000) + b"PAR1", "malformed",
+          "Parquet footer length past the start of the file", "datasets: parquet")
+    c.add("mal_data_features.pkl", call("os", "system"), "unsafe", "a dataset's pickled features", "datasets: pickle")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: generate.py OUTDIR")
@@ -1935,6 +1998,7 @@ def main():
     tensorflow(c)
     unrecognised(c)
     containers_and_wrappers(c)
+    datasets(c)
     c.finish()
     total = sum(os.path.getsize(os.path.join(outdir, e["file"])) for e in c.entries)
     print(f"{len(c.entries)} files, {total} bytes in {outdir}")
