@@ -140,6 +140,27 @@ struct SkopeoTests {
         }
     }
 
+    /// A dataset's names carry its kind (`datasets/OWNER/NAME:REV`): image-spec's ref grammar
+    /// allows the `/`, skopeo splits `oci:PATH:REF` at the path's `:`, and the model of the same
+    /// owner/name keeps its own names and manifest.
+    @Test func aDatasetIsReadableUnderItsKindPrefixBesideTheModel() throws {
+        try HubSandbox.with(repos: DatasetEndToEndTests.repos) { env throws in
+            #expect(try env.pull("datasets/acme/tiny-model").status == 0)
+            #expect(try env.pull("acme/tiny-model").status == 0)
+            let names = try snapshots { try env.sandbox.run("store", "snapshots", "--json") }
+            let dataset = "datasets/acme/tiny-model:\(DatasetEndToEndTests.commit)"
+            #expect(names.keys.sorted() == [
+                "acme/tiny-model:\(HubSandbox.commit)", "acme/tiny-model:main", dataset, "datasets/acme/tiny-model:main",
+            ])
+            #expect(names[dataset] != names["acme/tiny-model:\(HubSandbox.commit)"])
+            let data = env.directory.appendingPathComponent("datasets/acme/tiny-model")
+            for name in [dataset, "datasets/acme/tiny-model:main"] {
+                try expectSkopeoReads(name, manifest: names[name]!, store: env.sandbox.store, model: data, sandbox: env.directory)
+            }
+            try expectSkopeoReads("acme/tiny-model:main", manifest: names["acme/tiny-model:main"]!, store: env.sandbox.store, model: env.model, sandbox: env.directory)
+        }
+    }
+
     @Test func aLockedPullOnAFreshStoreRecordsTheCommit() throws {
         try ProjectSandbox.with { project throws in
             #expect(try project.run("add", "acme/tiny-model").status == 0)

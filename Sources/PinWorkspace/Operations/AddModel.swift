@@ -35,7 +35,7 @@ extension Workspace {
         let layout = try locker.layouts([(locked, destination)], mode: linkMode, force: force)[0]
         _ = try locker.fetch([locked])
         _ = try locker.verifySignatures([locked])
-        let ignore = try ModelsIgnore.prepare(model: request.directory ?? "\(ModelsIgnore.directory)/\(request.repo)", in: project.directory)
+        let ignore = try ModelsIgnore.prepare(model: request.directory ?? ModelsIgnore.defaultDirectory(for: request.repo), in: project.directory)
         try locker.materialize(locked, with: layout)
 
         // Manifest first, then the lock: a crash in between leaves a lock that is merely out of

@@ -115,7 +115,7 @@ extension Workspace {
         var wroteIgnore: FilePath?
         for (model, layout) in zip(chosen, layouts) {
             let requested = project.manifest.model(model.alias)!
-            if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? "\(ModelsIgnore.directory)/\(requested.repo)", in: project.directory) {
+            if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? ModelsIgnore.defaultDirectory(for: requested.repo), in: project.directory) {
                 wroteIgnore = path
             }
             let destination = layout.directory

@@ -52,7 +52,7 @@ public struct Puller: Sendable {
         // Fetch, verify, promote. In copy mode each download also writes the directory's copy as
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
         let destination = try request.destination.map(ModelDirectory.chosen)
-            ?? ModelDirectory.below(request.workingDirectory, relative: "models/\(snapshot.repo.owner)/\(snapshot.repo.name)")
+            ?? ModelDirectory.below(request.workingDirectory, relative: ModelsIgnore.defaultDirectory(for: snapshot.repo))
         let materializer = Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events)
         // The user's own files stop the pull here, before any download or write.
         try materializer.refuseOverwrites(zip(snapshot.files, present).map { file, stored in

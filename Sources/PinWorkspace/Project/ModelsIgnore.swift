@@ -1,5 +1,6 @@
 public import SystemPackage
 import PinDigest
+public import PinModel
 import PinStore
 
 /// Keeps pulled weights out of git: `models/.gitignore` holding `*` (which ignores itself
@@ -13,6 +14,21 @@ import PinStore
 public enum ModelsIgnore {
     /// The directory modelpin lays models out in by default (`models/ORG/NAME`).
     public static let directory = "models"
+    /// The one it lays datasets out in (`datasets/ORG/NAME`): a dataset and a model of the same
+    /// owner/name are two repos, so they never share a directory.
+    public static let datasetDirectory = "datasets"
+
+    /// Where a repo is laid out by default, relative to the project (or the working directory):
+    /// `models/ORG/NAME` for a model, `datasets/ORG/NAME` for a dataset.
+    public static func defaultDirectory(for repo: RepoID) -> String {
+        "\(repo.kind == .dataset ? datasetDirectory : directory)/\(repo.owner)/\(repo.name)"
+    }
+
+    /// The same for a repo as a manifest writes it; text that is no repo id (refused later, by
+    /// the name gate) is kept below `models/` as written, where `ModelDirectory` checks it.
+    public static func defaultDirectory(for repo: String) -> String {
+        (try? RepoID(parsing: repo)).map(defaultDirectory(for:)) ?? "\(directory)/\(repo)"
+    }
 
     /// The file's text: why it is there, then the rule.
     public static let text = """
@@ -36,18 +52,19 @@ public enum ModelsIgnore {
     }
 
     /// For a model laid out at `relative` below `project`: makes `models/.gitignore` with the
-    /// `models` directory when it does not exist yet, or says what to ignore for a model
-    /// outside it. Never follows a symbolic link; never writes over a file.
+    /// `models` directory when it does not exist yet (`datasets/` likewise for a dataset's), or
+    /// says what to ignore for a model outside them. Never follows a symbolic link; never writes
+    /// over a file.
     public static func prepare(model relative: String, in project: FilePath) throws -> Outcome {
         let parts = relative.split(separator: "/").filter { $0 != "." }
-        guard parts.first.map(String.init) == directory else {
+        guard let first = parts.first.map(String.init), [directory, datasetDirectory].contains(first) else {
             return outsideNote(parts.joined(separator: "/"), in: project)
         }
-        return try prepare(in: project)
+        return try prepare(in: project, directory: first)
     }
 
-    /// Makes `models/` below `project`, and its `.gitignore`, if `models` does not exist.
-    public static func prepare(in project: FilePath) throws -> Outcome {
+    /// Makes `models/` (or `directory`) below `project`, and its `.gitignore`, if it does not exist.
+    public static func prepare(in project: FilePath, directory: String = directory) throws -> Outcome {
         do throws(DirectoryRoot.Failure) {
             let root = try DirectoryRoot.open(project, create: false)
             guard try root.status(directory) == nil else { return .present }

@@ -114,11 +114,12 @@ public struct Project: Sendable {
         return project
     }
 
-    /// Where a model is laid out: its `to`, else `models/ORG/NAME`, under the project directory.
+    /// Where a model is laid out: its `to`, else `models/ORG/NAME` (`datasets/ORG/NAME` for a
+    /// dataset), under the project directory.
     public func destination(of model: ModelRequest) -> FilePath {
         if let to = model.directory { return directory.pushing(FilePath(to)).lexicallyNormalized() }
-        let parts = model.repo.split(separator: "/", maxSplits: 1).map(String.init)
-        var path = directory.appending("models")
+        let parts = ModelsIgnore.defaultDirectory(for: model.repo).split(separator: "/", maxSplits: 2).map(String.init)
+        var path = directory
         for part in parts { path.append(part) }
         return path.lexicallyNormalized()
     }
@@ -127,7 +128,7 @@ public struct Project: Sendable {
     /// links (`ModelDirectory`): `to` and the default both come from files a pull request edits.
     public func modelDirectory(of model: ModelRequest) throws(PullError) -> ModelDirectory {
         if let to = model.directory { return try .below(directory, relative: to) }
-        return try .below(directory, relative: "models/" + model.repo)
+        return try .below(directory, relative: ModelsIgnore.defaultDirectory(for: model.repo))
     }
 
     /// Two models must not share a directory, nor may one's lie inside another's: each pull
