@@ -11,10 +11,12 @@ struct CheckCommand: ModelpinCommand {
             Each id is allowed (listed, an ASCII-case variant of a listed id, or under an \
             `owner/*` entry), a typosquat (not allowed and made to look like an allowed id: \
             typing slips, homoglyphs, invisible characters, separators, word order, affixes, a \
-            dropped owner), or unlisted. Exit 0 when every id is allowed, 1 otherwise.
+            dropped owner), or unlisted. Exit 0 when every id is allowed, 1 otherwise. Datasets \
+            (datasets/owner/name) are checked against the allowlist's datasets/owner/name and \
+            datasets/owner/* entries only; lookalike owners are refused across both kinds.
             """)
 
-    @Argument(help: ArgumentHelp("Repo ids, `owner/name`.", valueName: "name"))
+    @Argument(help: ArgumentHelp("Repo ids, `owner/name` (`datasets/owner/name` for a dataset).", valueName: "name"))
     var names: [String]
 
     @OptionGroup var names_: NamesOptions

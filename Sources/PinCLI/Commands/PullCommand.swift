@@ -30,6 +30,9 @@ struct PullCommand: ModelpinCommand {
             ORG/NAME@REVISION is pulled from that record with no network at all. When the Hub \
             cannot be reached, a revision recorded before is named, never used silently.
 
+            A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
+            way into ./datasets/ORG/NAME; the allowlist lists datasets apart from models.
+
             Paths after ORG/NAME select exactly those files, as `hf download` takes them: \
             `modelpin pull org/name config.json tokenizer.json`. They are names, not patterns \
             (--include takes patterns), and a path the snapshot lacks is an error naming it. \

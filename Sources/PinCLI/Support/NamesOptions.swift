@@ -7,7 +7,7 @@ import SystemPackage
 
 /// Where the allowlist comes from: `--allowlist FILE`, else `$MODELPIN_ALLOWLIST`.
 struct NamesOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The allowlist of repo ids (default: $MODELPIN_ALLOWLIST).", valueName: "file"))
+    @Option(help: ArgumentHelp("The allowlist of repo ids: owner/name, owner/*, datasets/owner/name, datasets/owner/* (default: $MODELPIN_ALLOWLIST).", valueName: "file"))
     var allowlist: String?
 
     /// The configured allowlist's path, if any.

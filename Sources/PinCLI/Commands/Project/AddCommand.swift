@@ -11,7 +11,8 @@ struct AddCommand: ModelpinCommand {
         abstract: "Add a model to the project: check its name, resolve it, pull it, then record it in modelpin.toml and modelpin.lock.",
         discussion: """
             Nothing is written to modelpin.toml or modelpin.lock unless the name passes the \
-            allowlist, the revision resolves and every file downloads and verifies.
+            allowlist, the revision resolves and every file downloads and verifies. A dataset is \
+            added as datasets/ORG/NAME and laid out in datasets/ORG/NAME.
             """)
 
     @Argument(help: ArgumentHelp("The repository, with an optional branch, tag or commit.", valueName: "org/name[@revision]"))
