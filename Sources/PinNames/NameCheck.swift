@@ -185,10 +185,12 @@ public struct NameChecker: Sendable {
                 related: [])
         }
 
-        if let match = lookalikeOwner(owner) {
+        // (An index without owners is skipped: nothing there can be imitated, and the forms
+        // of the owner cost as much to compute as a lookup in a full index.)
+        if index.ownerCount > 0, let match = lookalikeOwner(owner) {
             return typosquat(requested, id, foldedName: foldedName, match: match)
         }
-        if let match = answering(otherIndex.kind).lookalikeOwner(owner) {
+        if otherIndex.ownerCount > 0, let match = answering(otherIndex.kind).lookalikeOwner(owner) {
             // An owner that imitates one allowed for the other kind: a publisher posing as a
             // trusted one is hostile whatever it publishes. Nothing of this kind is suggested.
             let target = otherIndex.ownerID(match.owner)
