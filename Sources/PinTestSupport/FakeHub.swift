@@ -1,6 +1,6 @@
 import Foundation
 import PinDigest
-import PinModel
+public import PinModel
 import SystemPackage
 
 /// A fake Hugging Face Hub on 127.0.0.1: the API (revision, tree, resolve) on one origin and
@@ -63,9 +63,9 @@ public final class FakeHub: @unchecked Sendable {
         }
 
         /// What the Hub's API calls it: `models` or `datasets` (its `/api/{plural}/…` paths).
-        var kind: RepoKind { (try? RepoID(parsing: id))?.kind ?? .model }
+        public var kind: RepoKind { (try? RepoID(parsing: id))?.kind ?? .model }
         /// The id as the Hub's JSON writes it: without the `datasets/` its URLs carry.
-        var hubID: String { (try? RepoID(parsing: id))?.ownerAndName ?? id }
+        public var hubID: String { (try? RepoID(parsing: id))?.ownerAndName ?? id }
     }
 
     /// Ways to misbehave. Counters count down as the faults fire.
