@@ -100,6 +100,10 @@ public struct LockedModel: Sendable, Equatable {
     /// The scanner that judged every file (`modelpin-scan/2`): a verdict means something only
     /// together with the rules that produced it. nil: not scanned (a lock from before scanning).
     public var scanner: String?
+    /// Where the facts came from when not from resolving against `endpoint`: `.hfCache` for a
+    /// snapshot adopted from a Hugging Face cache (`import --hf-cache --lock`), which no Hub has
+    /// confirmed yet; `lock --update` confirms it and drops the mark. nil: resolved on a Hub.
+    public var source: LockSource?
 
     public init(
         alias: ModelAlias, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
@@ -110,6 +114,7 @@ public struct LockedModel: Sendable, Equatable {
         self.signedBy = signedBy
         self.signatures = signatures.sorted()
         self.scanner = nil
+        self.source = nil
         self.alias = alias
         self.requestedRepo = requestedRepo
         self.requestedRevision = requestedRevision
@@ -122,6 +127,13 @@ public struct LockedModel: Sendable, Equatable {
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// Where a locked model's facts came from, when not from a Hub (`source` in modelpin.lock).
+public enum LockSource: String, Sendable, Equatable, CaseIterable {
+    /// Adopted from a Hugging Face cache: every file was checked against its cache name (its
+    /// SHA-256 or git blob id) and scanned, but no Hub said this commit holds these files.
+    case hfCache = "hf-cache"
 }
 
 /// One file of a locked model.
