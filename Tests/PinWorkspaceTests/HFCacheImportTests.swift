@@ -270,8 +270,8 @@ struct HFCacheImportTests {
             let report = try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v1")])
             let outcomes = Dictionary(uniqueKeysWithValues: (report.repos.first?.snapshots ?? []).map { ($0.commit, $0.outcome) })
             #expect(outcomes == [other: .recorded, TestWorkspace.commit: .skipped])
-            #expect(throws: HFCacheError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/absent")]) }
-            #expect(throws: HFCacheError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v9")]) }
+            #expect(throws: HFCacheReadError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/absent")]) }
+            #expect(throws: HFCacheReadError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v9")]) }
         }
     }
 }

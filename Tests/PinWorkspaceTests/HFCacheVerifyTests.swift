@@ -26,7 +26,7 @@ struct HFCacheVerifyTests {
     /// A workspace with no store and an endpoint nobody listens on: verify needs neither.
     static func verify(_ cache: CacheBuilder, lock: Lockfile?, selections: [HFCacheSelection] = []) throws -> HFCacheVerifyReport {
         let workspace = Workspace(
-            openStore: { _ in throw HFCacheError.unreadableCache(FilePath("/no-store"), "verify must not open the store") },
+            openStore: { _ in throw HFCacheReadError.unreadableCache(FilePath("/no-store"), "verify must not open the store") },
             keyringDirectory: { "/nonexistent" },
             configuration: WorkspaceConfiguration(environment: ["MODELPIN_ENDPOINT": "http://127.0.0.1:9"], userAgent: "test"))
         return try workspace.verifyHFCache(FilePath(cache.root.path), selections: selections, lock: lock)

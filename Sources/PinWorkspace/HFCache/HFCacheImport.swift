@@ -98,7 +98,7 @@ public struct HFCacheSelection: Sendable, Equatable {
         self.revision = revision
     }
 
-    public init(parsing text: String) throws(HFCacheError) {
+    public init(parsing text: String) throws(HFCacheReadError) {
         let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         do {
             repo = try RepoID(parsing: parts[0])

@@ -43,15 +43,15 @@ extension Workspace {
         do {
             root = try DirectoryRoot.open(cache, create: false)
         } catch {
-            throw HFCacheError.unreadableCache(cache, error.description)
+            throw HFCacheReadError.unreadableCache(cache, error.description)
         }
         let listing = HFCacheReader(root: root).read(only: Set(selections.map(\.repo)))
         for selection in selections {
             guard let repo = listing.repos.first(where: { Self.same($0.repo, selection.repo) }) else {
-                throw HFCacheError.repoNotInCache(selection.repo.description, cache: cache)
+                throw HFCacheReadError.repoNotInCache(selection.repo.description, cache: cache)
             }
             if let revision = selection.revision, !repo.snapshots.contains(where: { selection.names($0) }) {
-                throw HFCacheError.revisionNotInCache(
+                throw HFCacheReadError.revisionNotInCache(
                     repo: selection.repo.description, revision: revision, cache: cache,
                     known: repo.snapshots.map { ([$0.commit.hex] + $0.revisions).joined(separator: " ") })
             }
@@ -130,7 +130,7 @@ extension Workspace {
         }
         if let main = recorded.first(where: { $0.revisions.contains("main") }) { return main }
         if recorded.count == 1 { return recorded[0] }
-        throw HFCacheError.ambiguousSnapshot(repo: repo, commits: recorded.map(\.commit))
+        throw HFCacheReadError.ambiguousSnapshot(repo: repo, commits: recorded.map(\.commit))
     }
 
     /// What the manifest asks for: the ref given or naming the snapshot (`main` first), else the commit.

@@ -2,7 +2,7 @@ public import PinModel
 public import SystemPackage
 
 /// Why `import --hf-cache` or `verify --hf-cache` stopped before reading any blob.
-public enum HFCacheError: ModelpinError {
+public enum HFCacheReadError: ModelpinError {
     /// The cache directory cannot be opened.
     case unreadableCache(FilePath, String)
     /// A repo named on the command line has no folder in the cache.
