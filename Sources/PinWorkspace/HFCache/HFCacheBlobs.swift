@@ -12,7 +12,7 @@ public struct HFCacheBlobDigest: Sendable, Equatable {
 
     /// Whether these bytes are the ones `etag` names: the SHA-256 for an LFS etag, the git
     /// blob id (SHA-1 of `blob <size>\0` + bytes) for the others.
-    public func matches(_ etag: HFCacheEtag) -> Bool {
+    public func matches(_ etag: HFCacheETag) -> Bool {
         switch etag {
         case .sha256(let digest): sha256 == digest
         case .gitBlob(let id): gitBlobID == id
@@ -20,7 +20,7 @@ public struct HFCacheBlobDigest: Sendable, Equatable {
     }
 
     /// What the bytes hash to, in the etag's own terms (for a mismatch message).
-    public func actual(for etag: HFCacheEtag) -> String {
+    public func actual(for etag: HFCacheETag) -> String {
         switch etag {
         case .sha256: sha256.hex
         case .gitBlob: gitBlobID?.hex ?? "(the file changed length while it was read)"
@@ -31,9 +31,9 @@ public struct HFCacheBlobDigest: Sendable, Equatable {
 /// Reading a blob out of a cache repo folder: only `blobs/{etag}`, opened below the folder's
 /// descriptor without following a link, and only a regular file (a FIFO cannot block it).
 enum HFCacheBlobs {
-    static func open(_ etag: HFCacheEtag, in repo: HFCacheRepo) throws(FileReadError) -> FileDescriptor {
+    static func open(_ etag: HFCacheETag, in repo: HFCacheRepo) throws(FileReadError) -> FileDescriptor {
         do {
-            return try repo.root.openFile("blobs/" + etag.name)
+            return try repo.root.openFile(HFCacheLayout.blob(etag))
         } catch {
             throw FileReadError(path: repo.root.path.appending("blobs").appending(etag.name), errno: error.errno)
         }
@@ -75,7 +75,7 @@ extension HFCacheBlobs {
     /// them under their SHA-256. Refusals come back as values: the import goes on with the
     /// next blob. A store that cannot be written stops everything (thrown).
     static func admit(
-        _ etag: HFCacheEtag, of repo: HFCacheRepo, as name: String, into store: Store, admit: @escaping Admission
+        _ etag: HFCacheETag, of repo: HFCacheRepo, as name: String, into store: Store, admit: @escaping Admission
     ) throws(StoreError) -> HFCacheAdmission {
         let shown = repo.root.path.appending("blobs").appending(etag.name)
         let descriptor: FileDescriptor

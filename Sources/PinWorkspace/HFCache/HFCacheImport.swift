@@ -137,7 +137,7 @@ struct HFCacheImporter {
             let selection = selections.filter { $0.repo.kind == repo.repo.kind && $0.repo.ownerAndName.lowercased() == repo.repo.ownerAndName.lowercased() }
             var entry = HFCacheImportReport.Repo(repo: repo.repo.description, folder: repo.folder, snapshots: [], findings: repo.findings)
             // One blob is read once, whichever snapshots share it.
-            var admitted: [HFCacheEtag: HFCacheImportReport.File] = [:]
+            var admitted: [HFCacheETag: HFCacheImportReport.File] = [:]
             for snapshot in repo.snapshots.sorted(by: { $0.commit < $1.commit }) {
                 var result = HFCacheImportReport.Snapshot(
                     commit: snapshot.commit.hex, revisions: snapshot.revisions, outcome: .skipped, files: [], findings: snapshot.findings)
@@ -194,13 +194,5 @@ struct HFCacheImporter {
         case .refused(let reason):
             return HFCacheImportReport.File(path: file.path, etag: file.etag.name, sha256: nil, size: nil, outcome: .refused, reason: reason)
         }
-    }
-}
-
-extension HFCacheEtag {
-    /// The git blob id, when the etag is one.
-    public var gitBlobID: GitBlobID? {
-        if case .gitBlob(let id) = self { return id }
-        return nil
     }
 }

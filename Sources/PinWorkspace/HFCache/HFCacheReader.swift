@@ -30,7 +30,7 @@ public struct HFCacheFinding: Sendable, Encodable, Equatable {
 public struct HFCacheFile: Sendable, Equatable {
     /// Repo-relative (`PathSafety` holds for it).
     public let path: String
-    public let etag: HFCacheEtag
+    public let etag: HFCacheETag
 }
 
 /// One `snapshots/{commit}/` folder, as read.
@@ -71,10 +71,11 @@ public struct HFCacheListing: Sendable {
 /// entries are links, read with readlink and judged by their text (`HFCacheText`), never
 /// resolved; a blob is opened only as `blobs/{etag}` below the repo's own descriptor.
 public struct HFCacheReader: Sendable {
-    /// Names huggingface_hub itself keeps in the root and passes over (`_cache_manager.py`),
-    /// and the folders of files known not to exist (`.no_exist/`).
-    static let ignoredRootNames: Set<String> = [".locks", "CACHEDIR.TAG", ".DS_Store", "Thumbs.db", "desktop.ini"]
-    static let ignoredRepoNames: Set<String> = [".no_exist", "trees", ".DS_Store", "Thumbs.db", "desktop.ini"]
+    /// Names huggingface_hub itself keeps in the root and passes over (`_cache_manager.py`); in a
+    /// repo folder, the record of files known not to exist (`.no_exist/`) and the listings
+    /// (`trees/`), which import does not need: every file is judged by its own bytes.
+    static let ignoredRootNames: Set<String> = [HFCacheLayout.locksFolder, "CACHEDIR.TAG", ".DS_Store", "Thumbs.db", "desktop.ini"]
+    static let ignoredRepoNames: Set<String> = [".no_exist", HFCacheLayout.treesFolder, ".DS_Store", "Thumbs.db", "desktop.ini"]
     /// A snapshot with more entries than this is not read further (a cache is not a file system bomb).
     public static let maximumEntries = 1_000_000
 
@@ -95,11 +96,14 @@ public struct HFCacheReader: Sendable {
             return listing
         }
         for name in names where !Self.ignoredRootNames.contains(name) {
-            guard let repo = HFCacheText.repo(folder: name) else {
+            let repo: RepoID
+            do {
+                repo = try HFCacheLayout.repo(folderName: name)
+            } catch {
                 let kind: HFCacheFinding.Kind = name.hasPrefix("spaces--") ? .skipped : .malformed
                 listing.findings.append(HFCacheFinding(
                     path: name, kind: kind,
-                    reason: kind == .skipped ? "a Space, not a model or dataset" : "not a repo folder (models--OWNER--NAME or datasets--OWNER--NAME)"))
+                    reason: kind == .skipped ? "a Space, not a model or dataset" : "not a repo folder: \(error.reason)"))
                 continue
             }
             if !repos.isEmpty, !repos.contains(where: { $0.kind == repo.kind && $0.ownerAndName.lowercased() == repo.ownerAndName.lowercased() }) {
@@ -151,7 +155,7 @@ public struct HFCacheReader: Sendable {
                 repo.findings.append(HFCacheFinding(path: shown, kind: .skipped, reason: "a download in progress"))
                 continue
             }
-            guard HFCacheEtag(name: name) != nil else {
+            guard (try? HFCacheETag(name: name)) != nil else {
                 repo.findings.append(HFCacheFinding(path: shown, kind: .malformed, reason: "not an etag (40 or 64 lowercase hex digits)"))
                 continue
             }

@@ -1,42 +1,17 @@
 public import PinModel
 
-/// A blob's file name in a Hugging Face cache: the etag the Hub answered with, which names the
-/// bytes. huggingface_hub (file_download.py) keeps a regular git file under its git blob id
-/// (40 hex) and an LFS file under its SHA-256 (64 hex), both lowercase.
-public enum HFCacheEtag: Hashable, Sendable, CustomStringConvertible {
-    case gitBlob(GitBlobID)
-    case sha256(SHA256Digest)
-
-    /// Exactly 40 or 64 lowercase hex digits; anything else (an `.incomplete` download, a
-    /// name someone made up) is not a blob name.
-    public init?(name: String) {
-        switch name.utf8.count {
-        case 40:
-            guard let id = try? GitBlobID(parsing: name) else { return nil }
-            self = .gitBlob(id)
-        case 64:
-            guard SHA256Digest.isHexName(name), let digest = try? SHA256Digest(parsing: SHA256Digest.algorithm + ":" + name) else { return nil }
-            self = .sha256(digest)
-        default:
-            return nil
-        }
-    }
-
-    /// The file name under `blobs/`.
-    public var name: String {
-        switch self {
-        case .gitBlob(let id): id.hex
-        case .sha256(let digest): digest.hex
-        }
-    }
-
+extension HFCacheETag {
     /// Whether the Hub keeps these bytes in LFS (their etag is their SHA-256).
     public var isLFS: Bool {
         if case .sha256 = self { return true }
         return false
     }
 
-    public var description: String { name }
+    /// The git blob id, when the etag is one.
+    public var gitBlobID: GitBlobID? {
+        if case .gitBlob(let id) = self { return id }
+        return nil
+    }
 }
 
 /// The parts of a Hugging Face cache that are text someone could have written: a `refs/` file,
@@ -93,8 +68,9 @@ public enum HFCacheText {
     /// `depth` directories below its snapshot folder, exactly `../` × (depth + 2) then
     /// `blobs/{etag}`. Anything else is refused with what it is: an absolute target, one that
     /// leaves the repo folder, one that stays inside `snapshots/` (a link to another entry: a
-    /// chain), one into another folder of the repo, or a name that is no etag.
-    public static func blob(linkTarget target: String, depth: Int) -> Result<HFCacheEtag, HFCacheTextError> {
+    /// chain), one into another folder of the repo, or a name that is no etag. What it accepts is
+    /// exactly `HFCacheLayout.snapshotLinkTarget`, the writer's form (fuzz/FuzzHFCache checks it).
+    public static func blob(linkTarget target: String, depth: Int) -> Result<HFCacheETag, HFCacheTextError> {
         let shown = "`\(target.escapedForDisplay)`"
         if target.isEmpty { return .failure(HFCacheTextError("the link target is empty")) }
         if target.hasPrefix("/") {
@@ -117,31 +93,10 @@ public enum HFCacheText {
             return .failure(HFCacheTextError("links to \(shown), not to a file in the repo's blobs/"))
         }
         let name = String(components.last!)
-        guard let etag = HFCacheEtag(name: name) else {
+        guard let etag = try? HFCacheETag(name: name) else {
             return .failure(HFCacheTextError("links to the blob `\(name.escapedForDisplay)`, which is not an etag (40 or 64 lowercase hex digits)"))
         }
         return .success(etag)
-    }
-
-    /// The target huggingface_hub writes for an entry `depth` directories below its snapshot.
-    public static func linkTarget(for etag: HFCacheEtag, depth: Int) -> String {
-        String(repeating: "../", count: depth + 2) + "blobs/" + etag.name
-    }
-
-    /// The repo a cache folder is named for (`models--owner--name`, `datasets--owner--name`),
-    /// or nil. A repo id's parts never contain `--`, so the split is unambiguous; each part
-    /// must pass `RepoID`'s rules.
-    public static func repo(folder name: String) -> RepoID? {
-        let parts = name.split(separator: "--", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3 else { return nil }
-        let kind: RepoKind
-        switch parts[0] {
-        case "models": kind = .model
-        case "datasets": kind = .dataset
-        default: return nil
-        }
-        guard let repo = try? RepoID(owner: parts[1], name: parts[2], kind: kind), repo.owner == parts[1], repo.name == parts[2] else { return nil }
-        return repo
     }
 
     static func isRefScalar(_ scalar: Unicode.Scalar) -> Bool {

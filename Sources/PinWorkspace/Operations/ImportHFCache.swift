@@ -89,8 +89,8 @@ extension Workspace {
                 let judged = gate.judged(file.sha256!)
                 return LockedFile(
                     path: file.path, size: file.size!, sha256: file.sha256!,
-                    gitBlobID: HFCacheEtag(name: file.etag)?.gitBlobID ?? Self.lfsPointerID(file.sha256!, size: file.size!),
-                    lfs: HFCacheEtag(name: file.etag)?.isLFS ?? false, verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
+                    gitBlobID: (try? HFCacheETag(name: file.etag))?.gitBlobID ?? Self.lfsPointerID(file.sha256!, size: file.size!),
+                    lfs: (try? HFCacheETag(name: file.etag))?.isLFS ?? false, verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
             }
             if let existing = manifest.models.first(where: { (try? RepoID(parsing: $0.repo)).map { Self.same($0, id) } ?? false }) {
                 // Already in the project: leave the person's entry and its lock alone.

@@ -69,7 +69,7 @@ extension Workspace {
     /// Each file of `snapshot` against its lock entry (when locked) and its blob's name.
     static func check(
         _ snapshot: HFCacheSnapshot, of repo: HFCacheRepo, against model: LockedModel?,
-        digests: [HFCacheEtag: Result<HFCacheBlobDigest, FileReadError>], shown: String, report: inout HFCacheVerifyReport
+        digests: [HFCacheETag: Result<HFCacheBlobDigest, FileReadError>], shown: String, report: inout HFCacheVerifyReport
     ) -> [HFCacheVerifyReport.Problem] {
         var problems: [HFCacheVerifyReport.Problem] = []
         let name = repo.repo.description
@@ -104,7 +104,7 @@ extension Workspace {
     }
 
     /// Every blob hashed once (several at once), SHA-256 and git blob id in one read.
-    static func hashBlobs(_ etags: Set<HFCacheEtag>, of repo: HFCacheRepo) -> [HFCacheEtag: Result<HFCacheBlobDigest, FileReadError>] {
+    static func hashBlobs(_ etags: Set<HFCacheETag>, of repo: HFCacheRepo) -> [HFCacheETag: Result<HFCacheBlobDigest, FileReadError>] {
         let list = Array(etags)
         let results = DigestConcurrency.map(list, width: DigestConcurrency.defaultWidth) { etag in
             Result { () throws(FileReadError) in
