@@ -22,7 +22,7 @@ struct CacheBuilder {
     var repoURL: URL { root.appendingPathComponent(folder) }
 
     static func etag(_ file: FakeHub.File) -> String {
-        file.lfs ? SHA256.hash(file.bytes).hex : GitBlobHasher.id(of: file.bytes).hex
+        file.lfs ? SHA256.hash(file.cacheFixtureBytes).hex : GitBlobHasher.id(of: file.cacheFixtureBytes).hex
     }
 
     /// `blobs/{etag}` holding `bytes` (the right ones unless a test says otherwise).
@@ -52,7 +52,7 @@ struct CacheBuilder {
     func snapshot(_ files: [FakeHub.File], commit: String = TestWorkspace.commit, ref: String? = "main") throws {
         for file in files {
             let etag = Self.etag(file)
-            try blob(etag, file.bytes)
+            try blob(etag, file.cacheFixtureBytes)
             try link(file.path, commit: commit, etag: etag)
         }
         if let ref { try self.ref(ref, commit) }
@@ -108,10 +108,10 @@ struct HFCacheImportTests {
             #expect(stored.commit == TestWorkspace.commit)
             #expect(Set(stored.files.map(\.path)) == Set(Self.files.map(\.path)))
             for file in Self.files {
-                #expect((try? store.path(of: SHA256.hash(file.bytes))) != nil)
+                #expect((try? store.path(of: SHA256.hash(file.cacheFixtureBytes))) != nil)
                 let recorded = try #require(stored.files.first { $0.path == file.path })
                 #expect(recorded.lfs == file.lfs)
-                #expect(recorded.gitBlobID == (file.lfs ? nil : GitBlobHasher.id(of: file.bytes)))
+                #expect(recorded.gitBlobID == (file.lfs ? nil : GitBlobHasher.id(of: file.cacheFixtureBytes)))
             }
             // Again: nothing new, the same manifest.
             let again = try CacheFixture.importAll(cache, store)
@@ -227,7 +227,7 @@ struct HFCacheImportTests {
         try CacheFixture.with { cache, store, _ in
             try cache.snapshot(Self.files)
             let victim = Self.files.first { $0.lfs == lfs }!
-            var tampered = victim.bytes
+            var tampered = victim.cacheFixtureBytes
             tampered[tampered.count / 2] ^= 0x01
             try cache.blob(CacheBuilder.etag(victim), tampered)
             let report = try CacheFixture.importAll(cache, store)
@@ -242,7 +242,7 @@ struct HFCacheImportTests {
             #expect(try store.snapshot(repo: Self.repo, revision: "main") == nil)
             // The good blobs were admitted: verified bytes, unreferenced until a snapshot names them.
             let good = try #require(Self.files.first { $0.path != victim.path })
-            #expect((try? store.path(of: SHA256.hash(good.bytes))) != nil)
+            #expect((try? store.path(of: SHA256.hash(good.cacheFixtureBytes))) != nil)
         }
     }
 
@@ -347,7 +347,7 @@ struct HFCacheLockTests {
 
 extension FakeHub.File {
     /// The fixture's bytes (every fixture here is in memory).
-    var bytes: [UInt8] {
+    var cacheFixtureBytes: [UInt8] {
         guard case .bytes(let bytes) = content else { preconditionFailure("an in-memory fixture") }
         return bytes
     }

@@ -18,7 +18,7 @@ struct HFCacheVerifyTests {
         var model = LockedModel(
             alias: ModelAlias(rawValue: "tiny-model")!, requestedRepo: "acme/tiny-model", requestedRevision: "main", include: [], exclude: [],
             endpoint: "https://hub.test", repo: "acme/tiny-model", commit: try CommitID(parsing: TestWorkspace.commit),
-            files: files.map { LockedFile(path: $0.path, size: Int64($0.bytes.count), sha256: SHA256.hash($0.bytes), gitBlobID: GitBlobHasher.id(of: $0.bytes), lfs: $0.lfs) })
+            files: files.map { LockedFile(path: $0.path, size: Int64($0.cacheFixtureBytes.count), sha256: SHA256.hash($0.cacheFixtureBytes), gitBlobID: GitBlobHasher.id(of: $0.cacheFixtureBytes), lfs: $0.lfs) })
         model.source = LockSource.hfCache
         return Lockfile(models: [model])
     }
@@ -56,12 +56,12 @@ struct HFCacheVerifyTests {
         },
         Case(description: "a file the lock does not name", locked: true, expected: [.extra]) { cache in
             let extra = FakeHub.File("notes.txt", Array("later\n".utf8))
-            try cache.blob(CacheBuilder.etag(extra), extra.bytes)
+            try cache.blob(CacheBuilder.etag(extra), extra.cacheFixtureBytes)
             try cache.link(extra.path, etag: CacheBuilder.etag(extra))
         },
         Case(description: "an extra file, unlocked, is just a file", locked: false, expected: []) { cache in
             let extra = FakeHub.File("notes.txt", Array("later\n".utf8))
-            try cache.blob(CacheBuilder.etag(extra), extra.bytes)
+            try cache.blob(CacheBuilder.etag(extra), extra.cacheFixtureBytes)
             try cache.link(extra.path, etag: CacheBuilder.etag(extra))
         },
         Case(description: "a link that leaves the repo", locked: false, expected: [.malformed]) { cache in
@@ -70,7 +70,7 @@ struct HFCacheVerifyTests {
     ]
 
     static func flip(_ file: FakeHub.File, in cache: CacheBuilder) throws {
-        var bytes = file.bytes
+        var bytes = file.cacheFixtureBytes
         bytes[0] ^= 0x20
         try cache.blob(CacheBuilder.etag(file), bytes)
     }

@@ -1,0 +1,96 @@
+import Foundation
+import PinDigest
+import PinTestSupport
+import Testing
+
+/// A cache huggingface_hub 2.4.0 itself wrote (downloaded from the fake Hub), adopted by the
+/// built binary: import it with --lock, find it in the store, pull it from the lock with the Hub
+/// gone, and verify the cache offline before and after a byte is flipped.
+@Suite("import/verify --hf-cache with the real huggingface_hub", .tags(.pythonClients), .enabled(if: PythonClients.enabled))
+struct HFCacheImportEndToEndTests {
+    static let download = """
+        import sys
+        from huggingface_hub import snapshot_download
+        print(snapshot_download("acme/tiny-model", cache_dir=sys.argv[1]))
+        """
+
+    @Test func aCacheTheClientWroteRoundTripsThroughTheStore() throws {
+        try HubSandbox.with { env throws in
+            let cache = env.directory.appendingPathComponent("hf-cache")
+            let downloaded = try PythonClients.run(
+                Self.download, arguments: [cache.path], environment: ["HF_ENDPOINT": env.hub.endpoint, "HF_HUB_CACHE": cache.path])
+            #expect(downloaded.status == 0, "\(downloaded.stderr)")
+            #expect(downloaded.stdout.contains("models--acme--tiny-model/snapshots/\(HubSandbox.commit)"))
+
+            // Nothing from here on may reach a Hub: it is stopped, and the endpoints point at it.
+            env.hub.hub.stop()
+            env.hub.cdn.stop()
+            var modelpin = env.sandbox.modelpin
+            modelpin.environment["HF_ENDPOINT"] = env.hub.endpoint
+            modelpin.environment["MODELPIN_ENDPOINT"] = env.hub.endpoint
+            try Data("version = 1\n".utf8).write(to: env.directory.appendingPathComponent("modelpin.toml"))
+
+            let imported = try modelpin.run(["import", "--hf-cache", "--cache-dir", cache.path, "--lock", "--json"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(imported.stdout.utf8)) as? [String: Any])
+            #expect(report["refused"] as? Int == 0)
+            let repos = try #require(report["repos"] as? [[String: Any]])
+            let snapshot = try #require((repos.first?["snapshots"] as? [[String: Any]])?.first)
+            #expect(snapshot["commit"] as? String == HubSandbox.commit && snapshot["outcome"] as? String == "recorded")
+            #expect(snapshot["revisions"] as? [String] == ["main"])
+            let files = try #require(snapshot["files"] as? [[String: Any]])
+            #expect(Set(files.compactMap { $0["path"] as? String }) == Set(HubSandbox.files.map(\.path)))
+            #expect(files.allSatisfy { $0["outcome"] as? String == "added" })
+            let lock = try String(contentsOf: env.directory.appendingPathComponent("modelpin.lock"), encoding: .utf8)
+            #expect(lock.contains("source = \"hf-cache\""))
+
+            let snapshots = try modelpin.run(["store", "snapshots"])
+            #expect(snapshots.stdout.contains("acme/tiny-model:main"), "\(snapshots.stdout)")
+
+            // The same bytes, from the store, with no Hub.
+            let pulled = try modelpin.run(["pull", "--frozen"])
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            for file in HubSandbox.files {
+                #expect(try env.contents(file.path) == Data(file.cacheFixtureBytes), "\(file.path)")
+            }
+
+            let clean = try modelpin.run(["verify", "--hf-cache", "--cache-dir", cache.path])
+            #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+            #expect(clean.stderr.contains("1 against modelpin.lock"), "\(clean.stderr)")
+
+            // One byte flipped in the weights' blob: modified, exit 1, and named.
+            let etag = String("\(SHA256.hash(HubSandbox.weights))".dropFirst("sha256:".count))
+            let blob = cache.appendingPathComponent("models--acme--tiny-model/blobs/\(etag)")
+            var bytes = try Data(contentsOf: blob)
+            bytes[bytes.count - 1] ^= 0x01
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: blob.path)
+            try bytes.write(to: blob)
+            let flipped = try modelpin.run(["verify", "--hf-cache", "--cache-dir", cache.path])
+            #expect(flipped.status == 1)
+            #expect(flipped.stdout.contains("modified  models--acme--tiny-model/snapshots/\(HubSandbox.commit)/model.safetensors"), "\(flipped.stdout)")
+            // ... and import refuses it, leaving the recorded snapshot as it was.
+            let again = try modelpin.run(["import", "--hf-cache", "--cache-dir", cache.path])
+            #expect(again.status == 1)
+            #expect(again.stdout.contains("refused  models--acme--tiny-model/snapshots/\(HubSandbox.commit)/model.safetensors"), "\(again.stdout)")
+        }
+    }
+
+    @Test func verifyTakesCacheDirOnlyWithHFCache() throws {
+        try Sandbox.with { sandbox throws in
+            let refused = try sandbox.modelpin.run(["verify", "--cache-dir", sandbox.directory.path])
+            #expect(refused.status == 64)
+            #expect(refused.stderr.contains("--home"), "\(refused.stderr)")
+            let missing = try sandbox.modelpin.run(["import", "--cache-dir", sandbox.directory.path])
+            #expect(missing.status == 64)
+            #expect(missing.stderr.contains("--hf-cache"), "\(missing.stderr)")
+        }
+    }
+}
+
+extension FakeHub.File {
+    /// The fixture's bytes (every fixture here is in memory).
+    var cacheFixtureBytes: [UInt8] {
+        guard case .bytes(let bytes) = content else { preconditionFailure("an in-memory fixture") }
+        return bytes
+    }
+}
