@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage],
+                           "PinDigest", systemPackage, "PinNames", "PinScan"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

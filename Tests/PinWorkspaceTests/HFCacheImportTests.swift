@@ -2,6 +2,8 @@ import Foundation
 import PinDigest
 import PinLock
 import PinModel
+import PinNames
+import PinScan
 import PinStore
 import PinTestSupport
 import PinWorkspace
@@ -262,6 +264,24 @@ struct HFCacheImportTests {
         }
     }
 
+    /// The scan policy of a pull: the repository's own Python is refused unless the user says
+    /// they will run it (`--allow-remote-code`), and `--strict` refuses what was not checked.
+    @Test(arguments: [(false, false, true), (true, false, false), (false, true, true)])
+    func appliesThePullsScanPolicy(allowRemoteCode: Bool, strict: Bool, refused: Bool) throws {
+        try CacheFixture.with { cache, store, _ in
+            let code = FakeHub.File("modeling_tiny.py", Array("import os\n".utf8))
+            let unknown = FakeHub.File("notes.dat", [0x00, 0xFF, 0x13, 0x37])
+            try cache.snapshot([Self.config, allowRemoteCode || strict ? (strict ? unknown : code) : code])
+            var configuration = WorkspaceConfiguration(environment: [:], userAgent: "test")
+            configuration.scanPolicy.allowRemoteCode = allowRemoteCode
+            configuration.scanPolicy.strict = strict
+            let workspace = Workspace(openStore: { _ in store }, keyringDirectory: { "/nonexistent" }, configuration: configuration)
+            let report = try workspace.importHFCache(HFCacheImportRequest(cache: FilePath(cache.root.path)))
+            #expect((report.refused > 0) == refused, "\(report.repos.first?.snapshots.first?.files ?? [])")
+            #expect(report.repos.first?.snapshots.first?.outcome == (refused ? .refused : .recorded))
+        }
+    }
+
     @Test func selectsRepoAndRevision() throws {
         try CacheFixture.with { cache, store, _ in
             try cache.snapshot(Self.files)
@@ -326,6 +346,28 @@ struct HFCacheLockTests {
             #expect(throws: ProjectError.self) {
                 try Locker(puller: hub.puller).lock(saved, previous: try saved.loadLock(), update: ["tiny-model"], endpoint: TestWorkspace.hubBase)
             }
+        }
+    }
+
+    /// A typosquat in the cache does not reach the project: `--lock` runs the name gate as `lock` does.
+    @Test func theNameGateGuardsTheLock() throws {
+        try CacheFixture.with { cache, store, _ in
+            try cache.snapshot(TestWorkspace.tinyFiles)
+            let directory = FilePath(cache.root.deletingLastPathComponent().path)
+            let project = try Self.project(directory)
+            var configuration = WorkspaceConfiguration(environment: [:], userAgent: "test")
+            let allowlist = try Allowlist.parse("acme/tiny-modeI\n", source: "models.allow")
+            configuration.allowlist = { (NameChecker(allowlist: allowlist), "models.allow") }
+            let workspace = Workspace(openStore: { _ in store }, keyringDirectory: { "/nonexistent" }, configuration: configuration)
+            var request = HFCacheImportRequest(cache: FilePath(cache.root.path))
+            request.lockInto = project
+            #expect {
+                try workspace.importHFCache(request)
+            } throws: { error in
+                (error as? any ModelpinError)?.kind == .refused
+            }
+            #expect(try String(contentsOfFile: project.manifestPath.string, encoding: .utf8) == Self.manifest)
+            #expect(!FileManager.default.fileExists(atPath: project.lockPath.string))
         }
     }
 

@@ -67,7 +67,8 @@ extension Workspace {
     // MARK: --lock
 
     /// Adds one recorded snapshot per repo to the project: `REPO@REV`'s, else the one `main`
-    /// names, else the only one. Manifest first, then the lock (as `add` writes them). The lock
+    /// names, else the only one, each through the name gate (allowlist, typosquats) as `lock`
+    /// would. Nothing is written unless every one passed. Manifest first, then the lock (as `add` writes them). The lock
     /// entry says `source = "hf-cache"`: its facts come from a cache, not from a Hub, until
     /// `lock --update` confirms them.
     func lockImported(
@@ -79,9 +80,15 @@ extension Workspace {
         var manifest = project.manifest
         var locked: [HFCacheImportReport.Locked] = []
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
+        // A lock is where the name check stands guard (`lock` runs it on every model): a cache
+        // holding a typosquat must not slip it into the project by way of an import.
+        let (checker, allowlistSource) = try configuration.allowlist()
+        let names = NameGate(names: checker, allowlistSource: allowlistSource)
+        let decisions = Decisions(events: events, review: review)
         for repo in report.repos {
             let recorded = repo.snapshots.filter { $0.outcome == .recorded }
             guard !recorded.isEmpty, let id = try? RepoID(parsing: repo.repo) else { continue }
+            try decisions.act(try names.decide(repo.repo, allowUnlisted: false).decision)
             let selection = selections.first { Self.same($0.repo, id) }
             guard let snapshot = try Self.chooseSnapshot(recorded, selection: selection, repo: repo.repo) else { continue }
             let revision = Self.requestedRevision(snapshot, selection: selection)

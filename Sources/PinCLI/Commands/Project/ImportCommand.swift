@@ -63,7 +63,8 @@ struct ImportCommand: ModelpinCommand {
             not recorded, and its good blobs stay in the store unreferenced. Nothing in the \
             cache is followed, changed or removed. --lock adds one snapshot per repo (REPO@REV, \
             else the one `main` names, else the only one) to modelpin.toml and modelpin.lock, \
-            marked `source = "hf-cache"` until `modelpin lock --update` confirms it on a Hub. \
+            marked `source = "hf-cache"` until `modelpin lock --update` confirms it on a Hub; \
+            each repo passes the name check (allowlist, typosquats) first, as in `lock`. \
             Exits 1 if anything was refused.
             """)
 
@@ -90,6 +91,7 @@ struct ImportCommand: ModelpinCommand {
     @Flag(name: .shortAndLong, help: "Print only refusals and errors.")
     var quiet = false
 
+    @OptionGroup var names: NamesOptions
     @OptionGroup var store: StoreHomeOptions
     @OptionGroup var output: OutputOptions
 
@@ -108,9 +110,15 @@ struct ImportCommand: ModelpinCommand {
         request.selections = try cache.selections(repos)
         if lock {
             let path = try Project.locate(explicit: manifest.map { FilePath($0) }, from: ProcessEnvironment.currentDirectory)
-            request.lockInto = try Project.load(path)
+            let project = try Project.load(path)
+            request.lockInto = project
+            // The allowlist a `lock` of this project would use.
+            let names = self.names
+            configuration.allowlist = { try ProjectOptions.names(names, project: project, console: console) }
         }
-        let report = try store.store.workspace(configuration).importHFCache(request)
+        // Warnings (an unchecked name) reach the terminal; nothing else of the event stream does.
+        let events = PullProgress(console: console, style: .silent)
+        let report = try store.store.workspace(configuration, events: events).importHFCache(request)
         if console.json {
             console.out(try Format.json(report))
         } else {
