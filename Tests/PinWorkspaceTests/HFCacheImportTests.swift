@@ -21,6 +21,11 @@ struct CacheBuilder {
         folder = "models--" + repo.replacingOccurrences(of: "/", with: "--")
     }
 
+    init(root: URL, folder: String) {
+        self.root = root
+        self.folder = folder
+    }
+
     var repoURL: URL { root.appendingPathComponent(folder) }
 
     static func etag(_ file: FakeHub.File) -> String {
@@ -279,6 +284,20 @@ struct HFCacheImportTests {
             let report = try workspace.importHFCache(HFCacheImportRequest(cache: FilePath(cache.root.path)))
             #expect((report.refused > 0) == refused, "\(report.repos.first?.snapshots.first?.files ?? [])")
             #expect(report.repos.first?.snapshots.first?.outcome == (refused ? .refused : .recorded))
+        }
+    }
+
+    /// A dataset's folder is a dataset, recorded under `datasets/…`; the same id as a model is
+    /// another repo.
+    @Test func aDatasetKeepsItsKind() throws {
+        try CacheFixture.with { cache, store, _ in
+            let dataset = CacheBuilder(root: cache.root, folder: "datasets--acme--tiny-model")
+            try dataset.snapshot([Self.config])
+            let report = try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "datasets/acme/tiny-model")])
+            #expect(report.repos.map(\.repo) == ["datasets/acme/tiny-model"])
+            #expect(report.repos.first?.snapshots.first?.outcome == .recorded)
+            #expect(try store.snapshot(repo: try RepoID(parsing: "datasets/acme/tiny-model"), revision: "main") != nil)
+            #expect(try store.snapshot(repo: Self.repo, revision: "main") == nil)
         }
     }
 
