@@ -7,7 +7,7 @@ import SystemPackage
 public struct HFCacheBlobDigest: Sendable, Equatable {
     public let sha256: SHA256Digest
     public let size: Int64
-    /// nil when the file changed length while it was read.
+    /// nil for an LFS etag (not computed), or when the file changed length while it was read.
     public let gitBlobID: GitBlobID?
 
     /// Whether these bytes are the ones `etag` names: the SHA-256 for an LFS etag, the git
@@ -40,8 +40,10 @@ enum HFCacheBlobs {
     }
 
     /// Hashes `descriptor` to its end, handing every chunk to `body` as well (false stops it).
+    /// The git blob id (SHA-1) is computed only for a git etag: an LFS blob's name is its
+    /// SHA-256, and a second hash over gigabytes of weights would only cost time.
     static func hash(
-        _ descriptor: FileDescriptor, path: FilePath, _ body: (UnsafeRawBufferPointer) -> Bool = { _ in true }
+        _ descriptor: FileDescriptor, path: FilePath, for etag: HFCacheETag, _ body: (UnsafeRawBufferPointer) -> Bool = { _ in true }
     ) throws(FileReadError) -> HFCacheBlobDigest {
         let size: Int64
         do {
@@ -52,13 +54,13 @@ enum HFCacheBlobs {
         var sha = SHA256()
         // The git id's header names the size first; a file that grows or shrinks meanwhile
         // yields no id, so it cannot match.
-        var git = GitBlobHasher(size: size)
+        var git = etag.isLFS ? nil : GitBlobHasher(size: size)
         let read = try FileHasher.stream(descriptor, path: path) { chunk in
             sha.update(chunk)
-            git.update(chunk)
+            git?.update(chunk)
             return body(chunk)
         }
-        return HFCacheBlobDigest(sha256: sha.finalize(), size: read, gitBlobID: git.finalize())
+        return HFCacheBlobDigest(sha256: sha.finalize(), size: read, gitBlobID: git?.finalize())
     }
 }
 
@@ -98,7 +100,7 @@ extension HFCacheBlobs {
         var failure: StoreError?
         let measured: HFCacheBlobDigest
         do {
-            measured = try hash(descriptor, path: shown) { chunk in
+            measured = try hash(descriptor, path: shown, for: etag) { chunk in
                 do throws(StoreError) {
                     try quarantine.write(chunk)
                     return true

@@ -103,14 +103,15 @@ extension Workspace {
         return problems
     }
 
-    /// Every blob hashed once (several at once), SHA-256 and git blob id in one read.
+    /// Every blob hashed once (several at once): its SHA-256, and for a git etag its git blob id
+    /// in the same read.
     static func hashBlobs(_ etags: Set<HFCacheETag>, of repo: HFCacheRepo) -> [HFCacheETag: Result<HFCacheBlobDigest, FileReadError>] {
         let list = Array(etags)
         let results = DigestConcurrency.map(list, width: DigestConcurrency.defaultWidth) { etag in
             Result { () throws(FileReadError) in
                 let descriptor = try HFCacheBlobs.open(etag, in: repo)
                 defer { try? descriptor.close() }
-                return try HFCacheBlobs.hash(descriptor, path: repo.root.path.appending("blobs").appending(etag.name))
+                return try HFCacheBlobs.hash(descriptor, path: repo.root.path.appending("blobs").appending(etag.name), for: etag)
             }
         }
         return Dictionary(uniqueKeysWithValues: zip(list, results).map { ($0, $1) })
