@@ -353,6 +353,31 @@ struct HFCacheLockTests {
         }
     }
 
+    /// Importing again changes nothing; another commit of a repo the project has is refused,
+    /// leaving the person's entry alone.
+    @Test func aRepoAlreadyInTheProjectIsLeftAlone() throws {
+        try CacheFixture.with { cache, store, _ in
+            try cache.snapshot(TestWorkspace.tinyFiles)
+            let directory = FilePath(cache.root.deletingLastPathComponent().path)
+            let project = try Self.project(directory)
+            #expect(try CacheFixture.importAll(cache, store, lockInto: project).locked.map(\.outcome) == [.added])
+            let saved = try Project.load(project.manifestPath)
+            let lock = try String(contentsOfFile: saved.lockPath.string, encoding: .utf8)
+            #expect(try CacheFixture.importAll(cache, store, lockInto: saved).locked.map(\.outcome) == [.unchanged])
+
+            let other = String(repeating: "5d6e", count: 10)
+            try FileManager.default.removeItem(at: cache.repoURL.appendingPathComponent("refs/main"))
+            try cache.snapshot([TestWorkspace.tinyFiles[0]], commit: other, ref: "main")
+            #expect {
+                try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@main")], lockInto: try Project.load(project.manifestPath))
+            } throws: { error in
+                guard case .alreadyInProject(_, let alias, let locked, let cached, _)? = error as? HFCacheReadError else { return false }
+                return alias == "tiny-model" && locked == TestWorkspace.commit && cached == other
+            }
+            #expect(try String(contentsOfFile: saved.lockPath.string, encoding: .utf8) == lock)
+        }
+    }
+
     @Test func theHubRefusesACacheThatLiedAboutItsCommit() throws {
         try TestWorkspace.with { hub in
             let cache = CacheBuilder(root: URL(fileURLWithPath: hub.directory.appending("cache").string))

@@ -13,11 +13,14 @@ public enum HFCacheReadError: ModelpinError {
     case revisionNotInCache(repo: String, revision: String, cache: FilePath, known: [String])
     /// `--lock` with several snapshots of one repo and no `main` to choose.
     case ambiguousSnapshot(repo: String, commits: [String])
+    /// `--lock` of a repo the project already has, at another commit (or not locked yet): the
+    /// person's entry is theirs to change.
+    case alreadyInProject(repo: String, alias: String, locked: String?, cached: String, manifest: FilePath)
 
     public var kind: FailureKind {
         switch self {
         case .unreadableCache: .operational
-        case .repoNotInCache, .revisionNotInCache, .ambiguousSnapshot: .operational
+        case .repoNotInCache, .revisionNotInCache, .ambiguousSnapshot, .alreadyInProject: .operational
         case .badRepoArgument: .usage
         }
     }
@@ -31,6 +34,8 @@ public enum HFCacheReadError: ModelpinError {
             "`\(repo)@\(revision.escapedForDisplay)` is no snapshot in the Hugging Face cache at `\(cache)`"
         case .ambiguousSnapshot(let repo, let commits):
             "the cache holds \(commits.count) snapshots of `\(repo)` and no `main` ref names one of them; which one to lock is not clear"
+        case .alreadyInProject(let repo, let alias, _, _, let manifest):
+            "`\(manifest)` already has `\(repo)` as `\(alias)`; nothing was written to it or to the lock"
         }
     }
 
@@ -41,6 +46,8 @@ public enum HFCacheReadError: ModelpinError {
         case .revisionNotInCache(_, _, _, let known): known.isEmpty ? ["it has no snapshot at all"] : ["it has: " + known.joined(separator: ", ")]
         case .ambiguousSnapshot(_, let commits): commits
         case .repoNotInCache: []
+        case .alreadyInProject(_, _, let locked, let cached, _):
+            ["locked at: \(locked ?? "(not locked)")", "cached:    \(cached)"]
         }
     }
 
@@ -51,6 +58,8 @@ public enum HFCacheReadError: ModelpinError {
         case .badRepoArgument: nil
         case .revisionNotInCache: "name a commit or a ref the cache holds"
         case .ambiguousSnapshot(let repo, _): "name the one to lock: `modelpin import --hf-cache --lock \(repo)@COMMIT`"
+        case .alreadyInProject(_, let alias, _, _, _):
+            "the snapshot is in the store now; to lock another commit, change `revision` of `\(alias)` and run `modelpin lock --update \(alias)`"
         }
     }
 }

@@ -105,7 +105,9 @@ extension Workspace {
                     locked.append(.init(alias: existing.alias.rawValue, repo: repo.repo, commit: snapshot.commit, revision: existing.revision, outcome: .unchanged))
                     continue
                 }
-                throw ProjectError.aliasExists(existing.alias.rawValue, manifest: project.manifestPath)
+                throw HFCacheReadError.alreadyInProject(
+                    repo: repo.repo, alias: existing.alias.rawValue, locked: models.first { $0.alias == existing.alias }?.commit.hex,
+                    cached: snapshot.commit, manifest: project.manifestPath)
             }
             let alias = Self.freeAlias(for: repo.repo, in: manifest)
             let request = ModelRequest(alias: alias, repo: repo.repo, revision: revision)
