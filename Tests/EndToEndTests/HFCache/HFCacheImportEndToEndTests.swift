@@ -75,6 +75,37 @@ struct HFCacheImportEndToEndTests {
         }
     }
 
+    /// `lock` keeps the mark; `lock --update` asks the (fake) Hub, which confirms the commit,
+    /// and the entry is written from its answer without `source`.
+    @Test func lockUpdateConfirmsAnImportedModelOnTheHub() throws {
+        try HubSandbox.with { env throws in
+            let cache = env.directory.appendingPathComponent("hf-cache")
+            let downloaded = try PythonClients.run(
+                Self.download, arguments: [cache.path], environment: ["HF_ENDPOINT": env.hub.endpoint, "HF_HUB_CACHE": cache.path])
+            #expect(downloaded.status == 0, "\(downloaded.stderr)")
+            let modelpin = env.sandbox.modelpin
+            try Data("version = 1\n".utf8).write(to: env.directory.appendingPathComponent("modelpin.toml"))
+            let imported = try modelpin.run(["import", "--hf-cache", "--cache-dir", cache.path, "--lock"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let lockURL = env.directory.appendingPathComponent("modelpin.lock")
+            let adopted = try String(contentsOf: lockURL, encoding: .utf8)
+            #expect(adopted.contains("source = \"hf-cache\""))
+
+            let plain = try modelpin.run(["lock", "--endpoint", env.hub.endpoint])
+            #expect(plain.status == 0, "\(plain.stderr)")
+            #expect(try String(contentsOf: lockURL, encoding: .utf8) == adopted)
+
+            let update = try modelpin.run(["lock", "--update", "tiny-model", "--endpoint", env.hub.endpoint])
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(update.stderr.contains("confirmed tiny-model at \(HubSandbox.commit.prefix(12)) against the Hub"), "\(update.stderr)")
+            let confirmed = try String(contentsOf: lockURL, encoding: .utf8)
+            #expect(!confirmed.contains("source ="))
+            // The same files, bytes and ids: only the mark and the endpoint's provenance changed.
+            let fileLines = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("sha256 =") || $0.hasPrefix("git-blob-id =") || $0.hasPrefix("path =") } }
+            #expect(fileLines(confirmed) == fileLines(adopted))
+        }
+    }
+
     @Test func verifyTakesCacheDirOnlyWithHFCache() throws {
         try Sandbox.with { sandbox throws in
             let refused = try sandbox.modelpin.run(["verify", "--cache-dir", sandbox.directory.path])
