@@ -168,6 +168,12 @@ struct HFCacheImportTests {
         Shape(description: "regular file in a snapshot", kind: .malformed, reason: "a regular file where", recorded: false) { cache, _ in
             _ = try writeFile(cache.repoURL.appendingPathComponent("snapshots/\(TestWorkspace.commit)/planted.bin"), CacheFixture.pickleBomb)
         },
+        Shape(description: "a .git directory in a snapshot", kind: .malformed, reason: "version-control or tool directory", recorded: false) { cache, _ in
+            try cache.link(".git/hooks/post-checkout", etag: configEtag)
+        },
+        Shape(description: "paths a case-insensitive file system cannot tell apart", kind: .malformed, reason: "case-insensitive", recorded: false) { cache, _ in
+            try cache.link("CONFIG.json", etag: configEtag)
+        },
         Shape(description: "dangling link", kind: .dangling, reason: "which is not there", recorded: false) { cache, _ in
             try cache.link("gone.json", etag: String(repeating: "e", count: 40))
         },
