@@ -307,6 +307,29 @@ struct HFCacheImportTests {
         }
     }
 
+    /// A second cache that claims the same commit with other bytes: the store's record stands,
+    /// the claim is refused, and the cache's other snapshots are still recorded.
+    @Test func aCommitTheStoreKnowsWithOtherBytesIsRefused() throws {
+        try CacheFixture.with { cache, store, _ in
+            try cache.snapshot(Self.files)
+            #expect(try CacheFixture.importAll(cache, store).refused == 0)
+            let forgedRoot = cache.root.deletingLastPathComponent().appendingPathComponent("forged")
+            let forged = CacheBuilder(root: forgedRoot)
+            let lie = FakeHub.File("config.json", Array(#"{"architectures": ["Forged"]}"#.utf8))
+            try forged.snapshot([lie])
+            let other = String(repeating: "5d6e", count: 10)
+            try forged.snapshot([Self.config], commit: other, ref: "v1")
+            let report = try CacheFixture.importAll(forged, store)
+            let outcomes = Dictionary(uniqueKeysWithValues: (report.repos.first?.snapshots ?? []).map { ($0.commit, $0) })
+            #expect(outcomes[TestWorkspace.commit]?.outcome == .refused)
+            #expect(outcomes[TestWorkspace.commit]?.findings.contains { $0.kind == .conflict && $0.reason.contains("config.json") } == true)
+            #expect(outcomes[other]?.outcome == .recorded)
+            #expect(report.refused == 1)
+            let recorded = try #require(try store.snapshot(repo: Self.repo, revision: TestWorkspace.commit))
+            #expect(recorded.files.first { $0.path == "config.json" }?.sha256 == SHA256.hash(Self.config.cacheFixtureBytes))
+        }
+    }
+
     @Test func selectsRepoAndRevision() throws {
         try CacheFixture.with { cache, store, _ in
             try cache.snapshot(Self.files)

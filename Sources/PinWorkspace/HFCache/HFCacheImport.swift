@@ -131,8 +131,6 @@ struct HFCacheImporter {
     func run(_ listing: HFCacheListing, selections: [HFCacheSelection], cache: FilePath) throws -> HFCacheImportReport {
         var report = HFCacheImportReport(cache: cache.string)
         report.findings = listing.findings
-        var records: [(snapshot: StoredSnapshot, revision: String?)] = []
-        var positions: [(repo: Int, snapshot: Int, records: Range<Int>)] = []
         for repo in listing.repos {
             let selection = selections.filter { $0.repo.kind == repo.repo.kind && $0.repo.ownerAndName.lowercased() == repo.repo.ownerAndName.lowercased() }
             var entry = HFCacheImportReport.Repo(repo: repo.repo.description, folder: repo.folder, snapshots: [], findings: repo.findings)
@@ -159,30 +157,35 @@ struct HFCacheImporter {
                 }
                 let clean = result.findings.isEmpty && result.files.allSatisfy { $0.outcome != .refused }
                 result.outcome = clean ? .recorded : .refused
-                if clean {
-                    let stored = StoredSnapshot(
-                        repo: repo.repo, commit: snapshot.commit.hex, endpoint: nil,
-                        files: zip(snapshot.files, result.files).map { file, outcome in
-                            // An LFS file's git blob id is its pointer's, which the cache does not hold: left unknown.
-                            .init(path: file.path, sha256: outcome.sha256!, size: outcome.size!,
-                                  gitBlobID: file.etag.gitBlobID, lfs: file.etag.isLFS)
-                        })
-                    let revisions: [String?] = snapshot.revisions.isEmpty ? [nil] : snapshot.revisions
-                    let start = records.count
-                    records += revisions.map { (stored, $0) }
-                    positions.append((report.repos.count, entry.snapshots.count, start..<records.count))
-                }
+                if clean { try record(snapshot, of: repo, into: &result) }
                 entry.snapshots.append(result)
             }
             report.repos.append(entry)
         }
-        if !records.isEmpty {
-            let digests = try store.recordSnapshots(records)
-            for position in positions {
-                report.repos[position.repo].snapshots[position.snapshot].manifest = digests[position.records.lowerBound]
-            }
-        }
         return report
+    }
+
+    /// Records one snapshot (under its commit and each ref naming it). The store refuses a
+    /// commit it recorded before with other bytes for a path (`.snapshotConflict`): the cache
+    /// claims a commit it does not hold. That snapshot is then refused, the others go on.
+    private func record(_ snapshot: HFCacheSnapshot, of repo: HFCacheRepo, into result: inout HFCacheImportReport.Snapshot) throws {
+        let stored = StoredSnapshot(
+            repo: repo.repo, commit: snapshot.commit.hex, endpoint: nil,
+            files: zip(snapshot.files, result.files).map { file, outcome in
+                // An LFS file's git blob id is its pointer's, which the cache does not hold: left unknown.
+                .init(path: file.path, sha256: outcome.sha256!, size: outcome.size!, gitBlobID: file.etag.gitBlobID, lfs: file.etag.isLFS)
+            })
+        let revisions: [String?] = snapshot.revisions.isEmpty ? [nil] : snapshot.revisions
+        let records = revisions.map { (snapshot: stored, revision: $0) }
+        do {
+            result.manifest = try store.recordSnapshots(records).first
+        } catch {
+            guard case .snapshotConflict = error else { throw error }
+            result.outcome = .refused
+            result.findings.append(HFCacheFinding(
+                path: "\(repo.folder)/snapshots/\(snapshot.commit.hex)", kind: .conflict,
+                reason: ([error.description] + error.causes).joined(separator: ": ")))
+        }
     }
 
     private func admit(_ file: HFCacheFile, of repo: HFCacheRepo) throws -> HFCacheImportReport.File {

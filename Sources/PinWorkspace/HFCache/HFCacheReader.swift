@@ -13,6 +13,9 @@ public struct HFCacheFinding: Sendable, Encodable, Equatable {
         case malformed
         /// A snapshot entry links to a blob the repo folder does not have.
         case dangling = "dangling-symlink"
+        /// The store recorded this commit before with other bytes for a path: the cache claims
+        /// a commit it does not hold (import refuses the snapshot).
+        case conflict
     }
 
     public let path: String

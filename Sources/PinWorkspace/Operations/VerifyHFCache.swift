@@ -122,6 +122,7 @@ extension Workspace {
         case .skipped: nil
         case .malformed: .init(repo: repo, path: finding.path, kind: .malformed, detail: finding.reason)
         case .dangling: .init(repo: repo, path: finding.path, kind: .dangling, detail: finding.reason)
+        case .conflict: .init(repo: repo, path: finding.path, kind: .modified, detail: finding.reason)
         }
     }
 }
