@@ -53,7 +53,8 @@ public struct Modelpin: ParsableCommand {
             """,
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
-            RemoveCommand.self, MirrorCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self, ImportCommand.self,
+            RemoveCommand.self, MirrorCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
+            ImportCommand.self,
             StoreCommand.self,
         ]
     )
