@@ -46,7 +46,7 @@ public enum HFCacheText {
 
     /// Why `name` (a path below `refs/`, `/`-separated: `main`, `v1.0`, `refs/pr/1`) cannot be
     /// a revision name, or nil. Git's own ref rules, narrowed to what a file name may safely be
-    /// and a store reference may hold: ASCII letters, digits, `-`, `_`, `.`; no component that
+    /// and a store reference may hold: ASCII letters, digits, `-`, `_`, `.`, `+`; no component that
     /// is empty, starts with `.` or ends with `.lock`.
     public static func refNameProblem(_ name: String) -> String? {
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
@@ -57,7 +57,7 @@ public enum HFCacheText {
             if component.hasPrefix(".") { return "has a component starting with `.`" }
             if component.hasSuffix(".lock") { return "has a component ending in `.lock`" }
             if let bad = component.unicodeScalars.first(where: { !isRefScalar($0) }) {
-                return "\(bad.displayDescription) is not allowed in a ref name (ASCII letters, digits, `-`, `_`, `.`)"
+                return "\(bad.displayDescription) is not allowed in a ref name (ASCII letters, digits, `-`, `_`, `.`, `+`)"
             }
         }
         return nil
@@ -101,7 +101,7 @@ public enum HFCacheText {
 
     static func isRefScalar(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".": true
+        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "+": true
         default: false
         }
     }
