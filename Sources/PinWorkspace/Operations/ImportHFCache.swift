@@ -68,9 +68,9 @@ extension Workspace {
 
     /// Adds one recorded snapshot per repo to the project: `REPO@REV`'s, else the one `main`
     /// names, else the only one, each through the name gate (allowlist, typosquats) as `lock`
-    /// would. Nothing is written unless every one passed. Manifest first, then the lock (as `add` writes them). The lock
-    /// entry says `source = "hf-cache"`: its facts come from a cache, not from a Hub, until
-    /// `lock --update` confirms them.
+    /// would. Nothing is written unless every one passed. Manifest first, then the lock (as
+    /// `add` writes them). The lock entry says `source = "hf-cache"`: its facts come from a
+    /// cache, not from a Hub, until `lock --update` confirms them.
     func lockImported(
         _ report: HFCacheImportReport, selections: [HFCacheSelection], into project: Project, store: Store, gate: ScanGate
     ) throws -> [HFCacheImportReport.Locked] {
@@ -92,13 +92,6 @@ extension Workspace {
             let selection = selections.first { Self.same($0.repo, id) }
             guard let snapshot = try Self.chooseSnapshot(recorded, selection: selection, repo: repo.repo) else { continue }
             let revision = Self.requestedRevision(snapshot, selection: selection)
-            let files = snapshot.files.map { file in
-                let judged = gate.judged(file.sha256!)
-                return LockedFile(
-                    path: file.path, size: file.size!, sha256: file.sha256!,
-                    gitBlobID: (try? HFCacheETag(name: file.etag))?.gitBlobID ?? Self.lfsPointerID(file.sha256!, size: file.size!),
-                    lfs: (try? HFCacheETag(name: file.etag))?.isLFS ?? false, verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            }
             if let existing = manifest.models.first(where: { (try? RepoID(parsing: $0.repo)).map { Self.same($0, id) } ?? false }) {
                 // Already in the project: leave the person's entry and its lock alone.
                 if let lockedModel = models.first(where: { $0.alias == existing.alias }), lockedModel.commit.hex == snapshot.commit {
@@ -113,20 +106,35 @@ extension Workspace {
             let request = ModelRequest(alias: alias, repo: repo.repo, revision: revision)
             text = ManifestFormat.appending(request, to: text)
             manifest.models.append(request)
-            var model = LockedModel(
-                alias: alias, requestedRepo: repo.repo, requestedRevision: revision, include: [], exclude: [],
-                endpoint: endpoint, repo: repo.repo, commit: try CommitID(parsing: snapshot.commit), files: files)
-            model.scanner = ScannerIdentity.description
-            model.source = .hfCache
-            models.append(model)
+            models.append(try Self.lockedModel(request, snapshot: snapshot, endpoint: endpoint, gate: gate))
             locked.append(.init(alias: alias.rawValue, repo: repo.repo, commit: snapshot.commit, revision: revision, outcome: .added))
         }
         guard locked.contains(where: { $0.outcome == .added }) else { return locked }
-        // The edited manifest is checked (parsed, directories distinct) before anything is written.
-        _ = try project.editing(text)
+        // writeManifest parses and checks the edited manifest (directories distinct) before it writes.
         let saved = try project.writeManifest(text)
         try saved.writeLock(Lockfile(models: models), store: store)
         return locked
+    }
+
+    /// The lock entry of an adopted snapshot: its files as admitted, with the verdicts the scan
+    /// gate gave them, and the mark that no Hub resolved it.
+    static func lockedModel(
+        _ request: ModelRequest, snapshot: HFCacheImportReport.Snapshot, endpoint: String, gate: ScanGate
+    ) throws -> LockedModel {
+        let files = snapshot.files.map { file in
+            let etag = try? HFCacheETag(name: file.etag)
+            let judged = gate.judged(file.sha256!)
+            return LockedFile(
+                path: file.path, size: file.size!, sha256: file.sha256!,
+                gitBlobID: etag?.gitBlobID ?? Self.lfsPointerID(file.sha256!, size: file.size!),
+                lfs: etag?.isLFS ?? false, verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
+        }
+        var model = LockedModel(
+            alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision, include: [], exclude: [],
+            endpoint: endpoint, repo: request.repo, commit: try CommitID(parsing: snapshot.commit), files: files)
+        model.scanner = ScannerIdentity.description
+        model.source = .hfCache
+        return model
     }
 
     /// Which recorded snapshot of a repo `--lock` takes; nil when the selection named one that
