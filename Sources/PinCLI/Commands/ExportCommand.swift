@@ -67,16 +67,18 @@ struct ExportCommand: ModelpinCommand {
             console.out(try Format.json(result))
             return .success
         }
-        for outcome in result.snapshots {
-            let revision = outcome.revision.map { " (\($0))" } ?? ""
-            var how = "\(outcome.linked) linked, \(outcome.kept) already there"
-            if outcome.crossFilesystem {
-                how += "; \(outcome.reflinked) reflinked and \(outcome.copied) copied: the cache is on another filesystem than the store"
-            }
-            console.out("exported \(outcome.repo)@\(outcome.commit)\(revision): \(Format.plural(outcome.files, "file")), \(Format.bytes(outcome.bytes)) (\(how))")
-            console.note("  \(outcome.snapshot)")
-        }
+        for outcome in result.snapshots { Self.describe(outcome, console) }
         return .success
+    }
+
+    /// One line per snapshot, and a second one when blobs had to be copied.
+    static func describe(_ outcome: HFCacheWriter.Outcome, _ console: Console) {
+        let revision = outcome.revision.map { " (\($0))" } ?? ""
+        console.out("exported \(outcome.repo)@\(outcome.commit)\(revision) into the Hugging Face cache: \(Format.plural(outcome.files, "file")), \(Format.bytes(outcome.bytes)); \(outcome.linked) blobs linked, \(outcome.kept) already there")
+        console.note("  \(outcome.snapshot)")
+        if outcome.crossFilesystem {
+            console.warn("the Hugging Face cache is on another filesystem than the store: \(outcome.reflinked) blobs reflinked, \(outcome.copied) copied")
+        }
     }
 
     /// --cache-dir (relative to the current directory), else huggingface_hub's own rules.
