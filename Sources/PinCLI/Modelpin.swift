@@ -49,6 +49,7 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_LOCK_SIGNERS      fingerprints --require-signed-lock accepts
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              HF_HUB_CACHE               the Hugging Face cache --hf-cache writes to
               NO_COLOR                   any value turns colour off (only ever on a tty)
             """,
         subcommands: [

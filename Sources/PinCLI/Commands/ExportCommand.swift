@@ -26,9 +26,10 @@ struct ExportCommand: ModelpinCommand {
             the store is --home or $MODELPIN_HOME.
 
             ENVIRONMENT
-              HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME  the cache (default ~/.cache/huggingface/hub),
-                                                    as huggingface_hub finds it
-              MODELPIN_HOME                          the store
+              HF_HUB_CACHE     the Hugging Face cache (else $HF_HOME/hub, else
+                               $XDG_CACHE_HOME/huggingface/hub, else
+                               ~/.cache/huggingface/hub), as huggingface_hub finds it
+              MODELPIN_HOME    the store
             """)
 
     @Argument(help: ArgumentHelp("Aliases or ORG/NAME[@REV] (default: every model of the project's lock).", valueName: "name"))

@@ -57,6 +57,7 @@ struct PullCommand: ModelpinCommand {
               XDG_CONFIG_HOME                  where modelpin/config.toml is (lock-signers)
               MODELPIN_REQUIRE_SIGNED_LOCK     --require-signed-lock
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              HF_HUB_CACHE                     the Hugging Face cache for --hf-cache
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of those names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
