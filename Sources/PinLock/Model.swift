@@ -44,6 +44,8 @@ public struct ModelRequest: Sendable, Equatable {
     /// OpenPGP fingerprints (primary keys), sorted; when not empty, every file must be vouched
     /// for by a good signature of one of them.
     public var signers: [Fingerprint]
+    /// `layout`: where `pull` puts the model (a directory, or the Hugging Face cache).
+    public var layout: ModelLayout = .directory
 
     public init(
         alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
@@ -57,6 +59,15 @@ public struct ModelRequest: Sendable, Equatable {
         self.directory = directory
         self.signers = signers.sorted()
     }
+}
+
+/// Where a project's model is laid out by `pull`.
+public enum ModelLayout: String, Sendable, Equatable, CaseIterable {
+    /// Its own directory (`to`, default `models/ORG/NAME`).
+    case directory
+    /// The Hugging Face cache (`modelpin export --hf-cache`), where `from_pretrained("org/name")`
+    /// finds it; no directory is made.
+    case hfCache = "hf-cache"
 }
 
 /// `modelpin.lock`: written only by modelpin, in canonical form (`LockfileFormat.render`).
