@@ -106,6 +106,37 @@ struct HFCacheImportEndToEndTests {
         }
     }
 
+    /// The writer and the reader agree: what `export --hf-cache` writes, `verify --hf-cache`
+    /// passes and `import --hf-cache` adopts into another store, file for file, byte for byte.
+    @Test func anExportedCacheVerifiesAndImportsIntoAnotherStore() throws {
+        try HubSandbox.with { env throws in
+            #expect(try env.pull("acme/tiny-model").status == 0)
+            env.hub.hub.stop()
+            env.hub.cdn.stop()
+            let cache = env.directory.appendingPathComponent("hf-cache")
+            let exported = try env.sandbox.modelpin.run(["export", "--hf-cache", "--cache-dir", cache.path, "acme/tiny-model"])
+            #expect(exported.status == 0, "\(exported.stderr)")
+
+            let verified = try env.sandbox.modelpin.run(["verify", "--hf-cache", "--cache-dir", cache.path, "--json"])
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])
+            #expect(report["files"] as? Int == HubSandbox.files.count && (report["problems"] as? [Any])?.isEmpty == true)
+
+            var other = env.sandbox.modelpin
+            other.environment["MODELPIN_HOME"] = env.directory.appendingPathComponent("other-store").path
+            let imported = try other.run(["import", "--hf-cache", "--cache-dir", cache.path, "--json"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let adopted = try #require(try JSONSerialization.jsonObject(with: Data(imported.stdout.utf8)) as? [String: Any])
+            let snapshot = try #require(((adopted["repos"] as? [[String: Any]])?.first?["snapshots"] as? [[String: Any]])?.first)
+            #expect(snapshot["outcome"] as? String == "recorded" && snapshot["revisions"] as? [String] == ["main"])
+            let files = try #require(snapshot["files"] as? [[String: Any]])
+            let digests = Dictionary(uniqueKeysWithValues: files.map { ($0["path"] as? String ?? "", $0["sha256"] as? String ?? "") })
+            #expect(digests == Dictionary(uniqueKeysWithValues: HubSandbox.files.map { ($0.path, "\(SHA256.hash($0.cacheFixtureBytes))") }))
+            let snapshots = try other.run(["store", "snapshots"])
+            #expect(snapshots.stdout.contains("acme/tiny-model:main"), "\(snapshots.stdout)")
+        }
+    }
+
     @Test func verifyTakesCacheDirOnlyWithHFCache() throws {
         try Sandbox.with { sandbox throws in
             let refused = try sandbox.modelpin.run(["verify", "--cache-dir", sandbox.directory.path])
