@@ -338,6 +338,10 @@ struct HFCacheImportTests {
             let report = try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v1")])
             let outcomes = Dictionary(uniqueKeysWithValues: (report.repos.first?.snapshots ?? []).map { ($0.commit, $0.outcome) })
             #expect(outcomes == [other: .recorded, TestWorkspace.commit: .skipped])
+            // A stray folder elsewhere in the cache is not this import's business.
+            try FileManager.default.createDirectory(at: cache.root.appendingPathComponent("not-a-repo"), withIntermediateDirectories: true)
+            #expect(try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v1")]).refused == 0)
+            #expect(try CacheFixture.importAll(cache, store).findings.map(\.path) == ["not-a-repo"])
             #expect(throws: HFCacheReadError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/absent")]) }
             #expect(throws: HFCacheReadError.self) { try CacheFixture.importAll(cache, store, selections: [try HFCacheSelection(parsing: "acme/tiny-model@v9")]) }
         }

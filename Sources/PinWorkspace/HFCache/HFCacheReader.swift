@@ -88,7 +88,8 @@ public struct HFCacheReader: Sendable {
         self.root = root
     }
 
-    /// Every repo folder in the cache, or only those of `repos` (when not empty).
+    /// Every repo folder in the cache, or only those of `repos` (when not empty: then entries of
+    /// the root that name no repo are not reported either).
     public func read(only repos: Set<RepoID> = []) -> HFCacheListing {
         var listing = HFCacheListing()
         let names: [String]
@@ -103,6 +104,8 @@ public struct HFCacheReader: Sendable {
             do {
                 repo = try HFCacheLayout.repo(folderName: name)
             } catch {
+                // Asked for named repos: the rest of the cache is not the question.
+                guard repos.isEmpty else { continue }
                 let kind: HFCacheFinding.Kind = name.hasPrefix("spaces--") ? .skipped : .malformed
                 listing.findings.append(HFCacheFinding(
                     path: name, kind: kind,
