@@ -34,6 +34,8 @@ let package = Package(
         .library(name: "PinTransport", targets: ["PinTransport"]),
         // The name check, for fuzz/'s FuzzNames.
         .library(name: "PinNames", targets: ["PinNames"]),
+        // The Hugging Face cache's text readers (folder names, refs, link targets), for fuzz/'s FuzzHFCache.
+        .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -176,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage],
+                           "PinDigest", systemPackage, "PinNames", "PinScan"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

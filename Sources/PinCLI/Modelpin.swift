@@ -49,11 +49,13 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_LOCK_SIGNERS      fingerprints --require-signed-lock accepts
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              HF_HUB_CACHE               the Hugging Face cache --hf-cache writes to
               NO_COLOR                   any value turns colour off (only ever on a tty)
             """,
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
-            RemoveCommand.self, MirrorCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
+            RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
+            ImportCommand.self,
             StoreCommand.self,
         ]
     )

@@ -27,7 +27,7 @@ public enum LockfileFormat {
     static let topLevelKeys = ["version", "model"]
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
-        "signers", "signed-by", "signatures", "scanner",
+        "signers", "signed-by", "signatures", "scanner", "source",
     ]
     static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict", "accepted"]
 
@@ -49,6 +49,10 @@ public enum LockfileFormat {
                 commit = \(TOMLText.basicString(model.commit.hex))
 
                 """
+            // Only for a model not resolved on a Hub, so that every other entry stays as it was.
+            if let source = model.source {
+                text += "source = \(TOMLText.basicString(source.rawValue))\n"
+            }
             // Present only for models that require signers, so that unsigned models' entries
             // (and every lock written before signatures) stay as they were.
             if !model.signers.isEmpty {
@@ -226,6 +230,17 @@ public enum LockfileFormat {
             scanner = try string(table, "scanner", path, reader, context: context)
         }
 
+        var source: LockSource?
+        if table["source"] != nil {
+            let text = try string(table, "source", path, reader, context: context)
+            guard let known = LockSource(rawValue: text) else {
+                throw reader.error(
+                    path.appending("source"),
+                    context + "`source` must be \(LockSource.allCases.map { "`\($0.rawValue)`" }.joined(separator: " or ")), not `\(text.escapedForDisplay)`")
+            }
+            source = known
+        }
+
         var files: [LockedFile] = []
         if let value = table["file"] {
             let elements = try reader.array(value, path.appending("file"), expected: "an array of `[[model.file]]` tables")
@@ -253,6 +268,7 @@ public enum LockfileFormat {
             exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files,
             signers: signers, signedBy: signedBy, signatures: signatures)
         locked.scanner = scanner
+        locked.source = source
         return locked
     }
 

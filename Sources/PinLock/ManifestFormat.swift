@@ -14,7 +14,7 @@ public enum ManifestFormat {
     static let defaultHint = "modelpin.toml is yours to edit: fix it and run the command again"
 
     static let topLevelKeys = ["version", "endpoint", "allowlist", "models"]
-    static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers"]
+    static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers", "layout"]
 
     static let signersReserved =
         "`signers` is set per model, in its [models.ALIAS] table; at the top level it would apply to nothing"
@@ -130,6 +130,19 @@ public enum ManifestFormat {
             }
             request.signers = Array(Set(signers)).sorted()
         }
+        if let value = table["layout"] {
+            let layoutPath = path.appending("layout")
+            let text = try reader.text(value, layoutPath, example: #"layout = "hf-cache""#)
+            guard let layout = ModelLayout(rawValue: text) else {
+                throw reader.error(
+                    layoutPath, "`\(text.escapedForDisplay)` is not a layout",
+                    hint: "use `directory` (the default: `to`, else models/ORG/NAME) or `hf-cache` (the Hugging Face cache)")
+            }
+            if layout == .hfCache, table["to"] != nil {
+                throw reader.error(layoutPath, "`hf-cache` puts the model in the Hugging Face cache, so `to` has no directory to name", hint: "remove `to` or `layout`")
+            }
+            request.layout = layout
+        }
         if let value = table["to"] {
             let toPath = path.appending("to")
             let directory = try reader.text(value, toPath, example: #"to = "models/llama""#)
@@ -203,6 +216,7 @@ public enum ManifestFormat {
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }
+        if model.layout != .directory { result += "layout = \(TOMLText.basicString(model.layout.rawValue))\n" }
         if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers.map(\.hex)))\n" }
         return result
     }

@@ -44,6 +44,8 @@ public struct ModelRequest: Sendable, Equatable {
     /// OpenPGP fingerprints (primary keys), sorted; when not empty, every file must be vouched
     /// for by a good signature of one of them.
     public var signers: [Fingerprint]
+    /// `layout`: where `pull` puts the model (a directory, or the Hugging Face cache).
+    public var layout: ModelLayout = .directory
 
     public init(
         alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
@@ -57,6 +59,15 @@ public struct ModelRequest: Sendable, Equatable {
         self.directory = directory
         self.signers = signers.sorted()
     }
+}
+
+/// Where a project's model is laid out by `pull`.
+public enum ModelLayout: String, Sendable, Equatable, CaseIterable {
+    /// Its own directory (`to`, default `models/ORG/NAME`).
+    case directory
+    /// The Hugging Face cache (`modelpin export --hf-cache`), where `from_pretrained("org/name")`
+    /// finds it; no directory is made.
+    case hfCache = "hf-cache"
 }
 
 /// `modelpin.lock`: written only by modelpin, in canonical form (`LockfileFormat.render`).
@@ -100,6 +111,10 @@ public struct LockedModel: Sendable, Equatable {
     /// The scanner that judged every file (`modelpin-scan/3`): a verdict means something only
     /// together with the rules that produced it. nil: not scanned (a lock from before scanning).
     public var scanner: String?
+    /// Where the facts came from when not from resolving against `endpoint`: `.hfCache` for a
+    /// snapshot adopted from a Hugging Face cache (`import --hf-cache --lock`), which no Hub has
+    /// confirmed yet; `lock --update` confirms it and drops the mark. nil: resolved on a Hub.
+    public var source: LockSource?
 
     public init(
         alias: ModelAlias, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
@@ -110,6 +125,7 @@ public struct LockedModel: Sendable, Equatable {
         self.signedBy = signedBy
         self.signatures = signatures.sorted()
         self.scanner = nil
+        self.source = nil
         self.alias = alias
         self.requestedRepo = requestedRepo
         self.requestedRevision = requestedRevision
@@ -122,6 +138,13 @@ public struct LockedModel: Sendable, Equatable {
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// Where a locked model's facts came from, when not from a Hub (`source` in modelpin.lock).
+public enum LockSource: String, Sendable, Equatable, CaseIterable {
+    /// Adopted from a Hugging Face cache: every file was checked against its cache name (its
+    /// SHA-256 or git blob id) and scanned, but no Hub said this commit holds these files.
+    case hfCache = "hf-cache"
 }
 
 /// One file of a locked model.

@@ -60,6 +60,7 @@ struct PullCommand: ModelpinCommand {
               XDG_CONFIG_HOME                  where modelpin/config.toml is (lock-signers)
               MODELPIN_REQUIRE_SIGNED_LOCK     --require-signed-lock
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
+              HF_HUB_CACHE                     the Hugging Face cache for --hf-cache
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of those names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
@@ -103,6 +104,13 @@ struct PullCommand: ModelpinCommand {
     @Flag(help: "Refuse a modelpin.lock without a good signature (modelpin.lock.asc) by a pinned lock signer ($MODELPIN_LOCK_SIGNERS, or lock-signers in ~/.config/modelpin/config.toml); implies --locked ($MODELPIN_REQUIRE_SIGNED_LOCK).")
     var requireSignedLock = false
 
+    @Flag(help: "Write the models into the Hugging Face cache, where from_pretrained(\"org/name\") finds them, instead of their directories (ORG/NAME: --to adds a directory). See `modelpin export --help`.")
+    var hfCache = false
+
+    // Not --cache-dir, which pull takes as hf's name for the store (--home).
+    @Option(help: ArgumentHelp("The Hugging Face cache for --hf-cache (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).", valueName: "dir"))
+    var hfCacheDir: String?
+
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -117,6 +125,7 @@ struct PullCommand: ModelpinCommand {
     var files: [String] { byName ? Array(targets.dropFirst()) : [] }
 
     func validate() throws {
+        if hfCacheDir != nil, !hfCache { throw ValidationError("--hf-cache-dir names the cache --hf-cache writes to; pass --hf-cache too") }
         if byName {
             _ = try requested()
             if !files.isEmpty, !include.isEmpty || !exclude.isEmpty {
@@ -163,22 +172,28 @@ struct PullCommand: ModelpinCommand {
         request.allowUnlisted = allowUnlisted
         request.offline = project.isOffline
         request.force = force
+        if hfCache {
+            request.hfCache = try ExportCommand.cacheRoot(option: hfCacheDir, cwd: cwd)
+            request.layOutDirectory = destination != nil
+        }
         let summary = try workspace.pull(request)
+        let destination = request.layOutDirectory ? summary.destination : summary.hfCache?.snapshot ?? summary.destination
         progress.finish()
         if console.json {
             console.out(try Format.json(summary))
         } else if !transfer.quiet {
             let downloaded = summary.files.filter { $0.source == .downloaded }
-            var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(summary.destination): "
+            var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(destination): "
             line += "\(Format.plural(summary.files.count, "file")), \(Format.bytes(summary.bytes)); "
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
             console.out(line)
+            if let exported = summary.hfCache { ExportCommand.describe(exported, console) }
             Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
             Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
         } else {
             // -q: the directory alone, for `DIR=$(modelpin pull ORG/NAME -q)`.
-            console.out(summary.destination)
+            console.out(destination)
         }
         return .success
     }
@@ -197,6 +212,8 @@ struct PullCommand: ModelpinCommand {
         request.requireSignedLock = requireSignedLock || ProjectOptions.environmentFlag("MODELPIN_REQUIRE_SIGNED_LOCK")
         request.linkMode = mode
         request.force = force
+        request.hfCache = hfCache
+        request.hfCacheRoot = try? ExportCommand.cacheRoot(option: hfCacheDir, cwd: ProcessEnvironment.currentDirectory)
         let result = try workspace.pullProject(project, request)
         progress.finish()
         let quiet = transfer.quiet || console.json
@@ -211,6 +228,9 @@ struct PullCommand: ModelpinCommand {
         } else if !transfer.quiet {
             for model in summary.models {
                 console.out("\(model.alias)  \(model.repo)@\(model.commit.prefix(12))  \(Format.plural(model.files, "file")), \(Format.bytes(model.bytes))  → \(model.destination)")
+                if let exported = model.hfCache, exported.crossFilesystem {
+                    console.warn("the Hugging Face cache is on another filesystem than the store: \(exported.reflinked) blobs reflinked, \(exported.copied) copied")
+                }
                 if let signature = model.signature {
                     console.out("  signed by \(signature.signer)" + (signature.userID.map { " (\($0))" } ?? "") + ": " + signature.documents.joined(separator: ", "))
                 }

@@ -24,6 +24,12 @@ public struct ProjectPullRequest: Sendable {
     public var linkMode: LinkMode = .copy
     /// `--force`: replace the user's own files in the models' directories (see `PullRequest.force`).
     public var force = false
+    /// `--hf-cache`: every chosen model goes into the Hugging Face cache instead of its
+    /// directory (models with `layout = "hf-cache"` always do).
+    public var hfCache = false
+    /// The cache those models go to (`HFCacheLayout.root`); nil when none can be found, which is
+    /// an error only if some model needs it.
+    public var hfCacheRoot: FilePath?
 
     public init() {}
 }
@@ -59,6 +65,9 @@ public struct ProjectPullSummary: Sendable, Encodable {
         public let unsupported: [String]
         /// Files admitted only because of --allow-remote-code (verdict `suspicious`).
         public let remoteCode: [String]
+        /// What was written into the Hugging Face cache, for a model laid out there (then
+        /// `destination` is its snapshot folder).
+        public var hfCache: HFCacheWriter.Outcome? = nil
     }
     public struct Source: Sendable, Encodable {
         public let source: String
@@ -108,26 +117,48 @@ extension Workspace {
         // Every model's directory is looked at before anything is written to any of them. Not
         // before the fetch: a lock edited to name other bytes must be refused as such (digest,
         // verdict), not as a user's file that the lock's bytes would replace.
+        // Models laid out in the Hugging Face cache have no directory to look at or write.
+        let toCache = chosen.filter { request.hfCache || project.manifest.model($0.alias)?.layout == .hfCache }.map(\.alias)
+        var cacheWriter: HFCacheWriter?
+        if !toCache.isEmpty {
+            guard let root = request.hfCacheRoot else { throw HFCacheError.noCacheRoot }
+            cacheWriter = HFCacheWriter(store: store, cacheRoot: root)
+        }
+        let inDirectories = chosen.filter { !toCache.contains($0.alias) }
         let layouts = try locked.layouts(
-            chosen.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
+            inDirectories.map { ($0, try project.modelDirectory(of: project.manifest.model($0.alias)!)) }, mode: request.linkMode, force: request.force)
         try locked.record(chosen)
         var models: [ProjectPullSummary.Model] = []
         var wroteIgnore: FilePath?
-        for (model, layout) in zip(chosen, layouts) {
+        for model in chosen {
             let requested = project.manifest.model(model.alias)!
-            if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? ModelsIgnore.defaultDirectory(for: requested.repo), in: project.directory) {
-                wroteIgnore = path
+            var exported: HFCacheWriter.Outcome?
+            let destination: String
+            if let cacheWriter, toCache.contains(model.alias) {
+                let item = try Self.exportItem(model)
+                guard let snapshot = try store.snapshot(repo: item.repo, revision: item.lookup) else {
+                    throw HFCacheError.snapshotNotInStore(repo: model.repo, revision: model.commit.hex)
+                }
+                exported = try cacheWriter.export(snapshot, revision: item.revision, writeTree: item.complete)
+                destination = exported!.snapshot
+            } else {
+                let layout = layouts[inDirectories.firstIndex { $0.alias == model.alias }!]
+                if case .wrote(let path) = try ModelsIgnore.prepare(model: requested.directory ?? ModelsIgnore.defaultDirectory(for: requested.repo), in: project.directory) {
+                    wroteIgnore = path
+                }
+                destination = layout.directory.path.string
+                try locked.materialize(model, with: layout)
             }
-            let destination = layout.directory
-            try locked.materialize(model, with: layout)
-            models.append(ProjectPullSummary.Model(
-                alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination.path.string,
+            var entry = ProjectPullSummary.Model(
+                alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination,
                 endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
                 files: model.files.count, bytes: model.totalSize,
                 servedBy: Dictionary(model.files.compactMap { file in outcome.servedBy[file.sha256].map { (file.path, $0) } }) { first, _ in first },
                 signature: vouches[model.alias.rawValue],
                 unsupported: model.files.filter { $0.verdict == .unsupported }.map(\.path),
-                remoteCode: model.files.filter { $0.verdict == .suspicious }.map(\.path)))
+                remoteCode: model.files.filter { $0.verdict == .suspicious }.map(\.path))
+            entry.hfCache = exported
+            models.append(entry)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let summary = ProjectPullSummary(

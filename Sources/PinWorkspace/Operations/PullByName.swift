@@ -1,4 +1,6 @@
+import PinModel
 import PinStore
+import SystemPackage
 
 extension Workspace {
     /// `pull ORG/NAME[@REVISION]`: one model by name, outside any project, resolved against
@@ -6,6 +8,22 @@ extension Workspace {
     public func pull(_ request: PullRequest) throws -> PullSummary {
         let store = try openStore(.readWrite)
         let puller = try puller(store: store, endpoint: configuration.resolveEndpoint(manifest: nil))
-        return try puller.pull(request)
+        var summary = try puller.pull(request)
+        if let cache = request.hfCache {
+            summary.hfCache = try exportPulled(summary, request, store: store, into: cache)
+        }
+        return summary
+    }
+
+    /// `pull --hf-cache`: the snapshot just recorded, written into the cache with a ref for the
+    /// revision asked for (not for a commit) and, when no pattern or file list narrowed the
+    /// pull, the tree listing that tells the client the snapshot is whole.
+    private func exportPulled(_ summary: PullSummary, _ request: PullRequest, store: Store, into cache: FilePath) throws -> HFCacheWriter.Outcome {
+        let repo = try RepoID(parsing: summary.repo)
+        guard let snapshot = try store.snapshot(repo: repo, revision: summary.commit) else {
+            throw HFCacheError.snapshotNotInStore(repo: summary.repo, revision: summary.commit)
+        }
+        let whole = request.include.isEmpty && request.exclude.isEmpty && request.files.isEmpty
+        return try HFCacheWriter(store: store, cacheRoot: cache).export(snapshot, revision: summary.revision, writeTree: whole)
     }
 }

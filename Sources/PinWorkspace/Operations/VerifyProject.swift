@@ -15,6 +15,9 @@ extension Workspace {
             guard let request = project.manifest.model(model.alias) else {
                 throw ProjectError.lockOutdated(project.lockPath, [.removed(alias: model.alias.rawValue)])
             }
+            // A model laid out in the Hugging Face cache has no directory to hash; the cache
+            // is checked by `verify --hf-cache`.
+            if request.layout == .hfCache { continue }
             chosen.append((model, try project.modelDirectory(of: request)))
         }
         return ProjectVerifier(store: try openStore(.readOnly)).verify(chosen)

@@ -25,6 +25,9 @@ public struct Locker: Sendable {
         case added(commit: String)
         case updated(from: String, to: String)
         case removed
+        /// A model adopted from a cache (`source = "hf-cache"`) that the Hub now confirmed at
+        /// the same commit: the Hub lists its files with the same bytes, and the mark is gone.
+        case confirmed(commit: String)
     }
 
     /// A new lock for `project`. Models whose request did not change keep their locked entry
@@ -48,6 +51,8 @@ public struct Locker: Sendable {
             switch old {
             case nil: changes.append((request.alias.rawValue, .added(commit: locked.commit.hex)))
             case let old? where old == locked: changes.append((request.alias.rawValue, .unchanged))
+            case let old? where old.source != nil && old.commit == locked.commit:
+                changes.append((request.alias.rawValue, .confirmed(commit: locked.commit.hex)))
             case let old?: changes.append((request.alias.rawValue, .updated(from: old.commit.hex, to: locked.commit.hex)))
             }
         }

@@ -35,6 +35,11 @@ public struct PullRequest: Sendable {
     /// Replace files in the directory that modelpin did not lay out there and that hold other
     /// bytes (`--force`); without it such a file stops the pull before anything is written.
     public var force = false
+    /// `--hf-cache`: also write the snapshot into this Hugging Face cache root (`HFCacheWriter`).
+    public var hfCache: FilePath?
+    /// False: no model directory is laid out (`pull --hf-cache` without `--to`: the cache is
+    /// the output, as `hf download` without `--local-dir`).
+    public var layOutDirectory = true
 
     public init(name: String, revision: String, workingDirectory: FilePath) {
         self.name = name
@@ -111,6 +116,8 @@ public struct PullSummary: Sendable, Encodable {
     public let downloadedBytes: Int64
     public let resumedBytes: Int64
     public let seconds: Double
+    /// What `--hf-cache` wrote; absent without it.
+    public internal(set) var hfCache: HFCacheWriter.Outcome?
 
     init(
         snapshot: ResolvedSnapshot, destination: ModelDirectory, digests: [String: SHA256Digest], ledger: PullLedger,

@@ -53,16 +53,18 @@ public struct Puller: Sendable {
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
         let destination = try request.destination.map(ModelDirectory.chosen)
             ?? ModelDirectory.below(request.workingDirectory, relative: ModelsIgnore.defaultDirectory(for: snapshot.repo))
-        let materializer = Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events)
+        // nil: no directory (`pull --hf-cache` without `--to`).
+        let materializer = request.layOutDirectory
+            ? Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events) : nil
         // The user's own files stop the pull here, before any download or write.
-        try materializer.refuseOverwrites(zip(snapshot.files, present).map { file, stored in
+        try materializer?.refuseOverwrites(zip(snapshot.files, present).map { file, stored in
             .init(path: file.path, size: file.size, sha256: stored ?? file.sha256, gitBlobID: file.contentGitBlobID)
         })
         let missing = zip(snapshot.files, present).filter { $0.1 == nil }.map { file, _ in
             FetchItem(file: file, repo: snapshot.repo.description, commit: snapshot.commit, label: "\(snapshot.repo)/\(file.path)")
         }
         var items = BlobFetcher.firstOfEachContent(missing)
-        if request.linkMode == .copy {
+        if request.linkMode == .copy, let materializer {
             // Only the file each download is for: the others with the same content are laid
             // out from the store afterwards.
             for index in items.indices { items[index].copyTo = try materializer.prepareCopy(of: items[index].file.path) }
@@ -87,11 +89,11 @@ public struct Puller: Sendable {
         }
         try puller.record(snapshot, digests: digests)
 
-        let methods = try materializer.apply(
+        let methods = try materializer?.apply(
             repo: snapshot.repo.description, commit: snapshot.commit.hex,
             files: snapshot.files.map { ($0.path, digests[$0.path]!, $0.size) },
-            prepared: Dictionary(uniqueKeysWithValues: items.compactMap { item in item.copyTo.map { (item.file.path, $0) } }))
-        for file in snapshot.files {
+            prepared: Dictionary(uniqueKeysWithValues: items.compactMap { item in item.copyTo.map { (item.file.path, $0) } })) ?? [:]
+        for file in snapshot.files where materializer != nil {
             puller.events.emit(.materialized(path: file.path, directory: destination.path.string, method: methods[file.path] ?? nil))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

@@ -115,6 +115,8 @@ struct LockCommand: ModelpinCommand {
                 console.note(old == new ? "relocked \(alias) at \(new.prefix(12)) (its files changed)" : "updated \(alias): \(old.prefix(12)) → \(new.prefix(12))")
             case .removed:
                 console.note("removed \(alias) from the lock")
+            case .confirmed(let commit):
+                console.note("confirmed \(alias) at \(commit.prefix(12)) against the Hub (it was imported from a cache)")
             }
         }
     }

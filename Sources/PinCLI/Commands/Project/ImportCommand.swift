@@ -1,0 +1,163 @@
+import ArgumentParser
+import PinLock
+import PinModel
+import PinScan
+import PinWorkspace
+import SystemPackage
+
+/// Where the Hugging Face cache is, for the commands that read or write it. `--cache-dir` is
+/// hf's own name for it (`hf cache ls --cache-dir`); here the store is `--home`.
+struct HFCacheOptions: ParsableArguments {
+    @Flag(name: .customLong("hf-cache"), help: "Work on the Hugging Face cache (huggingface_hub's blobs/snapshots/refs layout).")
+    var hfCache = false
+
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp(
+        "The Hugging Face cache (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).", valueName: "dir"))
+    var cacheDirectory: String?
+
+    func root() throws -> FilePath {
+        guard let text = HFCacheLayout.root(option: cacheDirectory, environment: ProcessEnvironment.current) else {
+            throw UsageError(
+                message: "cannot tell where the Hugging Face cache is: HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME and HOME are all unset",
+                hint: "pass --cache-dir DIR")
+        }
+        return ProcessEnvironment.currentDirectory.pushing(FilePath(text)).lexicallyNormalized()
+    }
+
+    func selections(_ arguments: [String]) throws -> [HFCacheSelection] {
+        try arguments.map { text in
+            do {
+                return try HFCacheSelection(parsing: text)
+            } catch let error as HFCacheReadError {
+                throw UsageError(message: error.description + (error.causes.first.map { ": " + $0 } ?? ""), hint: "name a repo as OWNER/NAME[@REV]")
+            }
+        }
+    }
+}
+
+/// The store alone, for commands where `--cache-dir` names the Hugging Face cache.
+struct StoreHomeOptions: ParsableArguments {
+    @Option(name: .customLong("home"), help: ArgumentHelp(
+        "The store directory (default: $MODELPIN_HOME, else $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin).", valueName: "dir"))
+    var home: String?
+
+    /// The shared store options with this directory.
+    var store: StoreOptions {
+        var options = StoreOptions()
+        options.home = home
+        return options
+    }
+}
+
+/// `modelpin import --hf-cache [--cache-dir DIR] [REPO[@REV]...] [--lock]`
+struct ImportCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Adopt what a Hugging Face cache holds: every blob checked and scanned before it enters the store.",
+        discussion: """
+            Each blob must hash to its own name in the cache (its SHA-256 for LFS files, its git \
+            blob id for the others) and pass the scan a pull applies (--strict, \
+            --allow-remote-code and --allow-global as for pull). Each snapshot whose every file \
+            passed is recorded in the store (`modelpin store snapshots`); a snapshot with any \
+            refused file, or with an entry that is not a link into the repo's own blobs/, is \
+            not recorded, and its good blobs stay in the store unreferenced. Nothing in the \
+            cache is followed, changed or removed. --lock adds one snapshot per repo (REPO@REV, \
+            else the one `main` names, else the only one) to modelpin.toml and modelpin.lock, \
+            marked `source = "hf-cache"` until `modelpin lock --update` confirms it on a Hub; \
+            each repo passes the name check (allowlist, typosquats) first, as in `lock`. \
+            Exits 1 if anything was refused.
+            """)
+
+    @OptionGroup var cache: HFCacheOptions
+
+    @Argument(help: ArgumentHelp("Only these repos (default: every repo in the cache); @REV: only that snapshot.", valueName: "repo"))
+    var repos: [String] = []
+
+    @Flag(help: "Add the adopted snapshots to modelpin.toml and modelpin.lock.")
+    var lock = false
+
+    @Option(help: ArgumentHelp("With --lock: the manifest (default: the nearest modelpin.toml here or above).", valueName: "path"))
+    var manifest: String?
+
+    @Option(name: .customLong("allow-global"), help: ArgumentHelp("Accept this pickle callable (exact MODULE.NAME) (repeatable).", valueName: "module.name"))
+    var allowedGlobals: [String] = []
+
+    @Flag(help: "Refuse files in no format modelpin recognises ($MODELPIN_STRICT).")
+    var strict = false
+
+    @Flag(help: "Admit the repository's own Python (`*.py`, `auto_map`).")
+    var allowRemoteCode = false
+
+    @Flag(name: .shortAndLong, help: "Print only refusals and errors.")
+    var quiet = false
+
+    @OptionGroup var names: NamesOptions
+    @OptionGroup var store: StoreHomeOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if !cache.hfCache { throw ValidationError("import needs a source: --hf-cache (the only one so far)") }
+        if manifest != nil, !lock { throw ValidationError("--manifest is only taken with --lock") }
+    }
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        var configuration = WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)")
+        configuration.scanPolicy = try ScanCommand.policy(allowedGlobals)
+        configuration.scanPolicy.strict = strict || ProjectOptions.environmentFlag("MODELPIN_STRICT")
+        configuration.scanPolicy.allowRemoteCode = allowRemoteCode
+        if allowRemoteCode { console.warn(ScanCommand.remoteCodeWarning) }
+        var request = HFCacheImportRequest(cache: try cache.root())
+        request.selections = try cache.selections(repos)
+        if lock {
+            let path = try Project.locate(explicit: manifest.map { FilePath($0) }, from: ProcessEnvironment.currentDirectory)
+            let project = try Project.load(path)
+            request.lockInto = project
+            // The allowlist a `lock` of this project would use.
+            let names = self.names
+            configuration.allowlist = { try ProjectOptions.names(names, project: project, console: console) }
+        }
+        // Warnings (an unchecked name) reach the terminal; nothing else of the event stream does.
+        let events = PullProgress(console: console, style: .silent)
+        let report = try store.store.workspace(configuration, events: events).importHFCache(request)
+        if console.json {
+            console.out(try Format.json(report))
+        } else {
+            Self.render(report, console, quiet: quiet)
+        }
+        return report.refused == 0 ? .success : .refused
+    }
+
+    static func render(_ report: HFCacheImportReport, _ console: Console, quiet: Bool) {
+        for finding in report.findings + report.repos.flatMap(\.findings) where finding.kind != .skipped || !quiet {
+            console.out("\(finding.kind.rawValue)  \(finding.path): \(finding.reason)")
+        }
+        for repo in report.repos {
+            for snapshot in repo.snapshots where snapshot.outcome != .skipped {
+                for file in snapshot.files where file.outcome == .refused {
+                    console.out("refused  \(repo.folder)/snapshots/\(snapshot.commit)/\(file.path): \(file.reason ?? "")")
+                }
+                for finding in snapshot.findings {
+                    console.out("\(finding.kind.rawValue)  \(finding.path): \(finding.reason)")
+                }
+                guard !quiet else { continue }
+                let revisions = snapshot.revisions.isEmpty ? "" : " (\(snapshot.revisions.joined(separator: ", ")))"
+                switch snapshot.outcome {
+                case .recorded:
+                    let bytes = snapshot.files.reduce(Int64(0)) { $0 + ($1.size ?? 0) }
+                    console.note("recorded \(repo.repo)@\(snapshot.commit.prefix(12))\(revisions): \(Format.plural(snapshot.files.count, "file")), \(Format.bytes(bytes))")
+                case .refused:
+                    console.note("not recorded \(repo.repo)@\(snapshot.commit.prefix(12))\(revisions): something in it was refused")
+                case .skipped:
+                    break
+                }
+            }
+        }
+        guard !quiet else { return }
+        for locked in report.locked {
+            console.note(locked.outcome == .added
+                ? "locked \(locked.alias): \(locked.repo)@\(locked.commit.prefix(12)) (source = \"hf-cache\"; `modelpin lock --update \(locked.alias)` confirms it on the Hub)"
+                : "\(locked.alias) already locks \(locked.repo)@\(locked.commit.prefix(12))")
+        }
+        if report.refused > 0 { console.note(Format.plural(report.refused, "refusal")) }
+    }
+}
