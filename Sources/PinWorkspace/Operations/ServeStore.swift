@@ -1,0 +1,26 @@
+public import SystemPackage
+import PinStore
+
+extension Workspace {
+    /// `serve`: the catalog of what the server may hand out — every snapshot the store recorded,
+    /// or only those the lockfiles at `locks` pin — and, with `upstream`, pull-through from that
+    /// Hub with this workspace's token, allowlist and scan policy. The upstream is the operator's
+    /// own choice (a flag on the server), so the token goes to it as it goes to `--endpoint`.
+    public func serveCatalog(locks: [FilePath], upstream: String?) throws -> StoreServeCatalog {
+        let store = try openStore(upstream == nil ? .readOnly : .readWrite)
+        let pins = locks.isEmpty ? nil : ServedPins(locks: try locks.map { path in
+            guard let read = try Project.readLockfile(path) else { throw ServeSetupError.noLockfile(path.string) }
+            return read.lock
+        })
+        var puller: Puller?
+        if let upstream {
+            var configuration = configuration
+            configuration.endpointFlag = upstream
+            let settings = try configuration.pullSettings(endpoint: WorkspaceConfiguration.trimmed(upstream)) { events.emit(.warning($0)) }
+            var upstreamPuller = Puller(store: store, settings: settings, events: events, cancellation: cancellation.flag)
+            upstreamPuller.review = review
+            puller = upstreamPuller
+        }
+        return try StoreServeCatalog(store: store, pins: pins, upstream: puller, events: events)
+    }
+}

@@ -1,0 +1,112 @@
+import Dispatch
+import PinHub
+import PinModel
+import PinNames
+import PinStore
+import Synchronization
+
+/// A server's misses, resolved and fetched from its upstream through the whole pipeline
+/// (`Puller.resolveForStore`, `Puller.admitIntoStore`): names gate, the Hub API with the
+/// server's own token, verification, the scan gate, admission and the snapshot record. A
+/// client's request only says what is missing; nothing of it (a token, a header) reaches the
+/// upstream.
+///
+/// Concurrent requests for one revision, or for one file, share one run (`SingleFlight`).
+final class PullThrough: Sendable {
+    /// A revision as the upstream resolved it, and the digests of the files admitted for it
+    /// (every plain git file: the Hub lists no SHA-256 for those, so they are fetched with the
+    /// listing, which they are small enough for; LFS files come one request at a time).
+    struct Resolved: Sendable {
+        let snapshot: ResolvedSnapshot
+        let digests: [String: SHA256Digest]
+    }
+
+    let puller: Puller
+    /// By `repo@revision` and `repo@commit`, for this process: a commit's listing never changes,
+    /// and a branch resolved once is served from the store's alias afterwards anyway.
+    private let resolved = Mutex<[String: Resolved]>([:])
+    private let revisions = SingleFlight<String, Result<Resolved, ServeError>>()
+    private let files = SingleFlight<String, Result<Void, ServeError>>()
+
+    init(puller: Puller) {
+        self.puller = puller
+    }
+
+    /// Runs that fetched from the upstream (revisions resolved plus files fetched).
+    var upstreamRuns: Int { revisions.started + files.started }
+
+    func resolve(_ repo: RepoID, revision: String) async throws(ServeError) -> Resolved {
+        let key = repo.description + "@" + revision
+        if let known = resolved.withLock({ $0[key] }) { return known }
+        let puller = puller
+        let result = await revisions.run(key) {
+            await onOwnThread {
+                Result { () throws(ServeError) in
+                    let started = DispatchTime.now()
+                    do {
+                        let snapshot = try puller.resolveForStore(repo, revision: revision)
+                        let plain = snapshot.files.filter { !$0.isLFS }
+                        let digests = plain.isEmpty ? [:] : try puller.admitIntoStore(snapshot, files: plain)
+                        puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: plain.map(\.path), seconds: Self.seconds(since: started)))
+                        return Resolved(snapshot: snapshot, digests: digests)
+                    } catch {
+                        throw Self.serveError(error, repo: repo, revision: revision, path: nil)
+                    }
+                }
+            }
+        }
+        let answer = try result.get()
+        resolved.withLock {
+            $0[key] = answer
+            $0[repo.description + "@" + answer.snapshot.commit.hex] = answer
+        }
+        return answer
+    }
+
+    /// Fetches `path` of `repo` at `commit` into the store and adds it to the commit's record.
+    func fetch(_ path: String, of repo: RepoID, commit: CommitID) async throws(ServeError) {
+        let listing = try await resolve(repo, revision: commit.hex)
+        guard let file = listing.snapshot.files.first(where: { $0.path == path }) else { throw .entryNotFound(repo, path: path) }
+        let puller = puller
+        let result = await files.run(repo.description + "@" + commit.hex + "/" + path) {
+            await onOwnThread {
+                Result { () throws(ServeError) in
+                    let started = DispatchTime.now()
+                    do {
+                        _ = try puller.admitIntoStore(listing.snapshot, files: [file])
+                    } catch {
+                        throw Self.serveError(error, repo: repo, revision: commit.hex, path: path)
+                    }
+                    puller.events.emit(.pulledThrough(repo: repo, revision: commit.hex, paths: [path], seconds: Self.seconds(since: started)))
+                }
+            }
+        }
+        try result.get()
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// What the pipeline's error means to a client: the Hub's own not-found and gated answers
+    /// passed on; a refusal by the names or scan gate is `gated`; bytes that failed their
+    /// digests are `integrity`; anything else (unreachable, a disk) is `unavailable`.
+    static func serveError(_ error: any Error, repo: RepoID, revision: String, path: String?) -> ServeError {
+        let reason = StoreServeCatalog.explain(error)
+        switch error {
+        case HubError.repoNotFound, HubError.forbidden: return .repoNotFound(repo)
+        case HubError.revisionNotFound: return .revisionNotFound(repo, revision: revision)
+        case HubError.entryNotFound(_, let missing): return .entryNotFound(repo, path: path ?? missing)
+        case HubError.gated, is NameRefusal, is NameSyntaxError: return .gated(repo, reason: reason)
+        case PullError.download(let failed, let underlying): return serveError(underlying, repo: repo, revision: revision, path: path ?? failed)
+        case StoreError.notAdmitted: return .gated(repo, reason: reason)
+        case StoreError.digestMismatch, StoreError.gitBlobMismatch, StoreError.sizeMismatch, StoreError.exceedsExpectedSize,
+            HubError.commitMismatch, PullError.sizeMismatch:
+            return .integrity(repo, path: path ?? "", reason: "the upstream sent other bytes than it lists, and they were not kept: \(reason)")
+        case let error as any ModelpinError where error.kind == .refused:
+            return .gated(repo, reason: reason)
+        default:
+            return .unavailable(repo, reason: reason)
+        }
+    }
+}
