@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage],
+                           "PinDigest", "PinNames", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(
