@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", "PinNames", systemPackage],
+                           "PinDigest", "PinNames", "PinVerify", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(
