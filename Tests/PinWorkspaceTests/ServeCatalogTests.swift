@@ -93,6 +93,29 @@ struct ServeCatalogTests {
         }
     }
 
+    /// Records are answered from memory while `index.json` is unchanged; a pull, a moved alias
+    /// or a forgotten snapshot while the server runs is seen by the next request.
+    @Test func aRecordMadeOrForgottenWhileServingIsSeen() async throws {
+        try await TestWorkspace.withAsync(repos: [Self.taggedRepo]) { workspace in
+            let catalog = try StoreServeCatalog(store: workspace.store, events: workspace.reporter)
+            let repo = try RepoID(parsing: "acme/tiny-model")
+            let before = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "main") }
+            #expect(before.failure == .repoNotFound(repo))
+
+            _ = try workspace.pull("acme/tiny-model")
+            #expect(try await catalog.snapshot(repo, revision: "main").commit.hex == Self.commit)
+            let tag = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "v1.0") }
+            #expect(tag.failure == .revisionNotFound(repo, revision: "v1.0"))
+
+            _ = try workspace.pull("acme/tiny-model", revision: "v1.0")
+            #expect(try await catalog.snapshot(repo, revision: "v1.0").commit.hex == Self.commit)
+
+            try workspace.store.forgetSnapshots("acme/tiny-model")
+            let after = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "main") }
+            #expect(after.failure == .repoNotFound(repo))
+        }
+    }
+
     // MARK: --lock
 
     @Test func locksNarrowWhatIsServed() async throws {
