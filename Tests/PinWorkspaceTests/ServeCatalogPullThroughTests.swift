@@ -79,6 +79,28 @@ struct ServeCatalogPullThroughTests {
         }
     }
 
+    /// The store holds the snapshot and the upstream is down: the record is served, and the
+    /// upstream is not waited on again for every request.
+    @Test func aStoredSnapshotIsServedWhileTheUpstreamIsDown() async throws {
+        try await TestWorkspace.withAsync(configure: Self.allowing("acme/*\n")) { workspace in
+            _ = try workspace.pull("acme/tiny-model")
+            workspace.hub.configure {
+                $0.failStatus = 503
+                $0.failCount = Int.max
+                $0.retryAfter = 0
+            }
+            workspace.http.clearLog()
+            let catalog = try Self.catalog(workspace)
+            let first = try await catalog.snapshot(Self.repo, revision: "main")
+            #expect(first.files.map(\.path) == TestWorkspace.tinyFiles.map(\.path).sorted())
+            let asked = workspace.http.log.count
+            #expect(asked > 0, "the upstream was asked to complete the record")
+            for _ in 0..<3 { #expect(try await catalog.snapshot(Self.repo, revision: "main") == first) }
+            _ = try await catalog.open("model.safetensors", in: first)
+            #expect(workspace.http.log.count == asked, "and not again while it is down")
+        }
+    }
+
     @Test func aNameTheAllowlistRefusesIsGatedBeforeTheUpstreamIsAsked() async throws {
         try await TestWorkspace.withAsync(configure: Self.allowing("acme/other-model\n")) { workspace in
             let catalog = try Self.catalog(workspace)

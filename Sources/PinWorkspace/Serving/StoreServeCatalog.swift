@@ -67,7 +67,7 @@ public final class StoreServeCatalog: ServeCatalog {
                 // Recorded already, maybe only in part (pull-through records file by file): the
                 // upstream's listing of the same commit completes it, once per process. If the
                 // upstream cannot answer, the record is served as it is.
-                pulled = try? await upstream.resolve(repo, revision: stored.commit)
+                pulled = await upstream.completion(repo, commit: stored.commit)
             } else {
                 pulled = try await upstream.resolve(repo, revision: lookup)
             }
