@@ -157,6 +157,40 @@ struct ServeCatalogTests {
         }
     }
 
+    /// `serve --lock FILE --upstream URL` through the workspace: locks read from their files (a
+    /// missing one named), and pull-through refused without an allowlist, before anything is served.
+    @Test func theWorkspaceReadsLockFilesAndRefusesAnOpenProxy() async throws {
+        try await TestWorkspace.withAsync(repos: [Self.taggedRepo]) { workspace in
+            try Self.recordRevisions(in: workspace)
+            let stored = try #require(try workspace.store.snapshot(repo: RepoID(parsing: "acme/tiny-model"), revision: "main"))
+            let locked = LockedModel(
+                alias: ModelAlias(rawValue: "tiny")!, requestedRepo: "acme/tiny-model", requestedRevision: "main", include: [], exclude: [],
+                endpoint: TestWorkspace.hubBase, repo: "acme/tiny-model", commit: try CommitID(parsing: Self.commit),
+                files: stored.files.filter { $0.path == "config.json" }.map(Self.lockedFile))
+            let lockPath = workspace.directory.appending("modelpin.lock")
+            try Data(LockfileFormat.render(Lockfile(models: [locked])).utf8).write(to: URL(fileURLWithPath: lockPath.string))
+            let store = workspace.store
+            func serving(_ environment: [String: String] = [:], allowlist: String? = nil) -> Workspace {
+                var configuration = WorkspaceConfiguration(environment: environment, userAgent: "test")
+                if let allowlist {
+                    configuration.allowlist = { (NameChecker(allowlist: try Allowlist.parse(allowlist, source: "test")), "test") }
+                }
+                return Workspace(openStore: { _ in store }, keyringDirectory: { "/nonexistent" }, configuration: configuration)
+            }
+
+            let catalog = try serving().serveCatalog(locks: [lockPath], upstream: nil)
+            let snapshot = try await catalog.snapshot(try RepoID(parsing: "acme/tiny-model"), revision: "main")
+            #expect(snapshot.files.map(\.path) == ["config.json"])
+
+            let missing = workspace.directory.appending("missing.lock")
+            #expect(throws: ServeSetupError.noLockfile(missing.string)) { try serving().serveCatalog(locks: [missing], upstream: nil) }
+            #expect(throws: ServeSetupError.pullThroughWithoutAllowlist(TestWorkspace.hubBase)) {
+                try serving(["HF_TOKEN": "hf_server"]).serveCatalog(locks: [], upstream: TestWorkspace.hubBase + "/")
+            }
+            _ = try serving(["HF_TOKEN": "hf_server"], allowlist: "acme/*\n").serveCatalog(locks: [], upstream: TestWorkspace.hubBase)
+        }
+    }
+
     /// A `ServedSnapshot` is a plain value: one a caller built itself, naming some other blob of
     /// the store under a listed path, gets the catalog's own file, never the named blob.
     @Test func aForgedSnapshotValueCannotNameAnotherBlob() async throws {
