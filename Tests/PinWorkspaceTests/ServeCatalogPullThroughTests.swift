@@ -62,10 +62,11 @@ struct ServeCatalogPullThroughTests {
             let catalog = try Self.catalog(workspace)
             let snapshot = try await catalog.snapshot(Self.repo, revision: "main")
             let outcome = await ServeCatalogTests.result { () throws(ServeError) in try await catalog.open("model.safetensors", in: snapshot) }
-            switch outcome {
-            case .failure(.integrity(Self.repo, "model.safetensors", _)), .failure(.unavailable(Self.repo, _)): break
-            default: Issue.record("expected a refusal, got \(outcome)")
+            guard case .failure(.integrity(Self.repo, "model.safetensors", let reason)) = outcome else {
+                Issue.record("expected an integrity refusal, got \(outcome)")
+                return
             }
+            #expect(reason.contains(workspace.hub.sha256(of: TestWorkspace.tinyFiles[2])), "the digest the listing promised: \(reason)")
             #expect(!workspace.requests(containing: "https://cdn.test/").isEmpty)
             #expect(!workspace.stores(TestWorkspace.weights))
             #expect(try workspace.storedBlobsMatchTheirNames())
