@@ -64,6 +64,8 @@ final class BlobChecks: Sendable {
         let gitBlobID: Bool
     }
     private let hashes = Atomic<Int>(0)
+    /// Blobs hashed at once: one per core, since hashing is what a core does at disk speed.
+    private let hashing = AsyncLimiter(width: DigestConcurrency.defaultWidth)
 
     /// `blobs/sha256/` as text: a request's path is built by concatenation, since appending
     /// to a `FilePath` (which re-checks the whole path each time) cost more than the rest of an
@@ -104,7 +106,7 @@ final class BlobChecks: Sendable {
         // Concurrent first opens of one blob read it once; the key includes the identity so that
         // a check of a since-replaced file is not handed to a caller who saw the new one.
         let outcome = await flights.run(FlightKey(digest: digest, identity: current, gitBlobID: gitBlobID)) { [self] in
-            await onOwnThread { [self] in hash(FilePath(path), digest: digest, size: size, gitBlobID: gitBlobID) }
+            await hashing.run { await onOwnThread { [self] in hash(FilePath(path), digest: digest, size: size, gitBlobID: gitBlobID) } }
         }
         known.withLock { $0[digest] = outcome }
         return outcome
