@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -88,6 +88,8 @@ final class PullProgress: EventSink, @unchecked Sendable {
             finished(path, size: size, downloaded: origin != .store)
         case .refused, .scanned, .decided, .signatureChecked, .materialized, .finished:
             break  // in the summaries; the display stays quiet
+        case .servedBlobRefused, .pulledThrough:
+            break  // a server's events: its log and metrics report them
         }
     }
 

@@ -42,6 +42,13 @@ public enum WorkspaceEvent: Sendable {
     case warning(String)
     /// The operation ended well after `seconds`.
     case finished(operation: String, seconds: Double)
+    /// A server (`serve`) checked the store's blob for `path` before serving it and found other
+    /// bytes than `digest`: it was not served (a 5xx, a log line, a count).
+    case servedBlobRefused(repo: RepoID, path: String, digest: SHA256Digest, reason: String)
+    /// A server's miss was pulled through from its upstream (`serve --upstream`): `revision`
+    /// resolved, and `paths` fetched, verified, scanned and admitted into the store, in `seconds`
+    /// (one event per fetch, so a count of them is a count of pull-through fetches).
+    case pulledThrough(repo: RepoID, revision: String, paths: [String], seconds: Double)
 }
 
 /// Where a verified file's bytes came from.
