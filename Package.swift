@@ -34,6 +34,8 @@ let package = Package(
         .library(name: "PinTransport", targets: ["PinTransport"]),
         // The name check, for fuzz/'s FuzzNames.
         .library(name: "PinNames", targets: ["PinNames"]),
+        // The Hugging Face cache's names (HFCacheLayout), for fuzz/'s FuzzHFCacheNames.
+        .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -29,6 +29,9 @@ let package = Package(
             dependencies: [.product(name: "PinLock", package: "modelpin"), .product(name: "PinHub", package: "modelpin")]),
         // The name check: requested ids and allowlists are hostile text.
         .executableTarget(name: "FuzzNames", dependencies: [.product(name: "PinNames", package: "modelpin")]),
+        // Names read from a Hugging Face cache anyone could have written: repo folders, blob
+        // names, link targets, refs (HFCacheLayout, which the cache export and import share).
+        .executableTarget(name: "FuzzHFCacheNames", dependencies: [.product(name: "PinWorkspace", package: "modelpin")]),
         // Records any process that can write the store writes (blob stamps, verdict records, the
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
         // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.
