@@ -34,7 +34,7 @@ let package = Package(
         .library(name: "PinTransport", targets: ["PinTransport"]),
         // The name check, for fuzz/'s FuzzNames.
         .library(name: "PinNames", targets: ["PinNames"]),
-        // The Hugging Face cache's text readers (folder names, refs, link targets), for fuzz/'s FuzzHFCache.
+        // The Hugging Face cache's names and text readers (HFCacheLayout, HFCacheText), for fuzz/'s FuzzHFCache.
         .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
     ],
     dependencies: [

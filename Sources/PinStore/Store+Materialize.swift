@@ -98,6 +98,25 @@ extension Store {
         return method
     }
 
+    /// A hard link of blob `digest` at `relative` below `root` (the Hugging Face cache's
+    /// `blobs/<etag>`): no byte written. Never replaces an entry (`.fileExists`); another
+    /// filesystem fails with `.improperLink`. The blob is checked first like any use of it.
+    ///
+    /// A link moves the blob's ctime, which its stamp records, so without more every later use
+    /// would re-hash it. The stamp is renewed right after the link when nothing but the ctime
+    /// (and link count) moved between the check and the link. (Removing a link elsewhere, such as
+    /// a deleted cache entry, moves it too; the next use then re-hashes once and stamps again.)
+    public func link(_ digest: SHA256Digest, in root: DirectoryRoot, at relative: String) throws {
+        let source = blobPath(digest)
+        guard let before = try? FileSystem.entry(at: source), before.type == .regular else { throw StoreError.blobNotFound(digest) }
+        try checkIntact(digest, at: source, before)
+        try root.hardLink(from: source, at: relative)
+        if let after = try? FileSystem.entry(at: source), after.inode == before.inode, after.deviceID == before.deviceID,
+           after.size == before.size, after.st_mtim.tv_sec == before.st_mtim.tv_sec, after.st_mtim.tv_nsec == before.st_mtim.tv_nsec {
+            recordStamp(digest, status: after)
+        }
+    }
+
     private func copy(from source: FilePath, to output: FileDescriptor) throws(Errno) -> MaterializeMethod {
         let input = try systemCall { try FileDescriptor.open(source, .readOnly, options: [.closeOnExec]) }
         defer { try? input.close() }

@@ -165,6 +165,18 @@ public enum HFCacheLayout {
     /// `trees/<commit>.json`.
     public static func tree(commit: CommitID) -> String { treesFolder + "/" + commit.hex + ".json" }
 
+    /// `blobs/XX/<64 hex>` below the cache root for the target of a repo's `blobs/<etag>` link
+    /// in the form huggingface_hub 2.x writes for its shared Xet blob store
+    /// (`utils/_shared_blobs.py`: `../../blobs/XX/<xet hash>`, XX its first two digits), else
+    /// nil. Any other target is a link modelpin must not follow.
+    public static func sharedBlob(linkTarget target: String) -> String? {
+        let parts = target.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, parts[0] == "..", parts[1] == "..", parts[2] == blobsFolder,
+              parts[3].utf8.count == 2, parts[4].hasPrefix(parts[3]), SHA256Digest.isHexName(parts[4])
+        else { return nil }
+        return parts[2...].joined(separator: "/")
+    }
+
     // MARK: Paths below the cache root
 
     /// `.locks/<repo folder>/<etag>.lock`: the lock the client holds while it writes that blob.

@@ -49,6 +49,45 @@ import Testing
         print(json.dumps(out))
         """
 
+    /// `pull --hf-cache` of a whole snapshot also writes `trees/<commit>.json`: the client reads
+    /// it offline as the full listing, and so notices a file missing from the snapshot.
+    @Test func theClientReadsTheTreeListing() throws {
+        let files = try Self.files()
+        let repo = FakeHub.Repo(id: "acme/tiny-bert", refs: ["main": Self.commit], commits: [Self.commit: files])
+        try HubSandbox.with(repos: [repo]) { env throws in
+            let cache = env.directory.appendingPathComponent("hf-cache")
+            let pulled = try env.pull("acme/tiny-bert", "--hf-cache", "--hf-cache-dir", cache.path)
+            try #require(pulled.status == 0, "\(pulled.stderr)")
+            let script = """
+                import json
+                from huggingface_hub import get_cached_repo_tree, snapshot_download
+                from huggingface_hub.errors import IncompleteSnapshotError
+                import os, sys
+                tree = get_cached_repo_tree("acme/tiny-bert")
+                out = {"tree": sorted(f"{f.path} {f.size}" for f in tree)}
+                snapshot = snapshot_download("acme/tiny-bert")
+                os.remove(os.path.join(snapshot, "onnx/extra/model.safetensors"))
+                try:
+                    snapshot_download("acme/tiny-bert")
+                    out["incomplete"] = None
+                except IncompleteSnapshotError as error:
+                    out["incomplete"] = str(error)
+                print(json.dumps(out))
+                """
+            let result = try PythonClients.run(script, environment: [
+                "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": cache.path, "HF_ENDPOINT": "http://127.0.0.1:9",
+            ])
+            try #require(result.status == 0, "\(result.stderr)")
+            let facts = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let expected = files.map { file -> String in
+                guard case .bytes(let bytes) = file.content else { return file.path }
+                return "\(file.path) \(bytes.count)"
+            }.sorted()
+            #expect(facts["tree"] as? [String] == expected)
+            #expect((facts["incomplete"] as? String)?.contains("onnx/extra/model.safetensors") == true, "\(facts)")
+        }
+    }
+
     @Test func clientsLoadAnExportedSnapshotOffline() throws {
         let files = try Self.files()
         let repo = FakeHub.Repo(id: "acme/tiny-bert", refs: ["main": Self.commit], commits: [Self.commit: files])

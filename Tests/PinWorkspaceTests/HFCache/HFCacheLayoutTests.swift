@@ -83,3 +83,20 @@ import Testing
         #expect(throws: HFCacheLayoutError.self) { try HFCacheLayout.snapshotFile(commit: Self.commit, path: path) }
     }
 }
+
+@Suite struct HFCacheSharedBlobTests {
+    static let xet = String(repeating: "7e", count: 32)
+
+    @Test func theClientsFormIsReadBelowBlobs() {
+        #expect(HFCacheLayout.sharedBlob(linkTarget: "../../blobs/7e/\(Self.xet)") == "blobs/7e/\(Self.xet)")
+    }
+
+    /// Anything else is a link modelpin must not follow.
+    @Test(arguments: [
+        "/etc/passwd", "../../blobs/7f/\(xet)", "../../../blobs/7e/\(xet)", "../blobs/7e/\(xet)", "../../blobs/7e/../\(xet)",
+        "../../blobs/7e/\(xet)/", "../../blobs/7e/\(xet.uppercased())", "../../other/7e/\(xet)", "../../blobs/7e/\(xet.dropLast())",
+    ])
+    func otherTargetsAreRefused(target: String) {
+        #expect(HFCacheLayout.sharedBlob(linkTarget: target) == nil)
+    }
+}

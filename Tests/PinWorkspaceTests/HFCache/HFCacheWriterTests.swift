@@ -106,6 +106,20 @@ import Glibc
         }
     }
 
+    /// A link moves the store blob's ctime; its stamp is renewed, so the next use of the blob
+    /// (every pull, every export) does not re-hash gigabytes.
+    @Test func linkingKeepsTheStoreStampCurrent() throws {
+        try Fixture.with { fixture in
+            let weights = fixture.snapshot.files.first { $0.path == "model.safetensors" }!.sha256
+            _ = try fixture.store.path(of: weights)  // stamped as ingest left it
+            _ = try fixture.writer.export(fixture.snapshot, revision: "main", writeTree: false)
+            let blob = try Stat(fixture.store.blobPath(weights))
+            let stamp = try String(contentsOfFile: fixture.directory.appending("store/stamps/\(weights.hex)").string, encoding: .utf8)
+            let fields = stamp.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            #expect(fields.suffix(2) == ["\(blob.st_ctim.tv_sec)", "\(blob.st_ctim.tv_nsec)"], "stamp: \(stamp)")
+        }
+    }
+
     @Test func aCommitGetsNoRefAndAPRRefNests() throws {
         try Fixture.with { fixture in
             _ = try fixture.writer.export(fixture.snapshot, revision: Self.commit, writeTree: false)
