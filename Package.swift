@@ -205,8 +205,8 @@ let package = Package(
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.
         .testTarget(
             name: "PinServeTests",
-            dependencies: ["PinServe", "PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinTransport", "PinDigest",
-                           systemPackage],
+            dependencies: ["PinServe", "PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinHub", "PinTransport",
+                           "PinDigest", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(
