@@ -116,7 +116,10 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         incoming.keepAlive = head.isKeepAlive
         let request = incoming
         body = []
-        let remote = context.channel.remoteAddress?.description
+        let remote = context.channel.remoteAddress.map { address in
+            let host = address.ipAddress ?? "?"
+            return (host.contains(":") ? "[\(host)]" : host) + ":" + String(address.port ?? 0)
+        }
         let base = baseURL(head.headers)
         if bodyTooLarge {
             finish(ServeResponse.hubError(.payloadTooLarge, code: nil, message: "Request body too large"), request, route: nil, remote: remote, context: context)
