@@ -36,6 +36,8 @@ let package = Package(
         .library(name: "PinTransport", targets: ["PinTransport"]),
         // The name check, for fuzz/'s FuzzNames.
         .library(name: "PinNames", targets: ["PinNames"]),
+        // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
+        .library(name: "PinServe", targets: ["PinServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
