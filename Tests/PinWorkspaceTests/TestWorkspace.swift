@@ -56,6 +56,21 @@ final class TestWorkspace {
         }
     }
 
+    /// `with` for a body that awaits (the serve catalog's API is async).
+    static func withAsync<T>(
+        repos: [FakeHub.Repo] = [tinyRepo], configure: (inout PullSettings) -> Void = { _ in },
+        _ body: (TestWorkspace) async throws -> T
+    ) async throws -> T {
+        try await withTemporaryDirectory("modelpin-workspace") { url in
+            let workspace = try TestWorkspace(directory: url, repos: repos, configure: configure)
+            defer {
+                workspace.hub.hub.stop()
+                workspace.hub.cdn.stop()
+            }
+            return try await body(workspace)
+        }
+    }
+
     var puller: Puller {
         Puller(store: store, settings: settings, events: reporter, cancellation: cancellation)
     }
