@@ -64,7 +64,9 @@ final class ServeFixture: Sendable {
         try await withTemporaryDirectory("modelpin-serve") { url in
             let directory = FilePath(url.path)
             let store = try Store.open(at: directory.appending("store"), access: .readWrite)
-            try pull(repos, into: store, directory: directory)
+            // The pull blocks (libcurl's threads, here InProcessHTTP): off the concurrency pool,
+            // which other tests' servers need meanwhile.
+            try await RawHTTP.offThePool { try pull(repos, into: store, directory: directory) }
             let metrics = ServeMetrics()
             let log = RecordingLog()
             let catalog = try makeCatalog?(store, metrics) ?? StoreServeCatalog(store: store, events: metrics)
@@ -181,7 +183,7 @@ enum RawHTTP {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -202,7 +204,7 @@ enum RawHTTP {
         }
     }
 
-    /// Everything the server sends until it closes (or 10 s of silence).
+    /// Everything the server sends until it closes (or 30 s of silence).
     static func readAll(_ socket: Int32) -> [UInt8] {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
