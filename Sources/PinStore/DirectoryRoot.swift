@@ -170,6 +170,30 @@ public final class DirectoryRoot: @unchecked Sendable {
         }
     }
 
+    /// A hard link at `relative` to `source`, a file outside the root (a store blob) named by
+    /// the caller; `source` itself is not followed if it is a link (linkat without
+    /// AT_SYMLINK_FOLLOW). Never replaces an entry: one already there fails with `.fileExists`,
+    /// another filesystem with `.improperLink` (EXDEV).
+    public func hardLink(from source: FilePath, at relative: String) throws(Failure) {
+        let names = try components(relative)
+        try inParent(names, create: true) { parent, name throws(Errno) in
+            _ = try source.withPlatformString { source in syscall { linkat(AT_FDCWD, source, parent.rawValue, name, 0) } }.get()
+        }
+    }
+
+    /// A second name `target` for the file at `source`, both below the root: how a finished
+    /// temp file takes its final name without replacing one that appeared meanwhile (rename
+    /// would replace it). Fails with `.fileExists` when `target` exists.
+    public func hardLink(_ source: String, to target: String) throws(Failure) {
+        let from = try components(source)
+        let to = try components(target)
+        try inParent(from, create: false) { sourceParent, sourceName throws(Failure) in
+            try inParent(to, create: true) { targetParent, targetName throws(Errno) in
+                _ = try syscall { linkat(sourceParent.rawValue, sourceName, targetParent.rawValue, targetName, 0) }.get()
+            }
+        }
+    }
+
     /// The target of the symbolic link at `relative`.
     public func linkTarget(_ relative: String) throws(Failure) -> String {
         let names = try components(relative)

@@ -1,0 +1,89 @@
+import ArgumentParser
+import PinModel
+import PinWorkspace
+import SystemPackage
+
+/// `modelpin export --hf-cache [--cache-dir DIR] [ALIAS|ORG/NAME[@REV]...]`
+struct ExportCommand: ModelpinCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write verified snapshots from the store into another layout: the Hugging Face cache (--hf-cache).",
+        discussion: """
+            --hf-cache writes each snapshot exactly as huggingface_hub 2.x lays out its cache \
+            (models--ORG--NAME/blobs, snapshots/COMMIT, refs/REV, trees/COMMIT.json), so \
+            `from_pretrained("org/name")`, `hf_hub_download` and `snapshot_download` find it, \
+            also with HF_HUB_OFFLINE=1. Blobs are hard links of the store's read-only blobs; \
+            across filesystems they are reflinked or copied, and the output says so. Each blob \
+            is written under the client's own lock (.locks/), atomically; a cache blob with \
+            other bytes than its name says is refused, never overwritten.
+
+            Names: ALIAS (a model of the project's modelpin.lock, found by its locked commit) \
+            or ORG/NAME[@REV] (a snapshot the store recorded; REV defaults to main). No name: \
+            every model of the project's lock. Export reads only the store: nothing is \
+            resolved or downloaded; pull first.
+
+            Here --cache-dir is the Hugging Face cache (as in huggingface_hub), not the store: \
+            the store is --home or $MODELPIN_HOME.
+
+            ENVIRONMENT
+              HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME  the cache (default ~/.cache/huggingface/hub),
+                                                    as huggingface_hub finds it
+              MODELPIN_HOME                          the store
+            """)
+
+    @Argument(help: ArgumentHelp("Aliases or ORG/NAME[@REV] (default: every model of the project's lock).", valueName: "name"))
+    var names: [String] = []
+
+    @Flag(help: "Write into the Hugging Face cache.")
+    var hfCache = false
+
+    @Option(
+        name: [.customLong("cache-dir"), .customLong("hf-cache-dir")],
+        help: ArgumentHelp("The Hugging Face cache (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).", valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(help: ArgumentHelp("The store directory (default: $MODELPIN_HOME, else $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin).", valueName: "dir"))
+    var home: String?
+
+    @Option(help: ArgumentHelp("The manifest (default: the nearest modelpin.toml here or above).", valueName: "path"))
+    var manifest: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func execute(_ console: Console) throws -> ExitStatus {
+        guard hfCache else {
+            throw UsageError(message: "export needs a target layout", hint: "pass --hf-cache to write into the Hugging Face cache")
+        }
+        let cwd = ProcessEnvironment.currentDirectory
+        let root = try Self.cacheRoot(option: cacheDir, cwd: cwd)
+        var request = HFCacheExportRequest(cacheRoot: root)
+        request.names = names
+        if names.isEmpty || names.contains(where: { !$0.contains("/") }) {
+            request.project = try Project.load(Project.locate(explicit: manifest.map { FilePath($0) }, from: cwd))
+        }
+        let store = try StoreOptions.parse(home.map { ["--home", $0] } ?? [])
+        let result = try store.workspace().exportHFCache(request)
+        if console.json {
+            console.out(try Format.json(result))
+            return .success
+        }
+        for outcome in result.snapshots {
+            let revision = outcome.revision.map { " (\($0))" } ?? ""
+            var how = "\(outcome.linked) linked, \(outcome.kept) already there"
+            if outcome.crossFilesystem {
+                how += "; \(outcome.reflinked) reflinked and \(outcome.copied) copied: the cache is on another filesystem than the store"
+            }
+            console.out("exported \(outcome.repo)@\(outcome.commit)\(revision): \(Format.plural(outcome.files, "file")), \(Format.bytes(outcome.bytes)) (\(how))")
+            console.note("  \(outcome.snapshot)")
+        }
+        return .success
+    }
+
+    /// --cache-dir (relative to the current directory), else huggingface_hub's own rules.
+    static func cacheRoot(option: String?, cwd: FilePath) throws -> FilePath {
+        guard let root = HFCacheLayout.root(option: option, environment: ProcessEnvironment.current) else {
+            throw UsageError(message: "cannot tell where the Hugging Face cache is: HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME and HOME are all unset", hint: "pass --cache-dir DIR")
+        }
+        return cwd.pushing(FilePath(root)).lexicallyNormalized()
+    }
+}
