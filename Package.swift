@@ -5,6 +5,8 @@
 //
 // Dependencies point one way only (README, "Architecture"):
 //   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
+//   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
+//   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -40,6 +42,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // TOML for modelpin.toml and modelpin.lock (a wrapper of toml++): parse errors carry line and column.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // `modelpin serve`: SwiftNIO's HTTP/1 pipeline (file bodies as FileRegion, sendfile),
+        // swift-nio-ssl for --tls-cert, swift-prometheus (on swift-metrics) for /metrics.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries (system-library targets; shim.h holds the typed wrappers Swift needs)
@@ -121,13 +128,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Server
+        // `modelpin serve`: the Hub API over the store. Not PinTransport, PinHub, PinVerify or
+        // PinScan (ModuleBoundaryTests): what it serves comes from PinWorkspace's ServeCatalog.
+        .target(
+            name: "PinServe",
+            dependencies: [
+                "PinModel", "PinDigest", "PinWorkspace", systemPackage,
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Command line
         .target(
             name: "PinCLI",
             dependencies: [
                 // Not PinTransport, PinHub or PinVerify: every workflow that reaches the network or
                 // gpg is a PinWorkspace operation; commands parse, call one and render its result.
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace", "PinServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -177,6 +200,13 @@ let package = Package(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
                            "PinDigest", "PinNames", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.
+        .testTarget(
+            name: "PinServeTests",
+            dependencies: ["PinServe", "PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinTransport", "PinDigest",
+                           systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -54,7 +54,7 @@ public struct Modelpin: ParsableCommand {
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
             RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
-            StoreCommand.self,
+            StoreCommand.self, ServeCommand.self,
         ]
     )
 
