@@ -4,6 +4,7 @@ import PinModel
 import PinNames
 import PinStore
 import PinTestSupport
+import PinVerify
 import PinWorkspace
 import SystemPackage
 import Testing
@@ -127,6 +128,47 @@ struct ServeCatalogPullThroughTests {
         _ = try TestWorkspace.with { workspace in
             #expect(throws: ServeSetupError.pullThroughWithoutAllowlist(TestWorkspace.hubBase)) {
                 try StoreServeCatalog(store: workspace.store, upstream: workspace.puller, events: workspace.reporter)
+            }
+        }
+    }
+
+    /// Signers required for a repo: the whole snapshot is fetched at once and its signature
+    /// checked before anything of it is recorded, so one signed by another key is never served.
+    @Test func aRepoThatMustBeSignedIsServedOnlyWhenItIs() async throws {
+        let gpg = try GPGFixture()
+        defer { gpg.close() }
+        let alice = try gpg.generateKey(name: "Alice Publisher", email: "alice@acme.test")
+        let mallory = try gpg.generateKey(name: "Mallory", email: "mallory@evil.test")
+        let sums = Array(TestWorkspace.tinyFiles.map { file -> String in
+            guard case .bytes(let bytes) = file.content else { fatalError("in-memory files only") }
+            return "\(SHA256.hash(bytes).hex)  \(file.path)\n"
+        }.joined().utf8)
+        for (signer, accepted) in [(alice, true), (mallory, false)] {
+            let files = TestWorkspace.tinyFiles + [
+                FakeHub.File("SHA256SUMS", sums), FakeHub.File("SHA256SUMS.asc", try gpg.sign(sums, with: signer)),
+            ]
+            let repo = FakeHub.Repo(id: "acme/tiny-model", commit: TestWorkspace.commit, files: files)
+            try await TestWorkspace.withAsync(repos: [repo], configure: Self.allowing("acme/*\n")) { workspace in
+                let keyring = try Keyring(directory: workspace.store.root.appending("keyring").string, create: true)
+                for key in [alice, mallory] { _ = try keyring.importKeys(try gpg.exportPublicKey(key), source: key.userID) }
+                let catalog = try StoreServeCatalog(
+                    store: workspace.store, upstream: workspace.puller,
+                    signers: ["acme/tiny-model": [try Fingerprint(parsing: alice.fingerprint)]], events: workspace.reporter)
+                let outcome = await ServeCatalogTests.result { () throws(ServeError) in try await catalog.snapshot(Self.repo, revision: "main") }
+                let recorded = try workspace.store.snapshot(repo: Self.repo, revision: "main")
+                if accepted {
+                    let snapshot = try outcome.get()
+                    #expect(snapshot.files.count == files.count)
+                    #expect(recorded?.files.count == files.count, "every file, fetched and vouched for at once")
+                    _ = try await catalog.open("model.safetensors", in: snapshot)
+                } else {
+                    guard case .failure(.gated(Self.repo, let reason)) = outcome else {
+                        Issue.record("expected .gated, got \(outcome)")
+                        return
+                    }
+                    #expect(reason.contains(mallory.fingerprint) || reason.contains("sign"), "\(reason)")
+                    #expect(recorded == nil, "nothing recorded, so nothing served")
+                }
             }
         }
     }

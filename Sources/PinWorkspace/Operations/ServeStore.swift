@@ -1,12 +1,14 @@
 public import SystemPackage
 import PinStore
+public import PinModel
 
 extension Workspace {
     /// `serve`: the catalog of what the server may hand out — every snapshot the store recorded,
     /// or only those the lockfiles at `locks` pin — and, with `upstream`, pull-through from that
     /// Hub with this workspace's token, allowlist and scan policy. The upstream is the operator's
     /// own choice (a flag on the server), so the token goes to it as it goes to `--endpoint`.
-    public func serveCatalog(locks: [FilePath], upstream: String?) throws -> StoreServeCatalog {
+    /// `signers`: repo id → the keys one of which must sign what is pulled through of it.
+    public func serveCatalog(locks: [FilePath], upstream: String?, signers: [String: [Fingerprint]] = [:]) throws -> StoreServeCatalog {
         let store = try openStore(upstream == nil ? .readOnly : .readWrite)
         let pins = locks.isEmpty ? nil : ServedPins(locks: try locks.map { path in
             guard let read = try Project.readLockfile(path) else { throw ServeSetupError.noLockfile(path.string) }
@@ -21,6 +23,6 @@ extension Workspace {
             upstreamPuller.review = review
             puller = upstreamPuller
         }
-        return try StoreServeCatalog(store: store, pins: pins, upstream: puller, events: events)
+        return try StoreServeCatalog(store: store, pins: pins, upstream: puller, signers: signers, events: events)
     }
 }

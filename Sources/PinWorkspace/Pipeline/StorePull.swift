@@ -1,4 +1,6 @@
+import PinLock
 import PinModel
+import PinScan
 import PinStore
 
 /// The pipeline without an output: what a server's pull-through runs (`serve --upstream`).
@@ -17,7 +19,11 @@ extension Puller {
     /// scanned under today's policy) and records the snapshot with them, merged into what the
     /// store recorded of that commit before (`Store.recordSnapshot` grows a record file by
     /// file). Returns the digest of each file, by path.
-    func admitIntoStore(_ snapshot: ResolvedSnapshot, files: [SnapshotFile]) throws -> [String: SHA256Digest] {
+    ///
+    /// `signers`: the files must be vouched for by a good signature of one of these keys (the
+    /// signature gate, as a locked pull applies it), checked after they are in the store and
+    /// before anything is recorded: a snapshot that fails is never recorded, so never served.
+    func admitIntoStore(_ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [Fingerprint] = []) throws -> [String: SHA256Digest] {
         let present = files.map { store.digest(of: $0) }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: decisions)
         let missing = zip(files, present).filter { $0.1 == nil }.map { file, _ in
@@ -34,6 +40,9 @@ extension Puller {
         }
         let admitted = files.filter { digests[$0.path] != nil }
         guard !admitted.isEmpty else { return digests }
+        if !signers.isEmpty {
+            try checkSignatures(snapshot, files: admitted, digests: digests, signers: signers, gate: gate)
+        }
         try record(
             ResolvedSnapshot(
                 repo: snapshot.repo, revision: snapshot.revision, commit: snapshot.commit, files: admitted,
@@ -41,4 +50,28 @@ extension Puller {
             digests: digests)
         return digests
     }
+
+    /// The signature gate over `files` of `snapshot`, described as the lock a pull would write
+    /// (the gate's input): every file vouched for by one of `signers`, or a refusal.
+    private func checkSignatures(
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [Fingerprint], gate: ScanGate
+    ) throws {
+        var model = LockedModel(
+            alias: ModelAlias(rawValue: Self.servedAlias)!, requestedRepo: snapshot.repo.description, requestedRevision: snapshot.revision,
+            include: [], exclude: [], endpoint: snapshot.endpoint, repo: snapshot.repo.description, commit: snapshot.commit,
+            files: files.map { file in
+                let sha = digests[file.path]!
+                let judged = gate.judged(sha)
+                return LockedFile(
+                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
+                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
+            },
+            signers: signers)
+        model.scanner = ScannerIdentity.description
+        // A review may let an unsigned snapshot through (nil vouch), as it may for a lock.
+        _ = try signatureGate().check(model, signers: signers, decisions: decisions)
+    }
+
+    /// What the signature gate's events call a snapshot a server pulled through (it has no alias).
+    static let servedAlias = "served"
 }

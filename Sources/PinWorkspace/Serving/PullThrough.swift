@@ -1,8 +1,10 @@
 import Dispatch
 import PinHub
+import PinLock
 import PinModel
 import PinNames
 import PinStore
+import PinVerify
 import Synchronization
 
 /// A server's misses, resolved and fetched from its upstream through the whole pipeline
@@ -22,32 +24,45 @@ final class PullThrough: Sendable {
     }
 
     let puller: Puller
+    /// Repos (by `RepoID.description`) whose snapshots must be signed by one of these keys.
+    let signers: [String: [Fingerprint]]
     /// By `repo@revision` and `repo@commit`, for this process: a commit's listing never changes,
     /// and a branch resolved once is served from the store's alias afterwards anyway.
     private let resolved = Mutex<[String: Resolved]>([:])
     private let revisions = SingleFlight<String, Result<Resolved, ServeError>>()
-    private let files = SingleFlight<String, Result<Void, ServeError>>()
+    private let fileFetches = SingleFlight<String, Result<Void, ServeError>>()
 
-    init(puller: Puller) {
+    init(puller: Puller, signers: [String: [Fingerprint]]) {
         self.puller = puller
+        self.signers = signers
+    }
+
+    /// The files a miss fetches: with signers required, every file of the snapshot at once (a
+    /// signature vouches for the snapshot, and is checked before any of it is recorded); else
+    /// the plain git files, or just `path`.
+    private func files(for snapshot: ResolvedSnapshot, path: String?) -> (files: [SnapshotFile], signers: [Fingerprint]) {
+        let required = signers[snapshot.repo.description] ?? []
+        if !required.isEmpty { return (snapshot.files, required) }
+        guard let path else { return (snapshot.files.filter { !$0.isLFS }, []) }
+        return (snapshot.files.filter { $0.path == path }, [])
     }
 
     /// Runs that fetched from the upstream (revisions resolved plus files fetched).
-    var upstreamRuns: Int { revisions.started + files.started }
+    var upstreamRuns: Int { revisions.started + fileFetches.started }
 
     func resolve(_ repo: RepoID, revision: String) async throws(ServeError) -> Resolved {
         let key = repo.description + "@" + revision
         if let known = resolved.withLock({ $0[key] }) { return known }
         let puller = puller
-        let result = await revisions.run(key) {
-            await onOwnThread {
+        let result = await revisions.run(key) { [self] in
+            await onOwnThread { [self] in
                 Result { () throws(ServeError) in
                     let started = DispatchTime.now()
                     do {
                         let snapshot = try puller.resolveForStore(repo, revision: revision)
-                        let plain = snapshot.files.filter { !$0.isLFS }
-                        let digests = plain.isEmpty ? [:] : try puller.admitIntoStore(snapshot, files: plain)
-                        puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: plain.map(\.path), seconds: Self.seconds(since: started)))
+                        let (files, signers) = self.files(for: snapshot, path: nil)
+                        let digests = files.isEmpty ? [:] : try puller.admitIntoStore(snapshot, files: files, signers: signers)
+                        puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: files.map(\.path), seconds: Self.seconds(since: started)))
                         return Resolved(snapshot: snapshot, digests: digests)
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: revision, path: nil)
@@ -66,14 +81,15 @@ final class PullThrough: Sendable {
     /// Fetches `path` of `repo` at `commit` into the store and adds it to the commit's record.
     func fetch(_ path: String, of repo: RepoID, commit: CommitID) async throws(ServeError) {
         let listing = try await resolve(repo, revision: commit.hex)
-        guard let file = listing.snapshot.files.first(where: { $0.path == path }) else { throw .entryNotFound(repo, path: path) }
+        guard listing.snapshot.files.contains(where: { $0.path == path }) else { throw .entryNotFound(repo, path: path) }
         let puller = puller
-        let result = await files.run(repo.description + "@" + commit.hex + "/" + path) {
+        let (files, signers) = files(for: listing.snapshot, path: path)
+        let result = await fileFetches.run(repo.description + "@" + commit.hex + "/" + path) {
             await onOwnThread {
                 Result { () throws(ServeError) in
                     let started = DispatchTime.now()
                     do {
-                        _ = try puller.admitIntoStore(listing.snapshot, files: [file])
+                        _ = try puller.admitIntoStore(listing.snapshot, files: files, signers: signers)
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: commit.hex, path: path)
                     }

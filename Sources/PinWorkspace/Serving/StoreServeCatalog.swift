@@ -27,14 +27,18 @@ public final class StoreServeCatalog: ServeCatalog {
     /// `upstream`: a puller against the upstream Hub, with the server's own settings (its token,
     /// its allowlist, its scan policy); nil: no pull-through. Pull-through requires an allowlist
     /// (`settings.names`): a server that fetched any name a client asked for, with the server's
-    /// token, would be an open proxy into the store.
-    public init(store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, events: any EventSink) throws(ServeSetupError) {
+    /// token, would be an open proxy into the store. `signers`: repos (`RepoID.description`)
+    /// whose pulled-through snapshots must be signed by one of the keys (in the store's keyring),
+    /// as a project's `signers = [...]` requires of a pull.
+    public init(
+        store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, signers: [String: [Fingerprint]] = [:], events: any EventSink
+    ) throws(ServeSetupError) {
         if let upstream, upstream.settings.names == nil { throw .pullThroughWithoutAllowlist(upstream.settings.endpoint.description) }
         self.store = store
         self.pins = pins
         self.events = events
         checks = BlobChecks(store: store)
-        self.upstream = upstream.map { PullThrough(puller: $0.withEvents(events)) }
+        self.upstream = upstream.map { PullThrough(puller: $0.withEvents(events), signers: signers) }
     }
 
     /// Blobs read and hashed in this process so far (each first open, each changed identity).
