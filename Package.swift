@@ -36,6 +36,8 @@ let package = Package(
         .library(name: "PinTransport", targets: ["PinTransport"]),
         // The name check, for fuzz/'s FuzzNames.
         .library(name: "PinNames", targets: ["PinNames"]),
+        // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
+        .library(name: "PinServe", targets: ["PinServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -205,8 +207,8 @@ let package = Package(
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.
         .testTarget(
             name: "PinServeTests",
-            dependencies: ["PinServe", "PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinTransport", "PinDigest",
-                           systemPackage],
+            dependencies: ["PinServe", "PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinHub", "PinTransport",
+                           "PinDigest", systemPackage],
             swiftSettings: swiftSettings
         ),
         .testTarget(

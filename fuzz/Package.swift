@@ -33,6 +33,8 @@ let package = Package(
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
         // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.
         .executableTarget(name: "FuzzMergeConflict", dependencies: [.product(name: "PinLock", package: "modelpin")]),
+        // `modelpin serve`'s request target, query and Range readers: every byte a client sends.
+        .executableTarget(name: "FuzzServeRequests", dependencies: [.product(name: "PinServe", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

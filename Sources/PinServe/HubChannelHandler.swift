@@ -4,6 +4,9 @@ import NIOHTTP1
 import NIOPosix
 import PinModel
 
+/// Sent to every connection when the server stops: finish the answer in progress, then close.
+struct DrainEvent: Sendable {}
+
 /// What every connection's handler shares: the responder, the tokens, the logs and limits.
 struct ConnectionSettings: Sendable {
     let responder: HubResponder
@@ -41,6 +44,11 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var bodyTooLarge = false
     private var started = ContinuousClock.now
     private var deadline: Scheduled<Void>?
+    /// A request has begun and its answer has not been sent in full yet (the answer's last
+    /// bytes may still be in the socket's queue after the pipeline saw its end).
+    private var busy = false
+    /// The server is stopping: close once the current answer is out.
+    private var draining = false
 
     init(settings: ConnectionSettings) {
         self.settings = settings
@@ -59,6 +67,7 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
+            busy = true
             head = request
             body = []
             bodyTooLarge = false
@@ -79,8 +88,15 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// NIO's own ChannelShouldQuiesceEvent is not used: the pipelining handler would close a
+    /// connection whose answer it saw end, while a FileRegion of it is still being sent.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        context.fireUserInboundEventTriggered(event)
+        guard event is DrainEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        if !busy { context.close(promise: nil) }
     }
 
     /// Closes the connection unless a whole request arrives within the timeout.
@@ -96,9 +112,14 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func handle(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         settings.metrics.requestStarted()
-        let request = ServeRequest(method: head.method, target: head.uri, headers: head.headers, body: body)
+        var incoming = ServeRequest(method: head.method, target: head.uri, headers: head.headers, body: body)
+        incoming.keepAlive = head.isKeepAlive
+        let request = incoming
         body = []
-        let remote = context.channel.remoteAddress?.description
+        let remote = context.channel.remoteAddress.map { address in
+            let host = address.ipAddress ?? "?"
+            return (host.contains(":") ? "[\(host)]" : host) + ":" + String(address.port ?? 0)
+        }
         let base = baseURL(head.headers)
         if bodyTooLarge {
             finish(ServeResponse.hubError(.payloadTooLarge, code: nil, message: "Request body too large"), request, route: nil, remote: remote, context: context)
@@ -203,6 +224,7 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func finish(_ response: ServeResponse, _ request: ServeRequest, route: HubRoute?, remote: String?, context: ChannelHandlerContext) {
         var response = response
+        if !request.keepAlive || draining { response.headers.replaceOrAdd(name: "Connection", value: "close") }
         let isHead = request.method == .HEAD
         var bodyBytes: Int64 = 0
         switch response.body {
@@ -246,7 +268,15 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 durationMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
                 remote: remote))
             let (handler, context) = bound.value
-            if context.channel.isActive { handler.armDeadline(context: context) }
+            handler.busy = false
+            guard context.channel.isActive else { return }
+            if case .failure = result {
+                context.close(promise: nil)
+            } else if !request.keepAlive || handler.draining {
+                context.close(promise: nil)
+            } else {
+                handler.armDeadline(context: context)
+            }
         }
     }
 

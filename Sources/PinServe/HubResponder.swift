@@ -11,6 +11,8 @@ struct ServeRequest: Sendable {
     let target: String
     let headers: HTTPHeaders
     let body: [UInt8]
+    /// HTTP/1.1 without `Connection: close` (or 1.0 with keep-alive): the connection stays open.
+    var keepAlive = true
 
     var pathPart: Substring { target.prefix { $0 != "?" } }
     var query: QueryParameters {
@@ -254,7 +256,7 @@ struct HubResponder: Sendable {
     }
 
     static func decodeCursor(_ cursor: String) -> String? {
-        guard cursor.utf8.count <= 8192 else { return nil }
+        guard !cursor.isEmpty, cursor.utf8.count <= 8192 else { return nil }
         var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.utf8.count % 4 != 0 { text += "=" }
         guard let data = Data(base64Encoded: text) else { return nil }

@@ -110,7 +110,8 @@ public enum HubRoute: Equatable, Sendable {
     private static func resolve(_ segments: ArraySlice<Substring>) throws(RouteError) -> HubRoute {
         var segments = segments
         var kind = RepoKind.model
-        if segments.first == "datasets", segments.count > 4 {
+        // `datasets/OWNER/NAME/resolve/…`; otherwise `datasets` is the owner of a model.
+        if segments.first == "datasets", segments.count >= 6, segments[segments.startIndex + 3] == "resolve" {
             kind = .dataset
             segments = segments.dropFirst()
         }

@@ -32,6 +32,7 @@ public final class HubServer: Sendable {
     private let threadPool: NIOThreadPool
     private let listener: any Channel
     private let connections: ConnectionRegistry
+    private let stopped = Mutex(false)
     /// The address actually bound (the port is the real one when 0 was asked for).
     public let host: String
     public let port: Int
@@ -121,12 +122,12 @@ public final class HubServer: Sendable {
     /// current answer has been sent), and after `drain` closes whatever is left. Returns once
     /// everything is closed and the threads are gone.
     public func shutdown(drain: Duration = .seconds(10)) async {
+        guard !stopped.withLock({ done in defer { done = true }; return done }) else { return }
         try? await listener.close()
         let open = connections.all()
         for channel in open {
-            // NIO's HTTPServerPipelineHandler closes an idle connection now and a busy one after
-            // its current response.
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            // Each connection closes now if idle, else once its current answer has been sent.
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
         }
         let deadline = ContinuousClock.now + drain
         while !connections.all().isEmpty, ContinuousClock.now < deadline {

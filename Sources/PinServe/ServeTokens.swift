@@ -43,8 +43,10 @@ public struct ServeTokens: Sendable {
             throw .tokenFile(path.string, problem: error.description, hint: "check the file")
         }
         var tokens: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let token = String(line.trimmingSpaces.trimmingCharacters(in: "\r"))
+        // "\r\n" is one Character in Swift: split on both line ends, or a CRLF file is one line.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (number, line) in lines.enumerated() {
+            let token = String(line.trimmingSpaces)
             if token.isEmpty || token.hasPrefix("#") { continue }
             if let bad = token.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
                 throw .tokenFile(
@@ -74,14 +76,6 @@ public struct ServeTokens: Sendable {
             matched |= UInt8(truncatingIfNeeded: (Int(difference) - 1) >> 8) & 1
         }
         return matched == 1
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in character: Character) -> Substring {
-        var text = self
-        while text.last == character { text.removeLast() }
-        return text
     }
 }
 

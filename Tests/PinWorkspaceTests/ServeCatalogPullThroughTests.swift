@@ -62,10 +62,11 @@ struct ServeCatalogPullThroughTests {
             let catalog = try Self.catalog(workspace)
             let snapshot = try await catalog.snapshot(Self.repo, revision: "main")
             let outcome = await ServeCatalogTests.result { () throws(ServeError) in try await catalog.open("model.safetensors", in: snapshot) }
-            switch outcome {
-            case .failure(.integrity(Self.repo, "model.safetensors", _)), .failure(.unavailable(Self.repo, _)): break
-            default: Issue.record("expected a refusal, got \(outcome)")
+            guard case .failure(.integrity(Self.repo, "model.safetensors", let reason)) = outcome else {
+                Issue.record("expected an integrity refusal, got \(outcome)")
+                return
             }
+            #expect(reason.contains(workspace.hub.sha256(of: TestWorkspace.tinyFiles[2])), "the digest the listing promised: \(reason)")
             #expect(!workspace.requests(containing: "https://cdn.test/").isEmpty)
             #expect(!workspace.stores(TestWorkspace.weights))
             #expect(try workspace.storedBlobsMatchTheirNames())
@@ -76,6 +77,28 @@ struct ServeCatalogPullThroughTests {
             workspace.hub.configure { $0.corruptLFS = false }
             let blob = try await catalog.open("model.safetensors", in: snapshot)
             #expect(Array(try Data(contentsOf: URL(fileURLWithPath: blob.path))) == TestWorkspace.weights)
+        }
+    }
+
+    /// The store holds the snapshot and the upstream is down: the record is served, and the
+    /// upstream is not waited on again for every request.
+    @Test func aStoredSnapshotIsServedWhileTheUpstreamIsDown() async throws {
+        try await TestWorkspace.withAsync(configure: Self.allowing("acme/*\n")) { workspace in
+            _ = try workspace.pull("acme/tiny-model")
+            workspace.hub.configure {
+                $0.failStatus = 503
+                $0.failCount = Int.max
+                $0.retryAfter = 0
+            }
+            workspace.http.clearLog()
+            let catalog = try Self.catalog(workspace)
+            let first = try await catalog.snapshot(Self.repo, revision: "main")
+            #expect(first.files.map(\.path) == TestWorkspace.tinyFiles.map(\.path).sorted())
+            let asked = workspace.http.log.count
+            #expect(asked > 0, "the upstream was asked to complete the record")
+            for _ in 0..<3 { #expect(try await catalog.snapshot(Self.repo, revision: "main") == first) }
+            _ = try await catalog.open("model.safetensors", in: first)
+            #expect(workspace.http.log.count == asked, "and not again while it is down")
         }
     }
 

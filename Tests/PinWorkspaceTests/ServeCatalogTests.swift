@@ -93,6 +93,29 @@ struct ServeCatalogTests {
         }
     }
 
+    /// Records are answered from memory while `index.json` is unchanged; a pull, a moved alias
+    /// or a forgotten snapshot while the server runs is seen by the next request.
+    @Test func aRecordMadeOrForgottenWhileServingIsSeen() async throws {
+        try await TestWorkspace.withAsync(repos: [Self.taggedRepo]) { workspace in
+            let catalog = try StoreServeCatalog(store: workspace.store, events: workspace.reporter)
+            let repo = try RepoID(parsing: "acme/tiny-model")
+            let before = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "main") }
+            #expect(before.failure == .repoNotFound(repo))
+
+            _ = try workspace.pull("acme/tiny-model")
+            #expect(try await catalog.snapshot(repo, revision: "main").commit.hex == Self.commit)
+            let tag = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "v1.0") }
+            #expect(tag.failure == .revisionNotFound(repo, revision: "v1.0"))
+
+            _ = try workspace.pull("acme/tiny-model", revision: "v1.0")
+            #expect(try await catalog.snapshot(repo, revision: "v1.0").commit.hex == Self.commit)
+
+            try workspace.store.forgetSnapshots("acme/tiny-model")
+            let after = await Self.result { () throws(ServeError) in try await catalog.snapshot(repo, revision: "main") }
+            #expect(after.failure == .repoNotFound(repo))
+        }
+    }
+
     // MARK: --lock
 
     @Test func locksNarrowWhatIsServed() async throws {
@@ -131,6 +154,40 @@ struct ServeCatalogTests {
                 let outcome = await Self.result { () throws(ServeError) in try await catalog.open(path, in: snapshot) }
                 #expect(outcome.failure == .entryNotFound(repo, path: path))
             }
+        }
+    }
+
+    /// `serve --lock FILE --upstream URL` through the workspace: locks read from their files (a
+    /// missing one named), and pull-through refused without an allowlist, before anything is served.
+    @Test func theWorkspaceReadsLockFilesAndRefusesAnOpenProxy() async throws {
+        try await TestWorkspace.withAsync(repos: [Self.taggedRepo]) { workspace in
+            try Self.recordRevisions(in: workspace)
+            let stored = try #require(try workspace.store.snapshot(repo: RepoID(parsing: "acme/tiny-model"), revision: "main"))
+            let locked = LockedModel(
+                alias: ModelAlias(rawValue: "tiny")!, requestedRepo: "acme/tiny-model", requestedRevision: "main", include: [], exclude: [],
+                endpoint: TestWorkspace.hubBase, repo: "acme/tiny-model", commit: try CommitID(parsing: Self.commit),
+                files: stored.files.filter { $0.path == "config.json" }.map(Self.lockedFile))
+            let lockPath = workspace.directory.appending("modelpin.lock")
+            try Data(LockfileFormat.render(Lockfile(models: [locked])).utf8).write(to: URL(fileURLWithPath: lockPath.string))
+            let store = workspace.store
+            func serving(_ environment: [String: String] = [:], allowlist: String? = nil) -> Workspace {
+                var configuration = WorkspaceConfiguration(environment: environment, userAgent: "test")
+                if let allowlist {
+                    configuration.allowlist = { (NameChecker(allowlist: try Allowlist.parse(allowlist, source: "test")), "test") }
+                }
+                return Workspace(openStore: { _ in store }, keyringDirectory: { "/nonexistent" }, configuration: configuration)
+            }
+
+            let catalog = try serving().serveCatalog(locks: [lockPath], upstream: nil)
+            let snapshot = try await catalog.snapshot(try RepoID(parsing: "acme/tiny-model"), revision: "main")
+            #expect(snapshot.files.map(\.path) == ["config.json"])
+
+            let missing = workspace.directory.appending("missing.lock")
+            #expect(throws: ServeSetupError.noLockfile(missing.string)) { try serving().serveCatalog(locks: [missing], upstream: nil) }
+            #expect(throws: ServeSetupError.pullThroughWithoutAllowlist(TestWorkspace.hubBase)) {
+                try serving(["HF_TOKEN": "hf_server"]).serveCatalog(locks: [], upstream: TestWorkspace.hubBase + "/")
+            }
+            _ = try serving(["HF_TOKEN": "hf_server"], allowlist: "acme/*\n").serveCatalog(locks: [], upstream: TestWorkspace.hubBase)
         }
     }
 

@@ -35,7 +35,7 @@ struct ServeCommand: ModelpinCommand {
               64  usage error
             """)
 
-    @Option(help: ArgumentHelp("The address to listen on (default 127.0.0.1:8080; port 0 picks a free one).", valueName: "host:port"))
+    @Option(help: ArgumentHelp("The address to listen on; port 0 picks a free one.", valueName: "host:port"))
     var listen = "127.0.0.1:8080"
 
     @Option(name: .customLong("lock"), help: ArgumentHelp(

@@ -46,7 +46,8 @@ public enum WorkspaceEvent: Sendable {
     /// bytes than `digest`: it was not served (a 5xx, a log line, a count).
     case servedBlobRefused(repo: RepoID, path: String, digest: SHA256Digest, reason: String)
     /// A server's miss was pulled through from its upstream (`serve --upstream`): `revision`
-    /// resolved, and `paths` verified, scanned and admitted into the store, in `seconds`.
+    /// resolved, and `paths` fetched, verified, scanned and admitted into the store, in `seconds`
+    /// (one event per fetch, so a count of them is a count of pull-through fetches).
     case pulledThrough(repo: RepoID, revision: String, paths: [String], seconds: Double)
 }
 

@@ -18,12 +18,15 @@ extension Puller {
     /// size and digests and scanned before it gets its digest name; each one already there
     /// scanned under today's policy) and records the snapshot with them, merged into what the
     /// store recorded of that commit before (`Store.recordSnapshot` grows a record file by
-    /// file). Returns the digest of each file, by path.
+    /// file). Returns the digest of each file, by path, and the paths fetched now (the others
+    /// were in the store already).
     ///
     /// `signers`: the files must be vouched for by a good signature of one of these keys (the
     /// signature gate, as a locked pull applies it), checked after they are in the store and
     /// before anything is recorded: a snapshot that fails is never recorded, so never served.
-    func admitIntoStore(_ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [Fingerprint] = []) throws -> [String: SHA256Digest] {
+    func admitIntoStore(
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [Fingerprint] = []
+    ) throws -> (digests: [String: SHA256Digest], fetched: [String]) {
         let present = files.map { store.digest(of: $0) }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: decisions)
         let missing = zip(files, present).filter { $0.1 == nil }.map { file, _ in
@@ -39,7 +42,8 @@ extension Puller {
             digests[file.path] = stored ?? fetched.digests[file.contentKey]
         }
         let admitted = files.filter { digests[$0.path] != nil }
-        guard !admitted.isEmpty else { return digests }
+        let fetchedPaths = missing.map(\.file.path)
+        guard !admitted.isEmpty else { return (digests, fetchedPaths) }
         if !signers.isEmpty {
             try checkSignatures(snapshot, files: admitted, digests: digests, signers: signers, gate: gate)
         }
@@ -48,7 +52,7 @@ extension Puller {
                 repo: snapshot.repo, revision: snapshot.revision, commit: snapshot.commit, files: admitted,
                 source: snapshot.source, endpoint: snapshot.endpoint),
             digests: digests)
-        return digests
+        return (digests, fetchedPaths)
     }
 
     /// The signature gate over `files` of `snapshot`, described as the lock a pull would write

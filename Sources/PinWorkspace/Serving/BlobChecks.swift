@@ -64,10 +64,21 @@ final class BlobChecks: Sendable {
         let gitBlobID: Bool
     }
     private let hashes = Atomic<Int>(0)
+    /// Blobs hashed at once: one per core, since hashing is what a core does at disk speed.
+    private let hashing = AsyncLimiter(width: DigestConcurrency.defaultWidth)
+
+    /// `blobs/sha256/` as text: a request's path is built by concatenation, since appending
+    /// to a `FilePath` (which re-checks the whole path each time) cost more than the rest of an
+    /// open whose check is remembered.
+    private let blobsDirectory: String
 
     init(store: Store) {
         self.store = store
+        blobsDirectory = store.blobsDirectory.string
     }
+
+    /// Where the blob of `digest` is (whether or not it is there).
+    func path(of digest: SHA256Digest) -> String { blobsDirectory + "/" + digest.hex }
 
     /// How many times a blob was read and hashed in this process.
     var blobsHashed: Int { hashes.load(ordering: .relaxed) }
@@ -76,10 +87,10 @@ final class BlobChecks: Sendable {
     /// checked before. `gitBlobID`: also compute its git blob id (a file whose snapshot lacks
     /// one); returned only for intact bytes.
     func check(_ digest: SHA256Digest, size: Int64, gitBlobID: Bool = false) async -> Outcome {
-        let path = store.blobPath(digest)
+        let path = path(of: digest)
         let status: Stat
         do {
-            status = try Stat(path, followTargetSymlink: false)
+            status = try path.withCString { try Stat($0, followTargetSymlink: false) }
         } catch .noSuchFileOrDirectory {
             return .absent
         } catch {
@@ -95,7 +106,7 @@ final class BlobChecks: Sendable {
         // Concurrent first opens of one blob read it once; the key includes the identity so that
         // a check of a since-replaced file is not handed to a caller who saw the new one.
         let outcome = await flights.run(FlightKey(digest: digest, identity: current, gitBlobID: gitBlobID)) { [self] in
-            await onOwnThread { [self] in hash(path, digest: digest, size: size, gitBlobID: gitBlobID) }
+            await hashing.run { await onOwnThread { [self] in hash(FilePath(path), digest: digest, size: size, gitBlobID: gitBlobID) } }
         }
         known.withLock { $0[digest] = outcome }
         return outcome

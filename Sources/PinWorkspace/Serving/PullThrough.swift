@@ -32,6 +32,11 @@ final class PullThrough: Sendable {
     private let revisions = SingleFlight<String, Result<Resolved, ServeError>>()
     private let fileFetches = SingleFlight<String, Result<Void, ServeError>>()
 
+    /// When a completion failed, by `repo@commit` (monotonic nanoseconds).
+    private let failedCompletions = Mutex<[String: UInt64]>([:])
+    /// Seconds before a failed completion is asked of the upstream again.
+    let retryAfter: Double = 60
+
     init(puller: Puller, signers: [String: [Fingerprint]]) {
         self.puller = puller
         self.signers = signers
@@ -61,8 +66,10 @@ final class PullThrough: Sendable {
                     do {
                         let snapshot = try puller.resolveForStore(repo, revision: revision)
                         let (files, signers) = self.files(for: snapshot, path: nil)
-                        let digests = files.isEmpty ? [:] : try puller.admitIntoStore(snapshot, files: files, signers: signers)
-                        puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: files.map(\.path), seconds: Self.seconds(since: started)))
+                        let (digests, fetched) = files.isEmpty ? ([:], []) : try puller.admitIntoStore(snapshot, files: files, signers: signers)
+                        if !fetched.isEmpty {
+                            puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: fetched, seconds: Self.seconds(since: started)))
+                        }
                         return Resolved(snapshot: snapshot, digests: digests)
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: revision, path: nil)
@@ -78,6 +85,22 @@ final class PullThrough: Sendable {
         return answer
     }
 
+    /// The upstream's listing of a commit the store recorded (maybe in part), or nil when the
+    /// upstream cannot give it now. A failure is not asked again for `retryAfter` seconds: the
+    /// store's record answers meanwhile, so a server whose upstream is down still serves what it
+    /// holds at the store's speed instead of waiting on the upstream for every request.
+    func completion(_ repo: RepoID, commit: String) async -> Resolved? {
+        let key = repo.description + "@" + commit
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let failed = failedCompletions.withLock({ $0[key] }), now - failed < UInt64(retryAfter * 1e9) { return nil }
+        do {
+            return try await resolve(repo, revision: commit)
+        } catch {
+            failedCompletions.withLock { $0[key] = DispatchTime.now().uptimeNanoseconds }
+            return nil
+        }
+    }
+
     /// Fetches `path` of `repo` at `commit` into the store and adds it to the commit's record.
     func fetch(_ path: String, of repo: RepoID, commit: CommitID) async throws(ServeError) {
         let listing = try await resolve(repo, revision: commit.hex)
@@ -88,12 +111,15 @@ final class PullThrough: Sendable {
             await onOwnThread {
                 Result { () throws(ServeError) in
                     let started = DispatchTime.now()
+                    let fetched: [String]
                     do {
-                        _ = try puller.admitIntoStore(listing.snapshot, files: files, signers: signers)
+                        fetched = try puller.admitIntoStore(listing.snapshot, files: files, signers: signers).fetched
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: commit.hex, path: path)
                     }
-                    puller.events.emit(.pulledThrough(repo: repo, revision: commit.hex, paths: [path], seconds: Self.seconds(since: started)))
+                    if !fetched.isEmpty {
+                        puller.events.emit(.pulledThrough(repo: repo, revision: commit.hex, paths: fetched, seconds: Self.seconds(since: started)))
+                    }
                 }
             }
         }

@@ -6,6 +6,8 @@ public import PinModel
 public protocol ServeCatalog: Sendable {
     /// The snapshot `revision` (a 40-hex commit, or a branch/tag a snapshot was resolved from) of
     /// `repo` names. Throws .repoNotFound, .revisionNotFound, .gated, .unavailable.
+    /// (`StoreServeCatalog` may also throw .integrity, when a file recorded without a git blob
+    /// id has its id computed from a blob that fails its check: the listing cannot be given.)
     func snapshot(_ repo: RepoID, revision: String) async throws(ServeError) -> ServedSnapshot
     /// The bytes of `path` in `snapshot`, checked before they are first served in this process
     /// (or trusted because the blob's identity is unchanged since the last check).

@@ -63,3 +63,54 @@ private final class ThreadBody: @unchecked Sendable {
     let run: @Sendable () -> Void
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
+
+/// At most `width` runs at once; the others wait their turn, in order. What keeps a server's
+/// threads and disk in proportion when many clients ask for many different blobs at once: each
+/// first open hashes a whole blob on a thread of its own, and without a bound a client naming
+/// every blob of the store would start as many threads, all reading at once.
+///
+/// Written by hand for the same reason as `SingleFlight`: no dependency of the package has one.
+final class AsyncLimiter: Sendable {
+    private struct State {
+        var running = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    let width: Int
+    private let state = Mutex(State())
+
+    init(width: Int) {
+        self.width = max(1, width)
+    }
+
+    func run<T: Sendable>(_ work: () async -> T) async -> T {
+        await acquire()
+        defer { release() }
+        return await work()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let admitted = state.withLock { state in
+                guard state.running < width else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.running += 1
+                return true
+            }
+            if admitted { continuation.resume() }
+        }
+    }
+
+    /// Hands the slot to the first waiter, if any (it keeps `running` as it is), else frees it.
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -19,6 +19,7 @@ public final class StoreServeCatalog: ServeCatalog {
     public let pins: ServedPins?
     let events: any EventSink
     let checks: BlobChecks
+    let recorded: RecordedSnapshots
     let upstream: PullThrough?
     /// The snapshots handed out, by `repo@commit`: `open` serves only files of one of these, so a
     /// `ServedSnapshot` a caller built itself cannot name an arbitrary blob of the store.
@@ -38,6 +39,7 @@ public final class StoreServeCatalog: ServeCatalog {
         self.pins = pins
         self.events = events
         checks = BlobChecks(store: store)
+        recorded = RecordedSnapshots(store: store)
         self.upstream = upstream.map { PullThrough(puller: $0.withEvents(events), signers: signers) }
     }
 
@@ -53,12 +55,11 @@ public final class StoreServeCatalog: ServeCatalog {
             guard let commit = pins.commit(repo, revision: revision) else { throw .revisionNotFound(repo, revision: revision) }
             lookup = commit.hex
         }
-        let store = store
-        let found = await onOwnThread { [lookup] in Result { () throws(StoreError) in try store.snapshot(repo: repo, revision: lookup) } }
-        var stored: StoredSnapshot?
-        switch found {
-        case .success(let snapshot): stored = snapshot
-        case .failure(let error): throw .unavailable(repo, reason: Self.explain(error))
+        let stored: StoredSnapshot?
+        do {
+            stored = try await recorded.snapshot(repo, revision: lookup)
+        } catch {
+            throw .unavailable(repo, reason: Self.explain(error))
         }
         var pulled: PullThrough.Resolved?
         if let upstream {
@@ -66,7 +67,7 @@ public final class StoreServeCatalog: ServeCatalog {
                 // Recorded already, maybe only in part (pull-through records file by file): the
                 // upstream's listing of the same commit completes it, once per process. If the
                 // upstream cannot answer, the record is served as it is.
-                pulled = try? await upstream.resolve(repo, revision: stored.commit)
+                pulled = await upstream.completion(repo, commit: stored.commit)
             } else {
                 pulled = try await upstream.resolve(repo, revision: lookup)
             }
@@ -85,9 +86,7 @@ public final class StoreServeCatalog: ServeCatalog {
     /// Whether the store records any snapshot of `repo` (among the pinned ones, with locks).
     private func knows(_ repo: RepoID) async -> Bool {
         if let pins { return pins.pins(repo) }
-        let store = store
-        let names = await onOwnThread { (try? store.snapshots()) ?? [] }
-        return names.contains { $0.name.hasPrefix(repo.description + ":") }
+        return await recorded.knows(repo)
     }
 
     /// The files of one commit: what the store recorded, completed by the upstream's listing,
@@ -135,7 +134,7 @@ public final class StoreServeCatalog: ServeCatalog {
         }
         switch outcome {
         case .intact(let identity, _):
-            return ServedBlob(path: store.blobPath(file.sha256).string, size: file.size, device: identity.device, inode: identity.inode)
+            return ServedBlob(path: checks.path(of: file.sha256), size: file.size, device: identity.device, inode: identity.inode)
         case .absent:
             throw .unavailable(repo, reason: "`\(path.escapedForDisplay)` is recorded but the store no longer holds its blob \(file.sha256) (removed by `store gc`?)")
         case .failed(_, let reason):
