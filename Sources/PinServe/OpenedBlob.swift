@@ -22,14 +22,12 @@ final class OpenedBlob: Sendable {
     init(_ blob: ServedBlob) throws(Refusal) {
         let descriptor = open(blob.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw Refusal(reason: "cannot open \(blob.path): \(String(cString: strerror(errno)))") }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
+        guard let identity = FileIdentity(descriptor: descriptor) else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw Refusal(reason: "cannot stat \(blob.path): \(reason)")
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG, UInt64(status.st_dev) == blob.device, UInt64(status.st_ino) == blob.inode,
-              Int64(status.st_size) == blob.size
+        guard identity.regular, identity.device == blob.device, identity.inode == blob.inode, identity.size == blob.size
         else {
             close(descriptor)
             throw Refusal(reason: "\(blob.path) is no longer the file that was checked (device, inode or size changed)")
