@@ -17,6 +17,12 @@ struct ConnectionSettings: Sendable {
     /// idle, or the connection is closed: a slowloris that trickles a header byte by byte, or a
     /// keep-alive connection left open, holds a descriptor no longer than this.
     let requestTimeout: TimeAmount
+    /// A file body goes out in slices (a FileRegion of `sliceSize` in the clear, a `chunkSize`
+    /// chunk over TLS), the next once the last is written; a slice not written within this time
+    /// closes the connection. The send-side twin of `requestTimeout`: a client that stops reading
+    /// mid-download, or reads a trickle (a slow-read attack), cannot hold a descriptor, an open
+    /// blob and a connection slot for ever. It sets the slowest rate served: 4 MiB a minute.
+    let sendStallTimeout: TimeAmount
     /// TLS is on: file bodies go as chunks read from `fileIO`, since NIOSSL encrypts bytes in
     /// user space and cannot take a FileRegion.
     let tls: Bool
@@ -26,6 +32,9 @@ struct ConnectionSettings: Sendable {
 
     static let maximumBody = 1 << 20
     static let chunkSize = 256 * 1024
+    /// Large enough that a slice boundary costs nothing next to its sendfile, small enough that
+    /// the stall timeout measures progress rather than the whole file.
+    static let sliceSize: Int64 = 4 << 20
 }
 
 /// One HTTP/1.1 connection: requests in, Hub answers out (behind NIO's pipelining handler,
@@ -280,23 +289,19 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// A file body: one FileRegion (sendfile) in the clear; over TLS, chunks read from the file
-    /// pool, the next only once the previous one is written, so at most one chunk is in memory.
+    /// A file body: FileRegions (sendfile, no copy through user space) in the clear; over TLS,
+    /// chunks read from the file pool. Each slice is written once the previous one is, so at most
+    /// one chunk is in memory and a stalled client is noticed (`sendStallTimeout`).
     private func sendFile(_ blob: OpenedBlob, first: Int64, count: Int64, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         guard count > 0 else { return context.writeAndFlush(wrapOutboundOut(.end(nil))).always { _ in _ = blob } }
-        if !settings.tls {
-            let region = FileRegion(fileHandle: blob.handle, readerIndex: Int(first), endIndex: Int(first + count))
-            context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
-            // The blob (and its descriptor) lives until the region has been sent.
-            return context.writeAndFlush(wrapOutboundOut(.end(nil))).always { _ in _ = blob }
-        }
         let promise = context.eventLoop.makePromise(of: Void.self)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        sendChunk(blob, offset: first, remaining: count, bound: bound, promise: promise)
+        // The blob (and its descriptor) lives until the last slice has been sent.
+        sendSlice(blob, offset: first, remaining: count, bound: bound, promise: promise)
         return promise.futureResult
     }
 
-    private func sendChunk(
+    private func sendSlice(
         _ blob: OpenedBlob, offset: Int64, remaining: Int64, bound: NIOLoopBound<(HubChannelHandler, ChannelHandlerContext)>,
         promise: EventLoopPromise<Void>
     ) {
@@ -305,23 +310,32 @@ final class HubChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(handler.wrapOutboundOut(.end(nil))).cascade(to: promise)
             return
         }
-        let length = Int(min(remaining, Int64(ConnectionSettings.chunkSize)))
-        settings.fileIO.read(fileHandle: blob.handle, fromOffset: offset, byteCount: length, allocator: context.channel.allocator, eventLoop: context.eventLoop)
-            .flatMap { buffer -> EventLoopFuture<Void> in
-                let (handler, context) = bound.value
-                guard buffer.readableBytes == length else {
-                    return context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        let length = min(remaining, settings.tls ? Int64(ConnectionSettings.chunkSize) : ConnectionSettings.sliceSize)
+        let channel = context.channel
+        let stall = context.eventLoop.scheduleTask(in: settings.sendStallTimeout) { channel.close(promise: nil) }
+        let written: EventLoopFuture<Void>
+        if settings.tls {
+            written = settings.fileIO.read(fileHandle: blob.handle, fromOffset: offset, byteCount: Int(length), allocator: channel.allocator, eventLoop: context.eventLoop)
+                .flatMap { buffer -> EventLoopFuture<Void> in
+                    let (handler, context) = bound.value
+                    guard buffer.readableBytes == Int(length) else {
+                        return context.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    }
+                    return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))))
                 }
-                return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))))
+        } else {
+            let region = FileRegion(fileHandle: blob.handle, readerIndex: Int(offset), endIndex: Int(offset + length))
+            written = context.writeAndFlush(handler.wrapOutboundOut(.body(.fileRegion(region))))
+        }
+        written.whenComplete { result in
+            stall.cancel()
+            switch result {
+            case .success:
+                bound.value.0.sendSlice(blob, offset: offset + length, remaining: remaining - length, bound: bound, promise: promise)
+            case .failure(let error):
+                promise.fail(error)
+                bound.value.1.close(promise: nil)
             }
-            .whenComplete { result in
-                switch result {
-                case .success:
-                    bound.value.0.sendChunk(blob, offset: offset + Int64(length), remaining: remaining - Int64(length), bound: bound, promise: promise)
-                case .failure(let error):
-                    promise.fail(error)
-                    bound.value.1.close(promise: nil)
-                }
-            }
+        }
     }
 }

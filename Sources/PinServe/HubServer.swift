@@ -16,6 +16,8 @@ public struct ServeConfiguration: Sendable {
     public var tls: (certificate: FilePath, key: FilePath)?
     /// See `ConnectionSettings.requestTimeout`.
     public var requestTimeout: Duration = .seconds(30)
+    /// See `ConnectionSettings.sendStallTimeout`.
+    public var sendStallTimeout: Duration = .seconds(60)
     /// Entries per tree page (the Hub's is 1000).
     public var pageSize = 1000
 
@@ -58,8 +60,8 @@ public final class HubServer: Sendable {
         let settings = ConnectionSettings(
             responder: HubResponder(catalog: catalog, metrics: metrics, log: log, pageSize: configuration.pageSize),
             tokens: configuration.tokens, metrics: metrics, log: log,
-            requestTimeout: .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
-                + configuration.requestTimeout.components.attoseconds / 1_000_000_000),
+            requestTimeout: Self.timeAmount(configuration.requestTimeout),
+            sendStallTimeout: Self.timeAmount(configuration.sendStallTimeout),
             tls: sslContext != nil, fileIO: NonBlockingFileIO(threadPool: threadPool),
             fallbackBase: "\(scheme)://\(configuration.host):\(configuration.port)")
         let bootstrap = ServerBootstrap(group: group)
@@ -101,6 +103,10 @@ public final class HubServer: Sendable {
         self.host = host
         self.port = port
         self.scheme = scheme
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     private static func makeSSLContext(_ files: (certificate: FilePath, key: FilePath)) throws(ServeSetupFailure) -> NIOSSLContext {

@@ -69,6 +69,32 @@ struct ServeOperationsTests {
         }
     }
 
+    /// A client that asks for a large file and stops reading is cut off once no slice has gone
+    /// out for the stall timeout (before: it held its connection and the open blob for ever,
+    /// since the request deadline stops at the request's end).
+    @Test func aClientThatStopsReadingIsCutOff() async throws {
+        let large = safetensorsFile(payloadBytes: 48 << 20, seed: 82)
+        let repo = FakeHub.Repo(id: "acme/large-model", commit: ServeFixture.commit, files: [FakeHub.File("model.safetensors", large, lfs: true)])
+        try await ServeFixture.with(repos: [repo], configure: { $0.sendStallTimeout = .seconds(1) }) { fixture in
+            let socket = try RawHTTP.connect(port: fixture.port, receiveBuffer: 16 << 10)
+            defer { close(socket) }
+            RawHTTP.send(socket, Array("GET /acme/large-model/resolve/main/model.safetensors HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            _ = try await RawHTTP.offThePool { RawHTTP.readSome(socket, atLeast: 1024) }
+            // Stop reading; the server's socket buffer fills and its slice stalls.
+            let started = ContinuousClock.now
+            var open = true
+            while open, ContinuousClock.now - started < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(200))
+                open = fixture.server.openConnections > 0
+            }
+            #expect(!open, "the stalled connection is still open")
+            // What the client can still read is a cut-off body, never the whole file.
+            let rest = try await RawHTTP.offThePool { RawHTTP.readAll(socket) }
+            #expect(rest.count < large.count)
+            #expect(try await fixture.request("/healthz").status == 200)
+        }
+    }
+
     @Test func tlsServesTheSameBytesAndRanges() async throws {
         try await withTemporaryDirectory("serve-tls") { url in
             let directory = FilePath(url.path)
