@@ -30,6 +30,32 @@ struct HubAPITests {
         }
     }
 
+    /// A dataset the store holds is served at the dataset paths, apart from the model of the same
+    /// id, and a dataset the store lacks is the Hub's RepoNotFound.
+    @Test func datasetsAreServedAtTheirOwnPaths() async throws {
+        let rows = Array("id,text\n1,hello\n".utf8)
+        let commit = String(repeating: "da7a", count: 10)
+        let dataset = FakeHub.Repo(id: "datasets/acme/tiny-model", commit: commit,
+                                   files: [FakeHub.File("data/train.csv", rows)])
+        try await ServeFixture.with(repos: [ServeFixture.repo, dataset]) { fixture in
+            let info = try #require(try await fixture.request("/api/datasets/acme/tiny-model").json() as? [String: Any])
+            #expect(info["id"] as? String == "acme/tiny-model")
+            #expect(info["sha"] as? String == commit)
+            #expect((info["siblings"] as? [[String: Any]])?.compactMap { $0["rfilename"] as? String } == ["data/train.csv"])
+            let file = try await fixture.request("/datasets/acme/tiny-model/resolve/main/data/train.csv")
+            #expect(file.status == 200)
+            #expect(file.body == rows)
+            #expect(file.header("X-Repo-Commit") == commit)
+            // The model of the same id is still the model, and the dataset's file is not in it.
+            let model = try #require(try await fixture.request("/api/models/acme/tiny-model").json() as? [String: Any])
+            #expect(model["sha"] as? String == Self.commit)
+            #expect(try await fixture.request("/acme/tiny-model/resolve/main/data/train.csv").status == 404)
+            let missing = try await fixture.request("/api/datasets/acme/other")
+            #expect(missing.status == 404 || missing.status == 401)
+            #expect(missing.header("X-Error-Code") == "RepoNotFound")
+        }
+    }
+
     @Test func blobsAddSizesBlobIDsAndLFSData() async throws {
         try await ServeFixture.with { fixture in
             let info = try #require(try await fixture.request("/api/models/acme/tiny-model?blobs=true").json() as? [String: Any])
