@@ -73,6 +73,20 @@ struct ServeCommand: ModelpinCommand {
         }
     }
 
+    /// What a listener beyond this machine gives away, said loudly at start: the defaults are
+    /// loopback and no token, which is safe only because nobody else can connect.
+    static func exposureWarnings(host: String, tokens: Bool, tls: Bool) -> [String] {
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        guard !loopback else { return [] }
+        if !tokens {
+            return ["listening on \(host) with no --tokens: anyone who can reach this address can read every snapshot served; pass --tokens FILE to require a token"]
+        }
+        if !tls {
+            return ["listening on \(host) with --tokens but no TLS: tokens cross the network in clear text; pass --tls-cert and --tls-key"]
+        }
+        return []
+    }
+
     /// `HOST:PORT`, `[v6]:PORT`.
     static func address(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
@@ -91,6 +105,7 @@ struct ServeCommand: ModelpinCommand {
         var configuration = ServeConfiguration(host: host, port: port)
         configuration.tokens = try tokens.map { try ServeTokens.load(resolve($0)) }
         if let tlsCert, let tlsKey { configuration.tls = (resolve(tlsCert), resolve(tlsKey)) }
+        for warning in Self.exposureWarnings(host: host, tokens: tokens != nil, tls: tlsCert != nil) { console.warn(warning) }
         let log = try ServeConsoleLog(accessLog: accessLog.map { $0 == "-" ? nil : resolve($0) }, console: console)
         let metrics = ServeMetrics()
 
