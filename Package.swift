@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify, PinAudit} → PinDigest → PinModel
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
@@ -124,11 +124,19 @@ let package = Package(
             dependencies: ["PinModel", "CGPGME"],
             swiftSettings: swiftSettings
         ),
+        // The tamper-evident audit log: canonical JSON entries as the leaves of an RFC 6962
+        // Merkle tree, C2SP signed checkpoints (Ed25519 from PinDigest), proofs. Pure Swift over
+        // files; the store's `audit/` is handed to it by PinWorkspace.
+        .target(
+            name: "PinAudit",
+            dependencies: ["PinModel", "PinDigest", systemPackage],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -154,7 +162,7 @@ let package = Package(
             dependencies: [
                 // Not PinTransport, PinHub or PinVerify: every workflow that reaches the network or
                 // gpg is a PinWorkspace operation; commands parse, call one and render its result.
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace", "PinServe",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinAudit", "PinWorkspace", "PinServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -173,6 +181,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "PinAuditTests", dependencies: ["PinAudit", "PinDigest", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(
             name: "PinDigestTests",
             dependencies: ["PinDigest", "PinTestSupport"],
