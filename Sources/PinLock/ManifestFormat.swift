@@ -13,7 +13,7 @@ public enum ManifestFormat {
     /// The hint of errors that bring none of their own.
     static let defaultHint = "modelpin.toml is yours to edit: fix it and run the command again"
 
-    static let topLevelKeys = ["version", "endpoint", "allowlist", "models"]
+    static let topLevelKeys = ["version", "endpoint", "allowlist", "audit-checkpoint", "models"]
     static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers", "layout"]
 
     static let signersReserved =
@@ -56,6 +56,9 @@ public enum ManifestFormat {
         if let value = root["allowlist"] {
             manifest.allowlist = try reader.text(value, FieldPath("allowlist"), example: #"allowlist = "models.allow""#)
         }
+        if let value = root["audit-checkpoint"] {
+            manifest.auditCheckpoint = try auditCheckpoint(value, reader)
+        }
         if let value = root["models"] {
             let path = FieldPath("models")
             let models = try reader.table(
@@ -67,6 +70,19 @@ public enum ManifestFormat {
             manifest.models = requests
         }
         return manifest
+    }
+
+    /// `audit-checkpoint`: a file inside the project, named as a path a pull request cannot
+    /// turn against its reader (no `..`, no absolute path, no `.git`: `PathSafety`).
+    private static func auditCheckpoint(_ value: any TOMLValueConvertible, _ reader: TOMLReader) throws(ProjectFileError) -> String {
+        let path = FieldPath("audit-checkpoint")
+        let text = try reader.text(value, path, example: #"audit-checkpoint = "modelpin.checkpoint""#)
+        if let reason = PathSafety.reason(text) {
+            throw reader.error(
+                path, "`\(text.escapedForDisplay)`: \(reason)",
+                hint: #"name a file inside the project, relative to modelpin.toml, like `audit-checkpoint = "modelpin.checkpoint"`"#)
+        }
+        return text
     }
 
     private static func checkVersion(_ value: any TOMLValueConvertible, _ reader: TOMLReader) throws(ProjectFileError) {

@@ -15,6 +15,10 @@ public struct Manifest: Sendable, Equatable {
     public var endpoint: String?
     /// The allowlist file, as written (relative paths are relative to the manifest's directory).
     public var allowlist: String?
+    /// Where `lock` and `pull` write the audit log's signed checkpoint after their entries
+    /// (`audit-checkpoint`), relative to the manifest's directory; a safe relative path
+    /// (`PathSafety`), written without following symbolic links. nil: no checkpoint file.
+    public var auditCheckpoint: String?
     /// Sorted by alias.
     public var models: [ModelRequest]
 
