@@ -63,7 +63,7 @@ struct ExportCommand: ModelpinCommand {
             request.project = try Project.load(Project.locate(explicit: manifest.map { FilePath($0) }, from: cwd))
         }
         let store = try StoreOptions.parse(home.map { ["--home", $0] } ?? [])
-        let result = try store.workspace().exportHFCache(request)
+        let result = try store.workspace(command: "export", console: console).exportHFCache(request)
         if console.json {
             console.out(try Format.json(result))
             return .success

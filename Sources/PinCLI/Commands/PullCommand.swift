@@ -112,6 +112,7 @@ struct PullCommand: ModelpinCommand {
     var hfCacheDir: String?
 
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var audit: AuditOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
     @OptionGroup var store: StoreOptions
@@ -161,7 +162,8 @@ struct PullCommand: ModelpinCommand {
         let (name, revision) = try requested()
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
-        let workspace = try store.workspace(transfer.configuration(allowlist: { (checker, source) }), events: progress)
+        let workspace = try store.workspace(
+            audit.apply(to: transfer.configuration(allowlist: { (checker, source) })), events: progress, command: "pull")
         let cwd = ProcessEnvironment.currentDirectory
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
@@ -202,7 +204,8 @@ struct PullCommand: ModelpinCommand {
         let project = try self.project.load()
         let names = self.names
         let workspace = try store.workspace(
-            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
+            audit.apply(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
+            events: progress, command: "pull")
         var request = ProjectPullRequest()
         request.aliases = targets
         request.mirrors = mirrors

@@ -113,7 +113,7 @@ struct ServeCommand: ModelpinCommand {
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
         settings.allowlist = { (checker, source) }
-        let workspace = try store.workspace(settings, events: EventFanout([metrics, log]))
+        let workspace = try store.workspace(settings, events: EventFanout([metrics, log]), command: "serve")
         let catalog = try workspace.serveCatalog(locks: locks.map(resolve), upstream: upstream)
 
         let stop = StopSignal()

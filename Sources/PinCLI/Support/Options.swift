@@ -69,19 +69,40 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The workspace an operation runs in: this store (opened when the operation needs it),
-    /// `configuration`, `events`, and Ctrl-C's flag.
+    /// `configuration`, `events`, and Ctrl-C's flag. `command`: what the audit log records as
+    /// the command (`pull`, `keys import`…).
     func workspace(
-        _ configuration: WorkspaceConfiguration, events: any EventSink = DiscardEvents()
+        _ configuration: WorkspaceConfiguration, events: any EventSink = DiscardEvents(), command: String
     ) throws -> Workspace {
         let options = self
+        var configuration = configuration
+        configuration.audit.command = command
         return Workspace(
             openStore: { try options.open($0) }, keyringDirectory: { try options.keyringDirectory() },
             configuration: configuration, events: events, cancellation: interruption)
     }
 
-    /// A workspace for operations that reach no network (verify, mirror, keys).
-    func workspace() throws -> Workspace {
-        try workspace(WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)"))
+    /// A workspace for operations that reach no network (verify, mirror, keys): of the event
+    /// stream, only warnings reach `console`.
+    func workspace(command: String, console: Console) throws -> Workspace {
+        try workspace(
+            WorkspaceConfiguration(environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)"),
+            events: PullProgress(console: console, style: .silent), command: command)
+    }
+}
+
+/// Where `pull` and `lock` leave the audit log's checkpoint.
+struct AuditOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "After the operation's entries are in the store's audit log, write the log's signed checkpoint to this file (default: the manifest's audit-checkpoint), for `modelpin audit consistency FILE` later.",
+        valueName: "file"))
+    var auditCheckpoint: String?
+
+    /// `configuration` with the checkpoint file, relative to the current directory.
+    func apply(to configuration: WorkspaceConfiguration) -> WorkspaceConfiguration {
+        var configuration = configuration
+        configuration.audit.checkpoint = auditCheckpoint.map { ProcessEnvironment.currentDirectory.pushing(FilePath($0)).lexicallyNormalized() }
+        return configuration
     }
 }
 

@@ -19,6 +19,10 @@ extension Workspace {
     /// `force`: replace files in the model's directory that modelpin did not lay out (see
     /// `PullRequest.force`); without it they stop the add before anything is fetched.
     public func add(_ request: ModelRequest, to project: Project, linkMode: LinkMode, force: Bool = false) throws -> AddResult {
+        try audited("add", project: project, checkpoint: true) { try $0.addModel(request, to: project, linkMode: linkMode, force: force) }
+    }
+
+    private func addModel(_ request: ModelRequest, to project: Project, linkMode: LinkMode, force: Bool) throws -> AddResult {
         if project.manifest.model(request.alias) != nil { throw ProjectError.aliasExists(request.alias.rawValue, manifest: project.manifestPath) }
         // The edited manifest is checked (parsed, directories distinct) before anything is fetched.
         let text = ManifestFormat.appending(request, to: project.manifestText)
@@ -46,6 +50,7 @@ extension Workspace {
         models.removeAll { $0.alias == request.alias }
         models.append(locked)
         try saved.writeLock(Lockfile(models: models), store: store)
+        audit?.model(.model(locked))
         return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination, ignore: ignore)
     }
 }

@@ -29,6 +29,10 @@ extension Workspace {
     /// store is only read: nothing is resolved, fetched or verified again, and a name the store
     /// has no snapshot for is an error that says to pull it.
     public func exportHFCache(_ request: HFCacheExportRequest) throws -> HFCacheExportResult {
+        try audited("export", project: request.project) { try $0.exportNow(request) }
+    }
+
+    private func exportNow(_ request: HFCacheExportRequest) throws -> HFCacheExportResult {
         let store = try openStore(.readOnly)
         let writer = HFCacheWriter(store: store, cacheRoot: request.cacheRoot)
         var outcomes: [HFCacheWriter.Outcome] = []
@@ -36,7 +40,9 @@ extension Workspace {
             guard let snapshot = try store.snapshot(repo: item.repo, revision: item.lookup) else {
                 throw HFCacheError.snapshotNotInStore(repo: item.repo.description, revision: item.revision ?? item.lookup)
             }
-            outcomes.append(try writer.export(snapshot, revision: item.revision, writeTree: item.complete))
+            let outcome = try writer.export(snapshot, revision: item.revision, writeTree: item.complete)
+            outcomes.append(outcome)
+            audit?.model(.model(snapshot, revision: item.revision, destination: outcome.snapshot))
         }
         return HFCacheExportResult(cache: request.cacheRoot.string, snapshots: outcomes)
     }

@@ -1,3 +1,4 @@
+import PinAudit
 import PinLock
 import PinDigest
 import PinModel
@@ -26,6 +27,29 @@ extension Workspace {
     /// not thrown (the caller turns them into exit 1); a store that cannot be written, or a
     /// cache that cannot be opened, is thrown.
     public func importHFCache(_ request: HFCacheImportRequest) throws -> HFCacheImportReport {
+        try audited("import", project: request.lockInto, checkpoint: request.lockInto != nil) { workspace in
+            let report = try workspace.importNow(request)
+            workspace.noteImported(report)
+            return report
+        }
+    }
+
+    /// Each snapshot as `import` judged it, and the refusals as the operation's problems.
+    private func noteImported(_ report: HFCacheImportReport) {
+        guard let audit else { return }
+        audit.operation("cache", .string(report.cache))
+        let shapes = (report.findings + report.repos.flatMap(\.findings)).filter { $0.kind != .skipped }
+        audit.problems(shapes.map { "\($0.path): \($0.reason)" })
+        for repo in report.repos {
+            for snapshot in repo.snapshots where snapshot.outcome != .skipped {
+                let entry = AuditEntry.model(snapshot, repo: repo.repo)
+                audit.model(entry)
+                audit.problems(entry.reasons.map { "\(repo.repo)@\(snapshot.commit): \($0)" })
+            }
+        }
+    }
+
+    private func importNow(_ request: HFCacheImportRequest) throws -> HFCacheImportReport {
         let listing = try Self.readCache(request.cache, selections: request.selections)
         let store = try openStore(.readWrite)
         let gate = ScanGate(policy: configuration.scanPolicy, store: store, decisions: Decisions(events: events, review: review))

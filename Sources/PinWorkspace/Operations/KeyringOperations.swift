@@ -1,3 +1,4 @@
+import PinAudit
 import PinModel
 import PinVerify
 
@@ -30,7 +31,12 @@ extension Workspace {
     /// `keys import`: adds public keys (armoured or binary) to the keyring, creating it if
     /// need be; secret keys are refused. Returns the keys imported or already present.
     public func importKeys(_ bytes: [UInt8], source: String) throws -> [KeyRecord] {
-        try keyring(create: true).importKeys(bytes, source: source).map(KeyRecord.init)
+        try audited("keys import") { workspace in
+            workspace.audit?.operation("source", .string(source))
+            let keys = try workspace.keyring(create: true).importKeys(bytes, source: source).map(KeyRecord.init)
+            workspace.audit?.operation("fingerprints", .strings(keys.map(\.fingerprint)))
+            return keys
+        }
     }
 
     /// `keys list`: every key in the keyring, in gpg's order.
@@ -41,9 +47,12 @@ extension Workspace {
     /// `keys remove`: removes the key whose primary fingerprint `fingerprint` spells (a full
     /// fingerprint, checked first). Returns it as stored (40 hex digits).
     public func removeKey(_ fingerprint: String) throws -> String {
-        let parsed = try Fingerprint(parsing: fingerprint)
-        try keyring(create: false).remove(parsed)
-        return parsed.description
+        try audited("keys remove") { workspace in
+            let parsed = try Fingerprint(parsing: fingerprint)
+            workspace.audit?.operation("fingerprints", .strings([parsed.description]))
+            try workspace.keyring(create: false).remove(parsed)
+            return parsed.description
+        }
     }
 
     private func keyring(create: Bool) throws -> Keyring {

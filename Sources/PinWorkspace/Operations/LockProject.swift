@@ -1,3 +1,4 @@
+import PinAudit
 public import PinLock
 import PinModel
 import PinStore
@@ -39,6 +40,12 @@ extension Workspace {
     /// request is unchanged keep their locked entry; drift is measured without the endpoint,
     /// which is provenance, not part of the request.
     public func lock(_ project: Project, _ request: LockRequest) throws -> LockResult {
+        // `--check` reads two files and writes nothing, not even a store: no entry either.
+        if request.check { return try lockNow(project, request) }
+        return try audited("lock", project: project, checkpoint: true) { try $0.lockNow(project, request) }
+    }
+
+    private func lockNow(_ project: Project, _ request: LockRequest) throws -> LockResult {
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
         }
@@ -73,7 +80,19 @@ extension Workspace {
             })
         }
         let written = try project.writeLock(made.lock, store: store)
+        noteLocked(made)
+        noteLock(at: project.lockPath)
         return .locked(made, written: written)
+    }
+
+    /// Each model of a lock just made, with what happened to it (`change`), for the audit log.
+    func noteLocked(_ made: LockChanges) {
+        for (alias, change) in made.changes {
+            var entry = made.lock.model(alias).map { AuditEntry.model($0) } ?? AuditEntry(.model, outcome: "")
+            entry.extra["alias"] = .string(alias)
+            entry.extra["change"] = .string(change.auditName)
+            audit?.model(entry)
+        }
     }
 
     /// What the lock lacks or has in excess of the manifest; no lock: every model is added.

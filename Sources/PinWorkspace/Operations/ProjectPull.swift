@@ -1,3 +1,4 @@
+import PinAudit
 import Dispatch
 import PinHub
 import PinLock
@@ -90,6 +91,10 @@ extension Workspace {
     /// recorded endpoint), signatures are checked on the stored blobs, and only then is anything
     /// laid out.
     public func pullProject(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
+        try audited("pull", project: project, checkpoint: true) { try $0.pullLocked(project, request) }
+    }
+
+    private func pullLocked(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
         let started = DispatchTime.now()
         let sources = try request.mirrors.map { try MirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
         // --offline promises no network at all: an http(s) mirror is a contradiction to point
@@ -103,9 +108,12 @@ extension Workspace {
         }
         let store = try openStore(.readWrite)
         let signature = request.requireSignedLock ? try checkLockSignature(of: project) : nil
+        if let signature { audit?.operation("lock-signer", .string(signature.signer)) }
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
         let puller = try puller(store: store, endpoint: endpoint)
         let (lock, relocked) = try currentLock(project, request, puller: puller, endpoint: endpoint)
+        noteLock(at: project.lockPath)
+        if relocked != nil { audit?.operation("relocked", .bool(true)) }
         let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias.rawValue) }
         var locked = LockedPuller(puller: puller)
         locked.mirrors = sources
@@ -159,6 +167,9 @@ extension Workspace {
                 remoteCode: model.files.filter { $0.verdict == .suspicious }.map(\.path))
             entry.hfCache = exported
             models.append(entry)
+            var audited = AuditEntry.model(model)
+            audited.extra["destination"] = .string(destination)
+            audit?.model(audited)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let summary = ProjectPullSummary(

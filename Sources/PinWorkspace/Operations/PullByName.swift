@@ -6,13 +6,16 @@ extension Workspace {
     /// `pull ORG/NAME[@REVISION]`: one model by name, outside any project, resolved against
     /// `--endpoint`, `MODELPIN_ENDPOINT`, `HF_ENDPOINT` or the Hub.
     public func pull(_ request: PullRequest) throws -> PullSummary {
-        let store = try openStore(.readWrite)
-        let puller = try puller(store: store, endpoint: configuration.resolveEndpoint(manifest: nil))
-        var summary = try puller.pull(request)
-        if let cache = request.hfCache {
-            summary.hfCache = try exportPulled(summary, request, store: store, into: cache)
+        try audited("pull", checkpoint: true) { workspace in
+            let store = try workspace.openStore(.readWrite)
+            let puller = try workspace.puller(store: store, endpoint: workspace.configuration.resolveEndpoint(manifest: nil))
+            var summary = try puller.pull(request)
+            if let cache = request.hfCache {
+                summary.hfCache = try workspace.exportPulled(summary, request, store: store, into: cache)
+            }
+            workspace.audit?.model(.model(summary))
+            return summary
         }
-        return summary
     }
 
     /// `pull --hf-cache`: the snapshot just recorded, written into the cache with a ref for the

@@ -23,6 +23,10 @@ extension Workspace {
             upstreamPuller.review = review
             puller = upstreamPuller
         }
-        return try StoreServeCatalog(store: store, pins: pins, upstream: puller, signers: signers, events: events)
+        // Without an upstream the store may be read-only (a hardened mirror): nothing is written
+        // to it, the log included. With one, every pull-through is logged.
+        let audit = upstream == nil ? nil : try auditTrail("serve")
+        if upstream != nil, audit == nil { events.emit(.warning(AuditSettings.offWarning)) }
+        return try StoreServeCatalog(store: store, pins: pins, upstream: puller, signers: signers, events: events, audit: audit)
     }
 }

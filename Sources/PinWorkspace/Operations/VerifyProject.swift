@@ -1,3 +1,4 @@
+import PinAudit
 import PinLock
 import PinStore
 
@@ -6,6 +7,10 @@ extension Workspace {
     /// again in its directory, every blob in the store, against the lock. Problems are in the
     /// report, not thrown: the caller decides what they mean for the exit status.
     public func verify(_ project: Project, aliases: [String]) throws -> ProjectVerifier.Report {
+        try audited("verify", project: project) { try $0.verifyNow(project, aliases: aliases) }
+    }
+
+    private func verifyNow(_ project: Project, aliases: [String]) throws -> ProjectVerifier.Report {
         guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
         for alias in aliases where lock.model(alias) == nil {
             throw ProjectError.notLocked(alias: alias, lock: project.lockPath)
@@ -20,6 +25,15 @@ extension Workspace {
             if request.layout == .hfCache { continue }
             chosen.append((model, try project.modelDirectory(of: request)))
         }
-        return ProjectVerifier(store: try openStore(.readOnly)).verify(chosen)
+        noteLock(at: project.lockPath)
+        let report = ProjectVerifier(store: try openStore(.readOnly)).verify(chosen)
+        for (model, _) in chosen {
+            let problems = report.problems.filter { $0.alias == model.alias.rawValue }
+            var entry = AuditEntry.model(model, outcome: problems.isEmpty ? "ok" : "refused")
+            if !problems.isEmpty { entry.reasons = problems.map(\.auditReason) }
+            audit?.model(entry)
+        }
+        audit?.problems(report.problems.map(\.auditReason))
+        return report
     }
 }

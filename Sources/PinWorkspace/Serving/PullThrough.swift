@@ -1,3 +1,4 @@
+import PinAudit
 import Dispatch
 import PinHub
 import PinLock
@@ -24,6 +25,9 @@ final class PullThrough: Sendable {
     }
 
     let puller: Puller
+    /// Where each run's entries go (nil: `MODELPIN_AUDIT=off`): every run is an operation of
+    /// its own in the store's log, command `serve`.
+    let audit: AuditTrail?
     /// Repos (by `RepoID.description`) whose snapshots must be signed by one of these keys.
     let signers: [String: [Fingerprint]]
     /// By `repo@revision` and `repo@commit`, for this process: a commit's listing never changes,
@@ -37,9 +41,20 @@ final class PullThrough: Sendable {
     /// Seconds before a failed completion is asked of the upstream again.
     let retryAfter: Double = 60
 
-    init(puller: Puller, signers: [String: [Fingerprint]]) {
+    init(puller: Puller, signers: [String: [Fingerprint]], audit: AuditTrail?) {
         self.puller = puller
         self.signers = signers
+        self.audit = audit
+    }
+
+    /// One run against the upstream, recorded as an operation of its own when there is a log:
+    /// its decisions and refusals, the snapshot with the digests it admitted, its outcome.
+    private func audited<Value>(_ body: (Puller, AuditRecorder?) throws -> Value) throws -> Value {
+        guard let audit else { return try body(puller, nil) }
+        return try audit.record(events: puller.events, cancelled: { false }) { recorder, sink in
+            recorder.operation("upstream", .string(puller.settings.endpoint.description))
+            return try body(puller.withEvents(sink), recorder)
+        }.value
     }
 
     /// The files a miss fetches: with signers required, every file of the snapshot at once (a
@@ -58,19 +73,21 @@ final class PullThrough: Sendable {
     func resolve(_ repo: RepoID, revision: String) async throws(ServeError) -> Resolved {
         let key = repo.description + "@" + revision
         if let known = resolved.withLock({ $0[key] }) { return known }
-        let puller = puller
         let result = await revisions.run(key) { [self] in
             await onOwnThread { [self] in
                 Result { () throws(ServeError) in
                     let started = DispatchTime.now()
                     do {
-                        let snapshot = try puller.resolveForStore(repo, revision: revision)
-                        let (files, signers) = self.files(for: snapshot, path: nil)
-                        let (digests, fetched) = files.isEmpty ? ([:], []) : try puller.admitIntoStore(snapshot, files: files, signers: signers)
-                        if !fetched.isEmpty {
-                            puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: fetched, seconds: Self.seconds(since: started)))
+                        return try audited { puller, audit in
+                            let snapshot = try puller.resolveForStore(repo, revision: revision)
+                            let (files, signers) = self.files(for: snapshot, path: nil)
+                            let (digests, fetched) = files.isEmpty ? ([:], []) : try puller.admitIntoStore(snapshot, files: files, signers: signers)
+                            audit?.model(.model(snapshot, digests: digests))
+                            if !fetched.isEmpty {
+                                puller.events.emit(.pulledThrough(repo: repo, revision: revision, paths: fetched, seconds: Self.seconds(since: started)))
+                            }
+                            return Resolved(snapshot: snapshot, digests: digests)
                         }
-                        return Resolved(snapshot: snapshot, digests: digests)
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: revision, path: nil)
                     }
@@ -105,20 +122,21 @@ final class PullThrough: Sendable {
     func fetch(_ path: String, of repo: RepoID, commit: CommitID) async throws(ServeError) {
         let listing = try await resolve(repo, revision: commit.hex)
         guard listing.snapshot.files.contains(where: { $0.path == path }) else { throw .entryNotFound(repo, path: path) }
-        let puller = puller
         let (files, signers) = files(for: listing.snapshot, path: path)
-        let result = await fileFetches.run(repo.description + "@" + commit.hex + "/" + path) {
-            await onOwnThread {
+        let result = await fileFetches.run(repo.description + "@" + commit.hex + "/" + path) { [self] in
+            await onOwnThread { [self] in
                 Result { () throws(ServeError) in
                     let started = DispatchTime.now()
-                    let fetched: [String]
                     do {
-                        fetched = try puller.admitIntoStore(listing.snapshot, files: files, signers: signers).fetched
+                        try audited { puller, audit in
+                            let (digests, fetched) = try puller.admitIntoStore(listing.snapshot, files: files, signers: signers)
+                            audit?.model(.model(listing.snapshot, digests: digests))
+                            if !fetched.isEmpty {
+                                puller.events.emit(.pulledThrough(repo: repo, revision: commit.hex, paths: fetched, seconds: Self.seconds(since: started)))
+                            }
+                        }
                     } catch {
                         throw Self.serveError(error, repo: repo, revision: commit.hex, path: path)
-                    }
-                    if !fetched.isEmpty {
-                        puller.events.emit(.pulledThrough(repo: repo, revision: commit.hex, paths: fetched, seconds: Self.seconds(since: started)))
                     }
                 }
             }

@@ -21,6 +21,8 @@ public final class StoreServeCatalog: ServeCatalog {
     let checks: BlobChecks
     let recorded: RecordedSnapshots
     let upstream: PullThrough?
+    /// The store's audit log (for a writable store: with an upstream); nil: nothing is logged.
+    let audit: AuditTrail?
     /// The snapshots handed out, by `repo@commit`: `open` serves only files of one of these, so a
     /// `ServedSnapshot` a caller built itself cannot name an arbitrary blob of the store.
     private let issued = Mutex<[String: ServedSnapshot]>([:])
@@ -30,9 +32,11 @@ public final class StoreServeCatalog: ServeCatalog {
     /// (`settings.names`): a server that fetched any name a client asked for, with the server's
     /// token, would be an open proxy into the store. `signers`: repos (`RepoID.description`)
     /// whose pulled-through snapshots must be signed by one of the keys (in the store's keyring),
-    /// as a project's `signers = [...]` requires of a pull.
+    /// as a project's `signers = [...]` requires of a pull. `audit`: where each pull-through
+    /// run and each blob refused is recorded.
     public init(
-        store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, signers: [String: [Fingerprint]] = [:], events: any EventSink
+        store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, signers: [String: [Fingerprint]] = [:], events: any EventSink,
+        audit: AuditTrail? = nil
     ) throws(ServeSetupError) {
         if let upstream, upstream.settings.names == nil { throw .pullThroughWithoutAllowlist(upstream.settings.endpoint.description) }
         self.store = store
@@ -40,7 +44,8 @@ public final class StoreServeCatalog: ServeCatalog {
         self.events = events
         checks = BlobChecks(store: store)
         recorded = RecordedSnapshots(store: store)
-        self.upstream = upstream.map { PullThrough(puller: $0.withEvents(events), signers: signers) }
+        self.audit = audit
+        self.upstream = upstream.map { PullThrough(puller: $0.withEvents(events), signers: signers, audit: audit) }
     }
 
     /// Blobs read and hashed in this process so far (each first open, each changed identity).
@@ -151,9 +156,19 @@ public final class StoreServeCatalog: ServeCatalog {
         return file
     }
 
-    /// A blob that failed its check: reported (the server logs and counts it) and never served.
+    /// A blob that failed its check: reported (the server logs and counts it, the audit log
+    /// records it) and never served.
     private func refuse(_ repo: RepoID, path: String, digest: SHA256Digest, reason: String) -> ServeError {
-        events.emit(.servedBlobRefused(repo: repo, path: path, digest: digest, reason: reason))
+        let event = WorkspaceEvent.servedBlobRefused(repo: repo, path: path, digest: digest, reason: reason)
+        events.emit(event)
+        if let audit, let entry = AuditRecorder.entry(for: event) {
+            do {
+                try audit.append(entry)
+            } catch {
+                // The blob is refused either way; the server's own log says the audit log missed it.
+                events.emit(.warning("the audit log could not record the refused blob \(digest): \(Self.explain(error))"))
+            }
+        }
         return .integrity(repo, path: path, reason: "\(digest): \(reason)")
     }
 

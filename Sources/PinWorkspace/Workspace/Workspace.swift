@@ -13,10 +13,13 @@ public struct Workspace: Sendable {
     public let keyringDirectory: @Sendable () throws -> String
     public let configuration: WorkspaceConfiguration
     /// Where every operation reports what happens (`WorkspaceEvent`).
-    public let events: any EventSink
+    public internal(set) var events: any EventSink
     public let cancellation: Cancellation
     /// Sees every gate's decision before it is acted on (a policy); nil: decisions stand.
     public var review: (any DecisionReview)?
+    /// The running operation's audit recorder (`audited`), for what it tells the log beyond
+    /// its events: nil outside an audited operation.
+    var audit: AuditRecorder?
 
     public init(
         openStore: @escaping @Sendable (Store.Access) throws -> Store, keyringDirectory: @escaping @Sendable () throws -> String,

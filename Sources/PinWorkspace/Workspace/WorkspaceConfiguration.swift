@@ -34,10 +34,14 @@ public struct WorkspaceConfiguration: Sendable {
     /// checked against one). Read only when an operation resolves a name, so that checks which
     /// ask no Hub (`lock --check`, a stale lock under `--locked`) do not depend on it.
     public var allowlist: @Sendable () throws -> (checker: NameChecker?, source: String?) = { (nil, nil) }
+    /// What the audit log records of who ran the operation, under which command, and where
+    /// its checkpoint goes (`--audit-checkpoint`).
+    public var audit: AuditSettings
 
     public init(environment: [String: String], userAgent: String) {
         self.environment = environment
         self.userAgent = userAgent
+        audit = AuditSettings(environment: environment)
     }
 
     /// The default Hub.

@@ -30,7 +30,7 @@ struct KeysImportCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let workspace = try store.workspace()
+        let workspace = try store.workspace(command: "keys import", console: console)
         var imported: [KeyRecord] = []
         for file in files {
             let bytes = file == "-" ? try ConfigFile.readStandardInput(what: "key file", limit: 1 << 20)
@@ -57,7 +57,7 @@ struct KeysListCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let keys = try store.workspace().listKeys()
+        let keys = try store.workspace(command: "keys list", console: console).listKeys()
         if console.json {
             console.out(try Format.json(keys))
             return .success
@@ -85,7 +85,7 @@ struct KeysRemoveCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let removed = try store.workspace().removeKey(fingerprint)
+        let removed = try store.workspace(command: "keys remove", console: console).removeKey(fingerprint)
         console.out("removed \(removed)")
         return .success
     }

@@ -78,7 +78,8 @@ struct AddCommand: ModelpinCommand {
         defer { progress.finish() }
         let names = self.names
         let workspace = try store.workspace(
-            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress)
+            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress,
+            command: "add")
         let added = try workspace.add(request, to: project, linkMode: mode, force: force)
         progress.finish()
         if !transfer.quiet {

@@ -118,7 +118,7 @@ struct ImportCommand: ModelpinCommand {
         }
         // Warnings (an unchecked name) reach the terminal; nothing else of the event stream does.
         let events = PullProgress(console: console, style: .silent)
-        let report = try store.store.workspace(configuration, events: events).importHFCache(request)
+        let report = try store.store.workspace(configuration, events: events, command: "import").importHFCache(request)
         if console.json {
             console.out(try Format.json(report))
         } else {

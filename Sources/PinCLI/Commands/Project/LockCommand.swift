@@ -30,6 +30,7 @@ struct LockCommand: ModelpinCommand {
     var check = false
 
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var audit: AuditOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
     @OptionGroup var store: StoreOptions
@@ -37,6 +38,7 @@ struct LockCommand: ModelpinCommand {
 
     func validate() throws {
         if !aliases.isEmpty, !update { throw ValidationError("aliases are only taken with --update") }
+        if check, audit.auditCheckpoint != nil { throw ValidationError("--check writes nothing, so it takes no --audit-checkpoint") }
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
@@ -46,8 +48,8 @@ struct LockCommand: ModelpinCommand {
         let progress = check ? nil : transfer.progress(console)
         defer { progress?.finish() }
         let workspace = try store.workspace(
-            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }),
-            events: progress ?? DiscardEvents())
+            audit.apply(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
+            events: progress ?? DiscardEvents(), command: "lock")
         var request = LockRequest()
         request.update = update
         request.aliases = aliases

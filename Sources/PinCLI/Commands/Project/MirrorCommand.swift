@@ -34,7 +34,7 @@ struct MirrorCommand: ModelpinCommand {
         } else {
             lockPath = try self.project.load().lockPath
         }
-        let outcome = try store.workspace().mirror(lockAt: lockPath, into: cwd.pushing(FilePath(directory)).lexicallyNormalized())
+        let outcome = try store.workspace(command: "mirror", console: console).mirror(lockAt: lockPath, into: cwd.pushing(FilePath(directory)).lexicallyNormalized())
         if console.json {
             console.out(try Format.json(outcome))
         } else {

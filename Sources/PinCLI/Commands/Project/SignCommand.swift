@@ -22,11 +22,12 @@ struct SignCommand: ModelpinCommand {
     var gnupgHome: String?
 
     @OptionGroup var project: ProjectOptions
+    @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let path = try LockSigning.sign(
-            try self.project.load(), key: key, gnupgHome: gnupgHome, gpgPath: ProcessEnvironment.current["MODELPIN_GPG"].nonEmpty)
+        // The store holds only the audit log's entry for the signature; the key is the user's own.
+        let path = try store.workspace(command: "sign", console: console).signLock(try self.project.load(), key: key, gnupgHome: gnupgHome)
         console.out("wrote \(path); commit it beside \(Lockfile.fileName)")
         return .success
     }

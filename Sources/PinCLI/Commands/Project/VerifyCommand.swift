@@ -40,7 +40,7 @@ struct VerifyCommand: ModelpinCommand {
 
     func execute(_ console: Console) throws -> ExitStatus {
         if cache.hfCache { return try verifyCache(console) }
-        let report = try store.workspace().verify(try self.project.load(), aliases: aliases)
+        let report = try store.workspace(command: "verify", console: console).verify(try self.project.load(), aliases: aliases)
         if console.json {
             console.out(try Format.json(report))
         } else {
@@ -63,7 +63,7 @@ struct VerifyCommand: ModelpinCommand {
         } catch ProjectError.noManifest {
             lock = nil  // no project: every blob against its name
         }
-        let report = try store.workspace().verifyHFCache(try cache.root(), selections: try cache.selections(aliases), lock: lock)
+        let report = try store.workspace(command: "verify", console: console).verifyHFCache(try cache.root(), selections: try cache.selections(aliases), lock: lock)
         if console.json {
             console.out(try Format.json(report))
         } else {
