@@ -224,7 +224,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["modelpin", "PinTestSupport", "PinDigest"],
+            dependencies: ["modelpin", "PinTestSupport", "PinDigest", "PinAudit", systemPackage],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,5 +1,8 @@
 import Foundation
+import PinAudit
 import PinTestSupport
+import Synchronization
+import SystemPackage
 import Testing
 
 /// The entries a store's audit log holds, read as plain JSON lines (`audit/entries.jsonl`),
@@ -9,6 +12,12 @@ func auditEntries(in store: URL) throws -> [[String: Any]] {
     guard FileManager.default.fileExists(atPath: file.path) else { return [] }
     let text = try String(contentsOf: file, encoding: .utf8)
     return try text.split(separator: "\n").map { line in try #require(try json(String(line)) as? [String: Any]) }
+}
+
+/// The store's log as modelpin's engine reads it (the same key, so its checkpoints verify).
+func auditLog(in store: URL) throws -> AuditLog {
+    let directory = FilePath(store.appendingPathComponent("audit").path)
+    return try AuditLog(directory: directory, signer: AuditKeys.signer(directory: directory, environment: [:]))
 }
 
 extension Dictionary where Key == String, Value == Any {
@@ -80,10 +89,10 @@ struct AuditWiringTests {
             #expect(refused.status == 1, "\(refused.stderr)")
             let entries = try auditEntries(in: env.sandbox.store)
             let scan = try #require(entries.first { $0[text: "kind"] == "scan" })
-            #expect(scan[text: "path"] == "pytorch_model.bin" && scan[text: "outcome"] != "safe")
+            #expect(scan[text: "path"]?.hasSuffix("pytorch_model.bin") == true && scan[text: "outcome"] != "safe", "\(scan)")
             #expect(scan[text: "digest"] == "sha256:" + sha256Hex(Data(pickle)))
             let decision = try #require(entries.first { $0[text: "kind"] == "decision" && $0[text: "gate"] == "scan" })
-            #expect(decision[text: "outcome"] == "refused" && decision[text: "subject"] == "pytorch_model.bin")
+            #expect(decision[text: "outcome"] == "refused" && decision[text: "subject"]?.hasSuffix("pytorch_model.bin") == true, "\(decision)")
             #expect(entries.last?[text: "kind"] == "operation" && entries.last?[text: "outcome"] == "refused")
             // The model entry names what was verified before the refusal, not the refused file.
             let model = try #require(entries.first { $0[text: "kind"] == "model" })
@@ -227,6 +236,80 @@ struct AuditWiringTests {
             #expect(pulled.stderr.contains("audit"), "\(pulled.stderr)")
             #expect(env.cdnRequests.isEmpty)
             #expect(!FileManager.default.fileExists(atPath: env.model.path))
+        }
+    }
+
+    @Test func sixProcessesPullingAtOnceLeaveAnExactVerifiableLog() throws {
+        try HubSandbox.with { env throws in
+            let count = 6
+            let outcomes = Mutex<[Int32]>([])
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                let status = (try? env.pull("acme/tiny-model", "--to", "m\(index)"))?.status ?? -1
+                outcomes.withLock { $0.append(status) }
+            }
+            #expect(outcomes.withLock { $0 } == Array(repeating: 0, count: count))
+            let entries = try auditEntries(in: env.sandbox.store)
+            // One append per operation: each process's three entries lie together.
+            #expect(Self.kinds(entries) == Array(repeating: ["decision", "model", "operation"], count: count).flatMap { $0 }, "\(Self.kinds(entries))")
+            let destinations = Set(entries.compactMap { $0[text: "destination"] })
+            #expect(destinations == Set((0..<count).map { env.directory.appendingPathComponent("m\($0)").path }))
+            let verification = try auditLog(in: env.sandbox.store).verify()
+            #expect(verification.size == 3 * count)
+            #expect(verification.checkpoint.size == 3 * count)
+        }
+    }
+
+    @Test func aCheckpointTheProjectKeepsProvesTheLogOnlyGrewUntilItsHistoryIsRewritten() throws {
+        try ProjectSandbox.with { project throws in
+            try writeFile(project.manifest, Array(("audit-checkpoint = \"audit/modelpin.checkpoint\"\n" + (try project.manifestText())
+                + "\n[models.tiny]\nrepo = \"acme/tiny-model\"\n").utf8))
+            #expect(try project.run("lock").status == 0)
+            let kept = project.directory.appendingPathComponent("audit/modelpin.checkpoint")
+            let store = project.env.sandbox.store
+            let log = try auditLog(in: store)
+            let text = try String(contentsOf: kept, encoding: .utf8)
+            // The checkpoint written after lock's append: the log's own, signed by its key.
+            let checkpoint = try Checkpoint(parsing: text, verifier: log.verifier)
+            #expect(checkpoint.size == (try auditEntries(in: store)).count)
+            #expect(try log.latestCheckpoint() == checkpoint)
+
+            // --audit-checkpoint wins over the manifest's, and the log grew append-only since.
+            let flag = project.directory.appendingPathComponent("later.checkpoint")
+            #expect(try project.run("pull", "--locked", "--audit-checkpoint", "later.checkpoint").status == 0)
+            let later = try Checkpoint(parsing: try String(contentsOf: flag, encoding: .utf8), verifier: log.verifier)
+            #expect(later.size > checkpoint.size)
+            #expect(try String(contentsOf: kept, encoding: .utf8) == text)
+            _ = try auditLog(in: store).consistencyProof(from: checkpoint)
+
+            // Rewritten: the log started over with the same key and origin, then a new history
+            // at least as long. The kept checkpoint no longer agrees with it.
+            for name in ["entries.jsonl", "offsets", "hashes", "checkpoint"] {
+                try? FileManager.default.removeItem(at: store.appendingPathComponent("audit/" + name))
+            }
+            for _ in 0..<3 { #expect(try project.run("verify").status == 0) }
+            let rewritten = try auditLog(in: store)
+            #expect(try rewritten.size() >= checkpoint.size)
+            #expect(throws: AuditError.self) { try rewritten.consistencyProof(from: checkpoint) }
+        }
+    }
+
+    @Test func aManifestCheckpointBehindASymbolicLinkIsRefusedAfterTheEntriesAreIn() throws {
+        try ProjectSandbox.with { project throws in
+            let outside = project.directory.appendingPathComponent("elsewhere")
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(
+                at: project.directory.appendingPathComponent("anchors"), withDestinationURL: outside)
+            let base = try project.manifestText() + "\n[models.tiny]\nrepo = \"acme/tiny-model\"\n"
+            try writeFile(project.manifest, Array(("audit-checkpoint = \"anchors/modelpin.checkpoint\"\n" + base).utf8))
+            let locked = try project.run("lock")
+            #expect(locked.status == 2, "\(locked.stderr)")
+            #expect(locked.stderr.contains("cannot write the audit checkpoint") && locked.stderr.contains("symbolic link"), "\(locked.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("modelpin.checkpoint").path))
+            #expect(try auditEntries(in: project.env.sandbox.store).last?[text: "outcome"] == "ok")
+
+            try writeFile(project.manifest, Array(("audit-checkpoint = \"../x\"\n" + base).utf8))
+            let bad = try project.run("lock")
+            #expect(bad.status == 2 && bad.stderr.contains("field `audit-checkpoint`") && bad.stderr.contains("`..`"), "\(bad.stderr)")
         }
     }
 }
