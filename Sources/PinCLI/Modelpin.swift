@@ -50,6 +50,8 @@ public struct Modelpin: ParsableCommand {
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               HF_HUB_CACHE               the Hugging Face cache --hf-cache writes to
+              MODELPIN_AUDIT             `off`: no entries in the store's audit log (warned
+                                         on every run; default on)
               NO_COLOR                   any value turns colour off (only ever on a tty)
             """,
         subcommands: [

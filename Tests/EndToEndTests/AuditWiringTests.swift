@@ -198,10 +198,7 @@ struct AuditWiringTests {
 
     @Test func aSignatureCheckRecordsWhoVouched() throws {
         try Publisher.with { publisher throws in
-            try ProjectSandbox.signed(publisher, by: publisher.alice) { project throws in
-                try publisher.trust(publisher.alice, in: project)
-                let added = try project.run("add", "acme/tiny-model", "--as", "tiny", "--signer", publisher.alice.fingerprint, "--include", "*.json")
-                #expect(added.status == 0, "\(added.stderr)")
+            try ProjectSandbox.addedSigned(publisher, by: publisher.alice) { project throws in
                 let entries = try auditEntries(in: project.env.sandbox.store)
                 #expect(entries.contains { $0[text: "command"] == "keys import" && $0[text: "kind"] == "operation" })
                 let signature = try #require(entries.first { $0[text: "kind"] == "signature" })

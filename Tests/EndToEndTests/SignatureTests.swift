@@ -47,6 +47,17 @@ struct Publisher {
 }
 
 extension ProjectSandbox {
+    /// A model whose files `publisher` signed with `signer`'s key, trusted and pinned: `add
+    /// acme/tiny-model --as tiny --signer FPR --include '*.json'`.
+    static func addedSigned<T>(_ publisher: Publisher, by signer: GPGFixture.Key, _ body: (ProjectSandbox) throws -> T) throws -> T {
+        try signed(publisher, by: signer) { project throws in
+            try publisher.trust(signer, in: project)
+            let added = try project.run("add", "acme/tiny-model", "--as", "tiny", "--signer", signer.fingerprint, "--include", "*.json")
+            #expect(added.status == 0, "\(added.stderr)")
+            return try body(project)
+        }
+    }
+
     static func signed<T>(_ publisher: Publisher, by signer: GPGFixture.Key, _ body: (ProjectSandbox) throws -> T) throws -> T {
         try with(repos: [FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: try publisher.signedFiles(by: signer))], body)
     }
@@ -56,10 +67,7 @@ extension ProjectSandbox {
 struct SignatureTests {
     @Test func aSignedChecksumListByAPinnedKeyVouchesForEveryFile() throws {
         try Publisher.with { publisher throws in
-            try ProjectSandbox.signed(publisher, by: publisher.alice) { project throws in
-                try publisher.trust(publisher.alice, in: project)
-                let added = try project.run("add", "acme/tiny-model", "--as", "tiny", "--signer", publisher.alice.fingerprint, "--include", "*.json")
-                #expect(added.status == 0, "\(added.stderr)")
+            try ProjectSandbox.addedSigned(publisher, by: publisher.alice) { project throws in
                 #expect(try project.manifestText().contains("signers = [\"\(publisher.alice.fingerprint)\"]"))
                 let lock = try project.lockText()
                 #expect(lock.contains("signed-by = \"\(publisher.alice.fingerprint)\"\nsignatures = [\"SHA256SUMS.asc\"]"))

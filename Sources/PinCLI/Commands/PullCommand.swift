@@ -69,6 +69,7 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_PROGRESS_INTERVAL       progress line interval off a terminal (30 s)
               HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved (used when
                                                HF_TOKEN is unset)
+              MODELPIN_AUDIT                   `off`: no entries in the store's audit log
               NO_COLOR                         any value turns colour off
             """)
 

@@ -1,4 +1,3 @@
-import PinAudit
 import PinDigest
 public import PinLock
 import PinModel
@@ -44,16 +43,6 @@ extension Workspace {
     /// against `lock` where it locks the repo at that commit, else against the blob's name.
     /// Reads only the cache: no store, no network. Problems are in the report, not thrown.
     public func verifyHFCache(_ cache: FilePath, selections: [HFCacheSelection], lock: Lockfile?) throws -> HFCacheVerifyReport {
-        try audited("verify") { workspace in
-            let report = try workspace.verifyCache(cache, selections: selections, lock: lock)
-            workspace.audit?.operation("cache", .string(cache.string))
-            workspace.audit?.operation("snapshots", .integer(Int64(report.snapshots)))
-            workspace.audit?.problems(report.problems.map { "\($0.path): \($0.kind.rawValue): \($0.detail)" })
-            return report
-        }
-    }
-
-    private func verifyCache(_ cache: FilePath, selections: [HFCacheSelection], lock: Lockfile?) throws -> HFCacheVerifyReport {
         let listing = try Self.readCache(cache, selections: selections)
         var report = HFCacheVerifyReport(cache: cache.string)
         report.problems += listing.findings.compactMap { Self.problem($0, repo: "") }
