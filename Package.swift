@@ -173,6 +173,10 @@ let package = Package(
         // MARK: Test support executables and benchmarks (not part of the shipped binary)
         .executableTarget(name: "fake-hub", dependencies: ["PinTestSupport"], swiftSettings: swiftSettings),
         .executableTarget(name: "names-bench", dependencies: ["PinNames"], path: "bench/names", swiftSettings: swiftSettings),
+        // Appends audit entries in a loop: the kill -9 tests' victim.
+        .executableTarget(name: "audit-append", dependencies: ["PinAudit", systemPackage], swiftSettings: swiftSettings),
+        // bench/audit-run's in-process timings: verify, inclusion proofs, append latency.
+        .executableTarget(name: "audit-bench", dependencies: ["PinAudit", systemPackage], path: "bench/audit", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(
@@ -224,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["modelpin", "PinTestSupport", "PinDigest"],
+            dependencies: ["modelpin", "audit-append", "PinTestSupport", "PinDigest"],
             swiftSettings: swiftSettings
         ),
     ],
