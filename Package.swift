@@ -38,6 +38,8 @@ let package = Package(
         .library(name: "PinNames", targets: ["PinNames"]),
         // The Hugging Face cache's names and text readers (HFCacheLayout, HFCacheText), for fuzz/'s FuzzHFCache.
         .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
+        // The audit log's entry, checkpoint, proof and key readers, for fuzz/'s FuzzAudit.
+        .library(name: "PinAudit", targets: ["PinAudit"]),
         // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
         .library(name: "PinServe", targets: ["PinServe"]),
     ],
