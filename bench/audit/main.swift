@@ -4,6 +4,7 @@
 //                                          in batches of 10,000
 //   audit-bench measure DIR                verify once, 10,000 inclusion proofs at random indices,
 //                                          then 300 single-entry appends; prints one JSON object
+//   audit-bench verify DIR                 verify once (for profiling)
 import Dispatch
 import PinAudit
 import SystemPackage
@@ -64,6 +65,10 @@ case "measure":
         {"entries": \(verified.size), "verify_s": \(verify), "proof_ms_p50": \(percentile(proofs, 0.5)), "proof_ms_p99": \(percentile(proofs, 0.99)), \
         "append_ms_p50": \(percentile(appends, 0.5)), "append_ms_p99": \(percentile(appends, 0.99))}
         """)
+case "verify":
+    let start = DispatchTime.now()
+    let verified = try log.verify()
+    print("{\"entries\": \(verified.size), \"verify_s\": \(seconds(since: start))}")
 default:
-    fatalError("usage: audit-bench fill DIR COUNT PADDING | measure DIR")
+    fatalError("usage: audit-bench fill DIR COUNT PADDING | measure DIR | verify DIR")
 }
