@@ -68,25 +68,32 @@ def subproof(m, leaves, b):
     return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
 
 
-def verify_inclusion(index, size, leaf_hash, proof, root):
-    """RFC 9162 2.1.3.2."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, leaf_hash
+def walk(proof, fn, sn, join):
+    """The walk RFC 9162 2.1.3.2 step 4 and 2.1.4.2 step 6 share: join(hash, from_left)."""
     for p in proof:
         if sn == 0:
             return False
         if fn & 1 or fn == sn:
-            r = node(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            join(p, True)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
         else:
-            r = node(r, p)
+            join(p, False)
         fn >>= 1
         sn >>= 1
-    return sn == 0 and r == root
+    return sn == 0
+
+
+def verify_inclusion(index, size, leaf_hash, proof, root):
+    """RFC 9162 2.1.3.2."""
+    if index >= size:
+        return False
+    r = [leaf_hash]
+
+    def join(p, from_left):
+        r[0] = node(p, r[0]) if from_left else node(r[0], p)
+    return walk(proof, index, size - 1, join) and r[0] == root
 
 
 def verify_consistency(first, second, first_hash, second_hash, proof):
@@ -103,21 +110,14 @@ def verify_consistency(first, second, first_hash, second_hash, proof):
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr, sr = node(c, fr), node(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+    fr, sr = [proof[0]], [proof[0]]
+
+    def join(c, from_left):
+        if from_left:
+            fr[0], sr[0] = node(c, fr[0]), node(c, sr[0])
         else:
-            sr = node(sr, c)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and fr == first_hash and sr == second_hash
+            sr[0] = node(sr[0], c)
+    return walk(proof[1:], fn, sn, join) and fr[0] == first_hash and sr[0] == second_hash
 
 
 def leaf_hashes(entries_path, size=None):
