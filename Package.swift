@@ -38,6 +38,8 @@ let package = Package(
         .library(name: "PinNames", targets: ["PinNames"]),
         // The Hugging Face cache's names and text readers (HFCacheLayout, HFCacheText), for fuzz/'s FuzzHFCache.
         .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
+        // The audit log's entry, checkpoint, proof and key readers, for fuzz/'s FuzzAudit.
+        .library(name: "PinAudit", targets: ["PinAudit"]),
         // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
         .library(name: "PinServe", targets: ["PinServe"]),
     ],
@@ -173,6 +175,10 @@ let package = Package(
         // MARK: Test support executables and benchmarks (not part of the shipped binary)
         .executableTarget(name: "fake-hub", dependencies: ["PinTestSupport"], swiftSettings: swiftSettings),
         .executableTarget(name: "names-bench", dependencies: ["PinNames"], path: "bench/names", swiftSettings: swiftSettings),
+        // Appends audit entries in a loop: the kill -9 tests' victim.
+        .executableTarget(name: "audit-append", dependencies: ["PinAudit", systemPackage], swiftSettings: swiftSettings),
+        // bench/audit-run's in-process timings: verify, inclusion proofs, append latency.
+        .executableTarget(name: "audit-bench", dependencies: ["PinAudit", systemPackage], path: "bench/audit", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .target(
@@ -224,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["modelpin", "PinTestSupport", "PinDigest", "PinAudit", systemPackage],
+            dependencies: ["modelpin", "audit-append", "PinTestSupport", "PinDigest", "PinAudit", systemPackage],
             swiftSettings: swiftSettings
         ),
     ],

@@ -36,6 +36,8 @@ let package = Package(
         // A Hugging Face cache's names, refs and link targets (HFCacheLayout and HFCacheText, which
         // export, `import --hf-cache` and `verify --hf-cache` share).
         .executableTarget(name: "FuzzHFCache", dependencies: [.product(name: "PinWorkspace", package: "modelpin")]),
+        // The audit log's readers: entries (canonical JSON), checkpoints, proofs, verifier keys.
+        .executableTarget(name: "FuzzAudit", dependencies: [.product(name: "PinAudit", package: "modelpin")]),
         // `modelpin serve`'s request target, query and Range readers: every byte a client sends.
         .executableTarget(name: "FuzzServeRequests", dependencies: [.product(name: "PinServe", package: "modelpin")]),
         .executableTarget(

@@ -29,7 +29,25 @@ public final class AuditLog: Sendable {
         try AuditIO.makeDirectory(directory)
         let lock = try AuditIO.lock(files.lock)
         defer { try? lock.close() }
-        tornTails = try files.reconcile().torn
+        let state = try files.reconcile()
+        tornTails = state.torn
+        if !state.truncated { try catchUpCheckpoint(size: state.count) }
+    }
+
+    /// A crash after an append's entries were fsync'd but before its checkpoint was written
+    /// leaves the checkpoint missing (the first append) or behind: sign the log as it is, but
+    /// only when the old checkpoint is a prefix of it. Anything else (a bad signature, another
+    /// root) is left for `verify` to report.
+    private func catchUpCheckpoint(size: Int) throws(AuditError) {
+        guard size > 0 else { return }
+        let current: Checkpoint?
+        do {
+            current = try latestCheckpoint()
+        } catch {
+            return
+        }
+        if let current, current.size >= size || (try? root(size: current.size)) != current.rootHash { return }
+        try writeCheckpoint(Checkpoint.signed(size: size, rootHash: try root(size: size), by: signer))
     }
 
     /// The key a checkpoint must be signed by.
@@ -227,6 +245,9 @@ public struct AuditVerification: Sendable, Equatable {
     public let checkpoint: Checkpoint
     /// Torn tails lying in the directory (moved aside by an earlier open), for the report.
     public let tornFiles: [FilePath]
+
+    /// The root as a checkpoint writes it.
+    public var rootBase64: String { Base64.encode(rootHash) }
 }
 
 /// An inclusion proof (RFC 9162 §2.1.3) with the checkpoint it proves against, written in the

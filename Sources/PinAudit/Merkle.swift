@@ -111,25 +111,11 @@ public enum MerkleVerifier {
     public static func rootFromInclusion(index: Int, size: Int, leafHash: MerkleHash, path: [MerkleHash]) -> MerkleHash? {
         guard index >= 0, index < size, leafHash.count == 32, path.allSatisfy({ $0.count == 32 }) else { return nil }
         let hasher = MerkleHasher()
-        var fn = index, sn = size - 1
         var r = leafHash
-        for p in path {
-            guard sn != 0 else { return nil }
-            if fn & 1 == 1 || fn == sn {
-                r = hasher.node(p, r)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 {
-                        fn >>= 1
-                        sn >>= 1
-                    }
-                }
-            } else {
-                r = hasher.node(r, p)
-            }
-            fn >>= 1
-            sn >>= 1
+        let complete = walk(path[...], node: index, last: size - 1) { p, fromLeft in
+            r = fromLeft ? hasher.node(p, r) : hasher.node(r, p)
         }
-        return sn == 0 ? r : nil
+        return complete ? r : nil
     }
 
     /// Whether `path` proves that the tree of `newSize` leaves with `newRoot` extends the
@@ -149,23 +135,36 @@ public enum MerkleVerifier {
             sn >>= 1
         }
         var fr = first, sr = first
-        for c in path.dropFirst() {
-            guard sn != 0 else { return false }
-            if fn & 1 == 1 || fn == sn {
+        let complete = walk(path.dropFirst(), node: fn, last: sn) { c, fromLeft in
+            if fromLeft {
                 fr = hasher.node(c, fr)
                 sr = hasher.node(c, sr)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 {
-                        fn >>= 1
-                        sn >>= 1
-                    }
-                }
             } else {
                 sr = hasher.node(sr, c)
+            }
+        }
+        return complete && fr == oldRoot && sr == newRoot
+    }
+
+    /// The walk both checks share (RFC 9162 §2.1.3.2 step 4, §2.1.4.2 step 6): for each proof
+    /// hash, whether it joins from the left, given the node's index `node` and the last
+    /// node's `last` at the current level. False when the path does not end at the root.
+    private static func walk(_ path: ArraySlice<MerkleHash>, node: Int, last: Int, _ join: (MerkleHash, Bool) -> Void) -> Bool {
+        var fn = node, sn = last
+        for hash in path {
+            guard sn != 0 else { return false }
+            if fn & 1 == 1 || fn == sn {
+                join(hash, true)
+                while fn & 1 == 0 && fn != 0 {
+                    fn >>= 1
+                    sn >>= 1
+                }
+            } else {
+                join(hash, false)
             }
             fn >>= 1
             sn >>= 1
         }
-        return sn == 0 && fr == oldRoot && sr == newRoot
+        return sn == 0
     }
 }

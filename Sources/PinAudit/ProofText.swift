@@ -40,6 +40,9 @@ extension InclusionProof {
         self.init(index: index, hashes: hashes, checkpoint: checkpoint)
     }
 
+    /// The path's hashes in base64, bottom-up.
+    public var base64Hashes: [String] { hashes.map(Base64.encode) }
+
     /// Whether `entry` (the entry's line without its newline) is at `index` in the
     /// checkpoint's tree: all someone holding the proof and the entry needs.
     public func proves(entry: [UInt8]) -> Bool {

@@ -42,6 +42,8 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_STRICT            --strict: refuse files the scan could not check
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
+              MODELPIN_AUDIT_KEY         an Ed25519 PEM key to sign the audit log with
+                                         (default: <store>/audit/key.pem, made on first use)
               HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
               HF_TOKEN_PATH, HF_HOME     the token `hf auth login` saved (if no HF_TOKEN)
               MODELPIN_PROGRESS_INTERVAL  progress line interval off a terminal (30 s)
@@ -56,7 +58,7 @@ public struct Modelpin: ParsableCommand {
             """,
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
-            RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
+            RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, AuditCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
             ImportCommand.self,
             StoreCommand.self, ServeCommand.self,
         ]

@@ -29,6 +29,17 @@ struct LogFixture {
     func write(lines: [String]) throws {
         try Data((lines.map { $0 + "\n" }.joined()).utf8).write(to: entriesFile)
     }
+
+    /// The error `verify` of a freshly opened log throws; nil (and a recorded issue) if it passes.
+    func verifyFailure(_ label: String) throws -> AuditError? {
+        do {
+            _ = try open().verify()
+            Issue.record("\(label): verify passed")
+            return nil
+        } catch let error as AuditError {
+            return error
+        }
+    }
 }
 
 @Suite struct AuditLogTests {
@@ -81,13 +92,9 @@ struct LogFixture {
             var lines = try fixture.lines()
             edit(&lines)
             try fixture.write(lines: lines)
-            do {
-                _ = try fixture.open().verify()
-                Issue.record("\(label): verify passed")
-            } catch let error as AuditError {
-                guard case .tampered(_, let index, _) = error else { Issue.record("\(label): \(error)"); return }
-                #expect(index == first, "\(label): \(error.causes)")
-            }
+            guard let error = try fixture.verifyFailure(label) else { return }
+            guard case .tampered(_, let index, _) = error else { Issue.record("\(label): \(error)"); return }
+            #expect(index == first, "\(label): \(error.causes)")
         }
     }
 
@@ -98,13 +105,9 @@ struct LogFixture {
             var lines = try fixture.lines()
             lines[4] = lines[4].replacingOccurrences(of: "\"v\":1", with: "\"v\": 1")
             try fixture.write(lines: lines)
-            do {
-                _ = try fixture.open().verify()
-                Issue.record("a non-canonical line verified")
-            } catch let error as AuditError {
-                guard case .badEntry(_, 4, let reason) = error else { Issue.record("\(error)"); return }
-                #expect(reason.contains("whitespace outside a string"))
-            }
+            guard let error = try fixture.verifyFailure("non-canonical") else { return }
+            guard case .badEntry(_, 4, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("whitespace outside a string"))
         }
     }
 
@@ -118,10 +121,9 @@ struct LogFixture {
             lines[1] = lines[1].replacingOccurrences(of: "\"ci\"", with: "\"me\"")
             try fixture.write(lines: lines)
             try FileManager.default.removeItem(at: directory.appendingPathComponent("hashes"))
-            #expect(throws: AuditError.self) { _ = try fixture.open().verify() }
-            do { _ = try fixture.open().verify() } catch let error as AuditError {
-                guard case .tampered(_, nil, _) = error else { Issue.record("\(error)"); return }
-            }
+            guard let error = try fixture.verifyFailure("rewritten hashes") else { return }
+            guard case .tampered(_, nil, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("rewritten together"))
         }
     }
 
@@ -134,13 +136,9 @@ struct LogFixture {
             let forged = Checkpoint.signed(size: 1, rootHash: try log.root(size: 1), by: stranger)
             #expect(throws: AuditError.self) { _ = try Checkpoint(parsing: forged.text, verifier: log.verifier) }
             try Data(forged.text.utf8).write(to: directory.appendingPathComponent("checkpoint"))
-            do {
-                _ = try log.verify()
-                Issue.record("a checkpoint by another key verified")
-            } catch let error as AuditError {
-                guard case .signature(_, let reason) = error else { Issue.record("\(error)"); return }
-                #expect(reason.contains("not by this log's key"))
-            }
+            guard let error = try fixture.verifyFailure("another key") else { return }
+            guard case .signature(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("not by this log's key"))
         }
     }
 
