@@ -43,7 +43,7 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
               MODELPIN_AUDIT_KEY         an Ed25519 PEM key to sign the audit log with
-                                         (default: <store>/audit/key.pem, made on first use)
+                                         (default: <store>/audit/key.pem, made if absent)
               HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
               HF_TOKEN_PATH, HF_HOME     the token `hf auth login` saved (if no HF_TOKEN)
               MODELPIN_PROGRESS_INTERVAL  progress line interval off a terminal (30 s)
@@ -52,8 +52,8 @@ public struct Modelpin: ParsableCommand {
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               HF_HUB_CACHE               the Hugging Face cache --hf-cache writes to
-              MODELPIN_AUDIT             `off`: no entries in the store's audit log (warned
-                                         on every run; default on)
+              MODELPIN_AUDIT             `off`: no audit log entries (warned on
+                                         every run; default on)
               NO_COLOR                   any value turns colour off (only ever on a tty)
             """,
         subcommands: [

@@ -70,6 +70,8 @@ struct PullCommand: ModelpinCommand {
               HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved (used when
                                                HF_TOKEN is unset)
               MODELPIN_AUDIT                   `off`: no entries in the store's audit log
+              MODELPIN_AUDIT_KEY               the key the audit log's checkpoints are
+                                               signed with (default: the store's own)
               NO_COLOR                         any value turns colour off
             """)
 

@@ -35,7 +35,7 @@ struct AuditShowCommand: ModelpinCommand {
 
     func execute(_ console: Console) throws -> ExitStatus {
         let since = try since.map { try AuditSince(parsing: $0) }
-        let result = try store.workspace().auditShow(since: since)
+        let result = try store.workspace(command: "audit show", console: console).auditShow(since: since)
         reportTorn(result.tornTails, console)
         if console.json {
             console.out(try Format.json(result))
@@ -71,7 +71,7 @@ struct AuditVerifyCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let result = try store.workspace().auditVerify(checkpointFile: checkpoint)
+        let result = try store.workspace(command: "audit verify", console: console).auditVerify(checkpointFile: checkpoint)
         for file in result.tornFiles {
             console.warn("\(file) holds a torn audit entry (a write cut short by a crash); it is not part of the log")
         }
@@ -100,7 +100,7 @@ struct AuditProveCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let proof = try store.workspace().auditProve(index: index)
+        let proof = try store.workspace(command: "audit prove", console: console).auditProve(index: index)
         console.out(console.json ? try Format.json(proof) : String(proof.proof.dropLast()))
         return .success
     }
@@ -119,7 +119,7 @@ struct AuditConsistencyCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let result = try store.workspace().auditConsistency(oldCheckpointFile: oldCheckpoint)
+        let result = try store.workspace(command: "audit consistency", console: console).auditConsistency(oldCheckpointFile: oldCheckpoint)
         if console.json {
             console.out(try Format.json(result))
         } else {
@@ -139,7 +139,7 @@ struct AuditKeyCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        let key = try store.workspace().auditKey()
+        let key = try store.workspace(command: "audit key", console: console).auditKey()
         console.out(console.json ? try Format.json(["key": key]) : key)
         return .success
     }
