@@ -27,8 +27,10 @@ public enum AuditKind: String, Sendable, CaseIterable {
 extension AuditEntry {
     /// A new entry of `kind`, timed now; `user` and `command` are stamped when the operation
     /// ends (`AuditRecorder.entries`). An empty outcome is the operation's.
-    public init(_ kind: AuditKind, outcome: String) {
-        self.init(time: AuditTime.now().description, user: "", command: "", kind: kind.rawValue, outcome: outcome)
+    public init(_ kind: AuditKind, outcome: String, repo: String? = nil, extra: [String: CanonicalJSON] = [:], reasons: [String] = []) {
+        self.init(
+            time: AuditTime.now().description, user: "", command: "", kind: kind.rawValue, outcome: outcome, repo: repo, reasons: reasons,
+            extra: extra)
     }
 
     /// `digests` from (path, digest) pairs.

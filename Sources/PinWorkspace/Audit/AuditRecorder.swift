@@ -65,36 +65,25 @@ public final class AuditRecorder: EventSink {
         case .decided(let decision):
             return entry(for: decision)
         case .signatureChecked(let model, let signer, let userID, let documents):
-            var entry = AuditEntry(.signature, outcome: "vouched")
-            entry.extra = ["alias": .string(model), "signer": .string(signer), "documents": .strings(documents)]
-            if let userID { entry.extra["user-id"] = .string(userID) }
-            return entry
+            var extra: [String: CanonicalJSON] = ["alias": .string(model), "signer": .string(signer), "documents": .strings(documents)]
+            if let userID { extra["user-id"] = .string(userID) }
+            return AuditEntry(.signature, outcome: "vouched", extra: extra)
         case .scanned(let path, let digest, let verdict):
             guard verdict != .safe else { return nil }
-            var entry = AuditEntry(.scan, outcome: verdict.rawValue)
-            entry.extra = ["path": .string(path), "digest": .string(digest.description)]
-            return entry
+            return AuditEntry(.scan, outcome: verdict.rawValue, extra: ["path": .string(path), "digest": .string(digest.description)])
         case .refused(let path, let source, let reason):
-            var entry = AuditEntry(.refusal, outcome: "refused")
-            entry.extra = ["path": .string(path), "source": .string(source)]
-            entry.reasons = [reason]
-            return entry
+            return AuditEntry(.refusal, outcome: "refused", extra: ["path": .string(path), "source": .string(source)], reasons: [reason])
         case .fallback(let path, let source, let reason, let refused):
-            var entry = AuditEntry(.fallback, outcome: "fallback")
-            entry.extra = ["path": .string(path), "source": .string(source), "refused": .bool(refused)]
-            entry.reasons = [reason]
-            return entry
+            return AuditEntry(
+                .fallback, outcome: "fallback", extra: ["path": .string(path), "source": .string(source), "refused": .bool(refused)],
+                reasons: [reason])
         case .sourceUnavailable(let source, let paths, let reason):
-            var entry = AuditEntry(.sourceUnavailable, outcome: "unavailable")
-            entry.extra = ["source": .string(source), "paths": .strings(paths)]
-            entry.reasons = [reason]
-            return entry
+            return AuditEntry(
+                .sourceUnavailable, outcome: "unavailable", extra: ["source": .string(source), "paths": .strings(paths)], reasons: [reason])
         case .servedBlobRefused(let repo, let path, let digest, let reason):
-            var entry = AuditEntry(.servedBlobRefused, outcome: "refused")
-            entry.repo = repo.description
-            entry.extra = ["path": .string(path), "digest": .string(digest.description)]
-            entry.reasons = [reason]
-            return entry
+            return AuditEntry(
+                .servedBlobRefused, outcome: "refused", repo: repo.description,
+                extra: ["path": .string(path), "digest": .string(digest.description)], reasons: [reason])
         default:
             return nil
         }
