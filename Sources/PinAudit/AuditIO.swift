@@ -97,6 +97,18 @@ enum AuditIO {
         }
     }
 
+    /// Throws unless `directory` is a real directory (not a symlink to one): the log's files
+    /// are opened without following links, and so is the folder that holds them.
+    static func requireDirectory(_ directory: FilePath) throws(AuditError) {
+        var status = stat()
+        guard directory.withPlatformString({ lstat($0, &status) }) == 0 else {
+            throw .io(operation: "inspect", path: directory, Errno(rawValue: Glibc.errno))
+        }
+        guard (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw .malformed(what: "audit directory", file: directory, line: nil, reason: "not a directory (a symbolic link is not followed)")
+        }
+    }
+
     static func syncDirectory(_ directory: FilePath) throws(AuditError) {
         let descriptor = try open(directory, .readOnly)
         defer { try? descriptor.close() }

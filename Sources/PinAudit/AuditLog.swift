@@ -27,6 +27,7 @@ public final class AuditLog: Sendable {
         self.signer = signer
         files = LogFiles(directory: directory)
         try AuditIO.makeDirectory(directory)
+        try AuditIO.requireDirectory(directory)
         let lock = try AuditIO.lock(files.lock)
         defer { try? lock.close() }
         let state = try files.reconcile()

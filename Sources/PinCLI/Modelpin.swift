@@ -42,8 +42,7 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_STRICT            --strict: refuse files the scan could not check
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
-              MODELPIN_AUDIT_KEY         an Ed25519 PEM key to sign the audit log with
-                                         (default: <store>/audit/key.pem, made if absent)
+              MODELPIN_AUDIT_KEY         the audit log's signing key (Ed25519 PEM file)
               HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
               HF_TOKEN_PATH, HF_HOME     the token `hf auth login` saved (if no HF_TOKEN)
               MODELPIN_PROGRESS_INTERVAL  progress line interval off a terminal (30 s)

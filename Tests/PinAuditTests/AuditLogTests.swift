@@ -219,6 +219,22 @@ struct LogFixture {
         }
     }
 
+    @Test func refusesSymlinkedDirectoryAndFiles() throws {
+        try withTemporaryDirectory { directory in
+            let elsewhere = directory.appendingPathComponent("elsewhere")
+            try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+            let linked = directory.appendingPathComponent("audit")
+            try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: elsewhere)
+            let signer = try AuditKeys.signer(directory: FilePath(elsewhere.path), environment: [:])
+            #expect(throws: AuditError.self) { _ = try AuditLog(directory: FilePath(linked.path), signer: signer) }
+            // A planted link in place of the entries file is refused, not followed.
+            let real = LogFixture(directory: elsewhere)
+            try FileManager.default.createSymbolicLink(at: real.entriesFile, withDestinationURL: directory.appendingPathComponent("target"))
+            #expect(throws: AuditError.self) { _ = try real.open() }
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("target").path))
+        }
+    }
+
     @Test func refusesAppendToTruncatedLog() throws {
         try withTemporaryDirectory { directory in
             let fixture = LogFixture(directory: directory)

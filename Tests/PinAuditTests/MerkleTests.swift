@@ -108,18 +108,22 @@ import Testing
                 let path = try Merkle.inclusionPath(index, 0, size, stored, hasher)
                 let leaf = hasher.leaf(leaves[index])
                 #expect(MerkleVerifier.rootFromInclusion(index: index, size: size, leafHash: leaf, path: path) == roots[size])
-                if let first = path.first {
+                if !path.isEmpty {
                     var flipped = path
                     flipped[0][0] ^= 1
                     #expect(MerkleVerifier.rootFromInclusion(index: index, size: size, leafHash: leaf, path: flipped) != roots[size])
-                    #expect(MerkleVerifier.rootFromInclusion(index: index ^ 1, size: size, leafHash: leaf, path: path) != roots[size] || first == leaf)
+                    #expect(MerkleVerifier.rootFromInclusion(index: index, size: size, leafHash: hasher.leaf([0xFF]), path: path) != roots[size])
+                    #expect(MerkleVerifier.rootFromInclusion(index: index, size: size, leafHash: leaf, path: path + [leaf]) == nil)
                 }
             }
             for old in 0...size {
                 let path = try Merkle.consistencyPath(old, size, stored, hasher)
                 #expect(MerkleVerifier.verifyConsistency(oldSize: old, newSize: size, oldRoot: roots[old], newRoot: roots[size], path: path), "\(old) → \(size)")
                 if old > 0 && old < size {
-                    #expect(!MerkleVerifier.verifyConsistency(oldSize: old, newSize: size, oldRoot: roots[old - 1 == 0 ? 1 : old - 1], newRoot: roots[size], path: path) || old == 1)
+                    var otherOld = roots[old]
+                    otherOld[0] ^= 1
+                    #expect(!MerkleVerifier.verifyConsistency(oldSize: old, newSize: size, oldRoot: otherOld, newRoot: roots[size], path: path))
+                    #expect(!MerkleVerifier.verifyConsistency(oldSize: old, newSize: size, oldRoot: roots[old], newRoot: roots[size - 1], path: path))
                     var flipped = path
                     flipped[flipped.count - 1][31] ^= 0x80
                     #expect(!MerkleVerifier.verifyConsistency(oldSize: old, newSize: size, oldRoot: roots[old], newRoot: roots[size], path: flipped))

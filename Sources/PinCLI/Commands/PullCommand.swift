@@ -66,12 +66,11 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
               MODELPIN_LOCK_TIMEOUT            seconds to wait for a store lock (3600)
               MODELPIN_GPG                     the gpg executable signature checks run
+              MODELPIN_AUDIT_KEY               the audit log's signing key (Ed25519 PEM)
               MODELPIN_PROGRESS_INTERVAL       progress line interval off a terminal (30 s)
               HF_TOKEN_PATH, HF_HOME           the token `hf auth login` saved (used when
                                                HF_TOKEN is unset)
               MODELPIN_AUDIT                   `off`: no entries in the store's audit log
-              MODELPIN_AUDIT_KEY               the key the audit log's checkpoints are
-                                               signed with (default: the store's own)
               NO_COLOR                         any value turns colour off
             """)
 
