@@ -312,4 +312,27 @@ struct AuditWiringTests {
             #expect(bad.status == 2 && bad.stderr.contains("field `audit-checkpoint`") && bad.stderr.contains("`..`"), "\(bad.stderr)")
         }
     }
+
+    @Test func aMirrorAndASignatureOfTheLockAreOnRecord() throws {
+        try Publisher.with { publisher throws in
+            try ProjectSandbox.with { project throws in
+                #expect(try project.run("add", "acme/tiny-model").status == 0)
+                let lockDigest = "sha256:" + sha256Hex(try Data(contentsOf: project.lockfile))
+                let mirror = project.directory.appendingPathComponent("mirror")
+                #expect(try project.run("mirror", mirror.path).status == 0)
+                let signed = try project.run("sign", "--key", publisher.alice.fingerprint, "--gnupg-home", publisher.gpg.home)
+                #expect(signed.status == 0, "\(signed.stderr)")
+
+                let entries = try auditEntries(in: project.env.sandbox.store)
+                let mirrored = entries.filter { $0[text: "command"] == "mirror" }
+                #expect(Self.kinds(mirrored) == ["model", "operation"], "\(mirrored)")
+                #expect(mirrored[0][text: "commit"] == HubSandbox.commit && (mirrored[0]["digests"] as? [String: String])?.count == HubSandbox.files.count)
+                #expect(mirrored[1][text: "directory"] == mirror.path && mirrored[1][text: "lock-digest"] == lockDigest)
+                let signing = try #require(entries.last)
+                #expect(signing[text: "command"] == "sign" && signing[text: "kind"] == "operation" && signing[text: "outcome"] == "ok")
+                #expect(signing[text: "key"] == publisher.alice.fingerprint && signing[text: "lock-digest"] == lockDigest)
+                #expect(signing[text: "signature"] == project.lockfile.path + ".asc")
+            }
+        }
+    }
 }
