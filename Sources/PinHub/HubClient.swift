@@ -34,6 +34,20 @@ public struct HubClient: Sendable {
         struct Revision: Decodable {
             let id: String?
             let sha: String?
+            let lastModified: String?
+            let cardData: HubCardData?
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                id = try container.decodeIfPresent(String.self, forKey: .id)
+                sha = try container.decodeIfPresent(String.self, forKey: .sha)
+                // Informational fields: one the Hub writes in another shape is left out, and
+                // never fails a resolve (the commit and the listing decide what is fetched).
+                lastModified = try? container.decodeIfPresent(String.self, forKey: .lastModified)
+                cardData = try? container.decodeIfPresent(HubCardData.self, forKey: .cardData)
+            }
+
+            enum CodingKeys: String, CodingKey { case id, sha, lastModified, cardData }
         }
         let answer: Revision
         do {
@@ -50,7 +64,9 @@ public struct HubClient: Sendable {
         } catch {
             throw .malformedResponse(url: url.description, reason: "its `sha`: \(error.description)")
         }
-        return Snapshot(repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit)
+        return Snapshot(
+            repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit,
+            lastModified: answer.lastModified, cardData: answer.cardData?.metadata)
     }
 
     /// The Hub's spelling of `repo`: its answer's `id` when that is the same repo up to ASCII
