@@ -40,10 +40,14 @@ public struct Snapshot: Sendable, Equatable {
     public let repo: RepoID
     public let revision: String
     public let commit: CommitID
+    /// The commit's date as the Hub states it (`lastModified`), seconds since 1970; nil when the
+    /// answer had none. The Hub's word, not a checked fact: good for a cooldown, no more.
+    public var lastModified: Int64?
 
-    public init(repo: RepoID, revision: String, commit: CommitID) {
+    public init(repo: RepoID, revision: String, commit: CommitID, lastModified: Int64? = nil) {
         self.repo = repo
         self.revision = revision
         self.commit = commit
+        self.lastModified = lastModified
     }
 }

@@ -143,7 +143,9 @@ extension Condition {
         case .filesAbove(let limit):
             return subject.files.count > limit ? "it has \(subject.files.count) files, more than \(limit)" : nil
         case .youngerThanDays(let days):
-            guard let date = subject.commitDate else { return "the commit's date is unknown (a cooldown of \(days) days needs it)" }
+            guard let date = subject.commitDate else {
+                return subject.commitPinned ? nil : "the commit's date is unknown (a cooldown of \(days) days needs it)"
+            }
             let age = today.daysSinceEpoch - PolicyDay(secondsSinceEpoch: date).daysSinceEpoch
             return age < days ? "the commit is \(max(age, 0)) days old, younger than \(days)" : nil
         }

@@ -29,6 +29,10 @@ public struct PolicySubject: Sendable, Equatable {
     public var signedBy: Fingerprint?
     /// The commit's date, seconds since 1970 (UTC); nil: unknown.
     public var commitDate: Int64?
+    /// The commit was not resolved now but pinned by a lock that was (a locked pull, `policy
+    /// check`): a cooldown guards adopting a commit, so with no date it does not apply, where a
+    /// resolve without a date fails closed.
+    public var commitPinned = false
 
     public init(
         repo: String, licenses: [String] = [], files: [File] = [], remoteCode: Bool = false, signedBy: Fingerprint? = nil,

@@ -49,6 +49,8 @@ public final class FakeHub: @unchecked Sendable {
         public var refs: [String: String]
         public var commits: [String: [File]]
         public var access: Access
+        /// Per commit: the `lastModified` the revision answer states (ISO 8601); none when absent.
+        public var lastModified: [String: String] = [:]
 
         public init(id: String, refs: [String: String], commits: [String: [File]], access: Access = .open) {
             self.id = id
@@ -356,6 +358,7 @@ public final class FakeHub: @unchecked Sendable {
                 "siblings": repo.commits[commit]!.map { ["rfilename": $0.path] },
             ]
             if repo.kind == .model { fields["modelId"] = repo.hubID }
+            if let date = repo.lastModified[commit] { fields["lastModified"] = date }
             return json(fields)
         }
     }

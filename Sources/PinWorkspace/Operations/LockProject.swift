@@ -64,7 +64,7 @@ extension Workspace {
         let store = try openStore(.readWrite)
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
         var made = try relock(
-            project, previous: previous, puller: puller(store: store, endpoint: endpoint), endpoint: endpoint,
+            project, previous: previous, puller: puller(store: store, endpoint: endpoint, project: project), endpoint: endpoint,
             update: Set(request.aliases), updateAll: request.update && request.aliases.isEmpty)
         made.resolvedConflict = conflict
         if request.locked, made.lock != previous {
