@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinPolicy"],
             swiftSettings: swiftSettings
         ),
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.

@@ -184,9 +184,11 @@ public struct Puller: Sendable {
         guard !selected.isEmpty else {
             throw PullError.noMatchingFiles(repo: resolved.repo.description, include: include, exclude: exclude)
         }
-        return ResolvedSnapshot(
+        var snapshot = ResolvedSnapshot(
             repo: resolved.repo, revision: resolved.revision, commit: resolved.commit, files: selected,
             source: resolved.source, endpoint: resolved.endpoint)
+        snapshot.commitDate = resolved.commitDate
+        return snapshot
     }
 
     /// The snapshot from the store's record when offline, else from the Hub. When the Hub cannot
