@@ -178,12 +178,7 @@ extension Workspace {
         // rewritten without them before anything is pulled from it.
         let (lock, conflict) = try project.loadPreviousLock()
         var drift = Self.drift(of: lock, from: project)
-        if let lock, conflict == nil, lock.policyDigest != puller.policy?.digest {
-            // Decided under other rules (or none): the lock would change, as for any drift.
-            drift.append(.changed(
-                alias: "*", field: "policy-digest", locked: lock.policyDigest?.description ?? "none",
-                requested: puller.policy?.digest.description ?? "none"))
-        }
+        if conflict == nil, let changed = Self.policyDrift(of: lock, under: puller.policy) { drift.append(changed) }
         let isLocked = request.locked || request.requireSignedLock  // a signed lock must not change
         if let conflict, isLocked { throw ProjectError.lockConflicted(project.lockPath, line: conflict.firstMarkerLine, disputed: conflict.disputed) }
         if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }
