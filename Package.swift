@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify} → PinDigest → PinModel
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
@@ -40,6 +40,8 @@ let package = Package(
         .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
         // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
         .library(name: "PinServe", targets: ["PinServe"]),
+        // The admission policy's parser, for fuzz/'s FuzzPolicy.
+        .library(name: "PinPolicy", targets: ["PinPolicy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -125,10 +127,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The admission policy: rules, their strict parser (on PinLock's TOML reader), evaluation
+        // and waivers. Pure: no I/O, so a platform team's rules can be unit-tested offline.
+        .target(
+            name: "PinPolicy",
+            dependencies: ["PinModel", "PinLock", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinPolicy", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -185,6 +195,7 @@ let package = Package(
         ),
         .testTarget(name: "PinScanTests", dependencies: ["PinScan", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(name: "PinLockTests", dependencies: ["PinLock", "PinModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "PinPolicyTests", dependencies: ["PinPolicy", "PinLock", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinTransportTests", dependencies: ["PinTransport", "PinModel", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PinHubTests", dependencies: ["PinHub", "PinModel", "PinTransport", "PinTestSupport"], swiftSettings: swiftSettings),
@@ -203,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinPolicy"],
             swiftSettings: swiftSettings
         ),
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.

@@ -33,6 +33,10 @@ let package = Package(
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
         // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.
         .executableTarget(name: "FuzzMergeConflict", dependencies: [.product(name: "PinLock", package: "modelpin")]),
+        // The admission policy's parser and evaluation: `--policy`, MODELPIN_POLICY, [policy].
+        .executableTarget(
+            name: "FuzzPolicy",
+            dependencies: [.product(name: "PinPolicy", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
         // A Hugging Face cache's names, refs and link targets (HFCacheLayout and HFCacheText, which
         // export, `import --hf-cache` and `verify --hf-cache` share).
         .executableTarget(name: "FuzzHFCache", dependencies: [.product(name: "PinWorkspace", package: "modelpin")]),

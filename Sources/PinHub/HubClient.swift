@@ -66,7 +66,15 @@ public struct HubClient: Sendable {
         }
         return Snapshot(
             repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit,
-            lastModified: answer.lastModified, cardData: answer.cardData?.metadata)
+            lastModified: answer.lastModified.flatMap(Self.seconds(iso8601:)), cardData: answer.cardData?.metadata)
+    }
+
+    /// `2024-05-01T12:34:56.000Z` (the Hub writes milliseconds) as seconds since 1970; nil for
+    /// anything else (a date that cannot be read is an unknown date, which a cooldown refuses).
+    static func seconds(iso8601 text: String) -> Int64? {
+        let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        return date.map { Int64($0.timeIntervalSince1970) }
     }
 
     /// The Hub's spelling of `repo`: its answer's `id` when that is the same repo up to ASCII

@@ -77,7 +77,7 @@ while let argument = arguments.popFirst() {
 }
 
 for index in repos.indices {
-    repos[index].lastModified = lastModified
+    if let lastModified { repos[index].lastModified = Dictionary(repos[index].commits.keys.map { ($0, lastModified) }, uniquingKeysWith: { first, _ in first }) }
     repos[index].cardData = cardData[repos[index].id]
 }
 

@@ -11,10 +11,11 @@ import SystemPackage
 /// snapshot's own files cannot tell: the commit's date, and the card when `README.md` was not
 /// fetched (`--include`).
 public struct HubFacts: Sendable, Equatable {
-    public var lastModified: String?
+    /// Seconds since 1970.
+    public var lastModified: Int64?
     public var cardData: ModelCardMetadata?
 
-    public init(lastModified: String?, cardData: ModelCardMetadata?) {
+    public init(lastModified: Int64?, cardData: ModelCardMetadata?) {
         self.lastModified = lastModified
         self.cardData = cardData
     }

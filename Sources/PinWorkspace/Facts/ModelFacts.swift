@@ -39,9 +39,9 @@ public struct ModelFacts: Sendable, Equatable, Encodable {
     /// Why `config.json`, `tokenizer_config.json` or a chat template file could not be read.
     public var problems: [String]
 
-    /// The commit's date, as the Hub's revision answer gives it (`lastModified`, ISO 8601);
-    /// nil when the snapshot was not resolved on a Hub just now.
-    public var commitDate: String?
+    /// The commit's date, as the Hub's revision answer gives it (`lastModified`), in seconds
+    /// since 1970; nil when the snapshot was not resolved on a Hub just now.
+    public var commitDate: Int64?
 
     /// Every file, sorted by path.
     public var files: [File]
@@ -102,9 +102,6 @@ public struct ModelFacts: Sendable, Equatable, Encodable {
     /// Code from the repository would run with `trust_remote_code=True`.
     public var hasRemoteCode: Bool { !autoMap.isEmpty || !pythonFiles.isEmpty }
 
-    /// The commit date as a point in time (nil when unknown or not ISO 8601).
-    public var committed: Timestamp? { commitDate.flatMap(Timestamp.init(iso8601:)) }
-
     public init(repo: String, commit: String, endpoint: String?, scanner: String) {
         self.repo = repo
         self.commit = commit
@@ -128,64 +125,4 @@ public struct ModelFacts: Sendable, Equatable, Encodable {
         case chatTemplates = "chat-templates", problems, commitDate = "commit-date", files, signedBy = "signed-by"
         case signatures, scanner
     }
-}
-
-/// Seconds since the Unix epoch (UTC), from an ISO 8601 date-time as the Hub writes it
-/// (`2024-07-23T16:08:02.000Z`). Parsed by hand: a fixed shape, and Foundation's ISO 8601
-/// parsing differs between its platform implementations in what fractions and offsets it takes.
-public struct Timestamp: Sendable, Equatable, Comparable {
-    public var secondsSinceEpoch: Int64
-
-    public init(secondsSinceEpoch: Int64) {
-        self.secondsSinceEpoch = secondsSinceEpoch
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
-    public init?(iso8601 text: String) {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes.count <= 40 else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            guard range.upperBound <= bytes.count, bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-            return bytes[range].reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
-        }
-        guard let year = number(0..<4), bytes[4] == UInt8(ascii: "-"), let month = number(5..<7), bytes[7] == UInt8(ascii: "-"),
-              let day = number(8..<10), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              let hour = number(11..<13), bytes[13] == UInt8(ascii: ":"), let minute = number(14..<16),
-              bytes[16] == UInt8(ascii: ":"), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var rest = bytes[19...]
-        if rest.first == UInt8(ascii: ".") {
-            rest = rest.dropFirst()
-            let digits = rest.prefix { (0x30...0x39).contains($0) }
-            guard !digits.isEmpty else { return nil }
-            rest = rest.dropFirst(digits.count)
-        }
-        var offset: Int64 = 0
-        if rest.elementsEqual("Z".utf8) {
-            offset = 0
-        } else {
-            let zone = Array(rest)
-            guard zone.count == 6, zone[0] == UInt8(ascii: "+") || zone[0] == UInt8(ascii: "-"), zone[3] == UInt8(ascii: ":"),
-                  zone[1...2].allSatisfy({ (0x30...0x39).contains($0) }), zone[4...5].allSatisfy({ (0x30...0x39).contains($0) })
-            else { return nil }
-            let hours = Int64(zone[1] - 0x30) * 10 + Int64(zone[2] - 0x30)
-            let minutes = Int64(zone[4] - 0x30) * 10 + Int64(zone[5] - 0x30)
-            offset = (hours * 60 + minutes) * 60 * (zone[0] == UInt8(ascii: "-") ? -1 : 1)
-        }
-        let days = Self.daysSinceEpoch(year: year, month: month, day: day)
-        secondsSinceEpoch = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-    }
-
-    /// Howard Hinnant's days-from-civil: the proleptic Gregorian calendar, exact for all years here.
-    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.secondsSinceEpoch < rhs.secondsSinceEpoch }
 }

@@ -1,4 +1,5 @@
 import PinHub
+import PinPolicy
 public import PinLock
 import PinModel
 import PinScan
@@ -59,7 +60,22 @@ public struct Locker: Sendable {
         for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
             changes.append((old.alias.rawValue, .removed))
         }
-        return (Lockfile(models: models), changes)
+        let kept = Set(changes.filter { $0.1 == .unchanged }.map(\.0))
+        models = try models.map { model in
+            kept.contains(model.alias.rawValue) ? try rejudged([model], previousDigest: previous?.policyDigest)[0] : model
+        }
+        return (Lockfile(models: models, policyDigest: puller.policy?.digest), changes)
+    }
+
+    /// Entries kept from a lock made under `previousDigest`, judged again when the policy in
+    /// force is another (or none): a lock records one policy's decisions, never a mix.
+    func rejudged(_ models: [LockedModel], previousDigest: SHA256Digest?) throws -> [LockedModel] {
+        guard previousDigest != puller.policy?.digest else { return models }
+        return try models.map { model in
+            var model = model
+            model.policy = try judge(model, commitDate: nil, resolvedNow: false)
+            return model
+        }
     }
 
     /// Resolves one request now: name check, commit, files, digests.
@@ -113,6 +129,7 @@ public struct Locker: Sendable {
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else {
+            model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
             try puller.record([model], resolved: true)
             return model
         }
@@ -127,8 +144,15 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer
         model.signatures = vouch.documents
+        model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
         try puller.record([model], resolved: true)
         return model
+    }
+
+    /// The policy gate over `model`'s stored facts (nil when no policy is in force): throws
+    /// when it blocks; else what the lock records.
+    func judge(_ model: LockedModel, commitDate: Int64?, resolvedNow: Bool) throws -> LockedPolicy? {
+        try puller.policy?.judge(model, store: puller.store, commitDate: commitDate, resolvedNow: resolvedNow, decisions: puller.decisions)
     }
 
     static func alias(of drift: LockDrift) -> String {

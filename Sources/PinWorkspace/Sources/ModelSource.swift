@@ -18,6 +18,8 @@ public struct ResolvedSnapshot: Sendable {
     /// Where the snapshot was first resolved: the Hub endpoint. A lock and a stored snapshot
     /// keep it as provenance; it decides nothing about where bytes are fetched later.
     public let endpoint: String
+    /// The commit's date as the source stated it (seconds since 1970); nil: not stated.
+    public var commitDate: Int64?
 
     public init(repo: RepoID, revision: String, commit: CommitID, files: [SnapshotFile], source: String, endpoint: String) {
         self.repo = repo
