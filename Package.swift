@@ -4,7 +4,8 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinSBOM} → PinDigest → PinModel
+//   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
@@ -135,10 +136,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The CycloneDX ML-BOM: values → JSON bytes; SPDX ids and expressions. No I/O.
+        .target(
+            name: "PinSBOM",
+            dependencies: ["PinModel", "PinDigest"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinPolicy", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinPolicy", "PinSBOM", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -164,7 +172,7 @@ let package = Package(
             dependencies: [
                 // Not PinTransport, PinHub or PinVerify: every workflow that reaches the network or
                 // gpg is a PinWorkspace operation; commands parse, call one and render its result.
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace", "PinServe",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinWorkspace", "PinServe", "PinSBOM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -182,6 +190,7 @@ let package = Package(
             dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PinSBOMTests", dependencies: ["PinSBOM", "PinModel", "PinDigest", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PinDigestTests",
@@ -214,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinPolicy"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinPolicy", "PinSBOM"],
             swiftSettings: swiftSettings
         ),
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.

@@ -55,7 +55,7 @@ public struct Modelpin: ParsableCommand {
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
             RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
-            ImportCommand.self, PolicyCommand.self,
+            ImportCommand.self, PolicyCommand.self, SBOMCommand.self,
             StoreCommand.self, ServeCommand.self,
         ]
     )
