@@ -43,6 +43,8 @@ let package = Package(
         .library(name: "PinServe", targets: ["PinServe"]),
         // The admission policy's parser, for fuzz/'s FuzzPolicy.
         .library(name: "PinPolicy", targets: ["PinPolicy"]),
+        // The SPDX expression parser, for fuzz/'s FuzzModelCard.
+        .library(name: "PinSBOM", targets: ["PinSBOM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

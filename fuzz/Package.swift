@@ -40,6 +40,10 @@ let package = Package(
         // A Hugging Face cache's names, refs and link targets (HFCacheLayout and HFCacheText, which
         // export, `import --hf-cache` and `verify --hf-cache` share).
         .executableTarget(name: "FuzzHFCache", dependencies: [.product(name: "PinWorkspace", package: "modelpin")]),
+        // A model card's YAML front matter and the SPDX licence expressions in it.
+        .executableTarget(
+            name: "FuzzModelCard",
+            dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinSBOM", package: "modelpin")]),
         // `modelpin serve`'s request target, query and Range readers: every byte a client sends.
         .executableTarget(name: "FuzzServeRequests", dependencies: [.product(name: "PinServe", package: "modelpin")]),
         .executableTarget(
