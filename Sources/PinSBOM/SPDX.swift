@@ -77,19 +77,21 @@ public enum SPDX {
         }
 
         mutating func parseOr(depth: Int) -> SPDXExpression? {
-            guard var left = parseAnd(depth: depth) else { return nil }
-            while take("OR") {
-                guard let right = parseAnd(depth: depth) else { return nil }
-                left = .or(left, right)
-            }
-            return left
+            parseChain("OR", combine: SPDXExpression.or) { $0.parseAnd(depth: depth) }
         }
 
         mutating func parseAnd(depth: Int) -> SPDXExpression? {
-            guard var left = parseWith(depth: depth) else { return nil }
-            while take("AND") {
-                guard let right = parseWith(depth: depth) else { return nil }
-                left = .and(left, right)
+            parseChain("AND", combine: SPDXExpression.and) { $0.parseWith(depth: depth) }
+        }
+
+        /// `operand (KEYWORD operand)*`, left-associative.
+        private mutating func parseChain(
+            _ keyword: String, combine: (SPDXExpression, SPDXExpression) -> SPDXExpression, operand: (inout Self) -> SPDXExpression?
+        ) -> SPDXExpression? {
+            guard var left = operand(&self) else { return nil }
+            while take(keyword) {
+                guard let right = operand(&self) else { return nil }
+                left = combine(left, right)
             }
             return left
         }
