@@ -109,6 +109,21 @@ import Testing
         #expect(lines == [#"    "timestamp" : "2026-12-02T17:00:00Z","#])
     }
 
+    /// A card's owner writes the tags: a bidi override in one is a JSON escape in the BOM, so the
+    /// BOM prints safely and reads back as the card said.
+    @Test func hiddenCharactersAreEscaped() throws {
+        var input = try Self.input()
+        input.models[0].card.tags = ["\u{202E}gpj.exe", "zero\u{200B}width", "😀"]
+        let bytes = CycloneDX.render(input)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains(#"\u202Egpj.exe"#) && text.contains(#"zero\u200Bwidth"#) && text.contains("😀"))
+        #expect(!text.unicodeScalars.contains { $0.isHiddenOnTerminal && $0 != "\n" })
+        let tags = try #require(try Self.object(bytes)["components"] as? [[String: Any]]).flatMap { component in
+            (component["properties"] as? [[String: String]] ?? []).filter { $0["name"] == "huggingface:tag" }.compactMap { $0["value"] }
+        }
+        #expect(Set(tags) == ["\u{202E}gpj.exe", "zero\u{200B}width", "😀"])
+    }
+
     @Test(.enabled(if: PythonClients.enabled), arguments: BOMInput.SpecVersion.allCases)
     func validates(version: BOMInput.SpecVersion) throws {
         let bytes = CycloneDX.render(try Self.input(version, timestamp: "2026-12-02T17:00:00Z"))
