@@ -35,6 +35,19 @@ public struct HubClient: Sendable {
             let id: String?
             let sha: String?
             let lastModified: String?
+            let cardData: HubCardData?
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                id = try container.decodeIfPresent(String.self, forKey: .id)
+                sha = try container.decodeIfPresent(String.self, forKey: .sha)
+                // Informational fields: one the Hub writes in another shape is left out, and
+                // never fails a resolve (the commit and the listing decide what is fetched).
+                lastModified = try? container.decodeIfPresent(String.self, forKey: .lastModified)
+                cardData = try? container.decodeIfPresent(HubCardData.self, forKey: .cardData)
+            }
+
+            enum CodingKeys: String, CodingKey { case id, sha, lastModified, cardData }
         }
         let answer: Revision
         do {
@@ -53,7 +66,7 @@ public struct HubClient: Sendable {
         }
         return Snapshot(
             repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit,
-            lastModified: answer.lastModified.flatMap(Self.seconds(iso8601:)))
+            lastModified: answer.lastModified.flatMap(Self.seconds(iso8601:)), cardData: answer.cardData?.metadata)
     }
 
     /// `2024-05-01T12:34:56.000Z` (the Hub writes milliseconds) as seconds since 1970; nil for
