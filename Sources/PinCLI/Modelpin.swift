@@ -41,7 +41,7 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_REQUIRE_SIGNED_LOCK    the flags of the same names
               HF_HUB_OFFLINE             as huggingface_hub reads it: --offline
               MODELPIN_STRICT            --strict: refuse files the scan could not check
-              MODELPIN_POLICY            the shared admission-policy file (--policy overrides)
+              MODELPIN_POLICY            the shared admission policy (--policy)
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
               HF_TOKEN, HUGGING_FACE_HUB_TOKEN  the token for gated repos
