@@ -73,7 +73,7 @@ public struct Locker: Sendable {
         guard previousDigest != puller.policy?.digest else { return models }
         return try models.map { model in
             var model = model
-            model.policy = try judge(model, commitDate: nil, resolvedNow: false)
+            model.policy = try judge(model, hub: nil)
             return model
         }
     }
@@ -129,7 +129,7 @@ public struct Locker: Sendable {
             })
         model.scanner = ScannerIdentity.description
         guard !request.signers.isEmpty else {
-            model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
+            model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)
             return model
         }
@@ -144,15 +144,15 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer
         model.signatures = vouch.documents
-        model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
+        model.policy = try judge(model, hub: snapshot.hubFacts)
         try puller.record([model], resolved: true)
         return model
     }
 
     /// The policy gate over `model`'s stored facts (nil when no policy is in force): throws
     /// when it blocks; else what the lock records.
-    func judge(_ model: LockedModel, commitDate: Int64?, resolvedNow: Bool) throws -> LockedPolicy? {
-        try puller.policy?.judge(model, store: puller.store, commitDate: commitDate, resolvedNow: resolvedNow, decisions: puller.decisions)
+    func judge(_ model: LockedModel, hub: HubFacts?) throws -> LockedPolicy? {
+        try puller.policy?.judge(model, store: puller.store, hub: hub, decisions: puller.decisions)
     }
 
     static func alias(of drift: LockDrift) -> String {
