@@ -116,18 +116,13 @@ public struct Locker: Sendable {
             try gate.check(blobOf: digests[file.path]!, in: puller.store, name: file.path)
         }
 
-        var model = LockedModel(
-            alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
-            include: request.include, exclude: request.exclude, endpoint: endpoint,
-            repo: snapshot.repo.description, commit: snapshot.commit,
-            files: files.map { file in
-                let sha = digests[file.path]!
-                let judged = gate.judged(sha)
-                return LockedFile(
-                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            })
-        model.scanner = ScannerIdentity.description
+        var model = Puller.described(snapshot, files: files, digests: digests, verdicts: gate)
+        model.alias = request.alias
+        model.requestedRepo = request.repo
+        model.requestedRevision = request.revision
+        model.include = request.include
+        model.exclude = request.exclude
+        model.endpoint = endpoint
         guard !request.signers.isEmpty else {
             model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)
