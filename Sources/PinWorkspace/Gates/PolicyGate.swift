@@ -51,8 +51,9 @@ public struct PolicyGate: Sendable {
 
     /// `check` over `model`'s facts as `store` holds them (the name it is reported under: its
     /// alias).
-    public func judge(_ model: LockedModel, store: Store, commitDate: Int64?, resolvedNow: Bool, decisions: Decisions) throws -> LockedPolicy {
-        let subject = PolicySubject.gather(model, store: store, commitDate: commitDate, resolvedNow: resolvedNow)
+    /// `hub`: what the Hub said when it resolved the commit just now; nil: a lock pinned it.
+    public func judge(_ model: LockedModel, store: Store, hub: HubFacts?, decisions: Decisions) throws -> LockedPolicy {
+        let subject = PolicySubject.gather(model, store: store, hub: hub)
         return try check(subject.subject, name: model.alias.rawValue, decisions: decisions)
     }
 

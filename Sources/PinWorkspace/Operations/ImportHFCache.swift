@@ -91,7 +91,7 @@ extension Workspace {
         if previous?.policyDigest != policy?.digest {
             models = try models.map { model in
                 var model = model
-                model.policy = try policy?.judge(model, store: store, commitDate: nil, resolvedNow: false, decisions: decisions)
+                model.policy = try policy?.judge(model, store: store, hub: nil, decisions: decisions)
                 return model
             }
         }
@@ -117,7 +117,8 @@ extension Workspace {
             text = ManifestFormat.appending(request, to: text)
             manifest.models.append(request)
             var model = try Self.lockedModel(request, snapshot: snapshot, endpoint: endpoint, gate: gate)
-            model.policy = try policy?.judge(model, store: store, commitDate: nil, resolvedNow: true, decisions: decisions)
+            // Adopted, not pinned: no Hub stated a date (a cooldown fails closed until `lock --update`).
+            model.policy = try policy?.judge(model, store: store, hub: HubFacts(lastModified: nil, cardData: nil), decisions: decisions)
             models.append(model)
             locked.append(.init(alias: alias.rawValue, repo: repo.repo, commit: snapshot.commit, revision: revision, outcome: .added))
         }

@@ -43,7 +43,7 @@ extension Workspace {
         let gate = try policyGate(project: project)
         let store = try? openStore(.readOnly)
         let models = lock.models.filter { aliases.isEmpty || aliases.contains($0.alias.rawValue) }.map { model in
-            let gathered = PolicySubject.gather(model, store: store, commitDate: nil, resolvedNow: false)
+            let gathered = PolicySubject.gather(model, store: store, hub: nil)
             let decision = gate?.policy.evaluate(gathered.subject, today: gate!.today) ?? .allowed
             return PolicyReport.Model(
                 alias: model.alias.rawValue, repo: model.repo, decision: decision.action.rawValue, reasons: decision.reasons,

@@ -147,7 +147,7 @@ public struct LockedPuller: Sendable {
         let locker = Locker(puller: puller)
         for var model in models {
             model.signedBy = vouches[model.alias.rawValue]?.signer  // what was checked now, not what the lock says
-            _ = try locker.judge(model, commitDate: nil, resolvedNow: false)
+            _ = try locker.judge(model, hub: nil)
         }
     }
 

@@ -73,7 +73,7 @@ public struct Locker: Sendable {
         guard previousDigest != puller.policy?.digest else { return models }
         return try models.map { model in
             var model = model
-            model.policy = try judge(model, commitDate: nil, resolvedNow: false)
+            model.policy = try judge(model, hub: nil)
             return model
         }
     }
@@ -116,20 +116,15 @@ public struct Locker: Sendable {
             try gate.check(blobOf: digests[file.path]!, in: puller.store, name: file.path)
         }
 
-        var model = LockedModel(
-            alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
-            include: request.include, exclude: request.exclude, endpoint: endpoint,
-            repo: snapshot.repo.description, commit: snapshot.commit,
-            files: files.map { file in
-                let sha = digests[file.path]!
-                let judged = gate.judged(sha)
-                return LockedFile(
-                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            })
-        model.scanner = ScannerIdentity.description
+        var model = Puller.described(snapshot, files: files, digests: digests, verdicts: gate)
+        model.alias = request.alias
+        model.requestedRepo = request.repo
+        model.requestedRevision = request.revision
+        model.include = request.include
+        model.exclude = request.exclude
+        model.endpoint = endpoint
         guard !request.signers.isEmpty else {
-            model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
+            model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)
             return model
         }
@@ -144,15 +139,15 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer
         model.signatures = vouch.documents
-        model.policy = try judge(model, commitDate: snapshot.commitDate, resolvedNow: true)
+        model.policy = try judge(model, hub: snapshot.hubFacts)
         try puller.record([model], resolved: true)
         return model
     }
 
     /// The policy gate over `model`'s stored facts (nil when no policy is in force): throws
     /// when it blocks; else what the lock records.
-    func judge(_ model: LockedModel, commitDate: Int64?, resolvedNow: Bool) throws -> LockedPolicy? {
-        try puller.policy?.judge(model, store: puller.store, commitDate: commitDate, resolvedNow: resolvedNow, decisions: puller.decisions)
+    func judge(_ model: LockedModel, hub: HubFacts?) throws -> LockedPolicy? {
+        try puller.policy?.judge(model, store: puller.store, hub: hub, decisions: puller.decisions)
     }
 
     static func alias(of drift: LockDrift) -> String {

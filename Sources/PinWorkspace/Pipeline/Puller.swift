@@ -95,7 +95,7 @@ public struct Puller: Sendable {
         // or laid out.
         if let policy = puller.policy {
             let model = Self.described(snapshot, files: snapshot.files, digests: digests, verdicts: gate)
-            let subject = PolicySubject.gather(model, store: store, commitDate: snapshot.commitDate, resolvedNow: true)
+            let subject = PolicySubject.gather(model, store: store, hub: snapshot.hubFacts)
             _ = try policy.check(subject.subject, name: snapshot.repo.description, decisions: puller.decisions)
         }
         try puller.record(snapshot, digests: digests)
@@ -188,6 +188,7 @@ public struct Puller: Sendable {
             repo: resolved.repo, revision: resolved.revision, commit: resolved.commit, files: selected,
             source: resolved.source, endpoint: resolved.endpoint)
         snapshot.commitDate = resolved.commitDate
+        snapshot.card = resolved.card
         return snapshot
     }
 

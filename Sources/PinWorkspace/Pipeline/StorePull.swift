@@ -54,7 +54,7 @@ extension Puller {
         if let policy {
             var model = Self.described(snapshot, files: admitted, digests: digests, verdicts: gate)
             model.signedBy = signedBy
-            let subject = PolicySubject.gather(model, store: store, commitDate: snapshot.commitDate, resolvedNow: true)
+            let subject = PolicySubject.gather(model, store: store, hub: snapshot.hubFacts)
             _ = try policy.check(subject.subject, name: snapshot.repo.description, decisions: decisions)
         }
         try record(

@@ -28,6 +28,7 @@ public struct HubSource: ModelSource, BlobSource {
                 repo: snapshot.repo, revision: snapshot.revision, commit: snapshot.commit,
                 files: files.sorted { $0.path < $1.path }, source: description, endpoint: description)
             resolved.commitDate = snapshot.lastModified
+            resolved.card = snapshot.cardData
             return resolved
         } catch {
             // Ctrl-C while the Hub was asked: an interruption (exit 130, "run it again"), not a
