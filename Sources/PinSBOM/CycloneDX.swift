@@ -30,27 +30,9 @@ public enum CycloneDX {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Strings, integers and booleans only: encoding cannot fail.
         let text = String(decoding: try! encoder.encode(document(input)), as: UTF8.self)
-        return Array(escapingHidden(text).utf8) + [0x0A]
-    }
-
-    /// `text` with every character a terminal would not show as itself (bidi controls,
-    /// zero-width characters…, which a card's owner can put in a tag) written as a JSON `\uXXXX`
-    /// escape: the same JSON, safe to print, and the same bytes on stdout as in a file. Outside
-    /// strings the encoder writes only spaces and newlines, so every such character is in a string.
-    static func escapingHidden(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.isHiddenOnTerminal && $0 != "\n" }) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            guard scalar.isHiddenOnTerminal, scalar != "\n" else {
-                result.unicodeScalars.append(scalar)
-                continue
-            }
-            for unit in String(scalar).utf16 {
-                let hex = String(unit, radix: 16, uppercase: true)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-        }
-        return result
+        // A card's owner writes tags and names: a bidi override in one becomes a JSON escape,
+        // so the BOM prints safely and is the same bytes on stdout as in a file.
+        return Array(text.jsonEscapingHidden.utf8) + [0x0A]
     }
 
     /// The serial number: `urn:uuid:` and the version-5 UUID of `seed`.

@@ -116,7 +116,7 @@ import Testing
         input.models[0].card.tags = ["\u{202E}gpj.exe", "zero\u{200B}width", "😀"]
         let bytes = CycloneDX.render(input)
         let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.contains(#"\u202Egpj.exe"#) && text.contains(#"zero\u200Bwidth"#) && text.contains("😀"))
+        #expect(text.contains(#"\u202egpj.exe"#) && text.contains(#"zero\u200bwidth"#) && text.contains("😀"))
         #expect(!text.unicodeScalars.contains { $0.isHiddenOnTerminal && $0 != "\n" })
         let tags = try #require(try Self.object(bytes)["components"] as? [[String: Any]]).flatMap { component in
             (component["properties"] as? [[String: String]] ?? []).filter { $0["name"] == "huggingface:tag" }.compactMap { $0["value"] }
