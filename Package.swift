@@ -4,7 +4,8 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify, PinAudit} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM} → PinDigest → PinModel
+//   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
@@ -42,6 +43,10 @@ let package = Package(
         .library(name: "PinAudit", targets: ["PinAudit"]),
         // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
         .library(name: "PinServe", targets: ["PinServe"]),
+        // The admission policy's parser, for fuzz/'s FuzzPolicy.
+        .library(name: "PinPolicy", targets: ["PinPolicy"]),
+        // The SPDX expression parser, for fuzz/'s FuzzModelCard.
+        .library(name: "PinSBOM", targets: ["PinSBOM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -135,10 +140,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The admission policy: rules, their strict parser (on PinLock's TOML reader), evaluation
+        // and waivers. Pure: no I/O, so a platform team's rules can be unit-tested offline.
+        .target(
+            name: "PinPolicy",
+            dependencies: ["PinModel", "PinLock", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The CycloneDX ML-BOM: values → JSON bytes; SPDX ids and expressions. No I/O.
+        .target(
+            name: "PinSBOM",
+            dependencies: ["PinModel", "PinDigest"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -164,7 +184,7 @@ let package = Package(
             dependencies: [
                 // Not PinTransport, PinHub or PinVerify: every workflow that reaches the network or
                 // gpg is a PinWorkspace operation; commands parse, call one and render its result.
-                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinAudit", "PinWorkspace", "PinServe",
+                "PinModel", "PinDigest", "PinNames", "PinStore", "PinLock", "PinScan", "PinAudit", "PinWorkspace", "PinServe", "PinSBOM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 systemPackage,
             ],
@@ -186,6 +206,7 @@ let package = Package(
             dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PinSBOMTests", dependencies: ["PinSBOM", "PinModel", "PinDigest", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinAuditTests", dependencies: ["PinAudit", "PinDigest", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(
@@ -200,6 +221,7 @@ let package = Package(
         ),
         .testTarget(name: "PinScanTests", dependencies: ["PinScan", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(name: "PinLockTests", dependencies: ["PinLock", "PinModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "PinPolicyTests", dependencies: ["PinPolicy", "PinLock", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinNamesTests", dependencies: ["PinNames", "PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinTransportTests", dependencies: ["PinTransport", "PinModel", "PinTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PinHubTests", dependencies: ["PinHub", "PinModel", "PinTransport", "PinTestSupport"], swiftSettings: swiftSettings),
@@ -218,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinAudit"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinAudit", "PinPolicy", "PinSBOM"],
             swiftSettings: swiftSettings
         ),
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.

@@ -33,11 +33,19 @@ let package = Package(
         // lock-holder line) and the sizes a server declares: parsed strictly, re-rendered exactly.
         // A lock or manifest with git's merge-conflict markers: the splitter behind `lock`'s recovery.
         .executableTarget(name: "FuzzMergeConflict", dependencies: [.product(name: "PinLock", package: "modelpin")]),
+        // The admission policy's parser and evaluation: `--policy`, MODELPIN_POLICY, [policy].
+        .executableTarget(
+            name: "FuzzPolicy",
+            dependencies: [.product(name: "PinPolicy", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
         // A Hugging Face cache's names, refs and link targets (HFCacheLayout and HFCacheText, which
         // export, `import --hf-cache` and `verify --hf-cache` share).
         .executableTarget(name: "FuzzHFCache", dependencies: [.product(name: "PinWorkspace", package: "modelpin")]),
         // The audit log's readers: entries (canonical JSON), checkpoints, proofs, verifier keys.
         .executableTarget(name: "FuzzAudit", dependencies: [.product(name: "PinAudit", package: "modelpin")]),
+        // A model card's YAML front matter and the SPDX licence expressions in it.
+        .executableTarget(
+            name: "FuzzModelCard",
+            dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinSBOM", package: "modelpin")]),
         // `modelpin serve`'s request target, query and Range readers: every byte a client sends.
         .executableTarget(name: "FuzzServeRequests", dependencies: [.product(name: "PinServe", package: "modelpin")]),
         .executableTarget(

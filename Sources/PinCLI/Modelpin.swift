@@ -21,7 +21,8 @@ public struct Modelpin: ParsableCommand {
 
             EXIT STATUS
               0   success
-              1   refused by a check: digest, size, signature, name, scan, lock drift
+              1   refused by a check: digest, size, signature, name, scan, policy,
+                  lock drift
               2   operational error: file system, disk full, gpg, unreadable store
                   metadata, allowlist, manifest or lockfile; a repo not found,
                   private or gated
@@ -40,6 +41,7 @@ public struct Modelpin: ParsableCommand {
               MODELPIN_REQUIRE_SIGNED_LOCK    the flags of the same names
               HF_HUB_OFFLINE             as huggingface_hub reads it: --offline
               MODELPIN_STRICT            --strict: refuse files the scan could not check
+              MODELPIN_POLICY            the shared admission policy (--policy)
               MODELPIN_LOCK_TIMEOUT      seconds to wait for a store lock (default 3600)
               MODELPIN_GPG               the gpg executable gpgme drives
               MODELPIN_AUDIT_KEY         the audit log's signing key (Ed25519 PEM file)
@@ -58,7 +60,7 @@ public struct Modelpin: ParsableCommand {
         subcommands: [
             PullCommand.self, InitCommand.self, AddCommand.self, LockCommand.self, VerifyCommand.self, ListCommand.self,
             RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, AuditCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
-            ImportCommand.self,
+            ImportCommand.self, PolicyCommand.self, SBOMCommand.self,
             StoreCommand.self, ServeCommand.self,
         ]
     )

@@ -34,6 +34,20 @@ public struct HubClient: Sendable {
         struct Revision: Decodable {
             let id: String?
             let sha: String?
+            let lastModified: String?
+            let cardData: HubCardData?
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                id = try container.decodeIfPresent(String.self, forKey: .id)
+                sha = try container.decodeIfPresent(String.self, forKey: .sha)
+                // Informational fields: one the Hub writes in another shape is left out, and
+                // never fails a resolve (the commit and the listing decide what is fetched).
+                lastModified = try? container.decodeIfPresent(String.self, forKey: .lastModified)
+                cardData = try? container.decodeIfPresent(HubCardData.self, forKey: .cardData)
+            }
+
+            enum CodingKeys: String, CodingKey { case id, sha, lastModified, cardData }
         }
         let answer: Revision
         do {
@@ -50,7 +64,17 @@ public struct HubClient: Sendable {
         } catch {
             throw .malformedResponse(url: url.description, reason: "its `sha`: \(error.description)")
         }
-        return Snapshot(repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit)
+        return Snapshot(
+            repo: Self.canonical(repo, answered: answer.id), revision: revision, commit: commit,
+            lastModified: answer.lastModified.flatMap(Self.seconds(iso8601:)), cardData: answer.cardData?.metadata)
+    }
+
+    /// `2024-05-01T12:34:56.000Z` (the Hub writes milliseconds) as seconds since 1970; nil for
+    /// anything else (a date that cannot be read is an unknown date, which a cooldown refuses).
+    static func seconds(iso8601 text: String) -> Int64? {
+        let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        return date.map { Int64($0.timeIntervalSince1970) }
     }
 
     /// The Hub's spelling of `repo`: its answer's `id` when that is the same repo up to ASCII

@@ -40,10 +40,18 @@ public struct Snapshot: Sendable, Equatable {
     public let repo: RepoID
     public let revision: String
     public let commit: CommitID
+    /// The commit's date as the Hub states it (`lastModified`), seconds since 1970; nil when the
+    /// answer had none. The Hub's word, not a checked fact: good for a cooldown, no more.
+    public var lastModified: Int64?
+    /// The revision answer's `cardData`: the card's front matter as the Hub parsed it, for a
+    /// snapshot whose `README.md` was not fetched. nil when the answer had none.
+    public var cardData: ModelCardMetadata?
 
-    public init(repo: RepoID, revision: String, commit: CommitID) {
+    public init(repo: RepoID, revision: String, commit: CommitID, lastModified: Int64? = nil, cardData: ModelCardMetadata? = nil) {
         self.repo = repo
         self.revision = revision
         self.commit = commit
+        self.lastModified = lastModified
+        self.cardData = cardData
     }
 }

@@ -24,10 +24,10 @@ public enum LockfileFormat {
 
         """
 
-    static let topLevelKeys = ["version", "model"]
+    static let topLevelKeys = ["version", "policy-digest", "model"]
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
-        "signers", "signed-by", "signatures", "scanner", "source",
+        "signers", "signed-by", "signatures", "scanner", "source", "policy", "policy-reasons",
     ]
     static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict", "accepted"]
 
@@ -35,6 +35,10 @@ public enum LockfileFormat {
 
     public static func render(_ lock: Lockfile) -> String {
         var text = header
+        // Only when a policy applied, so that every lock made without one stays as it was.
+        if let digest = lock.policyDigest {
+            text += "policy-digest = \(TOMLText.basicString(digest.description))\n"
+        }
         for model in lock.models.sorted(by: { $0.alias < $1.alias }) {
             text += """
 
@@ -65,6 +69,13 @@ public enum LockfileFormat {
             }
             if let scanner = model.scanner {
                 text += "scanner = \(TOMLText.basicString(scanner))\n"
+            }
+            if let policy = model.policy {
+                text += """
+                    policy = \(TOMLText.basicString(policy.decision.rawValue))
+                    policy-reasons = \(TOMLText.stringArray(policy.reasons.sorted()))
+
+                    """
             }
             for file in model.files.sorted(by: { $0.path < $1.path }) {
                 text += """
@@ -107,6 +118,7 @@ public enum LockfileFormat {
             throw reader.error(FieldPath("version"), "must be \(Lockfile.currentVersion), not \(version)")
         }
         try reader.checkKeys(root, at: .root, known: topLevelKeys, what: "modelpin.lock's top level")
+        let policyDigest = try policyDigest(root, reader)
 
         var models: [LockedModel] = []
         if let value = root["model"] {
@@ -121,7 +133,24 @@ public enum LockfileFormat {
                 models.append(model)
             }
         }
-        return Lockfile(models: models)
+        // A decision means something only with the rules that made it.
+        if policyDigest == nil, let index = models.firstIndex(where: { $0.policy != nil }) {
+            throw reader.error(
+                FieldPath("model").indexed(index + 1).appending("policy"),
+                "model `\(models[index].alias)`: `policy` is recorded but the lock has no top-level `policy-digest`")
+        }
+        return Lockfile(models: models, policyDigest: policyDigest)
+    }
+
+    private static func policyDigest(_ root: TOMLTable, _ reader: TOMLReader) throws(ProjectFileError) -> SHA256Digest? {
+        guard let value = root["policy-digest"] else { return nil }
+        let path = FieldPath("policy-digest")
+        let text = try reader.text(value, path, example: "policy-digest = \"sha256:…\"")
+        do {
+            return try SHA256Digest(parsing: text)
+        } catch {
+            throw reader.error(path, "`policy-digest` is not a valid digest: \(error.reason)")
+        }
     }
 
     /// A lock left with merge-conflict markers, split into its two sides and each parsed;
@@ -241,6 +270,8 @@ public enum LockfileFormat {
             source = known
         }
 
+        let policy = try lockedPolicy(table, path, reader, context: context)
+
         var files: [LockedFile] = []
         if let value = table["file"] {
             let elements = try reader.array(value, path.appending("file"), expected: "an array of `[[model.file]]` tables")
@@ -269,7 +300,23 @@ public enum LockfileFormat {
             signers: signers, signedBy: signedBy, signatures: signatures)
         locked.scanner = scanner
         locked.source = source
+        locked.policy = policy
         return locked
+    }
+
+    /// `policy` and `policy-reasons`, together or not at all.
+    private static func lockedPolicy(_ table: TOMLTable, _ path: FieldPath, _ reader: TOMLReader, context: String) throws(ProjectFileError) -> LockedPolicy? {
+        guard table["policy"] != nil || table["policy-reasons"] != nil else { return nil }
+        let text = try string(table, "policy", path, reader, context: context)
+        guard let decision = LockedPolicy.Decision(rawValue: text) else {
+            throw reader.error(
+                path.appending("policy"),
+                context + "`policy` must be `allow` or `log`, not `\(text.escapedForDisplay)` (a blocked model is never locked)")
+        }
+        let reasons = try field(table, "policy-reasons", path, reader, context: context) { value, path throws(ProjectFileError) in
+            try reader.strings(value, path, nonEmpty: true)
+        }
+        return LockedPolicy(decision: decision, reasons: reasons)
     }
 
     private static func lockedFile(_ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader, alias: ModelAlias) throws(ProjectFileError) -> LockedFile {

@@ -7,19 +7,21 @@ import TOMLKit
 ///
 /// Strict because it is a security configuration: a misspelt key (`revison`) silently ignored
 /// would download `main` instead of the pinned tag, so unknown keys are errors, and keys
-/// reserved for checks this version cannot perform (`signers`, `policy`, `scan`) are refused
+/// reserved for checks this version cannot perform (`signers`, a model's `policy`, `scan`) are refused
 /// rather than ignored.
 public enum ManifestFormat {
     /// The hint of errors that bring none of their own.
     static let defaultHint = "modelpin.toml is yours to edit: fix it and run the command again"
 
-    static let topLevelKeys = ["version", "endpoint", "allowlist", "audit-checkpoint", "models"]
+    /// `policy` is the admission policy's table, read by PinPolicy (`PolicyFormat`) from the
+    /// same text: this parser only lets it through.
+    static let topLevelKeys = ["version", "endpoint", "allowlist", "audit-checkpoint", "models", "policy"]
     static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers", "layout"]
 
     static let signersReserved =
         "`signers` is set per model, in its [models.ALIAS] table; at the top level it would apply to nothing"
     static let policyReserved =
-        "`policy` is reserved for download policies, which this version of modelpin does not enforce yet; remove it rather than rely on it"
+        "`policy` applies to every model, in the top-level [policy] table; a model's own table cannot hold one"
     static let scanReserved =
         "`scan` is reserved for scanning model files, which this version of modelpin does not perform yet; remove it rather than rely on it"
 
@@ -39,7 +41,7 @@ public enum ManifestFormat {
         // The version first: a newer file may well have keys this version does not know.
         if let value = root["version"] { try checkVersion(value, reader) }
         try reader.checkKeys(
-            root, at: .root, known: topLevelKeys, reserved: ["signers": signersReserved, "policy": policyReserved],
+            root, at: .root, known: topLevelKeys, reserved: ["signers": signersReserved],
             what: "modelpin.toml's top level")
 
         var manifest = Manifest()

@@ -81,9 +81,13 @@ public struct Lockfile: Sendable, Equatable {
 
     /// Sorted by alias.
     public var models: [LockedModel]
+    /// The digest of the admission policy every model's `policy` decision was made under (its
+    /// canonical form, so reformatting the TOML does not change it); nil: no policy applied.
+    public var policyDigest: SHA256Digest?
 
-    public init(models: [LockedModel] = []) {
+    public init(models: [LockedModel] = [], policyDigest: SHA256Digest? = nil) {
         self.models = models.sorted { $0.alias < $1.alias }
+        self.policyDigest = policyDigest
     }
 
     public func model(_ alias: ModelAlias) -> LockedModel? { models.first { $0.alias == alias } }
@@ -119,6 +123,9 @@ public struct LockedModel: Sendable, Equatable {
     /// snapshot adopted from a Hugging Face cache (`import --hf-cache --lock`), which no Hub has
     /// confirmed yet; `lock --update` confirms it and drops the mark. nil: resolved on a Hub.
     public var source: LockSource?
+    /// What the admission policy (the lock's `policyDigest`) decided for this model when it was
+    /// locked; nil: no policy applied. A record for review, like a verdict: pulls decide again.
+    public var policy: LockedPolicy?
 
     public init(
         alias: ModelAlias, requestedRepo: String, requestedRevision: String, include: [String], exclude: [String],
@@ -130,6 +137,7 @@ public struct LockedModel: Sendable, Equatable {
         self.signatures = signatures.sorted()
         self.scanner = nil
         self.source = nil
+        self.policy = nil
         self.alias = alias
         self.requestedRepo = requestedRepo
         self.requestedRevision = requestedRevision
@@ -142,6 +150,25 @@ public struct LockedModel: Sendable, Equatable {
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+}
+
+/// A model's admission-policy decision as the lock records it (`policy`, `policy-reasons`).
+/// Only the decisions that let a model in: a block never reaches a lock (a dry run records it
+/// as `log`).
+public struct LockedPolicy: Sendable, Equatable {
+    public enum Decision: String, Sendable, Equatable, CaseIterable {
+        case allow
+        case log
+    }
+
+    public var decision: Decision
+    /// `rule-name: reason`, one per rule (or waiver) that matched; sorted.
+    public var reasons: [String]
+
+    public init(decision: Decision, reasons: [String] = []) {
+        self.decision = decision
+        self.reasons = reasons.sorted()
+    }
 }
 
 /// Where a locked model's facts came from, when not from a Hub (`source` in modelpin.lock).

@@ -1,6 +1,6 @@
 /// A place in a TOML document's data, spelt as `ProjectFileError.field` documents:
 /// `models.llama.revision`, `model[2].file[5].sha256` (indexes 1-based).
-struct FieldPath: Hashable, CustomStringConvertible {
+package struct FieldPath: Hashable, CustomStringConvertible {
     struct Segment: Hashable {
         var key: String
         /// 1-based index into an array (of tables or of values); nil for a plain key.
@@ -9,24 +9,24 @@ struct FieldPath: Hashable, CustomStringConvertible {
 
     var segments: [Segment] = []
 
-    static let root = FieldPath()
+    package static let root = FieldPath()
 
     init(segments: [Segment] = []) { self.segments = segments }
 
-    init(_ keys: String...) { segments = keys.map { Segment(key: $0) } }
+    package init(_ keys: String...) { segments = keys.map { Segment(key: $0) } }
 
-    func appending(_ key: String) -> FieldPath {
+    package func appending(_ key: String) -> FieldPath {
         FieldPath(segments: segments + [Segment(key: key)])
     }
 
     /// The path with its last segment indexed (1-based): `model` → `model[2]`.
-    func indexed(_ index: Int) -> FieldPath {
+    package func indexed(_ index: Int) -> FieldPath {
         var copy = self
         if !copy.segments.isEmpty { copy.segments[copy.segments.count - 1].index = index }
         return copy
     }
 
-    var description: String {
+    package var description: String {
         segments.map { TOMLText.key($0.key) + ($0.index.map { "[\($0)]" } ?? "") }.joined(separator: ".")
     }
 }

@@ -1,11 +1,11 @@
-import TOMLKit
+package import TOMLKit
 
 /// Typed, located reading of a parsed TOML document: every accessor either returns the value
 /// as the expected Swift type or throws a `ProjectFileError` that names the field, its line and
 /// the expected type. Shared by the manifest and the lockfile so both speak alike; TOMLKit
 /// stays behind this type and never reaches the public API.
-struct TOMLReader {
-    let file: String
+package struct TOMLReader {
+    package let file: String
     /// The source, for `SourceLocator` to place a field when there is an error to report: built
     /// only then, since scanning every line of a large lock costs more than parsing it.
     let text: String
@@ -15,7 +15,7 @@ struct TOMLReader {
     /// Parses `text`, refusing what toml++ would silently misread: its C interface stops at a
     /// NUL, so a NUL byte (never valid TOML) or a `\u0000` escape (valid, but truncates the
     /// string) would hide the rest of a file or a value.
-    static func parse(_ text: String, file: String, defaultHint: String) throws(ProjectFileError) -> (TOMLReader, TOMLTable) {
+    package static func parse(_ text: String, file: String, defaultHint: String) throws(ProjectFileError) -> (TOMLReader, TOMLTable) {
         let reader = TOMLReader(file: file, text: text, defaultHint: defaultHint)
         if let (line, column) = nulPosition(in: text) {
             throw ProjectFileError(
@@ -94,7 +94,7 @@ struct TOMLReader {
 
     // MARK: Errors
 
-    func error(_ path: FieldPath?, _ message: String, hint: String? = nil, causes: [String] = []) -> ProjectFileError {
+    package func error(_ path: FieldPath?, _ message: String, hint: String? = nil, causes: [String] = []) -> ProjectFileError {
         let locator = SourceLocator(text)
         let position = path.flatMap(locator.position(of:))
         return ProjectFileError(
@@ -123,39 +123,39 @@ struct TOMLReader {
 
     // MARK: Typed access
 
-    func string(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
+    package func string(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
         guard let string = value.string else { throw typeError(value, path, expected: "a string", example: example) }
         return string
     }
 
     /// A string that is not empty.
-    func text(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
+    package func text(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> String {
         let string = try string(value, path, example: example)
         if string.isEmpty { throw error(path, "must not be empty", hint: example.map { "write it like `\($0)`" }) }
         return string
     }
 
-    func integer(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Int {
+    package func integer(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Int {
         guard let integer = value.int else { throw typeError(value, path, expected: "an integer", example: example) }
         return integer
     }
 
-    func boolean(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Bool {
+    package func boolean(_ value: any TOMLValueConvertible, _ path: FieldPath, example: String? = nil) throws(ProjectFileError) -> Bool {
         guard let boolean = value.bool else { throw typeError(value, path, expected: "a boolean (`true` or `false`)", example: example) }
         return boolean
     }
 
-    func table(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "a table", example: String? = nil) throws(ProjectFileError) -> TOMLTable {
+    package func table(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "a table", example: String? = nil) throws(ProjectFileError) -> TOMLTable {
         guard let table = value.table else { throw typeError(value, path, expected: expected, example: example) }
         return table
     }
 
-    func array(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "an array", example: String? = nil) throws(ProjectFileError) -> [any TOMLValueConvertible] {
+    package func array(_ value: any TOMLValueConvertible, _ path: FieldPath, expected: String = "an array", example: String? = nil) throws(ProjectFileError) -> [any TOMLValueConvertible] {
         guard let array = value.array else { throw typeError(value, path, expected: expected, example: example) }
         return Array(array)
     }
 
-    func strings(_ value: any TOMLValueConvertible, _ path: FieldPath, nonEmpty: Bool, example: String? = nil) throws(ProjectFileError) -> [String] {
+    package func strings(_ value: any TOMLValueConvertible, _ path: FieldPath, nonEmpty: Bool, example: String? = nil) throws(ProjectFileError) -> [String] {
         let elements = try array(value, path, expected: "an array of strings", example: example)
         var strings: [String] = []
         for (offset, element) in elements.enumerated() {
@@ -170,7 +170,7 @@ struct TOMLReader {
     /// Refuses any key of `table` outside `known`. A key in `reserved` gets its own message
     /// (a setting for a later version: refusing it fails closed, where ignoring it would let a
     /// person believe a security check happens). Others get a "did you mean" when one is close.
-    func checkKeys(_ table: TOMLTable, at path: FieldPath, known: [String], reserved: [String: String] = [:], what: String) throws(ProjectFileError) {
+    package func checkKeys(_ table: TOMLTable, at path: FieldPath, known: [String], reserved: [String: String] = [:], what: String) throws(ProjectFileError) {
         for key in table.keys.sorted() where !known.contains(key) {
             let keyPath = path.appending(key)
             if let reason = reserved[key] {

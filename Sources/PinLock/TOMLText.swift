@@ -1,11 +1,11 @@
 /// TOML at the level of text: how modelpin spells strings and keys when it writes, and how it
 /// reads a document line by line when it needs what a TOML parser does not give (positions of
 /// keys, the extent of a table for a text-level edit).
-enum TOMLText {
+package enum TOMLText {
     /// `value` as a TOML basic string: `"`, `\` and control characters escaped (the short forms
     /// where TOML has them, `\uXXXX` otherwise, DEL included), everything else — non-ASCII
     /// included — kept as UTF-8, so a lockfile stays readable in a diff.
-    static func basicString(_ value: String) -> String {
+    package static func basicString(_ value: String) -> String {
         var result = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -45,7 +45,7 @@ enum TOMLText {
     }
 
     /// `["a", "b"]`, or `[]`.
-    static func stringArray(_ values: [String]) -> String {
+    package static func stringArray(_ values: [String]) -> String {
         "[" + values.map(basicString).joined(separator: ", ") + "]"
     }
 

@@ -18,6 +18,26 @@ extension String {
         escaped(keeping: ["\n"])
     }
 
+    /// JSON text with every character `isHiddenOnTerminal` except the layout's line feeds
+    /// written as JSON `\uXXXX` escapes (UTF-16, so a pair of them above U+FFFF). Outside
+    /// strings JSON has only ASCII layout whitespace, so every such character is inside a
+    /// string, where the escape means the same character: the same JSON, safe to print.
+    public var jsonEscapingHidden: String {
+        guard unicodeScalars.contains(where: { $0.isHiddenOnTerminal && $0 != "\n" }) else { return self }
+        var result = ""
+        for scalar in unicodeScalars {
+            guard scalar.isHiddenOnTerminal, scalar != "\n" else {
+                result.unicodeScalars.append(scalar)
+                continue
+            }
+            for unit in String(scalar).utf16 {
+                let digits = String(unit, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+            }
+        }
+        return result
+    }
+
     private func escaped(keeping kept: Set<Unicode.Scalar>) -> String {
         guard unicodeScalars.contains(where: { $0.isHiddenOnTerminal && !kept.contains($0) }) else { return self }
         var result = ""

@@ -49,6 +49,11 @@ public final class FakeHub: @unchecked Sendable {
         public var refs: [String: String]
         public var commits: [String: [File]]
         public var access: Access
+        /// Per commit: the `lastModified` the revision answer states (ISO 8601); none when absent.
+        public var lastModified: [String: String] = [:]
+        /// The revision answer's `cardData`, as JSON text (sent as it is, so a test can send any
+        /// shape); nil: not sent.
+        public var cardData: String?
 
         public init(id: String, refs: [String: String], commits: [String: [File]], access: Access = .open) {
             self.id = id
@@ -356,6 +361,10 @@ public final class FakeHub: @unchecked Sendable {
                 "siblings": repo.commits[commit]!.map { ["rfilename": $0.path] },
             ]
             if repo.kind == .model { fields["modelId"] = repo.hubID }
+            if let date = repo.lastModified[commit] { fields["lastModified"] = date }
+            if let cardData = repo.cardData {
+                fields["cardData"] = (try? JSONSerialization.jsonObject(with: Data(cardData.utf8), options: [.fragmentsAllowed])) ?? cardData
+            }
             return json(fields)
         }
     }

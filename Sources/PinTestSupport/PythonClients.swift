@@ -30,9 +30,12 @@ public enum PythonClients {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     public static let requirements = packageRoot.appendingPathComponent("Tests/Clients/requirements.txt")
+    /// cyclonedx-python-lib and its validator's dependencies, in a venv of their own (the SBOM
+    /// tests validate every BOM they write with it).
+    public static let cycloneDXRequirements = packageRoot.appendingPathComponent("Tests/Clients/cyclonedx-requirements.txt")
 
     /// The venv's python, creating the venv first if this requirements file has none yet.
-    public static func python() throws -> String {
+    public static func python(requirements: URL = requirements) throws -> String {
         let requirementsBytes: [UInt8]
         do {
             requirementsBytes = Array(try Data(contentsOf: requirements))
@@ -80,9 +83,9 @@ public enum PythonClients {
     /// /bin), a `HOME` in a fresh temp directory (removed afterwards) and
     /// `HF_HUB_DISABLE_TELEMETRY=1`; nothing of this process's environment leaks in.
     public static func run(
-        _ script: String, arguments: [String] = [], environment: [String: String] = [:]
+        _ script: String, arguments: [String] = [], environment: [String: String] = [:], requirements: URL = requirements
     ) throws -> (status: Int32, stdout: String, stderr: String) {
-        let python = try python()
+        let python = try python(requirements: requirements)
         return try withTemporaryDirectory("modelpin-python-home") { home in
             var variables = environment
             variables["PATH"] = URL(fileURLWithPath: python).deletingLastPathComponent().path + ":/usr/bin:/bin"

@@ -3,6 +3,10 @@
 // killed.
 //
 //   fake-hub --repo acme/tiny-model=./tiny [--repo …] [--cdn-base URL] [--lfs-threshold BYTES] [--port N]
+//            [--last-modified ISO8601] [--card-data ID=JSON]
+//
+// --last-modified is the commit date every repo's revision answer gives (`lastModified`);
+// --card-data the `cardData` object the repo ID's answer carries (the Hub's parsed card).
 //
 // `--repo datasets/acme/corpus=./corpus` serves a dataset, at the Hub's dataset paths
 // (`/api/datasets/acme/corpus/…`, `/datasets/acme/corpus/resolve/…`).
@@ -20,6 +24,8 @@ var repos: [FakeHub.Repo] = []
 var cdnBase: String?
 var lfsThreshold = 1 << 20
 var port = 0
+var lastModified: String?
+var cardData: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 let lfsExtensions: Set<String> = ["safetensors", "bin", "gguf", "pt", "pth", "onnx", "msgpack", "h5", "ckpt", "parquet", "arrow"]
 
@@ -50,6 +56,12 @@ while let argument = arguments.popFirst() {
             }
         }
         repos.append(FakeHub.Repo(id: id, commit: String(repeating: "c0ffee", count: 7).prefix(40).description, files: files))
+    case "--last-modified":
+        guard let value = arguments.popFirst() else { fail("--last-modified needs a date") }
+        lastModified = value
+    case "--card-data":
+        guard let spec = arguments.popFirst(), let equals = spec.firstIndex(of: "=") else { fail("--card-data needs ID=JSON") }
+        cardData[String(spec[..<equals])] = String(spec[spec.index(after: equals)...])
     case "--cdn-base":
         guard let value = arguments.popFirst() else { fail("--cdn-base needs a URL") }
         cdnBase = value
@@ -62,6 +74,11 @@ while let argument = arguments.popFirst() {
     default:
         fail("unknown argument \(argument)")
     }
+}
+
+for index in repos.indices {
+    if let lastModified { repos[index].lastModified = Dictionary(repos[index].commits.keys.map { ($0, lastModified) }, uniquingKeysWith: { first, _ in first }) }
+    repos[index].cardData = cardData[repos[index].id]
 }
 
 let hub: FakeHub

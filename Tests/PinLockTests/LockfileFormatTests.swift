@@ -357,3 +357,47 @@ struct LockDeclaredSizeTests {
         #expect(error.description.contains("1 PiB"), "\(error)")
     }
 }
+
+@Suite struct PolicyLockTests {
+    static let digest = try! SHA256Digest(parsing: "sha256:" + String(repeating: "5a", count: 32))
+
+    static func judged() -> Lockfile {
+        var logged = model("tiny", files: [file("config.json")])
+        logged.policy = LockedPolicy(decision: .log, reasons: ["licences: licence is unknown", "cooldown: commit is 2 days old"])
+        var allowed = model("small", files: [])
+        allowed.policy = LockedPolicy(decision: .allow)
+        return Lockfile(models: [logged, allowed], policyDigest: digest)
+    }
+
+    @Test func theDigestAndEachDecisionAreWrittenAndRoundTrip() throws {
+        let text = LockfileFormat.render(Self.judged())
+        #expect(text.contains("version = 1\npolicy-digest = \"sha256:\(String(repeating: "5a", count: 32))\"\n\n[[model]]"))
+        #expect(text.contains(#"commit = "abababababababababababababababababababab"\#npolicy = "log"\#npolicy-reasons = ["cooldown: commit is 2 days old", "licences: licence is unknown"]"#))
+        #expect(text.contains("policy = \"allow\"\npolicy-reasons = []\n"))
+        #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == Self.judged())
+    }
+
+    @Test func aLockWithoutPolicyIsWrittenAsBefore() {
+        #expect(!LockfileFormat.render(goldenLock).contains("policy"))
+    }
+
+    @Test(arguments: ["block", "Allow", "warn", ""])
+    func aDecisionOtherThanAllowOrLogIsRefused(_ decision: String) throws {
+        let text = LockfileFormat.render(Self.judged()).replacingOccurrences(of: "policy = \"log\"", with: "policy = \"\(decision)\"")
+        let error = try #require(lockError(text))
+        #expect(error.field == "model[2].policy")
+        #expect(error.line == 27)
+    }
+
+    @Test func halvesAndAMissingDigestAreRefused() throws {
+        let text = LockfileFormat.render(Self.judged())
+        let noReasons = try #require(lockError(text.replacingOccurrences(of: "policy-reasons = []\n", with: "")))
+        #expect(noReasons.field == "model[1].policy-reasons")
+        #expect(noReasons.message.contains("missing"))
+        let noDigest = try #require(lockError(text.replacingOccurrences(of: #"policy-digest = "sha256:\#(String(repeating: "5a", count: 32))""#, with: "")))
+        #expect(noDigest.field == "model[1].policy")
+        let badDigest = try #require(lockError(text.replacingOccurrences(of: "sha256:5a5a", with: "sha1:5a5a")))
+        #expect(badDigest.field == "policy-digest")
+        #expect(badDigest.line == 4)
+    }
+}

@@ -150,9 +150,8 @@ func manifestError(_ text: String) -> ProjectFileError? {
         #expect(top.line == 1)
         #expect(top.message.contains("is set per model"))
 
-        let policy = try #require(manifestError("version = 1\n[policy]\nscan = true\n"))
-        #expect(policy.field == "policy")
-        #expect(policy.line == 2)
+        // The top-level [policy] is the admission policy: PinPolicy reads it from the same text.
+        #expect(manifestError("version = 1\n[policy]\nmode = \"dry-run\"\n") == nil)
 
         let inModel = try #require(manifestError("[models.a]\nrepo = \"a/b\"\n[models.a.policy]\nscan = true\n"))
         #expect(inModel.field == "models.a.policy")

@@ -2,6 +2,7 @@ import Foundation
 import PinDigest
 import PinModel
 import PinNames
+import PinPolicy
 import PinStore
 import PinTestSupport
 import PinVerify
@@ -193,6 +194,32 @@ struct ServeCatalogPullThroughTests {
                     #expect(recorded == nil, "nothing recorded, so nothing served")
                 }
             }
+        }
+    }
+}
+
+/// The admission policy at the pull-through gate: what it blocks is never recorded, so never
+/// served, and the decision is in the event stream (where the audit log reads it).
+@Suite("The serve catalog's pull-through under a policy")
+struct ServePullThroughPolicyTests {
+    @Test func aBlockedRepoIsNeitherRecordedNorServed() async throws {
+        try await TestWorkspace.withAsync(configure: ServeCatalogPullThroughTests.allowing("acme/*\n")) { workspace in
+            let rules = "[policy]\n[[policy.rule]]\nname = \"no-acme\"\naction = \"block\"\nowners = [\"acme\"]\n"
+            let set = try #require(try PolicyFormat.parse(rules, file: "org.toml", shared: true))
+            var puller = workspace.puller
+            puller.policy = try PolicyGate(policy: Policy(ruleSets: [set]), today: PolicyGate.currentDay)
+            let catalog = try StoreServeCatalog(store: workspace.store, upstream: puller, events: workspace.reporter)
+            await #expect(throws: (any Error).self) { _ = try await catalog.snapshot(ServeCatalogPullThroughTests.repo, revision: "main") }
+            #expect(try workspace.store.snapshot(repo: ServeCatalogPullThroughTests.repo, revision: "main") == nil)
+            let refusals = workspace.reporter.events.compactMap { event -> String? in
+                guard case .decided(let decision) = event, decision.gate == .policy, case .refuse(let error) = decision.decision else { return nil }
+                return error.description
+            }
+            #expect(refusals == ["the admission policy blocks `acme/tiny-model`: no-acme: owner `acme` matches `acme`"])
+
+            // The same server without the policy pulls it through.
+            let open = try await ServeCatalogPullThroughTests.catalog(workspace).snapshot(ServeCatalogPullThroughTests.repo, revision: "main")
+            #expect(open.commit.hex == TestWorkspace.commit)
         }
     }
 }

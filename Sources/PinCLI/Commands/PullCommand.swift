@@ -64,6 +64,7 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of those names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
+              MODELPIN_POLICY                  the shared policy file (--policy)
               MODELPIN_LOCK_TIMEOUT            seconds to wait for a store lock (3600)
               MODELPIN_GPG                     the gpg executable signature checks run
               MODELPIN_AUDIT_KEY               the audit log's signing key (Ed25519 PEM)

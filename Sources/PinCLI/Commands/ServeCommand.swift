@@ -47,6 +47,9 @@ struct ServeCommand: ModelpinCommand {
         valueName: "url"))
     var upstream: String?
 
+    @Option(help: ArgumentHelp("The admission policy a pull-through applies (default: $MODELPIN_POLICY): a blocked repo is never stored nor served.", valueName: "file"))
+    var policy: String?
+
     @Option(help: ArgumentHelp("Require `Authorization: Bearer T` with a T listed in this file, one per line (mode 600).", valueName: "file"))
     var tokens: String?
 
@@ -113,6 +116,7 @@ struct ServeCommand: ModelpinCommand {
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
         settings.allowlist = { (checker, source) }
+        settings.policyFile = policy.map { resolve($0).string }
         let workspace = try store.workspace(settings, events: EventFanout([metrics, log]), command: "serve")
         let catalog = try workspace.serveCatalog(locks: locks.map(resolve), upstream: upstream)
 

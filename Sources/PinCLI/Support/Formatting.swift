@@ -42,26 +42,6 @@ enum Format {
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return jsonEscapingHidden(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
-
-    /// `json` with every character `isHiddenOnTerminal` except the layout's line feeds written
-    /// as JSON `\uXXXX` escapes (UTF-16, so a pair of them above U+FFFF). Outside strings JSON
-    /// has only ASCII layout whitespace, so every such character is inside a string, where the
-    /// escape means the same character.
-    static func jsonEscapingHidden(_ json: String) -> String {
-        guard json.unicodeScalars.contains(where: { $0.isHiddenOnTerminal && $0 != "\n" }) else { return json }
-        var result = ""
-        for scalar in json.unicodeScalars {
-            guard scalar.isHiddenOnTerminal, scalar != "\n" else {
-                result.unicodeScalars.append(scalar)
-                continue
-            }
-            for unit in String(scalar).utf16 {
-                let digits = String(unit, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            }
-        }
-        return result
+        return String(decoding: try encoder.encode(value), as: UTF8.self).jsonEscapingHidden
     }
 }

@@ -47,6 +47,9 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Admit the repository's own Python (`*.py`, `auto_map` in config.json): you will run it, e.g. with trust_remote_code. Locked as `suspicious`; every pull must say so again.")
     var allowRemoteCode = false
 
+    @Option(help: ArgumentHelp("The shared admission-policy file (default: $MODELPIN_POLICY); a project's [policy] applies too.", valueName: "file"))
+    var policy: String?
+
     /// `--strict` or `MODELPIN_STRICT`.
     var isStrict: Bool { strict || ProjectOptions.environmentFlag("MODELPIN_STRICT") }
 
@@ -83,6 +86,7 @@ struct TransferOptions: ParsableArguments {
         configuration.scanPolicy.strict = isStrict
         configuration.scanPolicy.allowRemoteCode = allowRemoteCode
         configuration.allowlist = allowlist
+        configuration.policyFile = policy
         return configuration
     }
 

@@ -24,6 +24,8 @@ public struct GateDecision: Sendable {
         case signature
         /// The scan of a file's bytes.
         case scan
+        /// The admission policy's rules over a whole model (`PolicyGate`).
+        case policy
     }
 
     public let gate: Gate

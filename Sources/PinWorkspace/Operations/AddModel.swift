@@ -30,7 +30,7 @@ extension Workspace {
 
         let store = try openStore(.readWrite)
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
-        let puller = try puller(store: store, endpoint: endpoint)
+        let puller = try puller(store: store, endpoint: endpoint, project: project)
         let previous = try project.loadLock()
         let locked = try Locker(puller: puller).resolve(request, previous: nil, endpoint: endpoint)
         var locker = LockedPuller(puller: puller)
@@ -48,8 +48,9 @@ extension Workspace {
         let saved = try project.writeManifest(text)
         var models = previous?.models ?? []
         models.removeAll { $0.alias == request.alias }
+        models = try Locker(puller: puller).rejudged(models, previousDigest: previous?.policyDigest)
         models.append(locked)
-        try saved.writeLock(Lockfile(models: models), store: store)
+        try saved.writeLock(Lockfile(models: models, policyDigest: puller.policy?.digest), store: store)
         audit?.model(.model(locked))
         return AddResult(alias: request.alias.rawValue, locked: locked, destination: destination, ignore: ignore)
     }

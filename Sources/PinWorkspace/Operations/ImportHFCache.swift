@@ -109,6 +109,16 @@ extension Workspace {
         let (checker, allowlistSource) = try configuration.allowlist()
         let names = NameGate(names: checker, allowlistSource: allowlistSource)
         let decisions = Decisions(events: events, review: review)
+        // The admission policy, as `lock` applies it. A cache states no commit date: a cooldown
+        // refuses what it cannot show to be old enough (`lock --update` asks the Hub).
+        let policy = try policyGate(project: project)
+        if previous?.policyDigest != policy?.digest {
+            models = try models.map { model in
+                var model = model
+                model.policy = try policy?.judge(model, store: store, hub: nil, decisions: decisions)
+                return model
+            }
+        }
         for repo in report.repos {
             let recorded = repo.snapshots.filter { $0.outcome == .recorded }
             guard !recorded.isEmpty, let id = try? RepoID(parsing: repo.repo) else { continue }
@@ -130,13 +140,16 @@ extension Workspace {
             let request = ModelRequest(alias: alias, repo: repo.repo, revision: revision)
             text = ManifestFormat.appending(request, to: text)
             manifest.models.append(request)
-            models.append(try Self.lockedModel(request, snapshot: snapshot, endpoint: endpoint, gate: gate))
+            var model = try Self.lockedModel(request, snapshot: snapshot, endpoint: endpoint, gate: gate)
+            // Adopted, not pinned: no Hub stated a date (a cooldown fails closed until `lock --update`).
+            model.policy = try policy?.judge(model, store: store, hub: HubFacts(lastModified: nil, cardData: nil), decisions: decisions)
+            models.append(model)
             locked.append(.init(alias: alias.rawValue, repo: repo.repo, commit: snapshot.commit, revision: revision, outcome: .added))
         }
         guard locked.contains(where: { $0.outcome == .added }) else { return locked }
         // writeManifest parses and checks the edited manifest (directories distinct) before it writes.
         let saved = try project.writeManifest(text)
-        try saved.writeLock(Lockfile(models: models), store: store)
+        try saved.writeLock(Lockfile(models: models, policyDigest: policy?.digest), store: store)
         return locked
     }
 

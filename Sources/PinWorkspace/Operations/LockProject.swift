@@ -51,7 +51,8 @@ extension Workspace {
         }
         // A conflicted lock reads as what its two sides agree on; only a relock may use that.
         let (previous, conflict) = try project.loadPreviousLock()
-        let drift = Self.drift(of: previous, from: project)
+        var drift = Self.drift(of: previous, from: project)
+        if conflict == nil, let changed = Self.policyDrift(of: previous, under: try policyGate(project: project)) { drift.append(changed) }
         if request.check {
             guard conflict == nil, previous != nil, drift.isEmpty else {
                 throw ProjectError.lockCheckFailed(
@@ -71,7 +72,7 @@ extension Workspace {
         let store = try openStore(.readWrite)
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
         var made = try relock(
-            project, previous: previous, puller: puller(store: store, endpoint: endpoint), endpoint: endpoint,
+            project, previous: previous, puller: puller(store: store, endpoint: endpoint, project: project), endpoint: endpoint,
             update: Set(request.aliases), updateAll: request.update && request.aliases.isEmpty)
         made.resolvedConflict = conflict
         if request.locked, made.lock != previous {
@@ -93,6 +94,15 @@ extension Workspace {
             entry.extra["change"] = .string(change.auditName)
             audit?.model(entry)
         }
+    }
+
+    /// A lock decided under another policy (or none) than `policy`: it would change, as for any
+    /// drift. nil when there is no lock or the digests agree.
+    static func policyDrift(of lock: Lockfile?, under policy: PolicyGate?) -> LockDrift? {
+        guard let lock, lock.policyDigest != policy?.digest else { return nil }
+        return .changed(
+            alias: "*", field: "policy-digest", locked: lock.policyDigest?.description ?? "none",
+            requested: policy?.digest.description ?? "none")
     }
 
     /// What the lock lacks or has in excess of the manifest; no lock: every model is added.

@@ -110,7 +110,7 @@ extension Workspace {
         let signature = request.requireSignedLock ? try checkLockSignature(of: project) : nil
         if let signature { audit?.operation("lock-signer", .string(signature.signer)) }
         let endpoint = configuration.resolveEndpoint(manifest: project.manifest.endpoint)
-        let puller = try puller(store: store, endpoint: endpoint)
+        let puller = try puller(store: store, endpoint: endpoint, project: project)
         let (lock, relocked) = try currentLock(project, request, puller: puller, endpoint: endpoint)
         noteLock(at: project.lockPath)
         if relocked != nil { audit?.operation("relocked", .bool(true)) }
@@ -122,6 +122,9 @@ extension Workspace {
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
+        // The policy in force judges every model again from the store's facts (a lock's
+        // recorded decision is a record for review, as its verdicts are).
+        try locked.checkPolicy(chosen, vouches: vouches)
         // Every model's directory is looked at before anything is written to any of them. Not
         // before the fetch: a lock edited to name other bytes must be refused as such (digest,
         // verdict), not as a user's file that the lock's bytes would replace.
@@ -185,7 +188,8 @@ extension Workspace {
         // A lock with merge-conflict markers reads as what both its sides agree on, and is
         // rewritten without them before anything is pulled from it.
         let (lock, conflict) = try project.loadPreviousLock()
-        let drift = Self.drift(of: lock, from: project)
+        var drift = Self.drift(of: lock, from: project)
+        if conflict == nil, let changed = Self.policyDrift(of: lock, under: puller.policy) { drift.append(changed) }
         let isLocked = request.locked || request.requireSignedLock  // a signed lock must not change
         if let conflict, isLocked { throw ProjectError.lockConflicted(project.lockPath, line: conflict.firstMarkerLine, disputed: conflict.disputed) }
         if lock == nil, isLocked { throw ProjectError.lockMissing(project.lockPath) }

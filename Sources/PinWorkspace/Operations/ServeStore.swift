@@ -21,6 +21,8 @@ extension Workspace {
             let settings = try configuration.pullSettings(endpoint: WorkspaceConfiguration.trimmed(upstream)) { events.emit(.warning($0)) }
             var upstreamPuller = Puller(store: store, settings: settings, events: events, cancellation: cancellation.flag)
             upstreamPuller.review = review
+            // The shared policy (`--policy`, MODELPIN_POLICY): a server has no project.
+            upstreamPuller.policy = try policyGate(project: nil)
             puller = upstreamPuller
         }
         // Without an upstream the store may be read-only (a hardened mirror): nothing is written

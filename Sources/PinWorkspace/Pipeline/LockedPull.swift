@@ -141,6 +141,16 @@ public struct LockedPuller: Sendable {
         return vouches
     }
 
+    /// The policy gate over each model, from the store's facts (its commit pinned by the lock,
+    /// so no cooldown without a date): throws at the first block.
+    public func checkPolicy(_ models: [LockedModel], vouches: [String: SignatureGate.Vouch]) throws {
+        let locker = Locker(puller: puller)
+        for var model in models {
+            model.signedBy = vouches[model.alias.rawValue]?.signer  // what was checked now, not what the lock says
+            _ = try locker.judge(model, hub: nil)
+        }
+    }
+
     /// Records the models' snapshots in the store (after `fetch` and `verifySignatures`, before
     /// any of them is laid out): one update of `index.json` for all of them.
     public func record(_ models: [LockedModel]) throws {

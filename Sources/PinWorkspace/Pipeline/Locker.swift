@@ -1,4 +1,5 @@
 import PinHub
+import PinPolicy
 public import PinLock
 import PinModel
 import PinScan
@@ -59,7 +60,22 @@ public struct Locker: Sendable {
         for old in previous?.models ?? [] where project.manifest.model(old.alias) == nil {
             changes.append((old.alias.rawValue, .removed))
         }
-        return (Lockfile(models: models), changes)
+        let kept = Set(changes.filter { $0.1 == .unchanged }.map(\.0))
+        models = try models.map { model in
+            kept.contains(model.alias.rawValue) ? try rejudged([model], previousDigest: previous?.policyDigest)[0] : model
+        }
+        return (Lockfile(models: models, policyDigest: puller.policy?.digest), changes)
+    }
+
+    /// Entries kept from a lock made under `previousDigest`, judged again when the policy in
+    /// force is another (or none): a lock records one policy's decisions, never a mix.
+    func rejudged(_ models: [LockedModel], previousDigest: SHA256Digest?) throws -> [LockedModel] {
+        guard previousDigest != puller.policy?.digest else { return models }
+        return try models.map { model in
+            var model = model
+            model.policy = try judge(model, hub: nil)
+            return model
+        }
     }
 
     /// Resolves one request now: name check, commit, files, digests.
@@ -100,19 +116,15 @@ public struct Locker: Sendable {
             try gate.check(blobOf: digests[file.path]!, in: puller.store, name: file.path)
         }
 
-        var model = LockedModel(
-            alias: request.alias, requestedRepo: request.repo, requestedRevision: request.revision,
-            include: request.include, exclude: request.exclude, endpoint: endpoint,
-            repo: snapshot.repo.description, commit: snapshot.commit,
-            files: files.map { file in
-                let sha = digests[file.path]!
-                let judged = gate.judged(sha)
-                return LockedFile(
-                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            })
-        model.scanner = ScannerIdentity.description
+        var model = Puller.described(snapshot, files: files, digests: digests, verdicts: gate)
+        model.alias = request.alias
+        model.requestedRepo = request.repo
+        model.requestedRevision = request.revision
+        model.include = request.include
+        model.exclude = request.exclude
+        model.endpoint = endpoint
         guard !request.signers.isEmpty else {
+            model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)
             return model
         }
@@ -127,8 +139,15 @@ public struct Locker: Sendable {
         }
         model.signedBy = vouch.signer
         model.signatures = vouch.documents
+        model.policy = try judge(model, hub: snapshot.hubFacts)
         try puller.record([model], resolved: true)
         return model
+    }
+
+    /// The policy gate over `model`'s stored facts (nil when no policy is in force): throws
+    /// when it blocks; else what the lock records.
+    func judge(_ model: LockedModel, hub: HubFacts?) throws -> LockedPolicy? {
+        try puller.policy?.judge(model, store: puller.store, hub: hub, decisions: puller.decisions)
     }
 
     static func alias(of drift: LockDrift) -> String {

@@ -1,5 +1,7 @@
 import PinHub
+import PinPolicy
 import PinModel
+import PinLock
 import PinNames
 import PinScan
 public import PinStore
@@ -24,6 +26,8 @@ public struct Puller: Sendable {
     public let cancellation: CancellationFlag
     /// Sees every gate's decision before it is acted on (a policy); nil: decisions stand.
     public var review: (any DecisionReview)?
+    /// The admission policy in force (`Workspace.policyGate`); nil: none.
+    public var policy: PolicyGate?
 
     public init(store: Store, settings: PullSettings, events: any EventSink, cancellation: CancellationFlag) {
         self.store = store
@@ -87,6 +91,13 @@ public struct Puller: Sendable {
             }
             digests[file.path] = stored ?? fetched.digests[file.contentKey]
         }
+        // The policy judges the whole model, from what the store now holds, before it is recorded
+        // or laid out.
+        if let policy = puller.policy {
+            let model = Self.described(snapshot, files: snapshot.files, digests: digests, verdicts: gate)
+            let subject = PolicySubject.gather(model, store: store, hub: snapshot.hubFacts)
+            _ = try policy.check(subject.subject, name: snapshot.repo.description, decisions: puller.decisions)
+        }
         try puller.record(snapshot, digests: digests)
 
         let methods = try materializer?.apply(
@@ -108,11 +119,29 @@ public struct Puller: Sendable {
     func withEvents(_ events: any EventSink) -> Puller {
         var copy = Puller(store: store, settings: settings, events: events, cancellation: cancellation)
         copy.review = review
+        copy.policy = policy
         return copy
     }
 
     func fetcher(admission: Admission?) -> BlobFetcher {
         BlobFetcher(store: store, settings: settings, events: events, cancellation: cancellation, admission: admission)
+    }
+
+    /// `files` of `snapshot` described as the lock entry a pull would write (what the signature
+    /// and policy gates read), with the verdicts `verdicts` judged.
+    static func described(_ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], verdicts gate: ScanGate) -> LockedModel {
+        var model = LockedModel(
+            alias: ModelAlias(rawValue: servedAlias)!, requestedRepo: snapshot.repo.description, requestedRevision: snapshot.revision,
+            include: [], exclude: [], endpoint: snapshot.endpoint, repo: snapshot.repo.description, commit: snapshot.commit,
+            files: files.map { file in
+                let sha = digests[file.path]!
+                let judged = gate.judged(sha)
+                return LockedFile(
+                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
+                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
+            })
+        model.scanner = ScannerIdentity.description
+        return model
     }
 
     /// The signature checker over modelpin's keyring (opened only for models that need it, so
@@ -155,9 +184,12 @@ public struct Puller: Sendable {
         guard !selected.isEmpty else {
             throw PullError.noMatchingFiles(repo: resolved.repo.description, include: include, exclude: exclude)
         }
-        return ResolvedSnapshot(
+        var snapshot = ResolvedSnapshot(
             repo: resolved.repo, revision: resolved.revision, commit: resolved.commit, files: selected,
             source: resolved.source, endpoint: resolved.endpoint)
+        snapshot.commitDate = resolved.commitDate
+        snapshot.card = resolved.card
+        return snapshot
     }
 
     /// The snapshot from the store's record when offline, else from the Hub. When the Hub cannot

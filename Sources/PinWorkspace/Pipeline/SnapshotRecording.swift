@@ -27,10 +27,7 @@ extension Puller {
     /// resolves nothing, so it records the commits only and moves no alias back to an older one.
     func record(_ models: [LockedModel], resolved: Bool) throws {
         let snapshots = try models.map { model in
-            (snapshot: StoredSnapshot(
-                repo: try RepoID(parsing: model.repo), commit: model.commit.hex, endpoint: model.endpoint,
-                files: model.files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) }),
-             revision: resolved ? model.requestedRevision : nil)
+            (snapshot: try model.storedSnapshot, revision: resolved ? model.requestedRevision : nil)
         }
         try record(snapshots)
     }

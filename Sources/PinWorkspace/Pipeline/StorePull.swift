@@ -1,3 +1,4 @@
+import PinPolicy
 import PinLock
 import PinModel
 import PinScan
@@ -44,8 +45,17 @@ extension Puller {
         let admitted = files.filter { digests[$0.path] != nil }
         let fetchedPaths = missing.map(\.file.path)
         guard !admitted.isEmpty else { return (digests, fetchedPaths) }
+        var signedBy: Fingerprint?
         if !signers.isEmpty {
-            try checkSignatures(snapshot, files: admitted, digests: digests, signers: signers, gate: gate)
+            signedBy = try checkSignatures(snapshot, files: admitted, digests: digests, signers: signers, gate: gate)
+        }
+        // The admission policy, as at every gate: a blocked snapshot is never recorded, so
+        // never served.
+        if let policy {
+            var model = Self.described(snapshot, files: admitted, digests: digests, verdicts: gate)
+            model.signedBy = signedBy
+            let subject = PolicySubject.gather(model, store: store, hub: snapshot.hubFacts)
+            _ = try policy.check(subject.subject, name: snapshot.repo.description, decisions: decisions)
         }
         try record(
             ResolvedSnapshot(
@@ -59,21 +69,11 @@ extension Puller {
     /// (the gate's input): every file vouched for by one of `signers`, or a refusal.
     private func checkSignatures(
         _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [Fingerprint], gate: ScanGate
-    ) throws {
-        var model = LockedModel(
-            alias: ModelAlias(rawValue: Self.servedAlias)!, requestedRepo: snapshot.repo.description, requestedRevision: snapshot.revision,
-            include: [], exclude: [], endpoint: snapshot.endpoint, repo: snapshot.repo.description, commit: snapshot.commit,
-            files: files.map { file in
-                let sha = digests[file.path]!
-                let judged = gate.judged(sha)
-                return LockedFile(
-                    path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
-                    verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            },
-            signers: signers)
-        model.scanner = ScannerIdentity.description
+    ) throws -> Fingerprint? {
+        var model = Self.described(snapshot, files: files, digests: digests, verdicts: gate)
+        model.signers = signers
         // A review may let an unsigned snapshot through (nil vouch), as it may for a lock.
-        _ = try signatureGate().check(model, signers: signers, decisions: decisions)
+        return try signatureGate().check(model, signers: signers, decisions: decisions)?.signer
     }
 
     /// What the signature gate's events call a snapshot a server pulled through (it has no alias).

@@ -24,9 +24,12 @@ public struct HubSource: ModelSource, BlobSource {
             let client = try context.connection()
             let snapshot = try hub.resolve(repo, revision: revision, using: client)
             let files = try hub.files(of: snapshot, using: client)
-            return ResolvedSnapshot(
+            var resolved = ResolvedSnapshot(
                 repo: snapshot.repo, revision: snapshot.revision, commit: snapshot.commit,
                 files: files.sorted { $0.path < $1.path }, source: description, endpoint: description)
+            resolved.commitDate = snapshot.lastModified
+            resolved.card = snapshot.cardData
+            return resolved
         } catch {
             // Ctrl-C while the Hub was asked: an interruption (exit 130, "run it again"), not a
             // network failure.

@@ -18,6 +18,13 @@ public struct ResolvedSnapshot: Sendable {
     /// Where the snapshot was first resolved: the Hub endpoint. A lock and a stored snapshot
     /// keep it as provenance; it decides nothing about where bytes are fetched later.
     public let endpoint: String
+    /// The commit's date as the source stated it (seconds since 1970); nil: not stated.
+    public var commitDate: Int64?
+    /// The card as the source stated it (the Hub's `cardData`); nil: not stated.
+    public var card: ModelCardMetadata?
+
+    /// What the source said beyond the files, for `ModelFacts` (nil for a source that said nothing).
+    public var hubFacts: HubFacts { HubFacts(lastModified: commitDate, cardData: card) }
 
     public init(repo: RepoID, revision: String, commit: CommitID, files: [SnapshotFile], source: String, endpoint: String) {
         self.repo = repo

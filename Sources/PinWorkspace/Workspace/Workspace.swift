@@ -34,10 +34,12 @@ public struct Workspace: Sendable {
     }
 
     /// The pull machinery against `endpoint`: the one place an operation makes a `Puller`.
-    func puller(store: Store, endpoint: String) throws -> Puller {
+    /// `project`: whose `[policy]` joins the shared policy file's (nil: the shared file only).
+    func puller(store: Store, endpoint: String, project: Project? = nil) throws -> Puller {
         let settings = try configuration.pullSettings(endpoint: endpoint) { events.emit(.warning($0)) }
         var puller = Puller(store: store, settings: settings, events: events, cancellation: cancellation.flag)
         puller.review = review
+        puller.policy = try policyGate(project: project)
         return puller
     }
 }

@@ -28,6 +28,8 @@ public struct WorkspaceConfiguration: Sendable {
     public var stallTimeout = 30
     /// `--retries`: attempts per transfer.
     public var retries = 5
+    /// `--policy`: the shared admission-policy file (else `MODELPIN_POLICY`).
+    public var policyFile: String?
     /// `--allow-global`, `--strict`, `--allow-remote-code`.
     public var scanPolicy = ScanPolicy()
     /// The allowlist and where it came from; nil checker: none configured (names are not
@@ -96,6 +98,9 @@ public struct WorkspaceConfiguration: Sendable {
         settings.scanPolicy = scanPolicy
         return settings
     }
+
+    /// The shared policy file: `--policy`, else `MODELPIN_POLICY` (the flag wins, as everywhere).
+    public var sharedPolicyPath: String? { policyFile ?? environment["MODELPIN_POLICY"].nonEmpty }
 
     /// The gpg executable gpgme drives (`MODELPIN_GPG`); nil: gpgme's own choice.
     public var gpgPath: String? { environment["MODELPIN_GPG"].nonEmpty }
