@@ -40,6 +40,8 @@ let package = Package(
         .library(name: "PinWorkspace", targets: ["PinWorkspace"]),
         // serve's request target and Range readers, for fuzz/'s FuzzServeRequests.
         .library(name: "PinServe", targets: ["PinServe"]),
+        // model.sig's bundle and statement readers, for fuzz/'s FuzzModelSig.
+        .library(name: "PinModelSigning", targets: ["PinModelSigning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +53,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // OpenSSF model signing (PinModelSigning): ECDSA P-256/384/521 verification and signing
+        // (swift-crypto), X.509 chains to a pinned CA under RFC 5280 (swift-certificates, on
+        // swift-asn1). Kept apart from CCrypto/PinDigest: libcrypto stays the hashing engine.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: C libraries (system-library targets; shim.h holds the typed wrappers Swift needs)
@@ -125,6 +133,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // OpenSSF model signing: read, verify and write `model.sig` (Sigstore bundle + DSSE +
+        // in-toto statement). Knows nothing of the store, the lock or the CLI: model files come
+        // in through a reader the caller gives.
+        .target(
+            name: "PinModelSigning",
+            dependencies: [
+                "PinModel", "PinDigest", systemPackage,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
@@ -170,6 +192,12 @@ let package = Package(
         .target(
             name: "PinTestSupport",
             dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PinModelSigningTests",
+            dependencies: ["PinModelSigning", "PinModel", "PinDigest"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
