@@ -365,12 +365,12 @@ struct LockDeclaredSizeTests {
     @Test func anOMSSignatureRecordsItsKindAndSignerAndRoundTrips() throws {
         var signed = model("signed", files: [file("config.json"), file("model.sig", blob: blobB)])
         signed.signers = [Self.fingerprint]
-        signed.omsSigners = [Self.key, .certificate(identity: "release@acme.test")]
+        signed.omsSigners = [.certificate(identity: "release@acme.test"), Self.key]  // sorted, as parsed
         signed.omsSignedBy = Self.key
         signed.signatures = ["model.sig"]
         let text = LockfileFormat.render(Lockfile(models: [signed]))
         #expect(text.contains("""
-            signers = ["0123456789ABCDEF0123456789ABCDEF01234567", "\(Self.key)", "oms-cert:release@acme.test"]
+            signers = ["0123456789ABCDEF0123456789ABCDEF01234567", "oms-cert:release@acme.test", "\(Self.key)"]
             signature-kind = "oms-key"
             signed-by = "\(Self.key)"
             signatures = ["model.sig"]

@@ -25,7 +25,7 @@ extension Puller {
     /// signature gate, as a locked pull applies it), checked after they are in the store and
     /// before anything is recorded: a snapshot that fails is never recorded, so never served.
     func admitIntoStore(
-        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [Fingerprint] = []
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [SignerID] = []
     ) throws -> (digests: [String: SHA256Digest], fetched: [String]) {
         let present = files.map { store.digest(of: $0) }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: decisions)
@@ -58,7 +58,7 @@ extension Puller {
     /// The signature gate over `files` of `snapshot`, described as the lock a pull would write
     /// (the gate's input): every file vouched for by one of `signers`, or a refusal.
     private func checkSignatures(
-        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [Fingerprint], gate: ScanGate
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [SignerID], gate: ScanGate
     ) throws {
         var model = LockedModel(
             alias: ModelAlias(rawValue: Self.servedAlias)!, requestedRepo: snapshot.repo.description, requestedRevision: snapshot.revision,
@@ -69,8 +69,8 @@ extension Puller {
                 return LockedFile(
                     path: file.path, size: file.size, sha256: sha, gitBlobID: file.gitBlobID, lfs: file.isLFS,
                     verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
-            },
-            signers: signers)
+            })
+        model.pin(signers)
         model.scanner = ScannerIdentity.description
         // A review may let an unsigned snapshot through (nil vouch), as it may for a lock.
         _ = try signatureGate().check(model, signers: signers, decisions: decisions)
