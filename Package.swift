@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinLock, PinVerify, PinModelSigning} → PinDigest → PinModel
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
