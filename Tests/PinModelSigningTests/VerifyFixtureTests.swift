@@ -75,6 +75,14 @@ struct VerifyFixtureTests {
         try signature.checkModel(named: "anything")
     }
 
+    @Test func model_signing02sEncodingIsAcceptedAsItsVerifierAcceptsIt() throws {
+        let key = try Fixture.key("p384")
+        #expect(try Fixture.signature("compat-key-p384.sig").verify(trust: TrustAnchors(keys: [key])) == .key(id: key.id))
+        let root = try Fixture.authority("root")
+        #expect(try Fixture.signature("compat-certificate.sig").verify(trust: TrustAnchors(certificateAuthorities: [root]))
+            == .certificate(identity: "publisher@example.com", ca: root.id))
+    }
+
     @Test func knownDigestsAreNotReadAgain() throws {
         let signature = try Fixture.signature("key-p256.sig")
         let reader = DirectoryReader()

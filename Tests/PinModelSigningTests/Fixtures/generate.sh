@@ -97,6 +97,25 @@ bundle = {
 pathlib.Path("signatures/legacy-v0.1.sig").write_text(json.dumps(bundle))
 PY
 
+# model_signing 0.2's faulty DSSE encoding ("DSSEV1" and Python's repr of the payload bytes),
+# which its 1.x verifiers still accept: for keys with the curve's hash, for certificates with
+# SHA-256 whatever the curve (the leaf here is P-384).
+"$py" - <<'PY'
+import base64, json, pathlib
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from model_signing._signing import sign_sigstore_pb
+def compat(source, key_file, hash, out):
+    bundle = json.loads(pathlib.Path(source).read_text())
+    payload = base64.b64decode(bundle["dsseEnvelope"]["payload"])
+    key = serialization.load_pem_private_key(pathlib.Path(key_file).read_bytes(), None)
+    sig = key.sign(sign_sigstore_pb.pae_compat(payload), ec.ECDSA(hash))
+    bundle["dsseEnvelope"]["signatures"] = [{"sig": base64.b64encode(sig).decode(), "keyid": ""}]
+    pathlib.Path(out).write_text(json.dumps(bundle))
+compat("signatures/key-p384.sig", "keys/p384.pem", hashes.SHA384(), "signatures/compat-key-p384.sig")
+compat("signatures/certificate.sig", "ca/leaf.key", hashes.SHA256(), "signatures/compat-certificate.sig")
+PY
+
 # The shape of a keyless bundle (a Fulcio-style certificate and a Rekor entry), to be refused:
 # the certificate is the test leaf, the entry a placeholder; no real transparency log is involved.
 "$py" - <<'PY'
@@ -119,6 +138,8 @@ for key in p256 p384 p521; do
 done
 "$ms" verify key --public_key keys/p256.pub --signature signatures/legacy-v0.1.sig model >/dev/null
 "$ms" verify certificate --certificate_chain ca/root.pem --signature signatures/certificate.sig model >/dev/null
+"$ms" verify key --public_key keys/p384.pub --signature signatures/compat-key-p384.sig model >/dev/null
+"$ms" verify certificate --certificate_chain ca/root.pem --signature signatures/compat-certificate.sig model >/dev/null
 "$py" - <<'PY'
 from model_signing import hashing, verifying
 config = hashing.Config().use_shard_serialization(hashing_algorithm="blake2", shard_size=1000)
