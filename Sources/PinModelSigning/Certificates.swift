@@ -90,18 +90,32 @@ enum CertificateChecks {
 
     /// Runs swift-certificates' async verifier to completion from synchronous code.
     ///
-    /// The pipeline's gates are synchronous and run on the transfer engine's threads, never on
-    /// the cooperative pool, so blocking one here while a task runs on the pool cannot starve it.
-    /// The RFC 5280 policy does no I/O: the task finishes without suspending for long.
+    /// The pipeline's gates are synchronous, and a caller may itself be running on Swift's
+    /// cooperative pool (a test, a server handler): blocking a pool thread while the verifier's
+    /// task waits for one could deadlock a 2-core machine. So the task prefers an executor of its
+    /// own, on a Dispatch queue outside the pool, and only this thread waits. The RFC 5280 policy
+    /// does no I/O.
     private static func waitFor<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
-        Task.detached {
+        Task.detached(executorPreference: VerifierExecutor.shared) {
             box.value = await work()
             done.signal()
         }
         done.wait()
         return box.value!
+    }
+}
+
+/// A task executor on a serial Dispatch queue, outside the cooperative pool (see `waitFor`).
+private final class VerifierExecutor: TaskExecutor {
+    static let shared = VerifierExecutor()
+    private let queue = DispatchQueue(label: "modelpin.model-signing.certificates")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 

@@ -15,6 +15,9 @@ extension ModelSignature {
     /// Call it only after `verify(trust:)` succeeded: before that the statement is anyone's.
     public func checkResources(_ files: [ModelFile], reader: some ModelFileReader, signatureFile: String = "model.sig") throws(ModelSigningError) -> ResourceCheck {
         let ignore = statement.serialization.ignorePaths + Self.gitPaths + [signatureFile]
+        if let bad = files.first(where: { $0.size < 0 }) {
+            throw ModelSigningError(file: file, reason: .unreadable(path: bad.path, problem: "a negative size (\(bad.size))"))
+        }
         var ignored: [String] = []
         var kept: [ModelFile] = []
         for file in files.sorted(by: { $0.path < $1.path }) {
@@ -74,7 +77,10 @@ struct ResourceChecker<Reader: ModelFileReader> {
         try compareNames(have: nonEmpty.map(\.path), signed: Set(signed.keys))
         for file in nonEmpty {
             let expected = signed[file.path]!
-            let shards = Self.shards(of: file, size: shardSize)
+            // Count before cutting: a tiny shard size must not make millions of names for a
+            // file the statement lists in a handful of shards.
+            let count = file.size / shardSize + (file.size % shardSize == 0 ? 0 : 1)
+            let shards = count == Int64(expected.count) ? Self.shards(of: file, size: shardSize) : []
             guard Set(shards) == Set(expected.keys) else {
                 let signedSize = expected.keys.map(\.end).max() ?? 0
                 throw ModelSigningError(file: self.file, reason: .tamperedFile(

@@ -60,36 +60,30 @@ enum ECPublicKey: Sendable {
         }
     }
 
-    /// ECDSA over `message` with the curve's hash (SHA-256, SHA-384, SHA-512), as
-    /// model_signing's `get_ec_key_hash` chooses it. A signature that is not DER is invalid.
-    func isValid(signature der: [UInt8], for message: [UInt8]) -> Bool {
-        switch self {
-        case .p256(let key):
-            guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: message)
-        case .p384(let key):
-            guard let signature = try? P384.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: message)
-        case .p521(let key):
-            guard let signature = try? P521.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: message)
-        }
+    /// Which hash an ECDSA signature was made over.
+    enum Hash {
+        /// The curve's own: SHA-256, SHA-384, SHA-512 for P-256, P-384, P-521, as model_signing's
+        /// `get_ec_key_hash` chooses it.
+        case curve
+        /// SHA-256 whatever the curve: how model_signing 0.2 signed certificate bundles (its
+        /// verifier keeps that path for them).
+        case sha256
     }
 
-    /// ECDSA over `message` hashed with SHA-256 whatever the curve: how model_signing 0.2
-    /// certificate signatures were made (its verifier keeps this path for them).
-    func isValidWithSHA256(signature der: [UInt8], for message: [UInt8]) -> Bool {
-        let digest = Crypto.SHA256.hash(data: message)
+    /// Whether `der` (a DER ECDSA signature) verifies over `message`; a signature that is not
+    /// DER is invalid.
+    func isValid(signature der: [UInt8], for message: [UInt8], hash: Hash = .curve) -> Bool {
+        let sha256 = { Crypto.SHA256.hash(data: message) }
         switch self {
         case .p256(let key):
             guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: digest)
+            return key.isValidSignature(signature, for: sha256())
         case .p384(let key):
             guard let signature = try? P384.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: digest)
+            return hash == .sha256 ? key.isValidSignature(signature, for: sha256()) : key.isValidSignature(signature, for: SHA384.hash(data: message))
         case .p521(let key):
             guard let signature = try? P521.Signing.ECDSASignature(derRepresentation: der) else { return false }
-            return key.isValidSignature(signature, for: digest)
+            return hash == .sha256 ? key.isValidSignature(signature, for: sha256()) : key.isValidSignature(signature, for: SHA512.hash(data: message))
         }
     }
 }

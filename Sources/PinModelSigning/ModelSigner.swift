@@ -22,8 +22,8 @@ public enum ModelSigner {
     ) throws(ModelSigningError) -> [UInt8] {
         let key = try ECPrivateKey(pem: privateKeyPEM)
         let signed = files.filter { file in !ignorePaths.contains { ResourcePaths.isCovered(file.path, by: $0) } }
-        for file in signed where !ResourcePaths.isPlausible(file.path) {
-            throw ModelSigningError(file: modelName, reason: .malformed(field: "path", problem: "\(file.path) is not a relative path inside the model"))
+        for file in signed where !ResourcePaths.isPlausible(file.path) || file.size < 0 {
+            throw ModelSigningError(file: modelName, reason: .malformed(field: "path", problem: "\(file.path) is not a relative path inside the model, or has a negative size"))
         }
         let resources = try digests(of: signed, reader: reader, model: modelName)
         let payload = try encode(statement(modelName: modelName, resources: resources, ignorePaths: ignorePaths))

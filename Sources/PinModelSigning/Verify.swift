@@ -40,20 +40,16 @@ extension ModelSignature {
         return .certificate(identity: CertificateChecks.identity(of: leaf), ca: authority.id)
     }
 
-    /// Which hash model_signing's compatibility path (the 0.2 encoding) uses for a signer kind.
-    enum CompatHash { case curve, sha256 }
-
     /// The DSSE v1 encoding first, then model_signing 0.2's, as its verifiers try them.
-    func signatureVerifies(with key: ECPublicKey, compatHash: CompatHash) -> Bool {
+    /// `compatHash`: the hash model_signing 0.2 used for this kind of signer (the curve's for
+    /// keys, SHA-256 for certificates).
+    func signatureVerifies(with key: ECPublicKey, compatHash: ECPublicKey.Hash) -> Bool {
         let type = envelope.payloadType
         if key.isValid(signature: envelope.signature, for: PAE.encode(payloadType: type, payload: envelope.payload)) {
             return true
         }
         let compat = PAE.encodeCompat(payloadType: type, payload: envelope.payload)
-        switch compatHash {
-        case .curve: return key.isValid(signature: envelope.signature, for: compat)
-        case .sha256: return key.isValidWithSHA256(signature: envelope.signature, for: compat)
-        }
+        return key.isValid(signature: envelope.signature, for: compat, hash: compatHash)
     }
 
     /// Refuses a statement whose subject names another model than `name` (compared as
