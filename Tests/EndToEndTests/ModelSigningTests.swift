@@ -256,3 +256,45 @@ struct OMSExampleLockfileTests {
         }
     }
 }
+
+/// `keys import|list|remove` with OMS material: PEM from a user is hostile input too.
+@Suite("keys: OMS public keys and CA certificates")
+struct OMSKeyringTests {
+    @Test func privateKeysAndJunkAreRefusedAndAStoredKeyMustMatchItsName() throws {
+        try withTemporaryDirectory("modelpin-oms-keys") { directory throws in
+            let fixture = ModelSigningFixture(directory: directory)
+            let pair = try fixture.keyPair("alice")
+            try Sandbox.with { sandbox throws in
+                // A private key (SEC1 as openssl writes it) is never stored, and says why.
+                let secret = try sandbox.run("keys", "import", pair.privateKey.path)
+                #expect(secret.status == 64)
+                #expect(secret.stderr.contains("secret-key material"), "\(secret.stderr)")
+                let junk = try sandbox.file("junk.pem", Array("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".utf8))
+                let refused = try sandbox.run("keys", "import", junk.path)
+                #expect(refused.status != 0)
+                #expect(refused.stderr.contains("junk.pem") && refused.stderr.contains("no usable OMS key"), "\(refused.stderr)")
+                #expect(try sandbox.run("keys", "list").stdout.isEmpty)
+
+                let imported = try sandbox.run("keys", "import", pair.publicKey.path)
+                #expect(imported.status == 0, "\(imported.stderr)")
+                let pin = String(imported.stdout.split(separator: " ")[1])
+                let id = String(pin.dropFirst("oms-key:".count))
+                // The id is the SHA-256 of the PEM text openssl wrote (what model_signing's hint holds).
+                #expect(id == sha256Hex(try Data(contentsOf: pair.publicKey)))
+
+                // A stored key whose content is not its name is an error, never another key.
+                let keys = sandbox.store.appendingPathComponent("keyring/oms/keys")
+                let other = try fixture.keyPair("other")
+                try FileManager.default.removeItem(at: keys.appendingPathComponent("\(id).pem"))
+                try FileManager.default.copyItem(at: other.publicKey, to: keys.appendingPathComponent("\(id).pem"))
+                let swapped = try sandbox.run("keys", "list")
+                #expect(swapped.status == 2)
+                #expect(swapped.stderr.contains("not the one its name says"), "\(swapped.stderr)")
+
+                #expect(try sandbox.run("keys", "remove", pin).status == 0)
+                #expect(try sandbox.run("keys", "list").stdout.isEmpty)
+                #expect(try sandbox.run("keys", "remove", pin).status != 0)
+            }
+        }
+    }
+}

@@ -98,9 +98,9 @@ struct OMSKeyring {
         return entries
     }
 
-    /// Removes the key or CA `id` (64 hex, with or without an `oms-key:`/`oms-ca:` prefix);
-    /// nil when there is none.
-    func remove(_ text: String) throws -> Entry? {
+    /// Removes the key or CA `id` (64 hex, with or without an `oms-key:`/`oms-ca:` prefix), by
+    /// its name: a file that fails its checks can be removed too. Nil when there is none.
+    func remove(_ text: String) throws -> (kind: Kind, id: String)? {
         var id = text.lowercased()
         var kinds = Kind.allCases
         for kind in Kind.allCases where id.hasPrefix(kind.rawValue + ":") {
@@ -110,10 +110,9 @@ struct OMSKeyring {
         guard Self.isID(id) else { return nil }
         let root = try open(create: false)
         for kind in kinds where try ids(kind).contains(id) {
-            let entry = try load(kind, id: id).entry
             let name = kind.folder + "/" + id + Self.suffix
             _ = try failing { () throws(DirectoryRoot.Failure) in try root.removeFile(name) { _ in true } }
-            return entry
+            return (kind, id)
         }
         return nil
     }
