@@ -135,14 +135,9 @@ public struct SignerIDError: ModelpinError, Equatable {
         case identity
     }
 
+    /// The text as given, and what is wrong with it (made only by the parsers above).
     public let text: String
     public let problem: Problem
-
-    public init(text: String, problem: Problem) {
-        self.text = text
-        self.problem = problem
-    }
-
     public var kind: FailureKind { .usage }
 
     public var description: String {

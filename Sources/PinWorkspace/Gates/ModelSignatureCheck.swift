@@ -49,13 +49,7 @@ struct StoreBlobReader: ModelFileReader {
 
     func read(_ file: ModelFile, range: Range<Int64>, into consume: (UnsafeRawBufferPointer) -> Void) throws {
         guard let digest = file.sha256 else { preconditionFailure("the signature gate passes every file with its stored digest") }
-        let path = try store.path(of: digest)
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch {
-            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
-        }
+        let (descriptor, path) = try SignatureGate.openBlob(digest, in: store)
         defer { try? descriptor.close() }
         try FileRanges.read(descriptor, range, path: path, into: consume)
     }

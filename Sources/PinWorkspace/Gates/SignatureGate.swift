@@ -200,17 +200,21 @@ public struct SignatureGate: Sendable {
         _ signature: LockedFile, over file: LockedFile, in model: LockedModel, _ check: ([SignatureCheck], String) throws -> Void
     ) throws {
         let signatureBytes = try blob(signature, limit: Self.maximumSignatureSize)
-        let path = try store.path(of: file.sha256)
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch {
-            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
-        }
+        let (descriptor, _) = try Self.openBlob(file.sha256, in: store)
         defer { try? descriptor.close() }
         let checks = try keyring.verifyDetached(
             signature: signatureBytes, signatureSource: "\(model.repo): \(signature.path)", fileDescriptor: descriptor.rawValue)
         try check(checks, signature.path)
+    }
+
+    /// Opens the store's blob `digest` for reading; returns its path too, for messages.
+    static func openBlob(_ digest: SHA256Digest, in store: Store) throws -> (FileDescriptor, FilePath) {
+        let path = try store.path(of: digest)
+        do {
+            return (try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]), path)
+        } catch {
+            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
+        }
     }
 
     /// The file a detached signature at `path` names (`config.json` for `config.json.sig`), if
