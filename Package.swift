@@ -4,10 +4,12 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
 //   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
+//   PinModelSigning → PinDigest → PinModel (OpenSSF model.sig; swift-crypto and swift-certificates
+//   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -47,6 +49,8 @@ let package = Package(
         .library(name: "PinPolicy", targets: ["PinPolicy"]),
         // The SPDX expression parser, for fuzz/'s FuzzModelCard.
         .library(name: "PinSBOM", targets: ["PinSBOM"]),
+        // model.sig's bundle and statement readers, for fuzz/'s FuzzModelSig.
+        .library(name: "PinModelSigning", targets: ["PinModelSigning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +62,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // OpenSSF model signing (PinModelSigning): ECDSA P-256/384/521 verification and signing
+        // (swift-crypto), X.509 chains to a pinned CA under RFC 5280 (swift-certificates, on
+        // swift-asn1). Kept apart from CCrypto/PinDigest: libcrypto stays the hashing engine.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: C libraries (system-library targets; shim.h holds the typed wrappers Swift needs)
@@ -155,10 +165,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // OpenSSF model signing: read, verify and write `model.sig` (Sigstore bundle + DSSE +
+        // in-toto statement). Knows nothing of the store, the lock or the CLI: model files come
+        // in through a reader the caller gives.
+        .target(
+            name: "PinModelSigning",
+            dependencies: [
+                "PinModel", "PinDigest", systemPackage,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -207,6 +231,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinSBOMTests", dependencies: ["PinSBOM", "PinModel", "PinDigest", "PinTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PinModelSigningTests",
+            dependencies: ["PinModelSigning", "PinModel", "PinDigest"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PinModelTests", dependencies: ["PinModel"], swiftSettings: swiftSettings),
         .testTarget(name: "PinAuditTests", dependencies: ["PinAudit", "PinDigest", "PinModel", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
         .testTarget(

@@ -48,6 +48,9 @@ let package = Package(
             dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinSBOM", package: "modelpin")]),
         // `modelpin serve`'s request target, query and Range readers: every byte a client sends.
         .executableTarget(name: "FuzzServeRequests", dependencies: [.product(name: "PinServe", package: "modelpin")]),
+        // model.sig (OpenSSF model signing): the Sigstore bundle, DSSE envelope and in-toto
+        // statement readers, and the PEM key and CA readers.
+        .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

@@ -19,6 +19,7 @@ final class DigestAlgorithm: @unchecked Sendable {
 
     static let sha256 = DigestAlgorithm(name: "SHA256", outputSize: 32)
     static let sha1 = DigestAlgorithm(name: "SHA1", outputSize: 20)
+    static let blake2b512 = DigestAlgorithm(name: "BLAKE2B-512", outputSize: 64)
 }
 
 /// The private C box behind the digest value types: one EVP_MD_CTX, freed in deinit.
@@ -58,6 +59,15 @@ final class DigestContext: @unchecked Sendable {
         guard ccrypto_context_update(context, base, bytes.count) == 1 else {
             fatalError("EVP_DigestUpdate failed")
         }
+    }
+
+    /// Feeds `bytes` to the hasher value holding `box`, copying the C state first when another
+    /// value shares it (the copy-on-write step of every public hasher).
+    static func update(_ box: inout DigestContext, _ bytes: UnsafeRawBufferPointer) {
+        if !isKnownUniquelyReferenced(&box) {
+            box = DigestContext(copying: box)
+        }
+        box.update(bytes)
     }
 
     /// The digest of everything fed so far; the context can keep being updated afterwards.

@@ -12,10 +12,7 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        if !isKnownUniquelyReferenced(&box) {
-            box = DigestContext(copying: box)
-        }
-        box.update(bytes)
+        DigestContext.update(&box, bytes)
     }
 
     public mutating func update(_ bytes: some Collection<UInt8>) {

@@ -48,7 +48,7 @@ extension Lockfile {
                     ("revision", locked.requestedRevision, requested.revision),
                     ("include", TOMLText.stringArray(locked.include), TOMLText.stringArray(requested.include)),
                     ("exclude", TOMLText.stringArray(locked.exclude), TOMLText.stringArray(requested.exclude)),
-                    ("signers", TOMLText.stringArray(locked.signers.sorted().map(\.hex)), TOMLText.stringArray(requested.signers.sorted().map(\.hex))),
+                    ("signers", TOMLText.stringArray(locked.pinnedSigners.map(\.description)), TOMLText.stringArray(requested.pinnedSigners.map(\.description))),
                 ]
                 for (field, old, new) in fields where old != new {
                     drift.append(.changed(alias: alias.rawValue, field: field, locked: old, requested: new))

@@ -27,7 +27,7 @@ public enum LockfileFormat {
     static let topLevelKeys = ["version", "policy-digest", "model"]
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
-        "signers", "signed-by", "signatures", "scanner", "source", "policy", "policy-reasons",
+        "signers", "signature-kind", "signed-by", "signatures", "scanner", "source", "policy", "policy-reasons",
     ]
     static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict", "accepted"]
 
@@ -59,10 +59,14 @@ public enum LockfileFormat {
             }
             // Present only for models that require signers, so that unsigned models' entries
             // (and every lock written before signatures) stay as they were.
-            if !model.signers.isEmpty {
+            // `signature-kind` only when an OMS `model.sig` vouched: OpenPGP locks read as before.
+            if !model.pinnedSigners.isEmpty {
+                text += "signers = \(TOMLText.stringArray(model.pinnedSigners.map(\.description)))\n"
+                if let kind = model.vouchedBy?.kind, kind != .openpgp {
+                    text += "signature-kind = \(TOMLText.basicString(kind.rawValue))\n"
+                }
                 text += """
-                    signers = \(TOMLText.stringArray(model.signers.sorted().map(\.hex)))
-                    signed-by = \(TOMLText.basicString(model.signedBy?.hex ?? ""))
+                    signed-by = \(TOMLText.basicString(model.vouchedBy?.description ?? ""))
                     signatures = \(TOMLText.stringArray(model.signatures.sorted()))
 
                     """
@@ -227,23 +231,39 @@ public enum LockfileFormat {
             throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits: \(error.description)")
         }
 
-        var signers: [Fingerprint] = []
-        var signedBy: Fingerprint?
+        var pins: [SignerID] = []
+        var signedBy: SignerID?
         var signatures: [String] = []
-        if table["signers"] != nil || table["signed-by"] != nil || table["signatures"] != nil {
+        if table["signers"] != nil || table["signed-by"] != nil || table["signatures"] != nil || table["signature-kind"] != nil {
             let texts = try field(table, "signers", path, reader, context: context) { value, path throws(ProjectFileError) in
                 try reader.strings(value, path, nonEmpty: true)
             }
             for text in texts {
                 // modelpin writes the canonical spelling only: any other was edited by hand.
-                guard let signer = try? Fingerprint(parsing: text), signer.hex == text else {
-                    throw reader.error(path.appending("signers"), context + "`\(text.escapedForDisplay)` is not a 40-hex uppercase fingerprint")
+                guard let signer = try? SignerID(parsing: text), signer.description == text else {
+                    throw reader.error(
+                        path.appending("signers"),
+                        context + "`\(text.escapedForDisplay)` is not a 40-hex uppercase fingerprint, `oms-key:HEX` or `oms-cert:IDENTITY`")
                 }
-                signers.append(signer)
+                pins.append(signer)
+            }
+            var kind = SignatureKind.openpgp
+            if table["signature-kind"] != nil {
+                let text = try string(table, "signature-kind", path, reader, context: context)
+                guard let known = SignatureKind(rawValue: text) else {
+                    throw reader.error(
+                        path.appending("signature-kind"),
+                        context + "`signature-kind` must be \(SignatureKind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")), not `\(text.escapedForDisplay)`")
+                }
+                kind = known
             }
             let text = try string(table, "signed-by", path, reader, context: context)
-            guard let signer = signers.first(where: { $0.hex == text }) else {
+            guard let signer = pins.first(where: { $0.description == text }) else {
                 throw reader.error(path.appending("signed-by"), context + "`signed-by` must be one of `signers`, not `\(text.escapedForDisplay)`")
+            }
+            guard signer.kind == kind else {
+                throw reader.error(
+                    path.appending("signature-kind"), context + "`signed-by` is an \(signer.kind.rawValue) signer but `signature-kind` says `\(kind.rawValue)`")
             }
             signedBy = signer
             signatures = try field(table, "signatures", path, reader, context: context) { value, path throws(ProjectFileError) in
@@ -297,7 +317,9 @@ public enum LockfileFormat {
         var locked = LockedModel(
             alias: alias, requestedRepo: requestedRepo, requestedRevision: requestedRevision, include: include,
             exclude: exclude, endpoint: endpoint, repo: repo, commit: commit, files: files,
-            signers: signers, signedBy: signedBy, signatures: signatures)
+            signatures: signatures)
+        locked.pin(pins)
+        locked.setVouchedBy(signedBy)
         locked.scanner = scanner
         locked.source = source
         locked.policy = policy

@@ -135,18 +135,21 @@ public enum ManifestFormat {
         if let value = table["signers"] {
             let signersPath = path.appending("signers")
             let texts = try reader.strings(value, signersPath, nonEmpty: true, example: #"signers = ["0123456789ABCDEF0123456789ABCDEF01234567"]"#)
-            var signers: [Fingerprint] = []
+            var pins: [SignerID] = []
             for text in texts {
                 do {
-                    signers.append(try Fingerprint(parsing: text))
+                    pins.append(try SignerID(parsing: text))
                 } catch {
-                    throw reader.error(signersPath, error.description, hint: "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them")
+                    let hint = if case .fingerprint = error.problem {
+                        "pin full primary-key fingerprints, as `gpg --fingerprint` or `modelpin keys list` shows them"
+                    } else { error.hint }
+                    throw reader.error(signersPath, error.description, hint: hint)
                 }
             }
-            if signers.isEmpty {
+            if pins.isEmpty {
                 throw reader.error(signersPath, "is empty; name at least one fingerprint or remove `signers`")
             }
-            request.signers = Array(Set(signers)).sorted()
+            (request.signers, request.omsSigners) = SignerID.split(pins)
         }
         if let value = table["layout"] {
             let layoutPath = path.appending("layout")
@@ -235,7 +238,7 @@ public enum ManifestFormat {
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }
         if model.layout != .directory { result += "layout = \(TOMLText.basicString(model.layout.rawValue))\n" }
-        if !model.signers.isEmpty { result += "signers = \(TOMLText.stringArray(model.signers.map(\.hex)))\n" }
+        if !model.pinnedSigners.isEmpty { result += "signers = \(TOMLText.stringArray(model.pinnedSigners.map(\.description)))\n" }
         return result
     }
 

@@ -48,8 +48,14 @@ public struct ModelRequest: Sendable, Equatable {
     /// OpenPGP fingerprints (primary keys), sorted; when not empty, every file must be vouched
     /// for by a good signature of one of them.
     public var signers: [Fingerprint]
+    /// OMS signers (`oms-key:…`, `oms-cert:…` in the same `signers` list), sorted; a good
+    /// `model.sig` of one of them vouches for every file as well as an OpenPGP signature does.
+    public var omsSigners: [OMSSigner] = []
     /// `layout`: where `pull` puts the model (a directory, or the Hugging Face cache).
     public var layout: ModelLayout = .directory
+
+    /// Every pinned signer, of either kind, sorted.
+    public var pinnedSigners: [SignerID] { (signers.map(SignerID.openpgp) + omsSigners.map(SignerID.oms)).sorted() }
 
     public init(
         alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
@@ -114,6 +120,10 @@ public struct LockedModel: Sendable, Equatable {
     public var signers: [Fingerprint]
     /// Whose good signature vouched for the files (a primary fingerprint), when signers are required.
     public var signedBy: Fingerprint?
+    /// The OMS signers the manifest required (sorted; `signers` holds the OpenPGP ones).
+    public var omsSigners: [OMSSigner] = []
+    /// The OMS signer whose good `model.sig` vouched for the files (then `signedBy` is nil).
+    public var omsSignedBy: OMSSigner?
     /// The signature documents that did (paths among `files`, sorted).
     public var signatures: [String]
     /// The scanner that judged every file (`modelpin-scan/3`): a verdict means something only
@@ -150,6 +160,29 @@ public struct LockedModel: Sendable, Equatable {
     }
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    /// Every pinned signer, of either kind, sorted; empty when the model requires none.
+    public var pinnedSigners: [SignerID] { (signers.map(SignerID.openpgp) + omsSigners.map(SignerID.oms)).sorted() }
+
+    /// Who vouched for the files, of either kind.
+    public var vouchedBy: SignerID? {
+        if let omsSignedBy { return .oms(omsSignedBy) }
+        return signedBy.map(SignerID.openpgp)
+    }
+
+    /// Records `signer` as the one who vouched (in `signedBy` or `omsSignedBy` by its kind).
+    public mutating func setVouchedBy(_ signer: SignerID?) {
+        switch signer {
+        case .openpgp(let fingerprint): (signedBy, omsSignedBy) = (fingerprint, nil)
+        case .oms(let oms): (signedBy, omsSignedBy) = (nil, oms)
+        case nil: (signedBy, omsSignedBy) = (nil, nil)
+        }
+    }
+
+    /// Sets both pinned lists from `pins`.
+    public mutating func pin(_ pins: [SignerID]) {
+        (signers, omsSigners) = SignerID.split(pins)
+    }
 }
 
 /// A model's admission-policy decision as the lock records it (`policy`, `policy-reasons`).

@@ -25,7 +25,7 @@ public enum CycloneDXValidator {
         try withTemporaryDirectory("modelpin-bom") { directory in
             let file = directory.appendingPathComponent("bom.json")
             try Data(bom).write(to: file)
-            let result = try PythonClients.run(script, arguments: [version, file.path], requirements: PythonClients.cycloneDXRequirements)
+            let result = try PythonVenv.cycloneDX.run(script, arguments: [version, file.path])
             if result.status == 0, result.stdout.contains("valid") { return [] }
             return [result.stdout + result.stderr]
         }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// PinCLI parses, calls one PinWorkspace operation and renders: the network (PinTransport,
-/// PinHub) and gpg (PinVerify) are reached only through PinWorkspace. PinServe answers from
+/// PinHub), gpg (PinVerify) and model.sig bundles (PinModelSigning) are reached only through PinWorkspace. PinServe answers from
 /// PinWorkspace's ServeCatalog: it reaches neither the network, gpg nor the scanner itself, so a
 /// request can only ever get what the pipeline admitted. The compiler may still find a module a
 /// target does not declare (it is built for PinWorkspace), so each rule is checked in the sources
@@ -19,8 +19,8 @@ struct ModuleBoundaryTests {
     }
 
     static let boundaries = [
-        Boundary(module: "PinCLI", forbidden: ["PinTransport", "PinHub", "PinVerify"], anchor: "name: \"PinCLI\",", minimumFiles: 11),
-        Boundary(module: "PinServe", forbidden: ["PinTransport", "PinHub", "PinVerify", "PinScan"],
+        Boundary(module: "PinCLI", forbidden: ["PinTransport", "PinHub", "PinVerify", "PinModelSigning"], anchor: "name: \"PinCLI\",", minimumFiles: 11),
+        Boundary(module: "PinServe", forbidden: ["PinTransport", "PinHub", "PinVerify", "PinScan", "PinModelSigning"],
                  anchor: "name: \"PinServe\",\n            dependencies:", minimumFiles: 5),
     ]
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -401,3 +401,49 @@ struct LockDeclaredSizeTests {
         #expect(badDigest.line == 4)
     }
 }
+
+@Suite struct OMSSignedModelLockTests {
+    static let key = OMSSigner.key(id: String(repeating: "ab12", count: 16))
+    static let fingerprint = try! Fingerprint(parsing: "0123456789ABCDEF0123456789ABCDEF01234567")
+
+    @Test func anOMSSignatureRecordsItsKindAndSignerAndRoundTrips() throws {
+        var signed = model("signed", files: [file("config.json"), file("model.sig", blob: blobB)])
+        signed.signers = [Self.fingerprint]
+        signed.omsSigners = [.certificate(identity: "release@acme.test"), Self.key]  // sorted, as parsed
+        signed.omsSignedBy = Self.key
+        signed.signatures = ["model.sig"]
+        let text = LockfileFormat.render(Lockfile(models: [signed]))
+        #expect(text.contains("""
+            signers = ["0123456789ABCDEF0123456789ABCDEF01234567", "oms-cert:release@acme.test", "\(Self.key)"]
+            signature-kind = "oms-key"
+            signed-by = "\(Self.key)"
+            signatures = ["model.sig"]
+
+            """))
+        #expect(try LockfileFormat.parse(text, file: "modelpin.lock") == Lockfile(models: [signed]))
+
+        var certified = signed
+        certified.omsSignedBy = .certificate(identity: "release@acme.test")
+        let certifiedText = LockfileFormat.render(Lockfile(models: [certified]))
+        #expect(certifiedText.contains("signature-kind = \"oms-certificate\"\nsigned-by = \"oms-cert:release@acme.test\""))
+        #expect(try LockfileFormat.parse(certifiedText, file: "modelpin.lock") == Lockfile(models: [certified]))
+    }
+
+    @Test func aKindThatDisagreesWithTheSignerOrAHandEditedPinIsRefused() throws {
+        var signed = model("signed", files: [])
+        signed.omsSigners = [Self.key]
+        signed.omsSignedBy = Self.key
+        signed.signatures = ["model.sig"]
+        let text = LockfileFormat.render(Lockfile(models: [signed]))
+
+        let openpgp = try #require(lockError(text.replacingOccurrences(of: "signature-kind = \"oms-key\"\n", with: "")))
+        #expect(openpgp.field == "model[1].signature-kind")
+        #expect(openpgp.message.contains("says `openpgp`"))
+        let unknown = try #require(lockError(text.replacingOccurrences(of: "\"oms-key\"\n", with: "\"sigstore\"\n")))
+        #expect(unknown.field == "model[1].signature-kind")
+        #expect(unknown.message.contains("`oms-key`"))
+        let upper = try #require(lockError(text.replacingOccurrences(of: "ab12", with: "AB12")))
+        #expect(upper.field == "model[1].signers")
+        #expect(upper.message.contains("`oms-key:HEX`"))
+    }
+}

@@ -234,3 +234,21 @@ func manifestError(_ text: String) -> ProjectFileError? {
 }
 
 func quoted(_ text: String) -> String { "\"" + text + "\"" }
+
+@Suite struct OMSSignersManifestTests {
+    @Test func omsPinsSitBesideFingerprintsInOneList() throws {
+        let id = String(repeating: "ab12", count: 16)
+        let text = "[models.a]\nrepo = \"a/b\"\nsigners = [\"oms-key:\(id.uppercased())\", \"0123456789ABCDEF0123456789ABCDEF01234567\", \"oms-cert:release@acme.test\"]\n"
+        let request = try #require(try ManifestFormat.parse(text, file: "modelpin.toml").model("a"))
+        #expect(request.signers.map(\.hex) == ["0123456789ABCDEF0123456789ABCDEF01234567"])
+        #expect(request.omsSigners == [.certificate(identity: "release@acme.test"), .key(id: id)])
+        #expect(ManifestFormat.appending(request, to: "").contains(
+            "signers = [\"0123456789ABCDEF0123456789ABCDEF01234567\", \"oms-cert:release@acme.test\", \"oms-key:\(id)\"]"))
+
+        let short = try #require(manifestError("[models.a]\nrepo = \"a/b\"\nsigners = [\"oms-key:abcd\"]\n"))
+        #expect(short.field == "models.a.signers")
+        #expect(short.line == 3)
+        #expect(short.message.contains("64-hex id"))
+        #expect(short.hint?.contains("keys import") == true)
+    }
+}

@@ -50,7 +50,7 @@ struct AuditRecorderTests {
         recorder.emit(.fallback(path: "model.safetensors", source: "file:///mirror", reason: "digest mismatch", refused: true))
         recorder.emit(.sourceUnavailable(source: "https://hub.test", paths: ["a", "b"], reason: "503"))
         recorder.emit(.scanned(path: "tokenizer.model", digest: Self.digest, verdict: .unsupported))
-        recorder.emit(.signatureChecked(model: "tiny", signer: "ABCD", userID: "Release <r@example>", documents: ["SHA256SUMS.asc"]))
+        recorder.emit(.signatureChecked(model: "tiny", kind: .openpgp, signer: "ABCD", userID: "Release <r@example>", documents: ["SHA256SUMS.asc"]))
         let entries = recorder.entries(ending: .ok, user: "u", command: "pull")
         #expect(entries.map(\.kind) == ["refusal", "fallback", "source-unavailable", "scan", "signature", "operation"])
         #expect(entries[0].extra["source"] == .string("file:///mirror") && entries[0].reasons == ["digest mismatch"])
@@ -58,6 +58,7 @@ struct AuditRecorderTests {
         #expect(entries[2].extra["paths"] == .strings(["a", "b"]))
         #expect(entries[3].outcome == "unsupported" && entries[3].extra["digest"] == .string(Self.digest.description))
         #expect(entries[4].extra["signer"] == .string("ABCD") && entries[4].extra["user-id"] == .string("Release <r@example>"))
+        #expect(entries[4].extra["kind"] == .string("openpgp"))
     }
 
     @Test func aFailedOperationSaysWhyAndWhatItHadVerified() throws {

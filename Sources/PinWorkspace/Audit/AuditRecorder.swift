@@ -64,8 +64,10 @@ public final class AuditRecorder: EventSink {
         switch event {
         case .decided(let decision):
             return entry(for: decision)
-        case .signatureChecked(let model, let signer, let userID, let documents):
-            var extra: [String: CanonicalJSON] = ["alias": .string(model), "signer": .string(signer), "documents": .strings(documents)]
+        case .signatureChecked(let model, let kind, let signer, let userID, let documents):
+            var extra: [String: CanonicalJSON] = [
+                "alias": .string(model), "kind": .string(kind.rawValue), "signer": .string(signer), "documents": .strings(documents),
+            ]
             if let userID { extra["user-id"] = .string(userID) }
             return AuditEntry(.signature, outcome: "vouched", extra: extra)
         case .scanned(let path, let digest, let verdict):

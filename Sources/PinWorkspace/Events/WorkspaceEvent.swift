@@ -34,8 +34,9 @@ public enum WorkspaceEvent: Sendable {
     case scanned(path: String, digest: SHA256Digest, verdict: Verdict)
     /// A gate (names, signature, scan) decided, after any review (`DecisionReview`).
     case decided(GateDecision)
-    /// `model`'s files are vouched for by `signer`'s signatures over `documents`.
-    case signatureChecked(model: String, signer: String, userID: String?, documents: [String])
+    /// `model`'s files are vouched for by `signer`'s signatures over `documents`: OpenPGP (`signer`
+    /// a fingerprint) or an OMS `model.sig` (`oms-key:ID`, `oms-cert:IDENTITY`), as `kind` says.
+    case signatureChecked(model: String, kind: SignatureKind, signer: String, userID: String?, documents: [String])
     /// `path` was laid out in `directory` (nil method: it was already in place).
     case materialized(path: String, directory: String, method: MaterializeMethod?)
     /// Something the user should know that stops nothing.

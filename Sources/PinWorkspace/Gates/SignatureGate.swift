@@ -1,12 +1,16 @@
 import PinDigest
+import PinModelSigning
 public import PinLock
 public import PinModel
 public import PinStore
 public import PinVerify
 import SystemPackage
 
-/// Who vouches for a model's files: OpenPGP signatures published in the repo, checked against
-/// modelpin's own keyring and the model's pinned signers (`signers = [...]` in modelpin.toml).
+/// Who vouches for a model's files: OpenPGP signatures published in the repo, or an OpenSSF
+/// model-signing bundle (`model.sig`), checked against modelpin's own keyring and the model's
+/// pinned signers (`signers = [...]` in modelpin.toml). One policy for both: the model is
+/// vouched for by a good OpenPGP signature of a pinned fingerprint, or a good `model.sig` of a
+/// pinned OMS signer (see `verify`).
 ///
 /// Hugging Face has no per-file signatures of its own, so a publisher signs documents in the
 /// repo: a checksum list (`SHA256SUMS` with `SHA256SUMS.asc`/`.sig` beside it, or clearsigned)
@@ -24,16 +28,21 @@ public struct SignatureGate: Sendable {
     }
 
     static let checksumList = "SHA256SUMS"
+    /// The OpenSSF model-signing bundle, at the snapshot's root (model_signing's default name).
+    public static let modelSignature = "model.sig"
     static let signatureExtensions = [".asc", ".sig"]
     /// No honest signature is larger; a bigger "signature" is refused unread.
     static let maximumSignatureSize: Int64 = 64 << 10
     static let maximumChecksumListSize: Int64 = 16 << 20
 
     /// The signature documents among `listing` that can vouch for `selected`: they are fetched
-    /// and locked with the model even when the include patterns would leave them out.
-    public static func documents(in listing: [String], for selected: Set<String>) -> Set<String> {
+    /// and locked with the model even when the include patterns would leave them out. `oms`:
+    /// OMS signers are pinned, so `model.sig` is one (else it is an ordinary file, which only an
+    /// OpenPGP signature can vouch for, and is fetched only when the patterns select it).
+    public static func documents(in listing: [String], for selected: Set<String>, oms: Bool = false) -> Set<String> {
         let all = Set(listing)
         var documents = Set<String>()
+        if oms, all.contains(modelSignature) { documents.insert(modelSignature) }
         if all.contains(checksumList) {
             documents.insert(checksumList)
             for suffix in signatureExtensions where all.contains(checksumList + suffix) { documents.insert(checksumList + suffix) }
@@ -46,10 +55,45 @@ public struct SignatureGate: Sendable {
 
     /// What vouched for a model.
     public struct Vouch: Sendable, Equatable, Encodable {
-        public let signer: Fingerprint
+        public let signer: SignerID
+        /// The OpenPGP key's first user id; for an OMS certificate, the id of the CA it chains to.
         public let userID: String?
         /// The signature documents that were checked, sorted.
         public let documents: [String]
+
+        public var kind: SignatureKind { signer.kind }
+
+        enum CodingKeys: String, CodingKey { case signer, kind, userID, documents }
+
+        /// `signer` as its pin's spelling (40 hex for OpenPGP, as before), with its `kind`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(signer.description, forKey: .signer)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(userID, forKey: .userID)
+            try container.encode(documents, forKey: .documents)
+        }
+    }
+
+    /// Checks that `model` is vouched for by one of `signers`, of either kind.
+    ///
+    /// When OMS signers are pinned and the model has a `model.sig` at its root, the bundle
+    /// decides: it must verify against the pinned keys (or a pinned identity's certificate
+    /// chaining to a CA in the keyring), and every other file must be a resource of its
+    /// statement with the digest the store proved; a bundle that fails refuses the model, even
+    /// when OpenPGP signers are pinned too (a bad signature is never skipped). Otherwise the
+    /// OpenPGP documents decide, against the OpenPGP signers.
+    public func verify(_ model: LockedModel, signers: [SignerID]) throws -> Vouch {
+        let (openpgp, oms) = SignerID.split(signers)
+        if !oms.isEmpty, let bundle = model.files.first(where: { $0.path == Self.modelSignature }) {
+            let bytes = try blob(bundle, limit: Int64(ModelSignature.maximumBundleSize))
+            return try ModelSignatureCheck(store: store, keyring: OMSKeyring(directory: FilePath(keyring.directory)))
+                .verify(model, bundle: bytes, pinned: oms)
+        }
+        guard !openpgp.isEmpty else {
+            throw ProjectError.noModelSignature(alias: model.alias.rawValue, repo: model.repo)
+        }
+        return try verify(model, signers: openpgp)
     }
 
     /// Checks that every file of `model` is vouched for by a good signature of one of `signers`.
@@ -60,7 +104,7 @@ public struct SignatureGate: Sendable {
     /// for. A file that merely looks like a signature (`config.json.sig`, an unsigned
     /// `SHA256SUMS`) gets neither role by its name: otherwise a hostile author could ship a
     /// "signature" that is not one and have it locked and laid out unchecked.
-    public func verify(_ model: LockedModel, signers: [Fingerprint]) throws -> Vouch {
+    func verify(_ model: LockedModel, signers: [Fingerprint]) throws -> Vouch {
         let pinned = Set(signers)
         let policy = SignaturePolicy(pinned: pinned)
         let files = Dictionary(uniqueKeysWithValues: model.files.map { ($0.path, $0) })
@@ -126,12 +170,12 @@ public struct SignatureGate: Sendable {
         guard uncovered.isEmpty, let first = accepted.min(by: { $0.document < $1.document }) else {
             throw ProjectError.unsigned(alias: model.alias.rawValue, repo: model.repo, paths: uncovered.isEmpty ? model.files.map(\.path) : uncovered)
         }
-        return Vouch(signer: first.signer, userID: first.userID, documents: accepted.map(\.document).sorted())
+        return Vouch(signer: .openpgp(first.signer), userID: first.userID, documents: accepted.map(\.document).sorted())
     }
 
     /// The gate's answer for `model`: allow, with who vouched, or a refusal saying why. A
     /// failure around the check (the store, the OpenPGP engine) is no decision: it is thrown.
-    public func decide(_ model: LockedModel, signers: [Fingerprint]) throws -> (decision: GateDecision, vouch: Vouch?) {
+    public func decide(_ model: LockedModel, signers: [SignerID]) throws -> (decision: GateDecision, vouch: Vouch?) {
         do {
             let vouch = try verify(model, signers: signers)
             return (GateDecision(gate: .signature, subject: model.alias.rawValue, decision: .allow), vouch)
@@ -142,12 +186,12 @@ public struct SignatureGate: Sendable {
 
     /// Decides, acts on the decision (`decisions`), and reports who vouched: nil when a review
     /// turned a refusal into a warning (the model goes on, vouched for by no one).
-    func check(_ model: LockedModel, signers: [Fingerprint], decisions: Decisions) throws -> Vouch? {
+    func check(_ model: LockedModel, signers: [SignerID], decisions: Decisions) throws -> Vouch? {
         let (decision, vouch) = try decide(model, signers: signers)
         try decisions.act(decision)
         guard let vouch else { return nil }
         decisions.events.emit(.signatureChecked(
-            model: model.alias.rawValue, signer: vouch.signer.hex, userID: vouch.userID, documents: vouch.documents))
+            model: model.alias.rawValue, kind: vouch.kind, signer: vouch.signer.description, userID: vouch.userID, documents: vouch.documents))
         return vouch
     }
 
@@ -156,17 +200,21 @@ public struct SignatureGate: Sendable {
         _ signature: LockedFile, over file: LockedFile, in model: LockedModel, _ check: ([SignatureCheck], String) throws -> Void
     ) throws {
         let signatureBytes = try blob(signature, limit: Self.maximumSignatureSize)
-        let path = try store.path(of: file.sha256)
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch {
-            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
-        }
+        let (descriptor, _) = try Self.openBlob(file.sha256, in: store)
         defer { try? descriptor.close() }
         let checks = try keyring.verifyDetached(
             signature: signatureBytes, signatureSource: "\(model.repo): \(signature.path)", fileDescriptor: descriptor.rawValue)
         try check(checks, signature.path)
+    }
+
+    /// Opens the store's blob `digest` for reading; returns its path too, for messages.
+    static func openBlob(_ digest: SHA256Digest, in store: Store) throws -> (FileDescriptor, FilePath) {
+        let path = try store.path(of: digest)
+        do {
+            return (try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]), path)
+        } catch {
+            throw StoreError.io(operation: "open", path: path, (error as? Errno) ?? .ioError)
+        }
     }
 
     /// The file a detached signature at `path` names (`config.json` for `config.json.sig`), if

@@ -128,13 +128,13 @@ public struct LockedPuller: Sendable {
     /// the store: the signer must be the one the lock records.
     public func verifySignatures(_ models: [LockedModel]) throws -> [String: SignatureGate.Vouch] {
         var vouches: [String: SignatureGate.Vouch] = [:]
-        let signed = models.filter { !$0.signers.isEmpty }
+        let signed = models.filter { !$0.pinnedSigners.isEmpty }
         guard !signed.isEmpty else { return vouches }
         let gate = try puller.signatureGate()
         for model in signed {
-            guard let vouch = try gate.check(model, signers: model.signers, decisions: puller.decisions) else { continue }
-            if let locked = model.signedBy, locked != vouch.signer {
-                throw ProjectError.signerChanged(alias: model.alias.rawValue, locked: locked.hex, now: vouch.signer.hex)
+            guard let vouch = try gate.check(model, signers: model.pinnedSigners, decisions: puller.decisions) else { continue }
+            if let locked = model.vouchedBy, locked != vouch.signer {
+                throw ProjectError.signerChanged(alias: model.alias.rawValue, locked: locked.description, now: vouch.signer.description)
             }
             vouches[model.alias.rawValue] = vouch
         }
@@ -146,7 +146,7 @@ public struct LockedPuller: Sendable {
     public func checkPolicy(_ models: [LockedModel], vouches: [String: SignatureGate.Vouch]) throws {
         let locker = Locker(puller: puller)
         for var model in models {
-            model.signedBy = vouches[model.alias.rawValue]?.signer  // what was checked now, not what the lock says
+            model.setVouchedBy(vouches[model.alias.rawValue]?.signer)  // what was checked now, not what the lock says
             _ = try locker.judge(model, hub: nil)
         }
     }

@@ -82,7 +82,7 @@ public struct Locker: Sendable {
     public func resolve(_ request: ModelRequest, previous: LockedModel?, endpoint: String) throws -> LockedModel {
         let snapshot = try puller.resolve(
             name: request.repo, revision: request.revision, include: request.include, exclude: request.exclude,
-            allowUnlisted: false, signatureDocuments: !request.signers.isEmpty)
+            allowUnlisted: false, signatureDocuments: !request.pinnedSigners.isEmpty, modelSignature: !request.omsSigners.isEmpty)
         let files = snapshot.files
         if let previous, previous.commit == snapshot.commit {
             try Self.checkUnchanged(previous, files, alias: request.alias.rawValue, repo: snapshot.repo.description)
@@ -123,21 +123,21 @@ public struct Locker: Sendable {
         model.include = request.include
         model.exclude = request.exclude
         model.endpoint = endpoint
-        guard !request.signers.isEmpty else {
+        guard !request.pinnedSigners.isEmpty else {
             model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)
             return model
         }
 
         // Signers required: every file must be vouched for (all are in the store by now).
-        model.signers = request.signers
-        guard let vouch = try puller.signatureGate().check(model, signers: request.signers, decisions: puller.decisions) else {
+        model.pin(request.pinnedSigners)
+        guard let vouch = try puller.signatureGate().check(model, signers: request.pinnedSigners, decisions: puller.decisions) else {
             return model  // a review let it through unsigned: no signer is recorded
         }
-        if let previous, previous.signers == request.signers, let old = previous.signedBy, old != vouch.signer {
-            throw ProjectError.signerChanged(alias: request.alias.rawValue, locked: old.hex, now: vouch.signer.hex)
+        if let previous, previous.pinnedSigners == request.pinnedSigners, let old = previous.vouchedBy, old != vouch.signer {
+            throw ProjectError.signerChanged(alias: request.alias.rawValue, locked: old.description, now: vouch.signer.description)
         }
-        model.signedBy = vouch.signer
+        model.setVouchedBy(vouch.signer)
         model.signatures = vouch.documents
         model.policy = try judge(model, hub: snapshot.hubFacts)
         try puller.record([model], resolved: true)

@@ -155,7 +155,7 @@ public struct Puller: Sendable {
     /// keep the selected ones. Nothing is downloaded.
     func resolve(
         name: String, revision: String, include: [String], exclude: [String], files: [String] = [], allowUnlisted: Bool,
-        offline: Bool = false, signatureDocuments: Bool = false
+        offline: Bool = false, signatureDocuments: Bool = false, modelSignature: Bool = false
     ) throws -> ResolvedSnapshot {
         let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
             .decide(name, allowUnlisted: allowUnlisted)
@@ -177,7 +177,7 @@ public struct Puller: Sendable {
         if signatureDocuments {
             // What vouches for the selected files comes along, whatever the patterns say.
             let chosen = Set(selected.map(\.path))
-            let documents = SignatureGate.documents(in: listed.map(\.path), for: chosen)
+            let documents = SignatureGate.documents(in: listed.map(\.path), for: chosen, oms: modelSignature)
             selected += listed.filter { documents.contains($0.path) && !chosen.contains($0.path) }
             selected.sort { $0.path < $1.path }
         }

@@ -26,7 +26,7 @@ extension Puller {
     /// signature gate, as a locked pull applies it), checked after they are in the store and
     /// before anything is recorded: a snapshot that fails is never recorded, so never served.
     func admitIntoStore(
-        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [Fingerprint] = []
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], signers: [SignerID] = []
     ) throws -> (digests: [String: SHA256Digest], fetched: [String]) {
         let present = files.map { store.digest(of: $0) }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: decisions)
@@ -45,7 +45,7 @@ extension Puller {
         let admitted = files.filter { digests[$0.path] != nil }
         let fetchedPaths = missing.map(\.file.path)
         guard !admitted.isEmpty else { return (digests, fetchedPaths) }
-        var signedBy: Fingerprint?
+        var signedBy: SignerID?
         if !signers.isEmpty {
             signedBy = try checkSignatures(snapshot, files: admitted, digests: digests, signers: signers, gate: gate)
         }
@@ -53,7 +53,7 @@ extension Puller {
         // never served.
         if let policy {
             var model = Self.described(snapshot, files: admitted, digests: digests, verdicts: gate)
-            model.signedBy = signedBy
+            model.setVouchedBy(signedBy)
             let subject = PolicySubject.gather(model, store: store, hub: snapshot.hubFacts)
             _ = try policy.check(subject.subject, name: snapshot.repo.description, decisions: decisions)
         }
@@ -68,10 +68,10 @@ extension Puller {
     /// The signature gate over `files` of `snapshot`, described as the lock a pull would write
     /// (the gate's input): every file vouched for by one of `signers`, or a refusal.
     private func checkSignatures(
-        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [Fingerprint], gate: ScanGate
-    ) throws -> Fingerprint? {
+        _ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], signers: [SignerID], gate: ScanGate
+    ) throws -> SignerID? {
         var model = Self.described(snapshot, files: files, digests: digests, verdicts: gate)
-        model.signers = signers
+        model.pin(signers)
         // A review may let an unsigned snapshot through (nil vouch), as it may for a lock.
         return try signatureGate().check(model, signers: signers, decisions: decisions)?.signer
     }

@@ -42,6 +42,13 @@ public enum ProjectError: ModelpinError {
     /// Signers are required but some files are vouched for by no signature.
     case unsigned(alias: String, repo: String, paths: [String])
     case signatureDocumentTooLarge(path: String, size: Int64, limit: Int64)
+    /// Only OMS signers are pinned, and the snapshot has no `model.sig` at its root.
+    case noModelSignature(alias: String, repo: String)
+    /// The model's `model.sig` was refused (a bad or foreign signature, a file it does not
+    /// list or lists with other bytes…): PinModelSigning's error, which names the file.
+    case modelSignatureRefused(alias: String, any ModelpinError)
+    /// A `model.sig` certificate chains to a CA in the keyring, but its identity is not pinned.
+    case modelSignerNotPinned(alias: String, signer: String, pinned: [String])
     /// Signers are required and these files look like signatures or checksum lists, but none
     /// verified as one and no signature vouches for them as files.
     case unverifiedSignatureFiles(alias: String, repo: String, paths: [String])
@@ -67,7 +74,8 @@ public enum ProjectError: ModelpinError {
              .verificationFailed, .notLocked, .unsafeLockedPaths, .signedDigestDiffers, .unsigned,
              .signatureDocumentTooLarge, .signerChanged, .lockUnsigned:
             .refused
-        case .unverifiedSignatureFiles, .noLockSigners: .refused
+        case .unverifiedSignatureFiles, .noLockSigners, .noModelSignature, .modelSignerNotPinned: .refused
+        case .modelSignatureRefused(_, let error): error.kind
         }
     }
 
@@ -113,6 +121,11 @@ public enum ProjectError: ModelpinError {
                 + (paths.count == 1 ? "it" : "them")
         case .signatureDocumentTooLarge(let path, let size, let limit):
             "`\(path)` is \(size) bytes, more than any signature document may be (\(limit))"
+        case .noModelSignature(let alias, let repo):
+            "`\(alias)`: only OMS signers are pinned, but \(repo) has no `model.sig` at its root"
+        case .modelSignatureRefused(let alias, let error): "`\(alias)`: \(error.description)"
+        case .modelSignerNotPinned(let alias, let signer, _):
+            "`\(alias)`: model.sig is signed by \(signer), which is not among the pinned signers"
         case .signerChanged(let alias, let locked, let now):
             "`\(alias)` is now signed by \(now), but the lock records \(locked)"
         case .noLockSigners(let source):
@@ -143,6 +156,8 @@ public enum ProjectError: ModelpinError {
         case .unsigned(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
         case .unverifiedSignatureFiles(_, _, let paths): paths.count > 1 ? Array(paths.prefix(20)) : []
         case .signerChanged: ["a different key of the pinned signers, or a key swapped on the Hub"]
+        case .modelSignatureRefused(_, let error): error.causes
+        case .modelSignerNotPinned(_, _, let pinned): ["pinned: " + pinned.joined(separator: ", ")]
         default: []
         }
     }
@@ -181,6 +196,11 @@ public enum ProjectError: ModelpinError {
         case .unverifiedSignatureFiles(_, let repo, _):
             "nothing was laid out; ask the publisher of \(repo) to sign it, list it in the signed SHA256SUMS, or remove it"
         case .signatureDocumentTooLarge: "nothing was verified; a signature is a few hundred bytes"
+        case .noModelSignature:
+            "the repo must publish a model.sig (OpenSSF model signing) by a signer in `signers`, or pin the publisher's OpenPGP fingerprint"
+        case .modelSignatureRefused(_, let error): error.hint ?? "nothing was laid out"
+        case .modelSignerNotPinned:
+            "if this certificate identity is the publisher's, add `oms-cert:IDENTITY` to `signers` in modelpin.toml and run `modelpin lock`"
         case .signerChanged: "if the new signer is expected, change `signers` in modelpin.toml and run `modelpin lock`"
         case .noLockSigners:
             "pin the fingerprints of the people who sign locks: MODELPIN_LOCK_SIGNERS=FPR[,FPR…], or `lock-signers = [\"FPR\"]` in ~/.config/modelpin/config.toml — never in modelpin.toml, which the lock's own pull request can change"

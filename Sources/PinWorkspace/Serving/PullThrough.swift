@@ -60,8 +60,8 @@ final class PullThrough: Sendable {
     /// The files a miss fetches: with signers required, every file of the snapshot at once (a
     /// signature vouches for the snapshot, and is checked before any of it is recorded); else
     /// the plain git files, or just `path`.
-    private func files(for snapshot: ResolvedSnapshot, path: String?) -> (files: [SnapshotFile], signers: [Fingerprint]) {
-        let required = signers[snapshot.repo.description] ?? []
+    private func files(for snapshot: ResolvedSnapshot, path: String?) -> (files: [SnapshotFile], signers: [SignerID]) {
+        let required = (signers[snapshot.repo.description] ?? []).map(SignerID.openpgp)
         if !required.isEmpty { return (snapshot.files, required) }
         guard let path else { return (snapshot.files.filter { !$0.isLFS }, []) }
         return (snapshot.files.filter { $0.path == path }, [])

@@ -1,6 +1,7 @@
 // What a hostile server, repository or environment hands the trust code as text: the terminal
 // escaping every printed string goes through, the user's config.toml, MODELPIN_TOKEN_HOSTS and
-// MODELPIN_LOCK_SIGNERS, the fingerprint parser behind them and the commit-id parser (a lock's
+// MODELPIN_LOCK_SIGNERS, the fingerprint parser behind them, the signer pins of `signers = [...]`
+// (OpenPGP fingerprints, `oms-key:ID`, `oms-cert:IDENTITY`) and the commit-id parser (a lock's
 // `commit`, the Hub's revision answer). Invariants, not just "no crash":
 // nothing a terminal acts on survives escaping, escaping is idempotent, and whatever parses is
 // well-formed.
@@ -26,6 +27,17 @@ public func fuzzTrustText(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     if let fingerprint = try? Fingerprint(parsing: text) {
         precondition(isFingerprint(fingerprint.hex), "a parsed fingerprint that is not 40 uppercase hex")
         precondition((try? Fingerprint(parsing: fingerprint.hex)) == fingerprint, "a fingerprint that does not read back")
+    }
+    if let signer = try? SignerID(parsing: text) {
+        // A lock stores the canonical spelling, and reads back only that.
+        precondition((try? SignerID(parsing: signer.description)) == signer, "a signer pin that does not read back")
+        switch signer {
+        case .openpgp(let fingerprint): precondition(isFingerprint(fingerprint.hex), "an OpenPGP pin that is not a fingerprint")
+        case .oms(.key(let id)):
+            precondition(id.utf8.count == 64 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }, "an OMS key id that is not 64 lowercase hex")
+        case .oms(.certificate(let identity)):
+            precondition(!identity.isEmpty && !identity.unicodeScalars.contains { $0.properties.generalCategory == .control }, "an OMS identity with a control character")
+        }
     }
     if let commit = try? CommitID(parsing: text) {
         precondition(commit.hex == text && text.utf8.count == 40, "a commit id that is not its own 40-hex text")

@@ -7,12 +7,13 @@ import SystemPackage
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Manage the OpenPGP public keys modelpin trusts (its own keyring, never ~/.gnupg).",
+        abstract: "Manage the public keys modelpin trusts: OpenPGP keys, and OpenSSF model-signing (OMS) EC keys and CA certificates.",
         discussion: """
-            The keyring lives in the store (`keyring/`, a GnuPG home of its own). A key in it is \
-            only a candidate: a model's files are accepted only when signed by a key whose \
-            fingerprint modelpin.toml pins in `signers`. `pull --require-signed-lock` trusts every \
-            key in the keyring.
+            The keyring lives in the store (`keyring/`, a GnuPG home of its own; OMS keys and CAs \
+            in its `oms/` folder). A key in it is only a candidate: a model's files are accepted \
+            only when signed by a key modelpin.toml pins in `signers` (an OpenPGP fingerprint, \
+            `oms-key:ID`, or `oms-cert:IDENTITY` for a certificate that chains to a CA imported \
+            here). `pull --require-signed-lock` trusts every OpenPGP key in the keyring.
             """,
         subcommands: [KeysImportCommand.self, KeysListCommand.self, KeysRemoveCommand.self])
 }
@@ -21,7 +22,7 @@ struct KeysCommand: ParsableCommand {
 struct KeysImportCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add public keys (armoured or binary) to the keyring. Secret keys are refused.")
+        abstract: "Add public keys to the keyring: OpenPGP (armoured or binary), or PEM EC public keys and CA certificates for model.sig. Secret keys are refused.")
 
     @Argument(help: ArgumentHelp("Key files, or `-` for standard input.", valueName: "file"))
     var files: [String]
@@ -31,7 +32,7 @@ struct KeysImportCommand: ModelpinCommand {
 
     func execute(_ console: Console) throws -> ExitStatus {
         let workspace = try store.workspace(command: "keys import", console: console)
-        var imported: [KeyRecord] = []
+        var imported: [KeyringEntry] = []
         for file in files {
             let bytes = file == "-" ? try ConfigFile.readStandardInput(what: "key file", limit: 1 << 20)
                 : try ConfigFile.read(FilePath(file), what: "key file", limit: 1 << 20)
@@ -40,10 +41,14 @@ struct KeysImportCommand: ModelpinCommand {
         if console.json {
             console.out(try Format.json(imported))
         } else {
-            for key in imported {
-                console.out("imported \(key.fingerprint)  \(key.userIDs.first ?? "")")
+            for entry in imported {
+                switch entry {
+                case .openpgp(let key): console.out("imported \(key.fingerprint)  \(key.userIDs.first ?? "")")
+                case .oms(let key): console.out("imported \(key.kind):\(key.id)  \(key.detail)")
+                }
             }
-            console.note("pin a key for a model with `signers = [\"FINGERPRINT\"]` in its modelpin.toml table")
+            console.note(
+                "pin a key for a model with `signers = [\"FINGERPRINT\"]` (OpenPGP), `[\"oms-key:ID\"]` (an OMS key) or `[\"oms-cert:IDENTITY\"]` (a certificate a CA here issued) in its modelpin.toml table")
         }
         return .success
     }
@@ -62,12 +67,16 @@ struct KeysListCommand: ModelpinCommand {
             console.out(try Format.json(keys))
             return .success
         }
-        for key in keys {
+        for entry in keys {
+            guard case .openpgp(let key) = entry else { continue }
             var state: [String] = []
             if key.revoked { state.append("REVOKED") }
             if key.expired { state.append("EXPIRED") }
             if let expires = key.expires, !key.expired { state.append("expires \(Format.utcDate(expires))") }
             console.out("\(key.fingerprint)  \(key.userIDs.joined(separator: ", "))" + (state.isEmpty ? "" : "  [\(state.joined(separator: ", "))]"))
+        }
+        for case .oms(let key) in keys {
+            console.out("\(key.kind):\(key.id)  \(key.detail)")
         }
         console.note("\(Format.plural(keys.count, "key")) in \(try store.keyringDirectory())")
         return .success
@@ -78,7 +87,7 @@ struct KeysListCommand: ModelpinCommand {
 struct KeysRemoveCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a public key from the keyring.")
 
-    @Argument(help: ArgumentHelp("The key's full fingerprint.", valueName: "fingerprint"))
+    @Argument(help: ArgumentHelp("The key's full OpenPGP fingerprint, or an OMS key's or CA's id (`oms-key:ID`, `oms-ca:ID`).", valueName: "key"))
     var fingerprint: String
 
     @OptionGroup var store: StoreOptions

@@ -30,7 +30,7 @@ struct AddCommand: ModelpinCommand {
     @Option(name: .customLong("to"), help: ArgumentHelp("Its directory, relative to the manifest (default: models/ORG/NAME).", valueName: "dir"))
     var destination: String?
 
-    @Option(name: .customLong("signer"), help: ArgumentHelp("Require every file to be signed by this key (a full fingerprint; repeatable).", valueName: "fingerprint"))
+    @Option(name: .customLong("signer"), help: ArgumentHelp("Require every file to be signed by this signer (a full OpenPGP fingerprint, `oms-key:HEX` or `oms-cert:IDENTITY`; repeatable).", valueName: "signer"))
     var signers: [String] = []
 
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` or `symlink`.", valueName: "mode"))
@@ -62,17 +62,17 @@ struct AddCommand: ModelpinCommand {
                 throw ProjectError.invalidAlias(text, reason: error.reason)
             }
         }
-        var pinned: [Fingerprint] = []
+        var pinned: [SignerID] = []
         for signer in signers {
             do {
-                pinned.append(try Fingerprint(parsing: signer))
+                pinned.append(try SignerID(parsing: signer))
             } catch {
-                throw UsageError(message: "invalid --signer: " + error.description, hint: "`modelpin keys list` shows the fingerprints of the keys you imported")
+                throw UsageError(message: "invalid --signer: " + error.description, hint: "`modelpin keys list` shows the fingerprints and OMS key ids of the keys you imported")
             }
         }
-        let request = ModelRequest(
-            alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination,
-            signers: Array(Set(pinned)))
+        var request = ModelRequest(
+            alias: alias, repo: name, revision: revision, include: include, exclude: exclude, directory: destination)
+        (request.signers, request.omsSigners) = SignerID.split(pinned)
         let progress = transfer.progress(console)
         PullCommand.installInterruptHandler()
         defer { progress.finish() }
