@@ -1,3 +1,5 @@
+import PinModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,9 +11,8 @@ import Darwin
 /// An entry's time: whole seconds in UTC, written `2026-12-02T16:40:05Z` (RFC 3339, the one
 /// spelling entries use, so they sort and compare as text and as time alike).
 ///
-/// Written by hand: the conversion is a dozen lines (the proleptic Gregorian calendar, Howard
-/// Hinnant's days-from-civil algorithm), and Foundation's date formatters would pull locale
-/// and time zone machinery into a module that needs neither.
+/// Written by hand over `CivilCalendar` (PinModel): Foundation's date formatters would pull
+/// locale and time zone machinery into a module that needs neither.
 public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let secondsSinceEpoch: Int64
 
@@ -46,9 +47,9 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let days = secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86400 : (secondsSinceEpoch - 86399) / 86400
+        let days = CivilCalendar.day(ofSeconds: secondsSinceEpoch)
         let rest = secondsSinceEpoch - days * 86400
-        let (year, month, day) = Self.civil(days: days)
+        let (year, month, day) = CivilCalendar.civil(days: days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(String(year).leftPadded(to: 4))-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
     }
@@ -62,10 +63,8 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
               let year = number(bytes[start..<start + 4]), let month = number(bytes[start + 5..<start + 7]),
               let day = number(bytes[start + 8..<start + 10]), (1...12).contains(month), day >= 1
         else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard day <= lengths[Int(month - 1)] else { return nil }
-        return days(year: year, month: month, day: day) * 86400
+        guard CivilCalendar.isValid(year: year, month: month, day: day) else { return nil }
+        return CivilCalendar.days(year: year, month: month, day: day) * 86400
     }
 
     private static func number(_ bytes: ArraySlice<UInt8>) -> Int64? {
@@ -75,28 +74,5 @@ public struct AuditTime: Sendable, Hashable, Comparable, CustomStringConvertible
             value = value * 10 + Int64(byte - UInt8(ascii: "0"))
         }
         return value
-    }
-
-    /// Days since 1970-01-01 of a civil date.
-    private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    private static func civil(days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

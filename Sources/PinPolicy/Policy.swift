@@ -135,9 +135,7 @@ public struct PolicyDay: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     /// nil when no such day exists (`2027-02-30`).
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...9999).contains(year), (1...12).contains(month), day >= 1 else { return nil }
-        let lengths = [31, Self.isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard day <= lengths[month - 1] else { return nil }
+        guard (1...9999).contains(year), CivilCalendar.isValid(year: Int64(year), month: Int64(month), day: Int64(day)) else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -145,36 +143,14 @@ public struct PolicyDay: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     /// The UTC day `secondsSinceEpoch` falls on.
     public init(secondsSinceEpoch seconds: Int64) {
-        let (y, m, d) = Self.civil(fromDays: Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400))
-        self.year = y
-        self.month = m
-        self.day = d
+        let (y, m, d) = CivilCalendar.civil(days: CivilCalendar.day(ofSeconds: seconds))
+        self.year = Int(y)
+        self.month = Int(m)
+        self.day = Int(d)
     }
 
-    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`: exact for every Gregorian
-    /// day, and simple enough that a calendar library would add more than it saves here).
-    public var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+    /// Days since 1970-01-01 (`CivilCalendar`).
+    public var daysSinceEpoch: Int { Int(CivilCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day))) }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
