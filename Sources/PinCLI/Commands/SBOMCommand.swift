@@ -38,8 +38,7 @@ struct SBOMCommand: ModelpinCommand {
     @Flag(help: "Record the time of writing in metadata.timestamp (the output then differs on every run).")
     var timestamp = false
 
-    @Option(help: ArgumentHelp("The store directory (default: $MODELPIN_HOME, else $XDG_CACHE_HOME/modelpin, else ~/.cache/modelpin).", valueName: "dir"))
-    var home: String?
+    @OptionGroup var store: StoreOptions
 
     @Option(help: ArgumentHelp("The manifest (default: the nearest modelpin.toml here or above).", valueName: "path"))
     var manifest: String?
@@ -66,7 +65,6 @@ struct SBOMCommand: ModelpinCommand {
         if names.isEmpty || names.contains(where: { !$0.contains("/") }) {
             request.project = try Project.load(Project.locate(explicit: manifest.map { FilePath($0) }, from: cwd))
         }
-        let store = try StoreOptions.parse(home.map { ["--home", $0] } ?? [])
         let result = try store.workspace(command: "sbom", console: console).sbom(request)
         guard let outputFile else {
             console.out(String(decoding: result.bytes.dropLast(), as: UTF8.self))
