@@ -6,7 +6,8 @@ import Foundation
 /// to misbehave precisely: promise a length and hang up half-way, stall mid-body, stream
 /// forever, answer a range request with the whole file. Those are awkward or impossible to
 /// express through a framework that guarantees well-formed HTTP. One thread per connection,
-/// keep-alive, GET and HEAD only.
+/// keep-alive. Any method; a request body is read by its Content-Length (no chunked uploads)
+/// and handed to the handler.
 public final class LoopbackHTTPServer: @unchecked Sendable {
     // @unchecked: `listener` and `running` are set before the accept thread starts and only
     // read afterwards; connection threads share nothing but the handler, which is Sendable.
@@ -17,6 +18,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         public let target: String
         /// Header names lowercased.
         public let headers: [String: String]
+        /// The request body (Content-Length bytes; empty without one).
+        public var body: [UInt8] = []
 
         public var path: String { String(target.split(separator: "?", maxSplits: 1).first ?? "") }
         public var query: String? { target.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) }
@@ -142,7 +145,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                     guard let colon = line.firstIndex(of: ":") else { continue }
                     headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                 }
-                return Request(method: String(parts[0]), target: String(parts[1]), headers: headers)
+                var request = Request(method: String(parts[0]), target: String(parts[1]), headers: headers)
+                let length = Int(headers["content-length"] ?? "0") ?? 0
+                while buffer.count < length {
+                    let count = recv(connection, &chunk, chunk.count, 0)
+                    if count <= 0 { return nil }
+                    buffer += chunk[0..<count]
+                }
+                request.body = Array(buffer[..<length])
+                buffer.removeSubrange(..<length)
+                return request
             }
             let count = recv(connection, &chunk, chunk.count, 0)
             if count <= 0 { return nil }
@@ -240,6 +252,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 204: "No Content"
         case 206: "Partial Content"
         case 302: "Found"
         case 307: "Temporary Redirect"

@@ -57,9 +57,13 @@ public final class HTTPClient {
     /// 206 was asked for), then `onBody` gets every chunk in order (throw to stop). Error
     /// answers never reach `onBody`; they come back as `TransportError.http`. `onRedirect`
     /// sees each redirect answer before it is followed (throw to stop).
+    ///
+    /// `credential` (an `Authorization: …` line: a registry's token, Basic credentials) goes
+    /// only to `url`'s own origin: a redirect to another host (a registry sending a blob GET
+    /// to its storage) never carries it, as `policy.bearerToken` never leaves its origin.
     @discardableResult
     public func get(
-        _ url: HTTPURL, range: ByteRange? = nil, headers: [String] = [],
+        _ url: HTTPURL, range: ByteRange? = nil, headers: [String] = [], credential: String? = nil,
         onRedirect: (HTTPResponseHead) throws -> Void = { _ in },
         onResponse: (HTTPResponseHead) throws -> Void = { _ in },
         onBody: (UnsafeRawBufferPointer) throws -> Void
@@ -71,7 +75,8 @@ public final class HTTPClient {
                 if let previous { throw .refusedRedirect(from: previous.description, to: current.description, reason: reason) }
                 throw .refusedURL(current.description, reason: reason)
             }
-            switch try hop(current, range: range, headers: headers, onResponse: onResponse, onBody: onBody) {
+            let lines = current.origin == url.origin ? headers + [credential].compactMap { $0 } : headers
+            switch try hop(HTTPRequest(url: current, range: range, headers: lines), onResponse: onResponse, onBody: onBody) {
             case .final(let head):
                 return head
             case .redirect(let head, let target):
@@ -110,6 +115,30 @@ public final class HTTPClient {
         }
     }
 
+    /// One request with any method to one URL, for APIs that write (a registry's uploads, a
+    /// bucket's multipart calls) or ask (HEAD). Redirects are not followed: a 3xx comes back
+    /// as the answer, for the caller to act on. A 2xx answer's body is read into memory (at
+    /// most `limit` bytes); any other status is `TransportError.http`, its head kept (a
+    /// registry's `WWW-Authenticate` challenge, a bucket's error document). Not retried: what
+    /// may be sent twice is the caller's to decide. `credential` is as for `get`.
+    public func send(
+        _ method: HTTPMethod, _ url: HTTPURL, headers: [String] = [], credential: String? = nil,
+        body: HTTPBody? = nil, limit: Int = 16 << 20
+    ) throws(TransportError) -> (HTTPResponseHead, [UInt8]) {
+        if let reason = policy.permits(url, redirectedFrom: nil) { throw .refusedURL(url.description, reason: reason) }
+        var received: [UInt8] = []
+        let request = HTTPRequest(method: method, url: url, range: nil, headers: headers + [credential].compactMap { $0 }, body: body)
+        let head: HTTPResponseHead
+        switch try hop(request, onResponse: { _ in }, onBody: { chunk in
+            guard received.count + chunk.count <= limit else { throw ResponseTooLarge(limit: limit) }
+            received.append(contentsOf: chunk)
+        }) {
+        case .final(let final): head = final
+        case .redirect(let redirect, _): head = redirect
+        }
+        return (head, received)
+    }
+
     /// Sleeps `seconds`, waking early (and throwing) if the operation is cancelled.
     public func pause(_ seconds: Double) throws(TransportError) {
         var remaining = seconds
@@ -132,15 +161,16 @@ public final class HTTPClient {
     /// One request over the connection: the token attached if the policy allows it, the
     /// answer classified (2xx to the caller, 3xx followed by `get`, anything else an error).
     private func hop(
-        _ url: HTTPURL, range: ByteRange?, headers: [String],
+        _ request: HTTPRequest,
         onResponse: (HTTPResponseHead) throws -> Void,
         onBody: (UnsafeRawBufferPointer) throws -> Void
     ) throws(TransportError) -> Outcome {
         // Checked here too, not only by the connection: nothing new starts once Ctrl-C is in.
         if cancellation.isCancelled { throw .cancelled }
+        let url = request.url
         // The token is attached per hop, and only for its own origin: a redirect to a CDN or
         // any other host never sees it. It is never logged.
-        var lines = headers
+        var lines = request.headers
         if policy.sendsToken(to: url), let token = policy.bearerToken { lines.append("Authorization: Bearer \(token)") }
         var succeeded = false
         var errorBody: [UInt8] = []
@@ -149,7 +179,7 @@ public final class HTTPClient {
         let exchange: HTTPExchange
         do {
             exchange = try connection.exchange(
-                HTTPRequest(url: url, range: range, headers: lines),
+                HTTPRequest(method: request.method, url: url, range: request.range, headers: lines, body: request.body),
                 onHead: { head in
                     succeeded = (200..<300).contains(head.status)
                     guard succeeded else { return }

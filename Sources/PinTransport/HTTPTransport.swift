@@ -3,16 +3,48 @@ public import PinModel
 /// One request as `HTTPClient` hands it to a connection: already allowed by the policy, its
 /// header lines final (the bearer token among them only where the policy sends it).
 public struct HTTPRequest: Sendable {
+    public let method: HTTPMethod
     public let url: HTTPURL
     /// The bytes asked for (`Range: bytes=FIRST-LAST`); nil: the whole body.
     public let range: ByteRange?
     /// `Name: value` lines.
     public let headers: [String]
+    /// What is sent (PUT, POST, PATCH); nil: no body (a POST or PUT without one sends
+    /// `Content-Length: 0`).
+    public let body: HTTPBody?
 
-    public init(url: HTTPURL, range: ByteRange?, headers: [String]) {
+    public init(method: HTTPMethod = .get, url: HTTPURL, range: ByteRange?, headers: [String], body: HTTPBody? = nil) {
+        self.method = method
         self.url = url
         self.range = range
         self.headers = headers
+        self.body = body
+    }
+}
+
+/// The methods modelpin sends: GET and HEAD to read, PUT/POST/PATCH/DELETE to write to a
+/// registry or a bucket.
+public enum HTTPMethod: String, Sendable, CaseIterable {
+    case get = "GET", head = "HEAD", put = "PUT", post = "POST", patch = "PATCH", delete = "DELETE"
+
+    /// Whether the answer has no body (HEAD).
+    public var expectsNoBody: Bool { self == .head }
+}
+
+/// A request body. A file region is read as it is sent, never whole into memory, so a
+/// multi-GiB blob uploads in constant memory.
+public enum HTTPBody: Sendable {
+    case bytes([UInt8])
+    /// `length` bytes of the file at `path` from `offset`. The file is opened without following
+    /// a symlink in its last component; one shorter than `offset + length` fails the request.
+    case file(path: String, offset: Int64, length: Int64)
+
+    /// The Content-Length sent.
+    public var count: Int64 {
+        switch self {
+        case .bytes(let bytes): Int64(bytes.count)
+        case .file(_, _, let length): length
+        }
     }
 }
 
