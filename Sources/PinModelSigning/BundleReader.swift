@@ -13,7 +13,7 @@ struct BundleJSON: Codable {
         var publicKey: KeyHint?
         var x509CertificateChain: Chain?
         var certificate: RawCertificate?
-        var tlogEntries: [IgnoredJSON]?
+        var tlogEntries: [TransparencyLogEntryJSON]?
     }
     struct DSSE: Codable {
         struct Signature: Codable { var sig: String?; var keyid: String? }
@@ -71,7 +71,10 @@ struct BundleReader {
 
     private func readMaterial(_ material: BundleJSON.Material?) throws(ModelSigningError) -> VerificationMaterial {
         let material = try required(material, "verificationMaterial")
-        let entries = material.tlogEntries?.count ?? 0
+        var entries: [TransparencyLogEntry] = []
+        for (index, entry) in (material.tlogEntries ?? []).enumerated() {
+            entries.append(try TransparencyLogEntryReader(file: file).read(entry, field: "verificationMaterial.tlogEntries[\(index)]"))
+        }
         if let certificate = material.certificate {
             let der = try base64(try required(certificate.rawBytes, "verificationMaterial.certificate.rawBytes"),
                                  "verificationMaterial.certificate.rawBytes")
@@ -88,7 +91,7 @@ struct BundleReader {
                 ders.append(try base64(try required(certificate.rawBytes, field), field))
             }
             // A chain beside transparency-log entries is a keyless (Fulcio) bundle of v0.1/v0.2.
-            return entries > 0 ? .keyless(certificate: ders[0], tlogEntries: entries) : .certificateChain(ders)
+            return !entries.isEmpty ? .keyless(certificate: ders[0], tlogEntries: entries) : .certificateChain(ders)
         }
         if let key = material.publicKey {
             if let hint = key.hint, !Self.isHexSHA256(hint) {

@@ -64,6 +64,24 @@ enum CertificateChecks {
         }
     }
 
+    /// Whether `leaf` chains through `intermediates` to one of `roots` at `time` (RFC 5280, at
+    /// that fixed time rather than now): nil when it does, else why not. For keyless bundles,
+    /// where the time is the transparency log's `integratedTime`.
+    static func validate(_ leaf: Certificate, roots: [Certificate], intermediates: [Certificate], at time: Date) -> String? {
+        let result = waitFor {
+            var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+                RFC5280Policy(fixedExpiryValidationTime: time)
+                CriticalSubjectAlternativeNames()
+            }
+            return await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
+        }
+        switch result {
+        case .validCertificate: return nil
+        case .couldNotValidate(let failures):
+            return failures.first.map { "\($0.policyFailureReason)" } ?? "no chain leads from it to a Fulcio CA of the trusted root"
+        }
+    }
+
     /// model_signing accepts a leaf whose key usage has digitalSignature, or failing that whose
     /// extended key usage has codeSigning; a leaf with neither cannot sign.
     static func checkSigningUsage(_ leaf: Certificate, file: String) throws(ModelSigningError) {
@@ -105,6 +123,16 @@ enum CertificateChecks {
         done.wait()
         return box.value!
     }
+}
+
+/// Fulcio leaves have an empty subject and so (RFC 5280 §4.2.1.6) a critical SAN extension,
+/// which swift-certificates' RFC 5280 policy does not list as handled: a chain through such a
+/// leaf is then dropped unreported. The keyless verifier reads and pins the SAN itself
+/// (`SigstoreIdentity`), so this policy declares it handled and asks nothing more.
+struct CriticalSubjectAlternativeNames: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.subjectAlternativeName]
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult { .meetsPolicy }
 }
 
 /// A task executor on a serial Dispatch queue, outside the cooperative pool (see `waitFor`).

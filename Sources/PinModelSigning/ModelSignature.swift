@@ -98,7 +98,7 @@ public enum VerificationMaterial: Sendable, Equatable {
     /// `model_signing sign certificate`: the leaf first, then intermediates (DER).
     case certificateChain([[UInt8]])
     /// Keyless Sigstore: a Fulcio certificate (DER) and Rekor transparency-log entries.
-    case keyless(certificate: [UInt8], tlogEntries: Int)
+    case keyless(certificate: [UInt8], tlogEntries: [TransparencyLogEntry])
 }
 
 /// Who a verified signature belongs to, in the form `signers = [...]` pins.
@@ -108,11 +108,15 @@ public enum SignerIdentity: Sendable, Hashable, CustomStringConvertible {
     /// A certificate: the leaf's identity (its SAN e-mail or URI, else its subject) and the id of
     /// the pinned CA it chains to (`CertificateAuthority.id`).
     case certificate(identity: String, ca: String)
+    /// A keyless (Fulcio) certificate: `ISSUER|SAN` (see `SigstoreIdentity`) and the id of the
+    /// imported trust root (the SHA-256 of its file) that vouched for its chain and log entry.
+    case sigstore(identity: String, trustedRoot: String)
 
     public var description: String {
         switch self {
         case .key(let id): "key \(id)"
         case .certificate(let identity, let ca): "certificate \(identity) (CA \(ca))"
+        case .sigstore(let identity, let root): "keyless certificate \(identity) (trusted root \(root))"
         }
     }
 }

@@ -27,9 +27,19 @@ public struct ModelSigningError: ModelpinError, Equatable {
         case untrustedCertificate(subject: String, problem: String)
         /// A leaf certificate that may not sign code (neither digitalSignature nor codeSigning).
         case certificateNotForSigning(subject: String)
-        /// A keyless Sigstore bundle (Fulcio certificate + Rekor entry): needs a trust root and
-        /// online transparency-log state, which this verifier does not check offline.
+        /// A keyless Sigstore bundle (Fulcio certificate + Rekor entry) with no trust root
+        /// imported: offline, it can only be checked against a `trusted_root.json` the user chose.
         case keylessUnsupported
+        /// A transparency-log entry by a log no imported trust root names (its key id, hex).
+        case unknownTransparencyLog(keyID: String)
+        /// The log's promise (SET) is missing or does not verify over the entry.
+        case badLogPromise(problem: String)
+        /// The entry's inclusion proof or its checkpoint does not hold.
+        case badInclusionProof(problem: String)
+        /// The log entry's body is about another envelope, signature or certificate.
+        case logEntryForOtherSignature(problem: String)
+        /// A certificate, CA or log key that was not valid at the entry's logged time (what, when).
+        case outsideValidity(what: String, time: String)
         /// A key or certificate that is not ECDSA on P-256, P-384 or P-521.
         case unsupportedKey(String)
         /// A PEM or DER key or certificate that could not be read (what, and why).
@@ -78,7 +88,12 @@ public struct ModelSigningError: ModelpinError, Equatable {
         case .badSignature(let signer): "\(file): the signature does not verify with \(signer)"
         case .untrustedCertificate(let subject, _): "\(file): the signing certificate \(subject) does not chain to a pinned CA"
         case .certificateNotForSigning(let subject): "\(file): the certificate \(subject) is not for signing (no digitalSignature key usage or codeSigning extended key usage)"
-        case .keylessUnsupported: "\(file): keyless Sigstore bundles need a trust root and online state; not supported offline"
+        case .keylessUnsupported: "\(file): keyless Sigstore bundles are not supported offline without a trusted root (none is imported)"
+        case .unknownTransparencyLog(let keyID): "\(file): the transparency-log entry is from log \(keyID), which no imported trusted root names"
+        case .badLogPromise: "\(file): the transparency log's signed entry timestamp does not hold"
+        case .badInclusionProof: "\(file): the transparency log's inclusion proof does not hold"
+        case .logEntryForOtherSignature: "\(file): the transparency-log entry is not about this signature"
+        case .outsideValidity(let what, let time): "\(file): \(what) was not valid at the logged signing time \(time)"
         case .unsupportedKey(let what): "\(file): \(what) is not an ECDSA P-256, P-384 or P-521 key"
         case .badKeyMaterial(let what, _): "\(file): \(what) could not be read"
         case .inconsistentStatement: "\(file): the statement's subject digest does not match its resources"
@@ -93,7 +108,8 @@ public struct ModelSigningError: ModelpinError, Equatable {
 
     public var causes: [String] {
         switch reason {
-        case .untrustedCertificate(_, let problem), .badKeyMaterial(_, let problem), .unreadable(_, let problem):
+        case .untrustedCertificate(_, let problem), .badKeyMaterial(_, let problem), .unreadable(_, let problem),
+             .badLogPromise(let problem), .badInclusionProof(let problem), .logEntryForOtherSignature(let problem):
             [problem]
         case .inconsistentStatement(let expected, let computed):
             ["expected: sha256:\(expected)", "actual:   sha256:\(computed)"]
@@ -108,7 +124,9 @@ public struct ModelSigningError: ModelpinError, Equatable {
         case .truncatedBundle: "fetch model.sig again; a complete bundle ends with the closing brace of its JSON object"
         case .unknownKey, .badSignature: "pin the publisher's public key (modelpin keys import KEY.pem) or ask who signed this model"
         case .untrustedCertificate, .certificateNotForSigning: "pin the CA that issued the publisher's certificate (modelpin keys import CA.pem)"
-        case .keylessUnsupported: "ask the publisher for a key- or certificate-signed model.sig, or verify it with model_signing online"
+        case .keylessUnsupported: "import a trusted_root.json with `modelpin keys import trusted_root.json` (or ask for a key- or certificate-signed model.sig)"
+        case .unknownTransparencyLog, .outsideValidity: "import the trusted_root.json of the Sigstore instance the publisher signed with (`modelpin keys import`)"
+        case .badLogPromise, .badInclusionProof, .logEntryForOtherSignature: "the bundle's transparency-log entry was altered or belongs to another signature; fetch model.sig again"
         case .tamperedFile, .extraFile, .missingFile: "the model's files are not the ones that were signed; fetch them again from the publisher"
         case .otherModel: "check that model.sig belongs to this model"
         default: nil

@@ -9,7 +9,8 @@ extension ModelSignature {
         switch material {
         case .publicKey(let hint): return try verifyWithKey(hint: hint, keys: trust.keys)
         case .certificateChain(let ders): return try verifyWithCertificates(ders, authorities: trust.certificateAuthorities)
-        case .keyless: throw ModelSigningError(file: file, reason: .keylessUnsupported)
+        case .keyless(let certificate, let entries):
+            return try KeylessVerifier(file: file, envelope: envelope).verify(certificate: certificate, entries: entries, roots: trust.trustedRoots)
         }
     }
 
@@ -44,6 +45,10 @@ extension ModelSignature {
     /// `compatHash`: the hash model_signing 0.2 used for this kind of signer (the curve's for
     /// keys, SHA-256 for certificates).
     func signatureVerifies(with key: ECPublicKey, compatHash: ECPublicKey.Hash) -> Bool {
+        Self.dsseVerifies(envelope, with: key, compatHash: compatHash)
+    }
+
+    static func dsseVerifies(_ envelope: Envelope, with key: ECPublicKey, compatHash: ECPublicKey.Hash) -> Bool {
         let type = envelope.payloadType
         if key.isValid(signature: envelope.signature, for: PAE.encode(payloadType: type, payload: envelope.payload)) {
             return true

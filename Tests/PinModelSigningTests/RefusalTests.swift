@@ -104,7 +104,7 @@ struct RefusalTests {
             Issue.record("not keyless: \(keyless.material)")
             return
         }
-        #expect(entries == 1)
+        #expect(entries.count == 1)
         #expect(reason { _ = try keyless.verify(trust: trust) } == .keylessUnsupported)
     }
 

@@ -25,7 +25,9 @@ struct ModelSignatureCheck {
             let signature = try ModelSignature.parse(bytes, file: "\(model.repo): \(SignatureGate.modelSignature)")
             switch try signature.verify(trust: trust) {
             case .key(let id): signer = .key(id: id)
-            case .certificate(let identity, let ca): (signer, authority) = (.certificate(identity: identity), ca)
+            case .certificate(let identity, let ca): (signer, authority) = (.certificate(identity: identity), "CA \(ca)")
+            // A keyless identity is pinned as `oms-cert:ISSUER|SAN`, vouched for by a trust root.
+            case .sigstore(let identity, let root): (signer, authority) = (.certificate(identity: identity), "trusted root \(root)")
             }
             guard pinned.contains(signer) else {
                 throw ProjectError.modelSignerNotPinned(alias: alias, signer: signer.description, pinned: pinned.map(\.description))
@@ -38,7 +40,7 @@ struct ModelSignatureCheck {
         } catch let error as ModelSigningError {
             throw ProjectError.modelSignatureRefused(alias: alias, error)
         }
-        return SignatureGate.Vouch(signer: .oms(signer), userID: authority.map { "CA \($0)" }, documents: [SignatureGate.modelSignature])
+        return SignatureGate.Vouch(signer: .oms(signer), userID: authority, documents: [SignatureGate.modelSignature])
     }
 }
 

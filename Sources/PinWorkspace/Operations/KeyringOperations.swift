@@ -30,7 +30,8 @@ public struct KeyRecord: Sendable, Equatable, Encodable {
 
 /// An OpenSSF model-signing key or CA certificate in modelpin's keyring, as `keys` shows it.
 public struct OMSKeyRecord: Sendable, Equatable, Encodable {
-    /// `oms-key` (an EC public key) or `oms-ca` (a CA certificate).
+    /// `oms-key` (an EC public key), `oms-ca` (a CA certificate) or `oms-root` (a Sigstore
+    /// trusted root, for keyless bundles).
     public let kind: String
     /// A key's id (its `publicKey.hint`, the hex SHA-256 of its PEM), or a CA's SHA-256 over its DER.
     public let id: String
@@ -77,8 +78,8 @@ public enum KeyringEntry: Sendable, Equatable, Encodable {
 
 extension Workspace {
     /// `keys import`: adds public keys to the keyring, creating it if need be. By content: PEM
-    /// text with an EC public key (`-----BEGIN PUBLIC KEY-----`) or a CA certificate goes to the
-    /// OMS keyring, anything else to gpg (armoured or binary OpenPGP). Secret keys of either
+    /// text with an EC public key (`-----BEGIN PUBLIC KEY-----`) or a CA certificate, or a Sigstore
+    /// `trusted_root.json` (by its media type), goes to the OMS keyring, anything else to gpg (armoured or binary OpenPGP). Secret keys of either
     /// kind are refused. Returns the keys imported or already present.
     public func importKeys(_ bytes: [UInt8], source: String) throws -> [KeyringEntry] {
         try audited("keys import") { workspace in
@@ -93,9 +94,9 @@ extension Workspace {
         let material = OMSKeyring.material(of: String(decoding: bytes, as: UTF8.self))
         switch material {
         case .privateKey: throw VerifyError.secretKeyRefused(source: source)
-        case .publicKey, .certificate:
+        case .publicKey, .certificate, .trustedRoot:
             _ = try keyring(create: true)
-            return [.oms(OMSKeyRecord(try omsKeyring().importPEM(String(decoding: bytes, as: UTF8.self), material: material, source: source)))]
+            return [.oms(OMSKeyRecord(try omsKeyring().importMaterial(bytes, material: material, source: source)))]
         case .none:
             return try keyring(create: true).importKeys(bytes, source: source).map { .openpgp(KeyRecord($0)) }
         }

@@ -147,4 +147,7 @@ config.set_ignored_paths(paths=["signatures"], ignore_git_paths=True)
 verifying.Config().use_elliptic_key_verifier(public_key="keys/p256.pub").set_hashing_config(config).verify(
     "model", "signatures/shards-blake2b.sig")
 PY
+
+# Keyless (Sigstore) bundles against a synthetic Fulcio CA and Rekor log: see the script.
+"$py" "$here/generate-keyless.py"
 echo "fixtures regenerated and verified by model_signing"

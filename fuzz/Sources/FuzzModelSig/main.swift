@@ -1,6 +1,7 @@
 // model.sig readers on hostile bytes: the Sigstore bundle, the DSSE envelope and the in-toto
 // statement (as a whole bundle, and the statement alone as the payload it would carry), and the
-// PEM readers behind `keys import`. Invariants: parsing is deterministic, a parsed bundle never
+// PEM readers behind `keys import`, the Sigstore trusted-root reader, and the checkpoint (signed
+// note) reader of keyless bundles. Invariants: parsing is deterministic, a parsed bundle never
 // verifies with nothing pinned, and checking its resources against a model built from its own
 // names never traps.
 @testable import PinModelSigning
@@ -35,5 +36,16 @@ public func fuzzModelSig(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let text = String(decoding: bytes, as: UTF8.self)
     _ = try? PublicKey.parsePEM(text)
     _ = try? CertificateAuthority.parsePEM(text)
+    // A trust root parses the same way twice, and its id is the hash of exactly these bytes.
+    let roots = (Result { () throws(ModelSigningError) in try TrustedRoot.parse(bytes, file: "trusted_root.json") },
+                 Result { () throws(ModelSigningError) in try TrustedRoot.parse(bytes, file: "trusted_root.json") })
+    switch roots {
+    case (.success(let a), .success(let b)): precondition(a.id == b.id && a.transparencyLogs.count == b.transparencyLogs.count, "root parse not deterministic")
+    case (.failure(let a), .failure(let b)): precondition(a == b, "root parse errors differ")
+    default: preconditionFailure("the same trust root parsed once and failed once")
+    }
+    if let checkpoint = Checkpoint(text) {
+        precondition(checkpoint.rootHash.count == 32 && checkpoint.treeSize >= 0, "checkpoint fields out of range")
+    }
     return 0
 }

@@ -48,7 +48,7 @@ struct KeysImportCommand: ModelpinCommand {
                 }
             }
             console.note(
-                "pin a key for a model with `signers = [\"FINGERPRINT\"]` (OpenPGP), `[\"oms-key:ID\"]` (an OMS key) or `[\"oms-cert:IDENTITY\"]` (a certificate a CA here issued) in its modelpin.toml table")
+                "pin a key for a model with `signers = [\"FINGERPRINT\"]` (OpenPGP), `[\"oms-key:ID\"]` (an OMS key) or `[\"oms-cert:IDENTITY\"]` (a certificate a CA here issued; `oms-cert:ISSUER|SAN` for keyless bundles under an imported trusted_root.json) in its modelpin.toml table")
         }
         return .success
     }
