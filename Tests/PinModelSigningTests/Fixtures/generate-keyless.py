@@ -23,7 +23,8 @@ here = pathlib.Path(__file__).resolve().parent
 out = here / "keyless"
 out.mkdir(exist_ok=True)
 for old in out.iterdir():
-    old.unlink()
+    if old.is_file():
+        old.unlink()
 
 UTC = datetime.timezone.utc
 SIGNED_AT = datetime.datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)  # the leaf's notBefore
@@ -186,5 +187,21 @@ write("unknown-log.sig", bundle(statement, signer, set_key=rogue_log_key, entry_
 other_signature = sign(signer_key, b"another envelope")
 write("entry-for-other-envelope.sig", bundle(statement, signer, body_for=(other_statement, other_signature)))
 (out / "fulcio-root.pem").write_bytes(pem(root))
+
+# For the end-to-end test: a small text-only model served as acme/keyless-model (the scanner
+# passes it), with a v1.0 statement built here the way model_signing writes one for `files`.
+e2e_files = {"config.yaml": b"config: {layers: 1}\n", "README.md": b"# keyless test model\n"}
+(out / "e2e-model").mkdir(exist_ok=True)
+for file_name, data in e2e_files.items():
+    (out / "e2e-model" / file_name).write_bytes(data)
+resources = [{"name": n, "digest": hashlib.sha256(d).hexdigest(), "algorithm": "sha256"} for n, d in sorted(e2e_files.items())]
+e2e_statement = json.dumps({
+    "_type": "https://in-toto.io/Statement/v1",
+    "subject": [{"name": "keyless-model", "digest": {"sha256": hashlib.sha256(b"".join(bytes.fromhex(r["digest"]) for r in resources)).hexdigest()}}],
+    "predicateType": "https://model_signing/signature/v1.0",
+    "predicate": {"serialization": {"hash_type": "sha256", "ignore_paths": [".gitattributes", ".git", ".gitignore", ".github"],
+                                    "allow_symlinks": False, "method": "files"},
+                  "resources": resources}}, indent=2).encode()
+write("e2e-model.sig", bundle(e2e_statement, signer))
 (out / "README").write_text("Made by ../generate-keyless.py: a synthetic Fulcio CA and Rekor log key; see there.\n")
 print("keyless fixtures written to", out)
