@@ -177,7 +177,7 @@ struct ServeCatalogPullThroughTests {
                 for key in [alice, mallory] { _ = try keyring.importKeys(try gpg.exportPublicKey(key), source: key.userID) }
                 let catalog = try StoreServeCatalog(
                     store: workspace.store, upstream: workspace.puller,
-                    signers: ["acme/tiny-model": [try Fingerprint(parsing: alice.fingerprint)]], events: workspace.reporter)
+                    signers: ["acme/tiny-model": [.openpgp(try Fingerprint(parsing: alice.fingerprint))]], events: workspace.reporter)
                 let outcome = await ServeCatalogTests.result { () throws(ServeError) in try await catalog.snapshot(Self.repo, revision: "main") }
                 let recorded = try workspace.store.snapshot(repo: Self.repo, revision: "main")
                 if accepted {

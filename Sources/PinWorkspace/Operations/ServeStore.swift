@@ -8,7 +8,7 @@ extension Workspace {
     /// Hub with this workspace's token, allowlist and scan policy. The upstream is the operator's
     /// own choice (a flag on the server), so the token goes to it as it goes to `--endpoint`.
     /// `signers`: repo id → the keys one of which must sign what is pulled through of it.
-    public func serveCatalog(locks: [FilePath], upstream: String?, signers: [String: [Fingerprint]] = [:]) throws -> StoreServeCatalog {
+    public func serveCatalog(locks: [FilePath], upstream: String?, signers: [String: [SignerID]] = [:]) throws -> StoreServeCatalog {
         let store = try openStore(upstream == nil ? .readOnly : .readWrite)
         let pins = locks.isEmpty ? nil : ServedPins(locks: try locks.map { path in
             guard let read = try Project.readLockfile(path) else { throw ServeSetupError.noLockfile(path.string) }

@@ -28,8 +28,10 @@ final class PullThrough: Sendable {
     /// Where each run's entries go (nil: `MODELPIN_AUDIT=off`): every run is an operation of
     /// its own in the store's log, command `serve`.
     let audit: AuditTrail?
-    /// Repos (by `RepoID.description`) whose snapshots must be signed by one of these keys.
-    let signers: [String: [Fingerprint]]
+    /// Repos (by `RepoID.description`) whose snapshots must be signed by one of these signers:
+    /// OpenPGP fingerprints, or OMS keys and certificate identities (a `model.sig`, checked by
+    /// the same signature gate as `pull`).
+    let signers: [String: [SignerID]]
     /// By `repo@revision` and `repo@commit`, for this process: a commit's listing never changes,
     /// and a branch resolved once is served from the store's alias afterwards anyway.
     private let resolved = Mutex<[String: Resolved]>([:])
@@ -41,7 +43,7 @@ final class PullThrough: Sendable {
     /// Seconds before a failed completion is asked of the upstream again.
     let retryAfter: Double = 60
 
-    init(puller: Puller, signers: [String: [Fingerprint]], audit: AuditTrail?) {
+    init(puller: Puller, signers: [String: [SignerID]], audit: AuditTrail?) {
         self.puller = puller
         self.signers = signers
         self.audit = audit
@@ -61,7 +63,7 @@ final class PullThrough: Sendable {
     /// signature vouches for the snapshot, and is checked before any of it is recorded); else
     /// the plain git files, or just `path`.
     private func files(for snapshot: ResolvedSnapshot, path: String?) -> (files: [SnapshotFile], signers: [SignerID]) {
-        let required = (signers[snapshot.repo.description] ?? []).map(SignerID.openpgp)
+        let required = signers[snapshot.repo.description] ?? []
         if !required.isEmpty { return (snapshot.files, required) }
         guard let path else { return (snapshot.files.filter { !$0.isLFS }, []) }
         return (snapshot.files.filter { $0.path == path }, [])

@@ -35,7 +35,7 @@ public final class StoreServeCatalog: ServeCatalog {
     /// as a project's `signers = [...]` requires of a pull. `audit`: where each pull-through
     /// run and each blob refused is recorded.
     public init(
-        store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, signers: [String: [Fingerprint]] = [:], events: any EventSink,
+        store: Store, pins: ServedPins? = nil, upstream: Puller? = nil, signers: [String: [SignerID]] = [:], events: any EventSink,
         audit: AuditTrail? = nil
     ) throws(ServeSetupError) {
         if let upstream, upstream.settings.names == nil { throw .pullThroughWithoutAllowlist(upstream.settings.endpoint.description) }
