@@ -7,13 +7,13 @@ import SystemPackage
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Manage the public keys modelpin trusts: OpenPGP keys, and OpenSSF model-signing (OMS) EC keys and CA certificates.",
+        abstract: "Manage the public keys modelpin trusts: OpenPGP keys, and OpenSSF model-signing (OMS) EC keys, CA certificates and Sigstore trusted roots.",
         discussion: """
             The keyring lives in the store (`keyring/`, a GnuPG home of its own; OMS keys and CAs \
             in its `oms/` folder). A key in it is only a candidate: a model's files are accepted \
             only when signed by a key modelpin.toml pins in `signers` (an OpenPGP fingerprint, \
             `oms-key:ID`, or `oms-cert:IDENTITY` for a certificate that chains to a CA imported \
-            here). `pull --require-signed-lock` trusts every OpenPGP key in the keyring.
+            here, or `oms-cert:ISSUER|SAN` for a keyless bundle under a trusted_root.json imported here). `pull --require-signed-lock` trusts every OpenPGP key in the keyring.
             """,
         subcommands: [KeysImportCommand.self, KeysListCommand.self, KeysRemoveCommand.self])
 }
@@ -22,7 +22,7 @@ struct KeysCommand: ParsableCommand {
 struct KeysImportCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add public keys to the keyring: OpenPGP (armoured or binary), or PEM EC public keys and CA certificates for model.sig. Secret keys are refused.")
+        abstract: "Add public keys to the keyring: OpenPGP (armoured or binary), PEM EC public keys and CA certificates, or a Sigstore trusted_root.json, for model.sig. Secret keys are refused.")
 
     @Argument(help: ArgumentHelp("Key files, or `-` for standard input.", valueName: "file"))
     var files: [String]
