@@ -24,7 +24,7 @@ private func skopeo(_ sandbox: FilePath, _ arguments: String...) throws -> (stat
         "XDG_RUNTIME_DIR": home.appendingPathComponent("runtime").path, "TMPDIR": home.appendingPathComponent("tmp").path,
     ]
     let log = home.appendingPathComponent("output.txt")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     let handle = try FileHandle(forWritingTo: log)
     process.standardOutput = handle
     process.standardError = handle
