@@ -51,6 +51,8 @@ let package = Package(
         // model.sig (OpenSSF model signing): the Sigstore bundle, DSSE envelope and in-toto
         // statement readers, and the PEM key and CA readers.
         .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
+        // Model manifests other tools wrote (ModelPack, vnd.cnai, Docker Model Runner).
+        .executableTarget(name: "FuzzModelPack", dependencies: [.product(name: "PinStore", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

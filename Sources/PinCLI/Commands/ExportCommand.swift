@@ -4,10 +4,11 @@ import PinWorkspace
 import SystemPackage
 
 /// `modelpin export --hf-cache [--cache-dir DIR] [ALIAS|ORG/NAME[@REV]...]`
+/// `modelpin export --oci-archive FILE.tar [ALIAS|ORG/NAME[@REV]...]`
 struct ExportCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write verified snapshots from the store into another layout: the Hugging Face cache (--hf-cache).",
+        abstract: "Write verified snapshots from the store into another layout: the Hugging Face cache (--hf-cache) or an OCI archive (--oci-archive).",
         discussion: """
             --hf-cache writes each snapshot exactly as huggingface_hub 2.x lays out its cache \
             (models--ORG--NAME/blobs, snapshots/COMMIT, refs/REV, trees/COMMIT.json), so \
@@ -16,6 +17,12 @@ struct ExportCommand: ModelpinCommand {
             across filesystems they are reflinked or copied, and the output says so. Each blob \
             is written under the client's own lock (.locks/), atomically; a cache blob with \
             other bytes than its name says is refused, never overwritten.
+
+            --oci-archive FILE.tar writes one self-contained OCI image-layout tar (oci-layout, \
+            index.json, blobs/sha256/…): each snapshot's ModelPack manifest named \
+            ORG/NAME:COMMIT, its config and files, and the project's modelpin.lock and \
+            modelpin.lock.asc attached as referrers. Same snapshots, same bytes. `skopeo copy \
+            oci-archive:FILE.tar:ORG/NAME:COMMIT …` reads it; `modelpin import FILE.tar` too.
 
             Names: ALIAS (a model of the project's modelpin.lock, found by its locked commit) \
             or ORG/NAME[@REV] (a snapshot the store recorded; REV defaults to main). No name: \
@@ -38,6 +45,9 @@ struct ExportCommand: ModelpinCommand {
     @Flag(help: "Write into the Hugging Face cache.")
     var hfCache = false
 
+    @Option(help: ArgumentHelp("Write one OCI image-layout tar to this file (replaced atomically).", valueName: "file.tar"))
+    var ociArchive: String?
+
     @Option(
         name: [.customLong("cache-dir"), .customLong("hf-cache-dir")],
         help: ArgumentHelp("The Hugging Face cache (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).", valueName: "dir"))
@@ -52,10 +62,14 @@ struct ExportCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(_ console: Console) throws -> ExitStatus {
-        guard hfCache else {
-            throw UsageError(message: "export needs a target layout", hint: "pass --hf-cache to write into the Hugging Face cache")
-        }
         let cwd = ProcessEnvironment.currentDirectory
+        if let ociArchive {
+            guard !hfCache else { throw UsageError(message: "--hf-cache and --oci-archive are two exports", hint: "run export once for each") }
+            return try exportArchive(cwd.pushing(FilePath(ociArchive)).lexicallyNormalized(), cwd: cwd, console)
+        }
+        guard hfCache else {
+            throw UsageError(message: "export needs a target layout", hint: "pass --hf-cache to write into the Hugging Face cache, or --oci-archive FILE.tar")
+        }
         let root = try Self.cacheRoot(option: cacheDir, cwd: cwd)
         var request = HFCacheExportRequest(cacheRoot: root)
         request.names = names
@@ -69,6 +83,34 @@ struct ExportCommand: ModelpinCommand {
             return .success
         }
         for outcome in result.snapshots { Self.describe(outcome, console) }
+        return .success
+    }
+
+    func exportArchive(_ archive: FilePath, cwd: FilePath, _ console: Console) throws -> ExitStatus {
+        var request = OCIArchiveExportRequest(archive: archive)
+        request.names = names
+        // The project's lock travels with the archive whenever there is a project; without
+        // one, only ORG/NAME@REV names can be exported (a broken manifest is still an error).
+        let needsProject = names.isEmpty || names.contains(where: { !$0.contains("/") })
+        let located: FilePath?
+        do {
+            located = try Project.locate(explicit: manifest.map { FilePath($0) }, from: cwd)
+        } catch {
+            if needsProject || manifest != nil { throw error }
+            located = nil
+        }
+        request.project = try located.map { try Project.load($0) }
+        let store = try StoreOptions.parse(home.map { ["--home", $0] } ?? [])
+        let result = try store.workspace(command: "export", console: console).exportOCIArchive(request)
+        if console.json {
+            console.out(try Format.json(result))
+            return .success
+        }
+        for model in result.models {
+            let attached = model.attachments.isEmpty ? "" : " with \(model.attachments.joined(separator: ", "))"
+            console.out("exported \(model.reference) (\(model.manifest), \(Format.plural(model.files, "file")))\(attached)")
+        }
+        console.note("  \(result.archive): \(Format.bytes(result.bytes))")
         return .success
     }
 

@@ -57,19 +57,24 @@ extension Workspace {
     }
 
     func exportItems(_ request: HFCacheExportRequest) throws -> [HFCacheExportItem] {
+        try exportItems(names: request.names, project: request.project)
+    }
+
+    /// The snapshots `names` ask for (every model of `project`'s lock when empty).
+    func exportItems(names: [String], project: Project?) throws -> [HFCacheExportItem] {
         var items: [HFCacheExportItem] = []
         var lock: Lockfile?
         func projectLock() throws -> (Project, Lockfile) {
-            guard let project = request.project else { throw ProjectError.noManifest(FilePath(".")) }
+            guard let project else { throw ProjectError.noManifest(FilePath(".")) }
             if let lock { return (project, lock) }
             guard let loaded = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
             lock = loaded
             return (project, loaded)
         }
-        if request.names.isEmpty {
+        if names.isEmpty {
             items = try projectLock().1.models.map(Self.exportItem)
         }
-        for name in request.names {
+        for name in names {
             if name.contains("/") {
                 let (repoText, revision) = Self.splitRevision(name)
                 let repo: RepoID
