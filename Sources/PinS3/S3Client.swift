@@ -73,7 +73,7 @@ public final class S3Client {
     public init(
         bucket: String, configuration: S3Configuration, policy: TransportPolicy,
         cancellation: CancellationFlag = CancellationFlag(), transport: any HTTPTransport = CurlTransport(),
-        clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }
+        clock: @escaping @Sendable () -> Int64 = S3Client.now
     ) throws(S3Error) {
         if let reason = S3Location.bucketProblem(bucket) { throw .badLocation("s3://" + bucket, reason: reason) }
         self.bucket = bucket
@@ -93,11 +93,14 @@ public final class S3Client {
 
     public var cancellation: CancellationFlag { http.cancellation }
 
+    /// Unix seconds now: the clock requests are signed with.
+    @Sendable public static func now() -> Int64 { Int64(time(nil)) }
+
     // MARK: Objects
 
     /// The object's size and ETag, or nil when there is none (404).
     public func headObject(key: String) throws(S3Error) -> S3ObjectInfo? {
-        do {
+        do throws(S3Error) {
             let (head, _) = try request(.head, "HeadObject", key: key)
             guard let size = head.contentLength else {
                 throw S3Error.malformedResponse(bucket: bucket, operation: "HeadObject", reason: "no Content-Length")

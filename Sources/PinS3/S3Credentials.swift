@@ -126,7 +126,8 @@ public struct AWSCredentialsFile: Sendable {
         var profiles: [String: [String: String]] = [:]
         var current: String?
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.first == " " || line.first == "\t" {
