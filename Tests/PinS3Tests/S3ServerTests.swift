@@ -115,8 +115,9 @@ import Testing
     @Test func noSuchBucket() throws {
         let client = try S3Client(bucket: "no-such-bucket-\(UInt32.random(in: 0...UInt32.max))", configuration: configuration(), policy: TransportPolicy())
         #expect(throws: S3Error.self) { try client.putObject(key: "x", body: .bytes([1]), sha256: Self.sha256([1])) }
-        do {
+        do throws(S3Error) {
             _ = try client.listMultipartUploads(key: "x")
+            Issue.record("a missing bucket listed its uploads")
         } catch {
             guard case .noSuchBucket = error else { Issue.record("\(error)"); return }
         }
