@@ -116,4 +116,22 @@ import Testing
             #expect(try objectDigest("stale") == digest)
         }
     }
+    @Test func anUploadOfAnotherLayoutIsLeftAloneOrAbortedWhenAsked() throws {
+        try withTemporaryDirectory { directory in
+            let size = (5 << 20) + 10
+            let (path, digest) = try makeFile(directory, size: size)
+            let client = try S3Client(bucket: bucket, configuration: uploader(parallelism: 1).configuration, policy: TransportPolicy())
+            // Part 1 of 3 bytes: not what this file's layout (5 MiB parts) would send, so not resumed.
+            let other = try client.createMultipartUpload(key: "layout")
+            _ = try client.uploadPart(key: "layout", uploadID: other, number: 1, body: .bytes([1, 2, 3]),
+                                      sha256: Array(SHA256.hash(data: [1, 2, 3])), md5: Array(Insecure.MD5.hash(data: [1, 2, 3])))
+            let kept = try uploader(parallelism: 2).upload(file: path, size: Int64(size), sha256: digest, key: "layout")
+            #expect(kept.partsReused == 0 && kept.partsSent == 2)
+            #expect(try client.listMultipartUploads(key: "layout").map(\.uploadID) == [other])
+            let aborted = try uploader(parallelism: 2, abortOthers: true).upload(file: path, size: Int64(size), sha256: digest, key: "layout")
+            #expect(aborted.partsSent == 2)
+            #expect(try client.listMultipartUploads(key: "layout").isEmpty)
+            #expect(try objectDigest("layout") == digest)
+        }
+    }
 }
