@@ -69,7 +69,9 @@ public final class S3Server: @unchecked Sendable {
         let arguments = [
             "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir=\(data.path)",
             "-master.port=\(ports[2])", "-master.port.grpc=\(ports[3])", "-master.telemetry=false",
-            "-master.volumeSizeLimitMB=1024", "-volume.max=0",
+            // Every bucket is a collection that takes volumes of its own (7 at a time), and a
+            // test run makes dozens of buckets: many small volumes (sparse files, grown as written).
+            "-master.volumeSizeLimitMB=128", "-volume.max=500",
             "-volume.port=\(ports[4])", "-volume.port.grpc=\(ports[5])",
             "-filer", "-filer.port=\(filerPort)", "-filer.port.grpc=\(ports[6])",
             "-filer.localSocket=\(directory.path)/filer.sock",
@@ -77,8 +79,9 @@ public final class S3Server: @unchecked Sendable {
             "-s3.config=\(configFile.path)", "-s3.domainName=localhost", "-s3.autoCreateBucket=false",
             "-s3.localSocket=\(directory.path)/s3.sock",
         ]
-        // sh runs weed in the background and kills it once its stdin closes (see the type's doc).
-        let script = "\"$0\" \"$@\" >\"\(directory.path)/weed.log\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid; wait $pid"
+        // sh runs weed in the background, and once its stdin closes (see the type's doc) kills it
+        // and removes its data: the shared server is never stop()ped, its process just ends.
+        let script = "\"$0\" \"$@\" >\"\(directory.path)/weed.log\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid; wait $pid; rm -rf \"\(directory.path)\""
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script, weed] + arguments
