@@ -53,6 +53,8 @@ let package = Package(
         .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
         // Model manifests other tools wrote (ModelPack, vnd.cnai, Docker Model Runner).
         .executableTarget(name: "FuzzModelPack", dependencies: [.product(name: "PinStore", package: "modelpin")]),
+        // S3 (PinS3): a bucket's XML answers and the shared credentials file.
+        .executableTarget(name: "FuzzS3", dependencies: [.product(name: "PinS3", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
