@@ -65,8 +65,11 @@ public typealias ResponseCheck = @Sendable (_ head: HTTPResponseHead, _ path: St
 
 /// Where a blob source keeps one file's bytes.
 public enum BlobLocation: Sendable {
-    /// Fetched over http(s), each answer's head checked by `check` first.
-    case remote(HTTPURL, check: ResponseCheck?)
+    /// Fetched over http(s), each answer's head checked by `check` first. `credential` (an
+    /// `Authorization: …` line, such as a registry's bearer token) goes to the URL's own origin
+    /// only: a redirect to another host (a registry sending a blob to its storage) never
+    /// carries it (`HTTPClient.get`).
+    case remote(HTTPURL, check: ResponseCheck?, credential: String? = nil)
     /// A file on this machine, read without following symlinks.
     case local(FilePath)
 }
