@@ -1,6 +1,7 @@
 import ArgumentParser
 import PinLock
 import PinModel
+import PinNames
 import PinScan
 import PinStore
 import PinWorkspace
@@ -115,6 +116,7 @@ struct PullCommand: ModelpinCommand {
     var hfCacheDir: String?
 
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var registry: RegistryFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -146,6 +148,9 @@ struct PullCommand: ModelpinCommand {
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
+        if registry.allowInsecureRegistry {
+            console.warn("--allow-insecure-registry: registries on other hosts are reached over plain http; tokens and credentials cross the network unencrypted")
+        }
         guard let mode = LinkMode(rawValue: link) else {
             throw UsageError(message: "invalid --link `\(link)`", hint: "use `copy` (the default) or `symlink`")
         }
@@ -166,7 +171,7 @@ struct PullCommand: ModelpinCommand {
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
         let workspace = try store.workspace(
-            audit.apply(to: transfer.configuration(allowlist: { (checker, source) })), events: progress, command: "pull")
+            audit.apply(to: configuration(allowlist: { (checker, source) })), events: progress, command: "pull")
         let cwd = ProcessEnvironment.currentDirectory
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
@@ -188,7 +193,8 @@ struct PullCommand: ModelpinCommand {
             console.out(try Format.json(summary))
         } else if !transfer.quiet {
             let downloaded = summary.files.filter { $0.source == .downloaded }
-            var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(destination): "
+            let pinned = summary.manifest.map { "manifest " + $0.prefix(19) } ?? String(summary.commit.prefix(12))
+            var line = "pulled \(summary.repo)\(summary.manifest == nil ? "@" : ":")\(summary.revision) (\(pinned)) into \(destination): "
             line += "\(Format.plural(summary.files.count, "file")), \(Format.bytes(summary.bytes)); "
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
@@ -196,6 +202,7 @@ struct PullCommand: ModelpinCommand {
             if let exported = summary.hfCache { ExportCommand.describe(exported, console) }
             Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
             Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
+            if let attachments = summary.attachments { Self.listAttachments(attachments, console) }
         } else {
             // -q: the directory alone, for `DIR=$(modelpin pull ORG/NAME -q)`.
             console.out(destination)
@@ -207,7 +214,7 @@ struct PullCommand: ModelpinCommand {
         let project = try self.project.load()
         let names = self.names
         let workspace = try store.workspace(
-            audit.apply(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
+            audit.apply(to: configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
             events: progress, command: "pull")
         var request = ProjectPullRequest()
         request.aliases = targets
@@ -255,6 +262,28 @@ struct PullCommand: ModelpinCommand {
         return .success
     }
 
+    /// The transfer options and the registry flags, as the workspace reads them.
+    private func configuration(
+        allowlist: @escaping @Sendable () throws -> (checker: NameChecker?, source: String?)
+    ) throws -> WorkspaceConfiguration {
+        var configuration = try transfer.configuration(allowlist: allowlist)
+        registry.apply(to: &configuration)
+        return configuration
+    }
+
+    /// What a registry has attached to the model's manifest, and what checking each showed.
+    static func listAttachments(_ attachments: [AttachmentReport], _ console: Console) {
+        guard !attachments.isEmpty else {
+            console.out("  nothing attached to the manifest on the registry")
+            return
+        }
+        console.out("  \(Format.plural(attachments.count, "attachment")) on the registry:")
+        for attachment in attachments {
+            let name = attachment.name.map { " \($0)" } ?? ""
+            console.out("    \(attachment.status.rawValue)  \(attachment.artifactType)\(name): \(attachment.detail)")
+        }
+    }
+
     /// Files admitted as `unsupported`: never passed off as checked.
     static func listUnsupported(_ paths: [String], _ console: Console) {
         guard !paths.isEmpty else { return }
@@ -270,9 +299,19 @@ struct PullCommand: ModelpinCommand {
     }
 
     /// The repo and revision asked for: ORG/NAME[@REV], or --revision REV as hf spells it.
-    /// Both, naming different revisions, is a usage error rather than a silent pick.
+    /// Both, naming different revisions, is a usage error rather than a silent pick. An OCI
+    /// reference (`oci://HOST/REPO[:TAG|@sha256:…]`) carries its own tag or digest.
     func requested() throws -> (name: String, revision: String) {
         let target = targets.first { $0.contains("/") } ?? ""
+        if target.hasPrefix(ModelRequest.ociScheme) {
+            guard let (repository, tag) = ModelRequest.splitOCI(target) else {
+                throw ValidationError("`\(target)` is not an oci://HOST[:PORT]/REPO[:TAG|@sha256:…] reference")
+            }
+            if let revision, revision != tag {
+                throw ValidationError("an OCI reference names its tag or digest itself (`\(target)`); drop --revision \(revision)")
+            }
+            return (repository, tag)
+        }
         let (name, inline) = Self.split(target)
         guard let revision else { return (name, inline) }
         if target.contains("@"), inline != revision {

@@ -22,6 +22,10 @@ public struct ResolvedSnapshot: Sendable {
     public var commitDate: Int64?
     /// The card as the source stated it (the Hub's `cardData`); nil: not stated.
     public var card: ModelCardMetadata?
+    /// For a snapshot resolved on an OCI registry: the repository as the lock names it
+    /// (`oci://HOST[:PORT]/PATH`; `repo` is then the store's id of it, `OCIIdentity`) and the
+    /// registry as the blob source its files are fetched from. nil: a Hub's snapshot.
+    public var registry: (repository: String, blobs: any BlobSource)?
 
     /// What the source said beyond the files, for `ModelFacts` (nil for a source that said nothing).
     public var hubFacts: HubFacts { HubFacts(lastModified: commitDate, cardData: card) }

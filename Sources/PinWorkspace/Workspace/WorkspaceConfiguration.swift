@@ -36,6 +36,11 @@ public struct WorkspaceConfiguration: Sendable {
     /// checked against one). Read only when an operation resolves a name, so that checks which
     /// ask no Hub (`lock --check`, a stale lock under `--locked`) do not depend on it.
     public var allowlist: @Sendable () throws -> (checker: NameChecker?, source: String?) = { (nil, nil) }
+    /// `--plain-http`: OCI registries over plain http, for registries on this machine only
+    /// unless `allowInsecureRegistry`.
+    public var registryPlainHTTP = false
+    /// `--allow-insecure-registry`: plain http to a registry on another host (warned about).
+    public var allowInsecureRegistry = false
     /// What the audit log records of who ran the operation, under which command, and where
     /// its checkpoint goes (`--audit-checkpoint`).
     public var audit: AuditSettings

@@ -1,0 +1,141 @@
+public import PinModel
+import PinStore
+public import PinTransport
+import Synchronization
+
+/// A model source on an OCI registry: `oci://HOST[:PORT]/PATH` at a tag or a `sha256:…`
+/// digest resolves to a manifest — digest-checked, and read as a ModelPack model (modelpin's
+/// own snapshot manifests, or another tool's: `OCIManifestFiles`) — whose layers are the
+/// snapshot's files, each with the SHA-256 and size its descriptor pins. Its commit is the
+/// manifest's digest (`OCIIdentity`). The files are then fetched, verified, scanned and
+/// admitted by the same pipeline as a Hub's, from the registry's blobs (`OCIBlobSource`).
+public struct OCISource: Sendable, CustomStringConvertible {
+    /// `oci://HOST[:PORT]/PATH`, as the lock names it.
+    public let repository: String
+    /// The store's id of it.
+    public let storeRepo: RepoID
+    let access: RegistryAccess
+    let cancellation: CancellationFlag
+
+    init(repository: String, settings: PullSettings, cancellation: CancellationFlag) throws {
+        guard let access = settings.registry else { throw OCIError.noRegistryAccess(repository) }
+        self.repository = repository
+        storeRepo = try OCIIdentity.storeRepo(for: repository)
+        self.access = access
+        self.cancellation = cancellation
+    }
+
+    public var description: String { repository }
+
+    /// The registry as a blob source for this repository's blobs.
+    var blobs: OCIBlobSource { OCIBlobSource(repository: repository, access: access, cancellation: cancellation) }
+
+    /// `revision` (a tag, or `sha256:…`) → the manifest → the snapshot. A manifest asked for by
+    /// digest must hash to it.
+    func resolve(revision: String) throws -> ResolvedSnapshot {
+        let session = try access.connect(repository, access, cancellation)
+        let fetched = try session.manifest(revision)
+        if revision.hasPrefix("sha256:"), fetched.digest.description != revision {
+            throw OCIError.manifestDigestMismatch(repository: repository, asked: revision, served: fetched.digest.description)
+        }
+        let files = try OCIManifestFiles.read(fetched, repository: repository)
+        var snapshot = ResolvedSnapshot(
+            repo: storeRepo, revision: revision, commit: CommitID(ociManifest: fetched.digest), files: files.sorted { $0.path < $1.path },
+            source: repository, endpoint: repository)
+        snapshot.registry = (repository, blobs)
+        return snapshot
+    }
+}
+
+/// A registry repository as a blob source: `/v2/PATH/blobs/sha256:HEX`, with the registry's
+/// token for the registry's own origin only (its redirects to storage carry none). It serves
+/// any blob by digest, so it is both an OCI model's origin and a mirror for a Hub model's
+/// locked blobs (`pull --mirror oci://…`); what it sends is checked like any source's bytes.
+public final class OCIBlobSource: BlobSource {
+    public let repository: String
+    let access: RegistryAccess
+    let cancellation: CancellationFlag
+    /// The session that finds each blob's URL and token, opened on first use (asking the
+    /// registry for a token needs the network, and a source may never be asked).
+    private let session = Mutex<SessionState>(.unopened)
+
+    private enum SessionState {
+        case unopened
+        case open(any RegistrySession)
+        case failed
+    }
+
+    init(repository: String, access: RegistryAccess, cancellation: CancellationFlag) {
+        self.repository = repository
+        self.access = access
+        self.cancellation = cancellation
+    }
+
+    public var description: String { repository }
+
+    public func location(of file: SnapshotFile, repo: String, commit: CommitID) -> BlobLocation? {
+        guard let digest = file.sha256 else { return nil }
+        return session.withLock { state -> BlobLocation? in
+            if case .unopened = state {
+                // A registry that cannot be reached or refuses the credentials serves nothing;
+                // the next source is tried, as for a mirror that is down.
+                do {
+                    state = .open(try access.connect(repository, access, cancellation))
+                } catch {
+                    state = .failed
+                }
+            }
+            guard case .open(let session) = state, let (url, credential) = try? session.blobLocation(digest) else { return nil }
+            return .remote(url, check: nil, credential: credential)
+        }
+    }
+
+    /// Plain http only where `--plain-http` allowed it for this registry.
+    public func configure(_ policy: inout TransportPolicy) {
+        guard access.plainHTTP, let origin = OCIIdentity.plainOrigin(of: repository) else { return }
+        policy.plainHTTPOrigins.insert(origin)
+    }
+}
+
+/// Why an OCI pull or push stopped, when the registry client did not say it already.
+public enum OCIError: ModelpinError {
+    /// The workspace was built without a way to reach registries (a library caller's setup).
+    case noRegistryAccess(String)
+    /// The registry served another manifest than the digest asked for.
+    case manifestDigestMismatch(repository: String, asked: String, served: String)
+    /// A manifest modelpin cannot read as a model: which field, and why.
+    case unsupportedManifest(repository: String, digest: String, reason: String)
+
+    public var kind: FailureKind {
+        switch self {
+        case .noRegistryAccess: .operational
+        case .manifestDigestMismatch: .refused
+        case .unsupportedManifest: .refused
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noRegistryAccess(let repository): "cannot reach `\(repository.escapedForDisplay)`: no registry access configured"
+        case .manifestDigestMismatch(let repository, _, _): "`\(repository.escapedForDisplay)` served another manifest than the digest asked for"
+        case .unsupportedManifest(let repository, let digest, _): "the manifest \(digest) in `\(repository.escapedForDisplay)` is not a model modelpin can read"
+        }
+    }
+
+    public var causes: [String] {
+        switch self {
+        case .manifestDigestMismatch(_, let asked, let served): ["asked:  \(asked)", "served: \(served)"]
+        case .unsupportedManifest(_, _, let reason): [reason]
+        default: []
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .manifestDigestMismatch: "nothing was stored; the registry (or something between it and you) is not serving what was pushed"
+        case .unsupportedManifest:
+            "modelpin reads ModelPack manifests (application/vnd.cncf.model.*, the older vnd.cnai.model.*) with one raw layer per file; `skopeo inspect` shows what this one is"
+        default: nil
+        }
+    }
+}
