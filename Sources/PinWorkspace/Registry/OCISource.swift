@@ -105,12 +105,17 @@ public enum OCIError: ModelpinError {
     case manifestDigestMismatch(repository: String, asked: String, served: String)
     /// A manifest modelpin cannot read as a model: which field, and why.
     case unsupportedManifest(repository: String, digest: String, reason: String)
+    /// `push` was given a target it cannot push to.
+    case badTarget(String, reason: String)
+    /// `push` without a model, in a project with several.
+    case whichModel([String])
 
     public var kind: FailureKind {
         switch self {
         case .noRegistryAccess: .operational
         case .manifestDigestMismatch: .refused
         case .unsupportedManifest: .refused
+        case .badTarget, .whichModel: .usage
         }
     }
 
@@ -119,6 +124,8 @@ public enum OCIError: ModelpinError {
         case .noRegistryAccess(let repository): "cannot reach `\(repository.escapedForDisplay)`: no registry access configured"
         case .manifestDigestMismatch(let repository, _, _): "`\(repository.escapedForDisplay)` served another manifest than the digest asked for"
         case .unsupportedManifest(let repository, let digest, _): "the manifest \(digest) in `\(repository.escapedForDisplay)` is not a model modelpin can read"
+        case .badTarget(let target, _): "`\(target.escapedForDisplay)` is not a registry to push to"
+        case .whichModel: "the project has several models: name the one to push"
         }
     }
 
@@ -126,6 +133,8 @@ public enum OCIError: ModelpinError {
         switch self {
         case .manifestDigestMismatch(_, let asked, let served): ["asked:  \(asked)", "served: \(served)"]
         case .unsupportedManifest(_, _, let reason): [reason]
+        case .badTarget(_, let reason): [reason]
+        case .whichModel(let aliases): ["models: " + aliases.joined(separator: ", ")]
         default: []
         }
     }
