@@ -6,7 +6,7 @@ import PinStore
 /// file) are read strictly by the store's own reader; everything else is refused with the
 /// field and the reason. Every path passes `PathSafety` there; sizes are bounded.
 enum OCIManifestFiles {
-    static func read(_ fetched: FetchedManifest, repository: String) throws -> [SnapshotFile] {
+    static func read(_ fetched: ServedManifest, repository: String) throws -> [SnapshotFile] {
         let snapshot: StoredSnapshot
         do {
             snapshot = try SnapshotManifest.parse(fetched.bytes)

@@ -12,7 +12,7 @@ public import SystemPackage
 public protocol RegistrySession: AnyObject {
     /// The manifest `reference` (a tag, or `sha256:…`) names, size-bounded, its bytes checked
     /// against their digest (and against `reference` when that is a digest).
-    func manifest(_ reference: String) throws -> FetchedManifest
+    func manifest(_ reference: String) throws -> ServedManifest
     /// Where a blob's bytes are, and the `Authorization: …` line for that URL's origin only
     /// (a registry's token). Authenticates first when the session has no token yet.
     func blobLocation(_ digest: SHA256Digest) throws -> (url: HTTPURL, credential: String?)
@@ -31,7 +31,7 @@ public protocol RegistrySession: AnyObject {
 }
 
 /// A manifest as a registry served it.
-public struct FetchedManifest: Sendable {
+public struct ServedManifest: Sendable {
     public let bytes: [UInt8]
     /// The SHA-256 of `bytes` (computed, never taken from a header).
     public let digest: SHA256Digest

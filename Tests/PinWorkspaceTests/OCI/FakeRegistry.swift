@@ -71,12 +71,12 @@ final class FakeRegistry: Sendable {
             path = String(repository.dropFirst("oci://registry.test/".count))
         }
 
-        func manifest(_ reference: String) throws -> FetchedManifest {
+        func manifest(_ reference: String) throws -> ServedManifest {
             let found = registry.state.withLock { state in
                 state.manifests[state.tags[reference] ?? reference]
             }
             guard let found else { throw FakeRegistryError.notFound(reference) }
-            return FetchedManifest(bytes: found.bytes, digest: SHA256.hash(found.bytes), mediaType: found.mediaType)
+            return ServedManifest(bytes: found.bytes, digest: SHA256.hash(found.bytes), mediaType: found.mediaType)
         }
 
         func blobLocation(_ digest: SHA256Digest) throws -> (url: HTTPURL, credential: String?) {
