@@ -51,6 +51,11 @@ let package = Package(
         // model.sig (OpenSSF model signing): the Sigstore bundle, DSSE envelope and in-toto
         // statement readers, and the PEM key and CA readers.
         .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
+        // Pulling from an OCI registry: `oci://` references, the store's names for registry
+        // repositories, and referrer manifests (attachments) a registry serves.
+        .executableTarget(
+            name: "FuzzOCI",
+            dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

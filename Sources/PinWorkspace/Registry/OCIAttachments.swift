@@ -1,6 +1,6 @@
 import PinDigest
 import PinLock
-import PinModel
+public import PinModel
 import PinStore
 import PinVerify
 import SystemPackage
@@ -173,4 +173,13 @@ struct OCIAttachments {
 struct AttachmentProblem: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The referrer reader on its own, for fuzz/'s FuzzOCI: a referrer manifest's bytes (as a
+/// registry served them) → its artifact type, its payload's name and digest, or an error.
+public enum OCIReferrerReading {
+    public static func read(_ bytes: [UInt8], subject: SHA256Digest) throws -> (artifactType: String, name: String?, payload: SHA256Digest) {
+        let referrer = try OCIAttachments.referrer(ServedManifest(bytes: bytes, digest: SHA256.hash(bytes), mediaType: MediaType.imageManifest), subject: subject)
+        return (referrer.artifactType, referrer.name, referrer.payload)
+    }
 }
