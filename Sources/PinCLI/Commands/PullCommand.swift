@@ -31,7 +31,14 @@ struct PullCommand: ModelpinCommand {
             ORG/NAME@REVISION is pulled from that record with no network at all. When the Hub \
             cannot be reached, a revision recorded before is named, never used silently.
 
-            A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
+            With oci://HOST[:PORT]/REPO:TAG (or @sha256:…): the model is the ModelPack manifest \
+            that tag names on an OCI registry; each layer is a file, fetched from the registry \
+            and checked against the digest the manifest gives it, then scanned and stored like \
+            any other. What the registry attaches to the manifest (a lock, signatures, a scan \
+            report) is listed and checked where modelpin can. The names gate applies: the \
+            allowlist lists oci://HOST/REPO (or oci://HOST/PREFIX/*). See `modelpin push`.
+
+                        A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
             way into ./datasets/ORG/NAME; the allowlist lists datasets apart from models.
 
             Paths after ORG/NAME select exactly those files, as `hf download` takes them: \
@@ -96,7 +103,7 @@ struct PullCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` (reflink where possible) or `symlink` into the store.", valueName: "mode"))
     var link: String = "copy"
 
-    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s)://, file:// or a directory, relative to the current one (project pulls only; --offline takes directories only).", valueName: "url"))
+    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s)://, file:// or a directory, relative to the current one, or an OCI registry repository, oci://HOST/REPO (project pulls only; --offline takes directories only).", valueName: "url"))
     var mirrors: [String] = []
 
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")

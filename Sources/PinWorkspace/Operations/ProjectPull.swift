@@ -183,7 +183,7 @@ extension Workspace {
             }
             var entry = ProjectPullSummary.Model(
                 alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination,
-                endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
+                endpoint: model.isOCI ? model.endpoint : configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
                 files: model.files.count, bytes: model.totalSize,
                 servedBy: Dictionary(model.files.compactMap { file in outcome.servedBy[file.sha256].map { (file.path, $0) } }) { first, _ in first },
                 signature: vouches[model.alias.rawValue],

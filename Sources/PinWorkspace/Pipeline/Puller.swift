@@ -61,7 +61,9 @@ public struct Puller: Sendable {
         // Fetch, verify, promote. In copy mode each download also writes the directory's copy as
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
         let destination = try request.destination.map(ModelDirectory.chosen)
-            ?? ModelDirectory.below(request.workingDirectory, relative: ModelsIgnore.defaultDirectory(for: snapshot.repo))
+            ?? ModelDirectory.below(
+                request.workingDirectory,
+                relative: snapshot.registry.map { ModelsIgnore.defaultDirectory(for: $0.repository) } ?? ModelsIgnore.defaultDirectory(for: snapshot.repo))
         // nil: no directory (`pull --hf-cache` without `--to`).
         let materializer = request.layOutDirectory
             ? Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events) : nil
