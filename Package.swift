@@ -10,6 +10,8 @@
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 //   PinModelSigning → PinDigest → PinModel (OpenSSF model.sig; swift-crypto and swift-certificates
 //   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
+//   PinRegistry → PinTransport, PinDigest → PinModel (the OCI distribution client and its auth),
+//   for PinWorkspace to call
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -51,6 +53,8 @@ let package = Package(
         .library(name: "PinSBOM", targets: ["PinSBOM"]),
         // model.sig's bundle and statement readers, for fuzz/'s FuzzModelSig.
         .library(name: "PinModelSigning", targets: ["PinModelSigning"]),
+        // The registry's challenge and docker config.json readers, for fuzz/'s FuzzRegistry.
+        .library(name: "PinRegistry", targets: ["PinRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -179,6 +183,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The OCI distribution-spec client: references, auth (Bearer tokens, Basic, docker
+        // config.json and credential helpers), manifests, blob push with resumable uploads, referrers.
+        .target(
+            name: "PinRegistry",
+            dependencies: ["PinModel", "PinDigest", "PinTransport"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
@@ -227,7 +239,9 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "PinTestSupport",
-            dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage,
+                           // RegistryTokenServer signs its JWTs (ES256) with swift-crypto.
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinSBOMTests", dependencies: ["PinSBOM", "PinModel", "PinDigest", "PinTestSupport"], swiftSettings: swiftSettings),
@@ -283,6 +297,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["modelpin", "audit-append", "PinTestSupport", "PinDigest", "PinAudit", systemPackage],
+            swiftSettings: swiftSettings
+        ),
+        // The OCI client against Debian's docker-registry on 127.0.0.1 (and misbehaving fronts).
+        .testTarget(
+            name: "PinRegistryTests",
+            dependencies: ["PinRegistry", "PinTestSupport", "PinTransport", "PinDigest", "PinModel", systemPackage],
             swiftSettings: swiftSettings
         ),
     ],
