@@ -17,6 +17,12 @@ struct RegistryFlags: ParsableArguments {
         }
     }
 
+    func applied(to configuration: WorkspaceConfiguration) -> WorkspaceConfiguration {
+        var configuration = configuration
+        apply(to: &configuration)
+        return configuration
+    }
+
     func apply(to configuration: inout WorkspaceConfiguration) {
         configuration.registryPlainHTTP = plainHttp
         configuration.allowInsecureRegistry = allowInsecureRegistry

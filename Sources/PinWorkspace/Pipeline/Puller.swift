@@ -214,7 +214,9 @@ public struct Puller: Sendable {
         let context = SourceContext(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
         let source = try OCISource(repository: repository, settings: settings, cancellation: cancellation)
         guard offline else { return try source.resolve(revision: revision) }
-        var snapshot = try StoredSnapshotSource(store: store).resolve(source.storeRepo, revision: revision, context: context)
+        // The store names a registry's snapshot by its manifest digest's hex digits (its commit).
+        let recorded = revision.hasPrefix("sha256:") ? String(revision.dropFirst("sha256:".count)) : revision
+        var snapshot = try StoredSnapshotSource(store: store).resolve(source.storeRepo, revision: recorded, context: context)
         snapshot.registry = (repository, source.blobs)
         return snapshot
     }
