@@ -67,7 +67,7 @@ struct PushCommand: ModelpinCommand {
         } else if transfer.quiet {
             console.out(summary.manifest)
         } else {
-            let count = { (outcome: String) in summary.blobs.filter { $0.outcome == outcome }.count }
+            let count = { (outcome: String) in summary.blobs.filter { $0.outcome.hasPrefix(outcome) }.count }
             console.out("pushed \(summary.repo)@\(summary.commit.prefix(12)) to \(summary.repository):\(summary.tag) (manifest \(summary.manifest))")
             var line = "  \(Format.plural(summary.blobs.count, "blob")): \(count("uploaded")) uploaded (\(Format.bytes(summary.uploadedBytes)))"
             line += ", \(count("present")) already there, \(count("mounted")) mounted, in \(Format.tenths(summary.seconds)) s"

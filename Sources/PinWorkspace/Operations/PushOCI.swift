@@ -35,7 +35,7 @@ public struct OCIPushSummary: Sendable, Encodable {
     public struct Blob: Sendable, Encodable {
         public let digest: String
         public let size: Int64
-        /// `present` (the registry had it), `mounted` (from another repository), `uploaded`.
+        /// `present` (the registry had it), `mounted from REPO` (another repository of it), `uploaded`.
         public let outcome: String
         /// Bytes an interrupted earlier push had sent already (`uploaded` only).
         public let resumedFrom: Int64?
@@ -72,14 +72,16 @@ extension Workspace {
             let artifact = try OCISnapshotArtifact(snapshot, store: store)
             let access = try workspace.registryAccess(store: store)
             let session = try access.connect(repository, access, workspace.cancellation.flag)
+            let pushedTo = PushedRepositories(store: store)
+            let mountFrom = pushedTo.sameRegistry(as: repository)
             var blobs: [OCIPushSummary.Blob] = []
             var uploaded: Int64 = 0
             for blob in artifact.blobs {
                 if workspace.cancellation.isCancelled { throw PullError.interrupted }
-                let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: [])
+                let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: mountFrom)
                 switch outcome {
                 case .present: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "present", resumedFrom: nil))
-                case .mounted: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted", resumedFrom: nil))
+                case .mounted(let from): blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted from " + from, resumedFrom: nil))
                 case .uploaded(let resumed):
                     uploaded += blob.size - resumed
                     blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "uploaded", resumedFrom: resumed))
@@ -90,6 +92,11 @@ extension Workspace {
                 throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
             }
             workspace.audit?.operation("manifest", .string(digest.description))
+            do {
+                try pushedTo.record(repository)
+            } catch {
+                workspace.events.emit(.warning("could not note `\(repository)` in \(pushedTo.file) (used to mount blobs on later pushes): \(error)"))
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             workspace.events.emit(.finished(operation: "push", seconds: seconds))
             return OCIPushSummary(

@@ -21,6 +21,8 @@ final class FakeRegistry: Sendable {
         var blobs: [String: [UInt8]] = [:]
         var referrers: [String: [Descriptor]] = [:]
         var uploads = 0
+        /// Which blobs each repository holds (pushes check and mount per repository).
+        var repositoryBlobs: [String: Set<String>] = [:]
         var connections = 0
     }
 
@@ -95,11 +97,20 @@ final class FakeRegistry: Sendable {
         }
 
         func pushBlob(_ digest: SHA256Digest, size: Int64, file: FilePath, mountFrom: [String]) throws -> PushedBlob {
-            if registry.state.withLock({ $0.blobs[digest.hex] != nil }) { return .present }
+            let held: PushedBlob? = registry.state.withLock { state in
+                if state.repositoryBlobs[path, default: []].contains(digest.hex) { return .present }
+                if let source = mountFrom.first(where: { state.repositoryBlobs[$0, default: []].contains(digest.hex) }) {
+                    state.repositoryBlobs[path, default: []].insert(digest.hex)
+                    return .mounted(from: source)
+                }
+                return nil
+            }
+            if let held { return held }
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file.string)))
             guard SHA256.hash(bytes) == digest, Int64(bytes.count) == size else { throw FakeRegistryError.digestInvalid(digest.description) }
             registry.state.withLock {
                 $0.blobs[digest.hex] = bytes
+                $0.repositoryBlobs[path, default: []].insert(digest.hex)
                 $0.uploads += 1
             }
             return .uploaded(resumedFrom: 0)

@@ -43,6 +43,12 @@ struct OCIPushTests {
             #expect(again.uploadedBytes == 0)
             #expect(registry.state.withLock { $0.uploads } == first.blobs.count)
 
+            // Another repository of the same registry: every blob mounted, nothing uploaded.
+            let copy = try workspace.pushOCI(OCIPushRequest(target: "oci://registry.test/team/tiny:v1", model: "acme/tiny-model@main", project: nil))
+            #expect(copy.blobs.allSatisfy { $0.outcome == "mounted from models/tiny" })
+            #expect(copy.uploadedBytes == 0)
+            #expect(registry.state.withLock { $0.uploads } == first.blobs.count)
+
             // A fresh store pulls it back by tag: the same files, the Hub's git blob ids kept.
             let fresh = try Store.open(at: test.directory.appending("fresh-store"), access: .readWrite)
             var settings = test.settings
