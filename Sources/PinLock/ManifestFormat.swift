@@ -143,6 +143,12 @@ public enum ManifestFormat {
                 throw reader.error(path.appending("repo"), "missing; every model names its Hub repo", hint: #"add `repo = "org/name"` to [models.\#(alias)]"#)
             }
             request = ModelRequest(alias: alias, repo: try reader.text(repoValue, path.appending("repo"), example: #"repo = "org/name""#))
+            // One spelling for a registry's model: `source`, which carries its tag or digest.
+            if request.isOCI {
+                throw reader.error(
+                    path.appending("repo"), "`repo` names a Hub repository; a model from an OCI registry is written `source = \"oci://…\"`",
+                    hint: #"write `source = "oci://HOST/REPO:TAG"` instead of `repo` and `revision`"#)
+            }
         }
         if let value = table["revision"] {
             let revisionPath = path.appending("revision")
@@ -259,8 +265,14 @@ public enum ManifestFormat {
         if !result.isEmpty, !TOMLText.endsWithNewline(result) { result += "\n" }
         if !TOMLText.endsWithBlankLine(result) { result += "\n" }
         result += "[models.\(TOMLText.key(model.alias.rawValue))]\n"
-        result += "repo = \(TOMLText.basicString(model.repo))\n"
-        result += "revision = \(TOMLText.basicString(model.revision))\n"
+        if model.isOCI {
+            // A registry's model is one reference: the tag (`:TAG`) or digest (`@sha256:…`) in it.
+            let separator = model.revision.hasPrefix("sha256:") ? "@" : ":"
+            result += "source = \(TOMLText.basicString(model.repo + separator + model.revision))\n"
+        } else {
+            result += "repo = \(TOMLText.basicString(model.repo))\n"
+            result += "revision = \(TOMLText.basicString(model.revision))\n"
+        }
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }

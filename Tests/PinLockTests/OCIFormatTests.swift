@@ -67,6 +67,22 @@ struct OCIFormatTests {
         #expect(throws: ProjectFileError.self) { try ManifestFormat.parse("version = 1\n[models.tiny]\nsource = \"\(text)\"\n", file: "modelpin.toml") }
     }
 
+    @Test func anAppendedOCIModelIsWrittenAsItsSourceAndReadBack() throws {
+        for (repo, revision) in [("oci://h:5000/m/t", "v1"), ("oci://h/m", "sha256:" + String(repeating: "cd", count: 32))] {
+            let text = ManifestFormat.appending(ModelRequest(alias: try ModelAlias(validating: "t"), repo: repo, revision: revision), to: "version = 1\n")
+            #expect(!text.contains("repo = "))
+            let model = try #require(try ManifestFormat.parse(text, file: "modelpin.toml").model("t"))
+            #expect(model.repo == repo && model.revision == revision)
+        }
+    }
+
+    @Test func aRepoThatIsAnOCIReferenceIsRefusedWithAHint() {
+        let error = #expect(throws: ProjectFileError.self) {
+            try ManifestFormat.parse("version = 1\n[models.tiny]\nrepo = \"oci://h/m\"\n", file: "modelpin.toml")
+        }
+        #expect(error?.hint?.contains("source = ") == true)
+    }
+
     @Test func sourceAndRepoTogetherAreRefused() {
         let error = #expect(throws: ProjectFileError.self) {
             try ManifestFormat.parse("version = 1\n[models.tiny]\nsource = \"oci://h/m:v1\"\nrepo = \"org/name\"\n", file: "modelpin.toml")
