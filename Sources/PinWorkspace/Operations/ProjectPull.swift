@@ -135,7 +135,7 @@ extension Workspace {
         locked.mirrors = try sources.map { choice -> any BlobSource in
             switch choice {
             case .mirror(let mirror): mirror
-            case .registry(let repository): try OCISource(repository: repository, settings: puller.settings, cancellation: puller.cancellation).blobs
+            case .registry(let repository): try OCISource(repository: repository, settings: puller.settings, cancellation: puller.cancellation).blobs()
             }
         }
         locked.offline = request.offline

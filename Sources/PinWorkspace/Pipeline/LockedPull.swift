@@ -113,7 +113,7 @@ public struct LockedPuller: Sendable {
     func registries(for models: [LockedModel]) throws -> [any BlobSource] {
         var seen = Set<String>()
         return try models.filter { $0.isOCI && seen.insert($0.repo).inserted }.map { model in
-            try OCISource(repository: model.repo, settings: puller.settings, cancellation: puller.cancellation).blobs
+            try OCISource(repository: model.repo, settings: puller.settings, cancellation: puller.cancellation).blobs()
         }
     }
 

@@ -217,7 +217,7 @@ public struct Puller: Sendable {
         // The store names a registry's snapshot by its manifest digest's hex digits (its commit).
         let recorded = revision.hasPrefix("sha256:") ? String(revision.dropFirst("sha256:".count)) : revision
         var snapshot = try StoredSnapshotSource(store: store).resolve(source.storeRepo, revision: recorded, context: context)
-        snapshot.registry = (repository, source.blobs)
+        snapshot.registry = (repository, try source.blobs())
         return snapshot
     }
 

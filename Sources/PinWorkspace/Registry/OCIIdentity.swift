@@ -72,6 +72,12 @@ public struct OCINameError: ModelpinError, Equatable {
 extension OCIIdentity {
     /// `http://HOST[:PORT]`, the origin a `--plain-http` registry is reached at; nil when
     /// `repository` is not an `oci://` reference.
+    static func blobURL(_ repository: String, digest: SHA256Digest, plainHTTP: Bool) -> HTTPURL? {
+        guard repository.hasPrefix("oci://"), let slash = repository.dropFirst(6).firstIndex(of: "/") else { return nil }
+        let authority = repository[repository.index(repository.startIndex, offsetBy: 6)..<slash]
+        return HTTPURL((plainHTTP ? "http://" : "https://") + authority + "/v2/" + repository[repository.index(after: slash)...] + "/blobs/" + digest.description)
+    }
+
     static func plainOrigin(of repository: String) -> Origin? {
         guard repository.hasPrefix("oci://"), let slash = repository.dropFirst(6).firstIndex(of: "/") else { return nil }
         return HTTPURL("http://" + repository[repository.index(repository.startIndex, offsetBy: 6)..<slash] + "/")?.origin

@@ -28,7 +28,7 @@ public struct OCISource: Sendable, CustomStringConvertible {
     public var description: String { repository }
 
     /// The registry as a blob source for this repository's blobs.
-    var blobs: OCIBlobSource { OCIBlobSource(repository: repository, access: access, cancellation: cancellation) }
+    func blobs() throws -> OCIBlobSource { try OCIBlobSource(repository: repository, access: access, cancellation: cancellation) }
 
     /// `revision` (a tag, or `sha256:…`) → the manifest → the snapshot. A manifest asked for by
     /// digest must hash to it.
@@ -42,7 +42,7 @@ public struct OCISource: Sendable, CustomStringConvertible {
         var snapshot = ResolvedSnapshot(
             repo: storeRepo, revision: revision, commit: CommitID(ociManifest: fetched.digest), files: files.sorted { $0.path < $1.path },
             source: repository, endpoint: repository)
-        snapshot.registry = (repository, blobs)
+        snapshot.registry = (repository, try blobs())
         return snapshot
     }
 }
@@ -55,38 +55,32 @@ public final class OCIBlobSource: BlobSource {
     public let repository: String
     let access: RegistryAccess
     let cancellation: CancellationFlag
-    /// The session that finds each blob's URL and token, opened on first use (asking the
-    /// registry for a token needs the network, and a source may never be asked).
-    private let session = Mutex<SessionState>(.unopened)
+    /// The session that finds each blob's URL and token (one client: its token is reused).
+    private let session: Mutex<any RegistrySession>
 
-    private enum SessionState {
-        case unopened
-        case open(any RegistrySession)
-        case failed
-    }
-
-    init(repository: String, access: RegistryAccess, cancellation: CancellationFlag) {
+    /// Opens the session now: a reference or a `--plain-http` the client refuses stops the pull
+    /// here, with the client's own error. Nothing is asked of the registry yet.
+    init(repository: String, access: RegistryAccess, cancellation: CancellationFlag) throws {
         self.repository = repository
         self.access = access
         self.cancellation = cancellation
+        session = Mutex(try access.connect(repository, access, cancellation))
     }
 
     public var description: String { repository }
 
     public func location(of file: SnapshotFile, repo: String, commit: CommitID) -> BlobLocation? {
         guard let digest = file.sha256 else { return nil }
-        return session.withLock { state -> BlobLocation? in
-            if case .unopened = state {
-                // A registry that cannot be reached or refuses the credentials serves nothing;
-                // the next source is tried, as for a mirror that is down.
-                do {
-                    state = .open(try access.connect(repository, access, cancellation))
-                } catch {
-                    state = .failed
-                }
+        return session.withLock { session -> BlobLocation? in
+            do {
+                let (url, credential) = try session.blobLocation(digest)
+                return .remote(url, check: nil, credential: credential)
+            } catch {
+                // No token (the registry refused the credentials, or its token server is down):
+                // the GET goes without one, and the registry's own answer (401, 5xx) is what the
+                // pull reports for this source, before the next source is tried.
+                return OCIIdentity.blobURL(repository, digest: digest, plainHTTP: access.plainHTTP).map { .remote($0, check: nil) }
             }
-            guard case .open(let session) = state, let (url, credential) = try? session.blobLocation(digest) else { return nil }
-            return .remote(url, check: nil, credential: credential)
         }
     }
 

@@ -61,7 +61,7 @@ struct OCIProjectTests {
                 $0.failCount = 1000
             }
             var locked = LockedPuller(puller: puller(test, registry, store: test.store))
-            locked.mirrors = [try OCISource(repository: "oci://registry.test/models/tiny", settings: puller(test, registry, store: test.store).settings, cancellation: test.cancellation).blobs]
+            locked.mirrors = [try OCISource(repository: "oci://registry.test/models/tiny", settings: puller(test, registry, store: test.store).settings, cancellation: test.cancellation).blobs()]
             let outcome = try locked.fetch([try MirrorFallbackTests.lockedTinyModel(test.hub)])
             #expect(outcome.fetched.map(\.source) == ["oci://registry.test/models/tiny"])
             #expect(try test.storedBlobsMatchTheirNames())
@@ -76,7 +76,7 @@ struct OCIProjectTests {
             flipped[7] ^= 1
             registry.put(blob: flipped, as: SHA256.hash(TestWorkspace.weights).hex)
             var locked = LockedPuller(puller: puller(test, registry, store: test.store))
-            locked.mirrors = [try OCISource(repository: "oci://registry.test/models/tiny", settings: puller(test, registry, store: test.store).settings, cancellation: test.cancellation).blobs]
+            locked.mirrors = [try OCISource(repository: "oci://registry.test/models/tiny", settings: puller(test, registry, store: test.store).settings, cancellation: test.cancellation).blobs()]
             let outcome = try locked.fetch([try MirrorFallbackTests.lockedTinyModel(test.hub)])
             #expect(outcome.servedBy[SHA256.hash(TestWorkspace.weights)] == TestWorkspace.hubBase)
             #expect(test.reporter.fallbacks.contains { $0.path == "model.safetensors" && $0.refused })
