@@ -121,7 +121,7 @@ extension Workspace {
                 guard lock.models.count == 1 else { throw OCIError.whichModel(lock.models.map(\.alias.rawValue)) }
                 model = lock.models[0]
             }
-            let repo = model.isOCI ? try OCIIdentity.storeRepo(for: model.repo) : try RepoID(parsing: model.repo)
+            let repo = try model.storeRepo()
             guard let snapshot = try store.snapshot(repo: repo, revision: model.commit.hex) else {
                 throw PullError.notRecorded(repo: model.repo, revision: model.commit.hex)
             }

@@ -1,6 +1,7 @@
 import PinDigest
 import PinTransport
 public import PinModel
+import PinLock
 
 /// What a model from an OCI registry is called inside modelpin, where the Hub's names are the
 /// rule: the lock, the store's snapshot record and the pipeline all name a model by a repo
@@ -81,5 +82,13 @@ extension OCIIdentity {
     static func plainOrigin(of repository: String) -> Origin? {
         guard repository.hasPrefix("oci://"), let slash = repository.dropFirst(6).firstIndex(of: "/") else { return nil }
         return HTTPURL("http://" + repository[repository.index(repository.startIndex, offsetBy: 6)..<slash] + "/")?.origin
+    }
+}
+
+extension LockedModel {
+    /// The id the store records this model's snapshot under: its Hub repo id, or for a model
+    /// from an OCI registry the store's name of its repository (`OCIIdentity.storeRepo`).
+    func storeRepo() throws -> RepoID {
+        isOCI ? try OCIIdentity.storeRepo(for: repo) : try RepoID(parsing: repo)
     }
 }
