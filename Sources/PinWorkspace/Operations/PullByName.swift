@@ -11,7 +11,8 @@ extension Workspace {
             let store = try workspace.openStore(.readWrite)
             let puller = try workspace.puller(store: store, endpoint: workspace.configuration.resolveEndpoint(manifest: nil))
             var summary = try puller.pull(request)
-            if let manifest = summary.manifest {
+            // Offline means no network: the attachments are the registry's, so they are not listed.
+            if let manifest = summary.manifest, !request.offline {
                 summary.attachments = try workspace.checkAttachments(of: summary, manifest: manifest, store: store, puller: puller)
             }
             if let cache = request.hfCache {

@@ -27,19 +27,9 @@ final class RegistryClientSession: RegistrySession {
         options.journalDirectory = access.journalDirectory?.string
         options.policy = access.policy
         let client = try RegistryClient(
-            reference: reference, options: options, credentials: credentials(for: reference, environment: access.environment),
+            reference: reference, options: options, credentials: RegistryCredentials.lookup(host: reference.authority, environment: access.environment),
             cancellation: cancellation)
         return RegistryClientSession(client: client, repository: repository)
-    }
-
-    /// `MODELPIN_REGISTRY_USER` and `MODELPIN_REGISTRY_PASSWORD`, when both are set.
-    // The docker config and credential helpers are PinRegistry's to read (RegistryCredentials);
-    // until its lookup lands, the environment is the one source.
-    static func credentials(for reference: RegistryReference, environment: [String: String]) -> RegistryCredentials? {
-        guard let user = environment["MODELPIN_REGISTRY_USER"].nonEmpty, let password = environment["MODELPIN_REGISTRY_PASSWORD"].nonEmpty else {
-            return nil
-        }
-        return RegistryCredentials(username: user, password: password, source: "MODELPIN_REGISTRY_USER")
     }
 
     func manifest(_ reference: String) throws -> ServedManifest {
