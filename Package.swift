@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinRegistry, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
 //   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
@@ -194,7 +194,9 @@ let package = Package(
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning",
+                // OCI registries: push, pull oci://, --mirror oci:// (Registry/).
+                "PinRegistry", systemPackage],
             swiftSettings: swiftSettings
         ),
 

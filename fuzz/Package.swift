@@ -54,6 +54,11 @@ let package = Package(
         // An OCI registry's WWW-Authenticate challenges, docker's config.json, upload journal
         // entries and oci:// references (PinRegistry).
         .executableTarget(name: "FuzzRegistry", dependencies: [.product(name: "PinRegistry", package: "modelpin")]),
+        // Pulling from an OCI registry: `oci://` references, the store's names for registry
+        // repositories, and referrer manifests (attachments) a registry serves.
+        .executableTarget(
+            name: "FuzzOCI",
+            dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
