@@ -50,6 +50,8 @@ extension RegistryClient {
                     throw .unauthorized(registry: reference.authority, repository: reference.repository, user: credentials?.username, detail: body)
                 }
                 answeredChallenge = true
+                // A token the registry refused (revoked, or expired early) is not asked again.
+                tokens.removeAll()
                 try learn(challengeHeader: head.header("www-authenticate"))
                 credential = try currentCredential(scopes)
                 guard credential != nil else {
