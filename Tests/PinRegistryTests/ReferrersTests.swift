@@ -67,3 +67,43 @@ struct ReferrersTests {
         #expect(throws: RegistryError.self) { try Fixture.client("oci://127.0.0.1:\(broken.port)/r").referrers(of: subject) }
     }
 }
+
+@Suite("RegistryClient listings and Docker manifests")
+struct ListingTests {
+    @Test("tags follow Link pagination on the registry's own origin only")
+    func pagination() throws {
+        let server = try LoopbackHTTPServer { request in
+            switch request.target {
+            case "/v2/paged/tags/list":
+                return .text(200, #"{"name":"paged","tags":["a","b"]}"#, headers: [("Link", #"</v2/paged/tags/list?last=b&n=2>; rel="next""#)])
+            case "/v2/paged/tags/list?last=b&n=2":
+                // A next page on another host is not followed (it would be another registry).
+                return .text(200, #"{"name":"paged","tags":["c"]}"#, headers: [("Link", #"<http://198.51.100.7/v2/paged/tags/list?last=c>; rel="next""#)])
+            default:
+                return .text(404, "{}")
+            }
+        }
+        #expect(try Fixture.client("oci://127.0.0.1:\(server.port)/paged").tags() == ["a", "b", "c"])
+    }
+
+    @Test("a Docker v2 manifest (Docker Model Runner's kind) is pushed and read back with its media type")
+    func dockerManifest() throws {
+        try withTemporaryDirectory("registry") { directory in
+            let registry = try RegistryServer(directory: directory.appendingPathComponent("registry"))
+            let client = try Fixture.client(registry.reference("ai/model"))
+            let config = try Fixture.blob(directory, "config", text: #"{"config":{"format":"gguf"}}"#)
+            let layer = try Fixture.blob(directory, "layer", count: 2048, seed: 61)
+            for blob in [config, layer] { _ = try client.pushBlob(blob.digest, size: blob.size, file: blob.file.path) }
+            let manifest = """
+                {"schemaVersion":2,"mediaType":"\(RegistryMediaType.dockerManifest)",
+                 "config":{"mediaType":"application/vnd.docker.ai.model.config.v0.1+json","digest":"\(config.digest)","size":\(config.size)},
+                 "layers":[{"mediaType":"application/vnd.docker.ai.gguf.v3","digest":"\(layer.digest)","size":\(layer.size)}]}
+                """
+            let put = try client.putManifest(Array(manifest.utf8), mediaType: RegistryMediaType.dockerManifest, reference: "latest")
+            let fetched = try Fixture.client(registry.reference("ai/model")).manifest("latest")
+            #expect(fetched.mediaType == RegistryMediaType.dockerManifest)
+            #expect(fetched.digest == put.digest)
+            #expect(fetched.bytes == Array(manifest.utf8))
+        }
+    }
+}
