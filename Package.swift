@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinRegistry, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
 //   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
@@ -12,6 +12,8 @@
 //   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
 //   PinS3 → PinTransport → PinModel (S3-compatible buckets: SigV4 over swift-crypto, multipart
 //   uploads), for PinWorkspace to call
+//   PinRegistry → PinTransport, PinDigest → PinModel (the OCI distribution client and its auth),
+//   for PinWorkspace to call
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -55,6 +57,8 @@ let package = Package(
         .library(name: "PinModelSigning", targets: ["PinModelSigning"]),
         // The S3 XML and credentials-file readers, for fuzz/'s FuzzS3.
         .library(name: "PinS3", targets: ["PinS3"]),
+        // The registry's challenge and docker config.json readers, for fuzz/'s FuzzRegistry.
+        .library(name: "PinRegistry", targets: ["PinRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -188,13 +192,20 @@ let package = Package(
         .target(
             name: "PinS3",
             dependencies: ["PinModel", "PinTransport", .product(name: "Crypto", package: "swift-crypto")],
+        // The OCI distribution-spec client: references, auth (Bearer tokens, Basic, docker
+        // config.json and credential helpers), manifests, blob push with resumable uploads, referrers.
+        .target(
+            name: "PinRegistry",
+            dependencies: ["PinModel", "PinDigest", "PinTransport"],
             swiftSettings: swiftSettings
         ),
 
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning",
+                // OCI registries: push, pull oci://, --mirror oci:// (Registry/).
+                "PinRegistry", systemPackage],
             swiftSettings: swiftSettings
         ),
 
@@ -239,7 +250,9 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "PinTestSupport",
-            dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinTransport", systemPackage,
+                           // RegistryTokenServer signs its JWTs (ES256) with swift-crypto.
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PinSBOMTests", dependencies: ["PinSBOM", "PinModel", "PinDigest", "PinTestSupport"], swiftSettings: swiftSettings),
@@ -299,6 +312,12 @@ let package = Package(
         ),
         // PinS3 against AWS's published SigV4 examples and a real S3 server (PinTestSupport's S3Server).
         .testTarget(name: "PinS3Tests", dependencies: ["PinS3", "PinModel", "PinTransport", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
+        // The OCI client against Debian's docker-registry on 127.0.0.1 (and misbehaving fronts).
+        .testTarget(
+            name: "PinRegistryTests",
+            dependencies: ["PinRegistry", "PinTestSupport", "PinTransport", "PinDigest", "PinModel", systemPackage],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

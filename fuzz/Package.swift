@@ -55,6 +55,14 @@ let package = Package(
         .executableTarget(name: "FuzzModelPack", dependencies: [.product(name: "PinStore", package: "modelpin")]),
         // S3 (PinS3): a bucket's XML answers and the shared credentials file.
         .executableTarget(name: "FuzzS3", dependencies: [.product(name: "PinS3", package: "modelpin")]),
+        // An OCI registry's WWW-Authenticate challenges, docker's config.json, upload journal
+        // entries and oci:// references (PinRegistry).
+        .executableTarget(name: "FuzzRegistry", dependencies: [.product(name: "PinRegistry", package: "modelpin")]),
+        // Pulling from an OCI registry: `oci://` references, the store's names for registry
+        // repositories, and referrer manifests (attachments) a registry serves.
+        .executableTarget(
+            name: "FuzzOCI",
+            dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),

@@ -62,6 +62,7 @@ public struct Modelpin: ParsableCommand {
             RemoveCommand.self, MirrorCommand.self, ExportCommand.self, SignCommand.self, KeysCommand.self, AuditCommand.self, ScanCommand.self, CheckCommand.self, HashCommand.self,
             ImportCommand.self, PolicyCommand.self, SBOMCommand.self,
             StoreCommand.self, ServeCommand.self,
+            PushCommand.self,
         ]
     )
 

@@ -28,6 +28,7 @@ public enum LockfileFormat {
     static let modelKeys = [
         "alias", "requested-repo", "requested-revision", "include", "exclude", "endpoint", "repo", "commit", "file",
         "signers", "signature-kind", "signed-by", "signatures", "scanner", "source", "policy", "policy-reasons",
+        "manifest",
     ]
     static let fileKeys = ["path", "size", "sha256", "git-blob-id", "lfs", "verdict", "accepted"]
 
@@ -50,9 +51,14 @@ public enum LockfileFormat {
                 exclude = \(TOMLText.stringArray(model.exclude))
                 endpoint = \(TOMLText.basicString(model.endpoint))
                 repo = \(TOMLText.basicString(model.repo))
-                commit = \(TOMLText.basicString(model.commit.hex))
 
                 """
+            // A registry's snapshot is pinned by its manifest's digest, not a git commit.
+            if model.isOCI, let manifest = model.commit.ociManifest {
+                text += "manifest = \(TOMLText.basicString(manifest.description))\n"
+            } else {
+                text += "commit = \(TOMLText.basicString(model.commit.hex))\n"
+            }
             // Only for a model not resolved on a Hub, so that every other entry stays as it was.
             if let source = model.source {
                 text += "source = \(TOMLText.basicString(source.rawValue))\n"
@@ -223,13 +229,19 @@ public enum LockfileFormat {
         }
         let endpoint = try string(table, "endpoint", path, reader, context: context)
         let repo = try string(table, "repo", path, reader, context: context)
-        let commitText = try string(table, "commit", path, reader, context: context)
-        let commit: CommitID
-        do {
-            commit = try CommitID(parsing: commitText)
-        } catch {
-            throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits: \(error.description)")
+        // Before the commit: a registry's model has a `manifest` digest instead.
+        var source: LockSource?
+        if table["source"] != nil {
+            let text = try string(table, "source", path, reader, context: context)
+            guard let known = LockSource(rawValue: text) else {
+                throw reader.error(
+                    path.appending("source"),
+                    context + "`source` must be \(LockSource.allCases.map { "`\($0.rawValue)`" }.joined(separator: " or ")), not `\(text.escapedForDisplay)`")
+            }
+            source = known
         }
+
+        let commit = try lockedCommit(table, path, reader, context: context, oci: source == .oci)
 
         var pins: [SignerID] = []
         var signedBy: SignerID?
@@ -279,17 +291,6 @@ public enum LockfileFormat {
             scanner = try string(table, "scanner", path, reader, context: context)
         }
 
-        var source: LockSource?
-        if table["source"] != nil {
-            let text = try string(table, "source", path, reader, context: context)
-            guard let known = LockSource(rawValue: text) else {
-                throw reader.error(
-                    path.appending("source"),
-                    context + "`source` must be \(LockSource.allCases.map { "`\($0.rawValue)`" }.joined(separator: " or ")), not `\(text.escapedForDisplay)`")
-            }
-            source = known
-        }
-
         let policy = try lockedPolicy(table, path, reader, context: context)
 
         var files: [LockedFile] = []
@@ -324,6 +325,31 @@ public enum LockfileFormat {
         locked.source = source
         locked.policy = policy
         return locked
+    }
+
+    /// `commit` (40 lowercase hex digits), or for a model from an OCI registry `manifest` (its
+    /// manifest's digest) and no `commit`.
+    private static func lockedCommit(_ table: TOMLTable, _ path: FieldPath, _ reader: TOMLReader, context: String, oci: Bool) throws(ProjectFileError) -> CommitID {
+        guard oci else {
+            if table["manifest"] != nil {
+                throw reader.error(path.appending("manifest"), context + "`manifest` belongs to a model from an OCI registry (`source = \"oci\"`)")
+            }
+            let commitText = try string(table, "commit", path, reader, context: context)
+            do {
+                return try CommitID(parsing: commitText)
+            } catch {
+                throw reader.error(path.appending("commit"), context + "`commit` must be 40 lowercase hex digits: \(error.description)")
+            }
+        }
+        if table["commit"] != nil {
+            throw reader.error(path.appending("commit"), context + "a model from an OCI registry is pinned by `manifest`, not `commit`")
+        }
+        let text = try string(table, "manifest", path, reader, context: context)
+        do {
+            return CommitID(ociManifest: try SHA256Digest(parsing: text))
+        } catch {
+            throw reader.error(path.appending("manifest"), context + "`manifest` is not a valid digest: \(error.reason)")
+        }
     }
 
     /// `policy` and `policy-reasons`, together or not at all.

@@ -16,7 +16,7 @@ public enum ManifestFormat {
     /// `policy` is the admission policy's table, read by PinPolicy (`PolicyFormat`) from the
     /// same text: this parser only lets it through.
     static let topLevelKeys = ["version", "endpoint", "allowlist", "audit-checkpoint", "models", "policy"]
-    static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers", "layout"]
+    static let modelKeys = ["repo", "revision", "include", "exclude", "to", "signers", "layout", "source"]
 
     static let signersReserved =
         "`signers` is set per model, in its [models.ALIAS] table; at the top level it would apply to nothing"
@@ -100,6 +100,28 @@ public enum ManifestFormat {
         }
     }
 
+    /// `source = "oci://HOST[:PORT]/REPO[:TAG|@sha256:…]"`: a model from an OCI registry, in
+    /// place of `repo` and `revision` (the tag or digest is the revision; `latest` when none is
+    /// written, as docker and skopeo read it). Only the form is checked here; the registry
+    /// reference is parsed strictly where it is resolved.
+    private static func ociRequest(
+        _ alias: ModelAlias, _ value: any TOMLValueConvertible, _ table: TOMLTable, _ path: FieldPath, _ reader: TOMLReader
+    ) throws(ProjectFileError) -> ModelRequest {
+        let sourcePath = path.appending("source")
+        let text = try reader.text(value, sourcePath, example: #"source = "oci://registry.example/models/llama:v1""#)
+        for key in ["repo", "revision"] where table[key] != nil {
+            throw reader.error(
+                path.appending(key), "`\(key)` and `source` both name where the model comes from",
+                hint: "an OCI model's tag or digest is part of `source` (`oci://HOST/REPO:TAG`); remove `\(key)`")
+        }
+        guard let (repo, revision) = ModelRequest.splitOCI(text) else {
+            throw reader.error(
+                sourcePath, "`\(text.escapedForDisplay)` is not an `oci://HOST[:PORT]/REPO[:TAG|@sha256:…]` reference",
+                hint: #"write it like `source = "oci://registry.example/models/llama:v1"`"#)
+        }
+        return ModelRequest(alias: alias, repo: repo, revision: revision)
+    }
+
     private static func model(_ key: String, _ value: any TOMLValueConvertible, _ path: FieldPath, _ reader: TOMLReader) throws(ProjectFileError) -> ModelRequest {
         let alias: ModelAlias
         do {
@@ -113,10 +135,21 @@ public enum ManifestFormat {
             reserved: ["policy": policyReserved, "scan": scanReserved],
             what: "a model table")
 
-        guard let repoValue = table["repo"] else {
-            throw reader.error(path.appending("repo"), "missing; every model names its Hub repo", hint: #"add `repo = "org/name"` to [models.\#(alias)]"#)
+        var request: ModelRequest
+        if let sourceValue = table["source"] {
+            request = try ociRequest(alias, sourceValue, table, path, reader)
+        } else {
+            guard let repoValue = table["repo"] else {
+                throw reader.error(path.appending("repo"), "missing; every model names its Hub repo", hint: #"add `repo = "org/name"` to [models.\#(alias)]"#)
+            }
+            request = ModelRequest(alias: alias, repo: try reader.text(repoValue, path.appending("repo"), example: #"repo = "org/name""#))
+            // One spelling for a registry's model: `source`, which carries its tag or digest.
+            if request.isOCI {
+                throw reader.error(
+                    path.appending("repo"), "`repo` names a Hub repository; a model from an OCI registry is written `source = \"oci://…\"`",
+                    hint: #"write `source = "oci://HOST/REPO:TAG"` instead of `repo` and `revision`"#)
+            }
         }
-        var request = ModelRequest(alias: alias, repo: try reader.text(repoValue, path.appending("repo"), example: #"repo = "org/name""#))
         if let value = table["revision"] {
             let revisionPath = path.appending("revision")
             request.revision = try reader.text(value, revisionPath, example: #"revision = "main""#)
@@ -232,8 +265,14 @@ public enum ManifestFormat {
         if !result.isEmpty, !TOMLText.endsWithNewline(result) { result += "\n" }
         if !TOMLText.endsWithBlankLine(result) { result += "\n" }
         result += "[models.\(TOMLText.key(model.alias.rawValue))]\n"
-        result += "repo = \(TOMLText.basicString(model.repo))\n"
-        result += "revision = \(TOMLText.basicString(model.revision))\n"
+        if model.isOCI {
+            // A registry's model is one reference: the tag (`:TAG`) or digest (`@sha256:…`) in it.
+            let separator = model.revision.hasPrefix("sha256:") ? "@" : ":"
+            result += "source = \(TOMLText.basicString(model.repo + separator + model.revision))\n"
+        } else {
+            result += "repo = \(TOMLText.basicString(model.repo))\n"
+            result += "revision = \(TOMLText.basicString(model.revision))\n"
+        }
         if !model.include.isEmpty { result += "include = \(TOMLText.stringArray(model.include))\n" }
         if !model.exclude.isEmpty { result += "exclude = \(TOMLText.stringArray(model.exclude))\n" }
         if let directory = model.directory { result += "to = \(TOMLText.basicString(directory))\n" }

@@ -57,6 +57,33 @@ public struct ModelRequest: Sendable, Equatable {
     /// Every pinned signer, of either kind, sorted.
     public var pinnedSigners: [SignerID] { (signers.map(SignerID.openpgp) + omsSigners.map(SignerID.oms)).sorted() }
 
+    /// A model from an OCI registry (`source = "oci://…"`): `repo` is `oci://HOST[:PORT]/REPO`
+    /// and `revision` its tag or `sha256:…` digest.
+    public var isOCI: Bool { repo.hasPrefix(ModelRequest.ociScheme) }
+
+    public static let ociScheme = "oci://"
+
+    /// `oci://HOST/REPO:TAG` → (`oci://HOST/REPO`, `TAG`); `…@sha256:HEX` → the digest as the
+    /// revision; no tag → `latest`. nil when the text is not of that form at all (no scheme, no
+    /// repository path). Only the split: the registry module parses the reference strictly.
+    public static func splitOCI(_ text: String) -> (repo: String, revision: String)? {
+        guard text.hasPrefix(ociScheme) else { return nil }
+        let rest = text.dropFirst(ociScheme.count)
+        guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else { return nil }
+        if let at = rest.firstIndex(of: "@") {
+            let digest = rest[rest.index(after: at)...]
+            guard at > slash, !digest.isEmpty else { return nil }
+            return (ociScheme + rest[..<at], String(digest))
+        }
+        let path = rest[rest.index(after: slash)...]
+        if let colon = path.lastIndex(of: ":") {
+            let tag = path[path.index(after: colon)...]
+            guard !tag.isEmpty, colon != path.startIndex else { return nil }
+            return (ociScheme + rest[..<colon], String(tag))
+        }
+        return (String(text), "latest")
+    }
+
     public init(
         alias: ModelAlias, repo: String, revision: String = "main", include: [String] = [], exclude: [String] = [],
         directory: String? = nil, signers: [Fingerprint] = []
@@ -78,6 +105,10 @@ public enum ModelLayout: String, Sendable, Equatable, CaseIterable {
     /// The Hugging Face cache (`modelpin export --hf-cache`), where `from_pretrained("org/name")`
     /// finds it; no directory is made.
     case hfCache = "hf-cache"
+    /// Resolved on an OCI registry (`repo` is `oci://HOST[:PORT]/REPO`): the snapshot is the
+    /// manifest written as `manifest = "sha256:…"` (in `commit`, see `CommitID(ociManifest:)`),
+    /// and every file is one of its layers, `sha256` the layer's digest.
+    case oci
 }
 
 /// `modelpin.lock`: written only by modelpin, in canonical form (`LockfileFormat.render`).
@@ -161,6 +192,9 @@ public struct LockedModel: Sendable, Equatable {
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
 
+    /// A model from an OCI registry (`source = "oci"`): its `commit` is its manifest's digest.
+    public var isOCI: Bool { source == .oci }
+
     /// Every pinned signer, of either kind, sorted; empty when the model requires none.
     public var pinnedSigners: [SignerID] { (signers.map(SignerID.openpgp) + omsSigners.map(SignerID.oms)).sorted() }
 
@@ -209,6 +243,10 @@ public enum LockSource: String, Sendable, Equatable, CaseIterable {
     /// Adopted from a Hugging Face cache: every file was checked against its cache name (its
     /// SHA-256 or git blob id) and scanned, but no Hub said this commit holds these files.
     case hfCache = "hf-cache"
+    /// Resolved on an OCI registry (`repo` is `oci://HOST[:PORT]/REPO`): the snapshot is the
+    /// manifest written as `manifest = "sha256:…"` (in `commit`, see `CommitID(ociManifest:)`),
+    /// and every file is one of its layers, `sha256` the layer's digest.
+    case oci
 }
 
 /// One file of a locked model.

@@ -31,6 +31,19 @@ public struct CommitID: Hashable, Comparable, Sendable, CustomStringConvertible 
         hex = text
     }
 
+    /// A model from an OCI registry has no git commit: what pins its snapshot is its manifest's
+    /// digest, the one immutable name a registry gives it. Such a commit holds the digest's 64
+    /// hex digits; it comes only from a typed digest (never from text, so a lock's `commit`
+    /// still cannot hold 64 digits), and a lock writes it as `manifest = "sha256:…"`.
+    public init(ociManifest digest: SHA256Digest) {
+        hex = digest.hex
+    }
+
+    /// The manifest digest, for a commit made by `init(ociManifest:)`; nil for a git commit.
+    public var ociManifest: SHA256Digest? {
+        hex.utf8.count == 64 ? try? SHA256Digest(parsing: "sha256:" + hex) : nil
+    }
+
     /// The first 12 digits: how modelpin shows a commit in a one-line summary.
     public var short: String { String(hex.prefix(12)) }
 

@@ -9,7 +9,13 @@ public import PinModel
 /// # Datasets, written as the Hub's URLs write them.
 /// datasets/HuggingFaceFW/fineweb
 /// datasets/allenai/*     # every dataset AllenAI publishes (not its models)
+/// # Repositories on OCI registries: one repository, or every one below a path.
+/// oci://registry.example/models/llama
+/// oci://registry.example:5000/team/*
 /// ```
+/// Registry entries are matched exactly (hosts and OCI repository names are lowercase by the
+/// distribution spec, so there is no case to fold and no lookalike of a Hub owner to catch:
+/// a registry's repository is trusted because its host is named, not because it resembles one).
 /// Models and datasets are separate lists: `mistralai/*` allows no dataset, and
 /// `datasets/allenai/*` no model. `datasets/x` alone is the model `x` of an owner called
 /// `datasets`, as `RepoID` reads it.
@@ -27,6 +33,8 @@ public struct Allowlist: Sendable {
     let entries: [Entry]
     /// Datasets' entries (`datasets/owner/name`, `datasets/owner/*`), spans without the prefix.
     let datasetEntries: [Entry]
+    /// OCI registry repositories (`oci://HOST[:PORT]/PATH`, or `…/PREFIX/*` for every one below).
+    public internal(set) var registryEntries: [String] = []
     /// Problems that do not stop the allowlist from being used (duplicate entries).
     public internal(set) var warnings: [String] = []
 
@@ -47,6 +55,7 @@ public struct Allowlist: Sendable {
     public static func parse(_ bytes: [UInt8], source: String) throws(AllowlistError) -> Allowlist {
         var entries: [Entry] = []
         var datasetEntries: [Entry] = []
+        var registryEntries: [String] = []
         entries.reserveCapacity(bytes.count / 24)
         var lineNumber: UInt32 = 0
         var lineStart = 0
@@ -64,7 +73,13 @@ public struct Allowlist: Sendable {
             while end > start, isBlank(bytes[end - 1]) { end -= 1 }
             if start == end { continue }
 
-            if let body = datasetBody(bytes, start, end) {
+            if bytes[start..<end].starts(with: registryPrefix) {
+                let text = String(decoding: bytes[start..<end], as: UTF8.self)
+                if let reason = registryProblem(text) {
+                    throw AllowlistError(source: source, line: Int(lineNumber), text: text, reason: reason)
+                }
+                registryEntries.append(text)
+            } else if let body = datasetBody(bytes, start, end) {
                 guard let entry = fastEntry(bytes, body, end, line: lineNumber) else {
                     throw AllowlistError(
                         source: source, line: Int(lineNumber),
@@ -81,7 +96,41 @@ public struct Allowlist: Sendable {
                     reason: explain(bytes[start..<end]))
             }
         }
-        return Allowlist(source: source, bytes: bytes, entries: entries, datasetEntries: datasetEntries)
+        var allowlist = Allowlist(source: source, bytes: bytes, entries: entries, datasetEntries: datasetEntries)
+        allowlist.registryEntries = registryEntries
+        return allowlist
+    }
+
+    private static let registryPrefix = Array("oci://".utf8)
+
+    /// Why `text` (starting `oci://`) is not a registry entry, or nil.
+    private static func registryProblem(_ text: String) -> String? {
+        let rest = text.dropFirst("oci://".count)
+        guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+            return "a registry entry is `oci://HOST[:PORT]/REPOSITORY` or `oci://HOST[:PORT]/PREFIX/*`"
+        }
+        let host = rest[..<slash]
+        var path = rest[rest.index(after: slash)...]
+        if path == "*" { return nil }  // every repository of the host
+        if path.hasSuffix("/*") { path = path.dropLast(2) }
+        guard host.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || ".-:[]".contains($0)) }) else {
+            return "the host `\(host)` has characters a registry host does not (lowercase ASCII letters, digits, `.`, `-`, `:PORT`)"
+        }
+        guard !path.isEmpty, path.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._-/".contains($0)) }),
+              !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else {
+            return "the repository `\(path)` is not an OCI repository name (lowercase ASCII letters, digits, `.`, `_`, `-`, `/`); no tag or digest"
+        }
+        return nil
+    }
+
+    /// Whether `repository` (`oci://HOST[:PORT]/PATH`, no tag or digest) is listed: an entry
+    /// naming it exactly, `oci://HOST[:PORT]/*`, or `…/PREFIX/*` with PATH below PREFIX.
+    public func allowsRegistry(_ repository: String) -> Bool {
+        registryEntries.contains { entry in
+            guard entry.hasSuffix("/*") else { return entry == repository }
+            return repository.hasPrefix(entry.dropLast())  // keeps the `/`: `a/*` allows `a/b`, not `ab`
+        }
     }
 
     /// Where the `owner/…` of a `datasets/owner/…` line starts, or nil for a model's line. As in
@@ -176,6 +225,6 @@ public struct AllowlistError: ModelpinError, Equatable {
     }
     public var causes: [String] { [reason] }
     public var hint: String? {
-        "entries are `owner/name` or `owner/*` for models, `datasets/owner/name` or `datasets/owner/*` for datasets, one per line, in ASCII; `#` starts a comment"
+        "entries are `owner/name` or `owner/*` for models, `datasets/owner/name` or `datasets/owner/*` for datasets, `oci://HOST/REPOSITORY` or `oci://HOST/PREFIX/*` for registries, one per line, in ASCII; `#` starts a comment"
     }
 }

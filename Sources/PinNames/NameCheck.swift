@@ -112,6 +112,9 @@ public struct NameChecker: Sendable {
     /// The allowlist's problems that do not stop it from being used (duplicate entries).
     public var warnings: [String] { (index.warnings + otherIndex.warnings).sorted() }
 
+    /// Whether the allowlist lists the OCI repository `repository` (`Allowlist.allowsRegistry`).
+    public func allowsRegistry(_ repository: String) -> Bool { index.allowlist.allowsRegistry(repository) }
+
     /// The checker that answers for `kind` first.
     func answering(_ kind: RepoKind) -> NameChecker {
         kind == index.kind ? self : NameChecker(index: otherIndex, other: index)

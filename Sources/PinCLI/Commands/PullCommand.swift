@@ -1,6 +1,7 @@
 import ArgumentParser
 import PinLock
 import PinModel
+import PinNames
 import PinScan
 import PinStore
 import PinWorkspace
@@ -30,7 +31,14 @@ struct PullCommand: ModelpinCommand {
             ORG/NAME@REVISION is pulled from that record with no network at all. When the Hub \
             cannot be reached, a revision recorded before is named, never used silently.
 
-            A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
+            With oci://HOST[:PORT]/REPO:TAG (or @sha256:…): the model is the ModelPack manifest \
+            that tag names on an OCI registry; each layer is a file, fetched from the registry \
+            and checked against the digest the manifest gives it, then scanned and stored like \
+            any other. What the registry attaches to the manifest (a lock, signatures, a scan \
+            report) is listed and checked where modelpin can. The names gate applies: the \
+            allowlist lists oci://HOST/REPO (or oci://HOST/PREFIX/*). See `modelpin push`.
+
+                        A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
             way into ./datasets/ORG/NAME; the allowlist lists datasets apart from models.
 
             Paths after ORG/NAME select exactly those files, as `hf download` takes them: \
@@ -95,7 +103,7 @@ struct PullCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("How files appear in the directory: `copy` (reflink where possible) or `symlink` into the store.", valueName: "mode"))
     var link: String = "copy"
 
-    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s)://, file:// or a directory, relative to the current one (project pulls only; --offline takes directories only).", valueName: "url"))
+    @Option(name: .customLong("mirror"), help: ArgumentHelp("A mirror to try before the Hub, in order (repeatable): http(s)://, file:// or a directory, relative to the current one, or an OCI registry repository, oci://HOST/REPO (project pulls only; --offline takes directories only).", valueName: "url"))
     var mirrors: [String] = []
 
     @Flag(help: "Pull a repo id that is not on the allowlist (typosquats are refused regardless; ORG/NAME only).")
@@ -115,6 +123,7 @@ struct PullCommand: ModelpinCommand {
     var hfCacheDir: String?
 
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var registry: RegistryFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -146,6 +155,9 @@ struct PullCommand: ModelpinCommand {
     }
 
     func execute(_ console: Console) throws -> ExitStatus {
+        if registry.allowInsecureRegistry {
+            console.warn("--allow-insecure-registry: registries on other hosts are reached over plain http; tokens and credentials cross the network unencrypted")
+        }
         guard let mode = LinkMode(rawValue: link) else {
             throw UsageError(message: "invalid --link `\(link)`", hint: "use `copy` (the default) or `symlink`")
         }
@@ -166,7 +178,7 @@ struct PullCommand: ModelpinCommand {
         let checker = try names.loadChecker(console)
         let source = names.allowlistPath
         let workspace = try store.workspace(
-            audit.apply(to: transfer.configuration(allowlist: { (checker, source) })), events: progress, command: "pull")
+            audit.apply(to: configuration(allowlist: { (checker, source) })), events: progress, command: "pull")
         let cwd = ProcessEnvironment.currentDirectory
         var request = PullRequest(name: name, revision: revision, workingDirectory: cwd)
         request.include = include
@@ -188,7 +200,8 @@ struct PullCommand: ModelpinCommand {
             console.out(try Format.json(summary))
         } else if !transfer.quiet {
             let downloaded = summary.files.filter { $0.source == .downloaded }
-            var line = "pulled \(summary.repo)@\(summary.revision) (\(summary.commit.prefix(12))) into \(destination): "
+            let pinned = summary.manifest.map { "manifest " + $0.prefix(19) } ?? String(summary.commit.prefix(12))
+            var line = "pulled \(summary.repo)\(summary.manifest == nil ? "@" : ":")\(summary.revision) (\(pinned)) into \(destination): "
             line += "\(Format.plural(summary.files.count, "file")), \(Format.bytes(summary.bytes)); "
             line += "\(downloaded.count) downloaded and verified, \(summary.files.count - downloaded.count) from the store"
             line += ", in \(Format.tenths(summary.seconds)) s"
@@ -196,6 +209,7 @@ struct PullCommand: ModelpinCommand {
             if let exported = summary.hfCache { ExportCommand.describe(exported, console) }
             Self.listUnsupported(summary.files.filter { $0.verdict == .unsupported }.map(\.path), console)
             Self.listRemoteCode(summary.files.filter { $0.verdict == .suspicious }.map(\.path), console)
+            if let attachments = summary.attachments { Self.listAttachments(attachments, console) }
         } else {
             // -q: the directory alone, for `DIR=$(modelpin pull ORG/NAME -q)`.
             console.out(destination)
@@ -207,7 +221,7 @@ struct PullCommand: ModelpinCommand {
         let project = try self.project.load()
         let names = self.names
         let workspace = try store.workspace(
-            audit.apply(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
+            audit.apply(to: configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
             events: progress, command: "pull")
         var request = ProjectPullRequest()
         request.aliases = targets
@@ -255,6 +269,28 @@ struct PullCommand: ModelpinCommand {
         return .success
     }
 
+    /// The transfer options and the registry flags, as the workspace reads them.
+    private func configuration(
+        allowlist: @escaping @Sendable () throws -> (checker: NameChecker?, source: String?)
+    ) throws -> WorkspaceConfiguration {
+        var configuration = try transfer.configuration(allowlist: allowlist)
+        registry.apply(to: &configuration)
+        return configuration
+    }
+
+    /// What a registry has attached to the model's manifest, and what checking each showed.
+    static func listAttachments(_ attachments: [AttachmentReport], _ console: Console) {
+        guard !attachments.isEmpty else {
+            console.out("  nothing attached to the manifest on the registry")
+            return
+        }
+        console.out("  \(Format.plural(attachments.count, "attachment")) on the registry:")
+        for attachment in attachments {
+            let name = attachment.name.map { " \($0)" } ?? ""
+            console.out("    \(attachment.status.rawValue)  \(attachment.artifactType)\(name): \(attachment.detail)")
+        }
+    }
+
     /// Files admitted as `unsupported`: never passed off as checked.
     static func listUnsupported(_ paths: [String], _ console: Console) {
         guard !paths.isEmpty else { return }
@@ -270,9 +306,19 @@ struct PullCommand: ModelpinCommand {
     }
 
     /// The repo and revision asked for: ORG/NAME[@REV], or --revision REV as hf spells it.
-    /// Both, naming different revisions, is a usage error rather than a silent pick.
+    /// Both, naming different revisions, is a usage error rather than a silent pick. An OCI
+    /// reference (`oci://HOST/REPO[:TAG|@sha256:…]`) carries its own tag or digest.
     func requested() throws -> (name: String, revision: String) {
         let target = targets.first { $0.contains("/") } ?? ""
+        if target.hasPrefix(ModelRequest.ociScheme) {
+            guard let (repository, tag) = ModelRequest.splitOCI(target) else {
+                throw ValidationError("`\(target)` is not an oci://HOST[:PORT]/REPO[:TAG|@sha256:…] reference")
+            }
+            if let revision, revision != tag {
+                throw ValidationError("an OCI reference names its tag or digest itself (`\(target)`); drop --revision \(revision)")
+            }
+            return (repository, tag)
+        }
         let (name, inline) = Self.split(target)
         guard let revision else { return (name, inline) }
         if target.contains("@"), inline != revision {

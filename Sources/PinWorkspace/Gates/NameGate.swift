@@ -38,11 +38,42 @@ public struct NameGate: Sendable {
         }
     }
 
+    /// The names gate for a repository on an OCI registry (`oci://HOST[:PORT]/PATH`): it must be
+    /// listed (`oci://…` lines of the allowlist), else it is refused unless the user allowed
+    /// unlisted names (then with a warning); without an allowlist, a warning. There is no
+    /// typosquat check: a registry host is trusted because someone listed it, and lookalikes of
+    /// Hub owners mean nothing on a host that is not the Hub.
+    public func decideRegistry(_ repository: String, allowUnlisted: Bool) -> GateDecision {
+        let shown = repository.escapedForDisplay
+        guard let names else {
+            let warning = "no allowlist configured: `\(shown)` was not checked against one (set MODELPIN_ALLOWLIST or pass --allowlist)"
+            return GateDecision(gate: .names, subject: repository, decision: .warn([warning]))
+        }
+        if names.allowsRegistry(repository) { return GateDecision(gate: .names, subject: repository, decision: .allow) }
+        if allowUnlisted {
+            let warning = "`\(shown)` is not on the allowlist; pulling it because --allow-unlisted was given"
+            return GateDecision(gate: .names, subject: repository, decision: .warn([warning]))
+        }
+        return GateDecision(gate: .names, subject: repository, decision: .refuse(UnlistedRegistry(repository: repository, allowlist: allowlistSource ?? "the allowlist")))
+    }
+
     private static func parse(_ name: String) throws(NameSyntaxError) -> RepoID {
         do {
             return try RepoID(parsing: name)
         } catch {
             throw NameSyntaxError(name: name, reason: error.reason)
         }
+    }
+}
+
+/// A registry repository the allowlist does not name.
+public struct UnlistedRegistry: ModelpinError, Equatable {
+    public let repository: String
+    public let allowlist: String
+
+    public var kind: FailureKind { .refused }
+    public var description: String { "`\(repository.escapedForDisplay)` is not on the allowlist (\(allowlist.escapedForDisplay))" }
+    public var hint: String? {
+        "add `\(repository.escapedForDisplay)` (or `oci://HOST/PREFIX/*`) to the allowlist if you trust it, or pass --allow-unlisted for one pull"
     }
 }

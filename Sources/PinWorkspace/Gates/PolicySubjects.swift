@@ -54,7 +54,7 @@ extension LockedModel {
     var storedSnapshot: StoredSnapshot {
         get throws {
             StoredSnapshot(
-                repo: try RepoID(parsing: repo), commit: commit.hex, endpoint: endpoint,
+                repo: try storeRepo(), commit: commit.hex, endpoint: endpoint,
                 files: files.map { .init(path: $0.path, sha256: $0.sha256, size: $0.size, gitBlobID: $0.gitBlobID, lfs: $0.lfs) })
         }
     }

@@ -84,6 +84,13 @@ public struct ProjectPullSummary: Sendable, Encodable {
     public let seconds: Double
 }
 
+/// A `--mirror` as given: a directory or http(s) mirror, or an OCI registry repository (a blob
+/// source that needs the pull's transport settings, so made once they are known).
+private enum MirrorChoice {
+    case mirror(MirrorSource)
+    case registry(String)
+}
+
 extension Workspace {
     /// `pull [ALIAS...]`: the project's models exactly as the lock names them. The lock is
     /// brought up to date first unless locked; then every locked blob the store lacks is fetched
@@ -96,12 +103,21 @@ extension Workspace {
 
     private func pullLocked(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
         let started = DispatchTime.now()
-        let sources = try request.mirrors.map { try MirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
-        // --offline promises no network at all: an http(s) mirror is a contradiction to point
-        // out before anything runs, not a source to skip quietly (then the pull would fail or
-        // succeed for reasons the user cannot see).
-        if request.offline, let remote = sources.first(where: \.isRemote) {
-            throw ProjectError.networkMirrorOffline(remote.description)
+        let sources = try request.mirrors.map { text -> MirrorChoice in
+            // An OCI registry repository serves any blob by digest, like a mirror directory.
+            if text.hasPrefix(ModelRequest.ociScheme) {
+                if request.offline { throw ProjectError.networkMirrorOffline(text) }
+                guard let (repository, _) = ModelRequest.splitOCI(text), !text.contains("@") else {
+                    throw ProjectError.badMirror(text, reason: "an OCI mirror is a repository, oci://HOST[:PORT]/REPO, with no tag or digest")
+                }
+                return .registry(repository)
+            }
+            let mirror = try MirrorSource(parsing: text, relativeTo: request.workingDirectory)
+            // --offline promises no network at all: an http(s) mirror is a contradiction to point
+            // out before anything runs, not a source to skip quietly (then the pull would fail or
+            // succeed for reasons the user cannot see).
+            if request.offline, mirror.isRemote { throw ProjectError.networkMirrorOffline(mirror.description) }
+            return .mirror(mirror)
         }
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
@@ -116,7 +132,12 @@ extension Workspace {
         if relocked != nil { audit?.operation("relocked", .bool(true)) }
         let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias.rawValue) }
         var locked = LockedPuller(puller: puller)
-        locked.mirrors = sources
+        locked.mirrors = try sources.map { choice -> any BlobSource in
+            switch choice {
+            case .mirror(let mirror): mirror
+            case .registry(let repository): try OCISource(repository: repository, settings: puller.settings, cancellation: puller.cancellation).blobs()
+            }
+        }
         locked.offline = request.offline
         locked.endpointOverride = try configuration.endpointOverride.map { try HubEndpoint($0) }
         let outcome = try locked.fetch(chosen)
@@ -162,7 +183,7 @@ extension Workspace {
             }
             var entry = ProjectPullSummary.Model(
                 alias: model.alias.rawValue, repo: model.repo, commit: model.commit.hex, destination: destination,
-                endpoint: configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
+                endpoint: model.isOCI ? model.endpoint : configuration.endpointOverride ?? WorkspaceConfiguration.trimmed(model.endpoint),
                 files: model.files.count, bytes: model.totalSize,
                 servedBy: Dictionary(model.files.compactMap { file in outcome.servedBy[file.sha256].map { (file.path, $0) } }) { first, _ in first },
                 signature: vouches[model.alias.rawValue],

@@ -1,4 +1,5 @@
 import PinModel
+import PinVerify
 import PinStore
 import SystemPackage
 
@@ -10,12 +11,34 @@ extension Workspace {
             let store = try workspace.openStore(.readWrite)
             let puller = try workspace.puller(store: store, endpoint: workspace.configuration.resolveEndpoint(manifest: nil))
             var summary = try puller.pull(request)
+            // Offline means no network: the attachments are the registry's, so they are not listed.
+            if let manifest = summary.manifest, !request.offline {
+                summary.attachments = try workspace.checkAttachments(of: summary, manifest: manifest, store: store, puller: puller)
+            }
             if let cache = request.hfCache {
                 summary.hfCache = try workspace.exportPulled(summary, request, store: store, into: cache)
             }
             workspace.audit?.model(.model(summary))
             return summary
         }
+    }
+
+    /// A model pulled from a registry: what is attached to its manifest, each attachment checked
+    /// as far as modelpin can (`OCIAttachments`). A pull by name pins no signer, so an
+    /// attachment that fails its check is a warning (the files themselves were verified
+    /// against the manifest's digests either way).
+    private func checkAttachments(of summary: PullSummary, manifest text: String, store: Store, puller: Puller) throws -> [AttachmentReport] {
+        guard let access = puller.settings.registry else { return [] }
+        let manifest = try SHA256Digest(parsing: text)
+        let keyring = try? Keyring(directory: keyringDirectory(), create: false, gpgPath: configuration.gpgPath)
+        let (signers, _) = try LockSigners.load(configuration.environment)
+        let checker = OCIAttachments(store: store, keyring: keyring, lockSigners: signers)
+        let session = try access.connect(summary.repo, access, cancellation.flag)
+        let reports = try checker.check(manifest: manifest, files: summary.files.map { ($0.path, $0.sha256) }, session: session)
+        for report in reports where report.status == .failed {
+            events.emit(.warning("the attachment \(report.name ?? report.digest) (\(report.artifactType)) of \(summary.repo) failed its check: \(report.detail)"))
+        }
+        return reports
     }
 
     /// `pull --hf-cache`: the snapshot just recorded, written into the cache with a ref for the

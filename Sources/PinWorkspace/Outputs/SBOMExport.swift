@@ -95,8 +95,10 @@ extension Workspace {
 
     static func repoID(_ model: LockedModel) throws -> RepoID {
         do {
-            return try RepoID(parsing: model.repo)
-        } catch {
+            return try model.storeRepo()
+        } catch let error as OCINameError {
+            throw ProjectError.invalidAlias(model.alias.rawValue, reason: "its repo `\(model.repo.escapedForDisplay)`: \(error.reason)")
+        } catch let error as RepoIDError {
             throw ProjectError.invalidAlias(model.alias.rawValue, reason: "its repo `\(model.repo.escapedForDisplay)`: \(error.reason)")
         }
     }

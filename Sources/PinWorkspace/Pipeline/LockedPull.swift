@@ -15,7 +15,8 @@ import SystemPackage
 /// transport only.
 public struct LockedPuller: Sendable {
     public let puller: Puller
-    public var mirrors: [MirrorSource] = []
+    /// Directories, http(s) mirrors and OCI registries (`--mirror`), tried in order.
+    public var mirrors: [any BlobSource] = []
     public var offline = false
     /// Where to fetch from instead of each model's locked endpoint (`--endpoint`,
     /// `MODELPIN_ENDPOINT`, `HF_ENDPOINT`); nil: the endpoint the lock records.
@@ -61,7 +62,7 @@ public struct LockedPuller: Sendable {
             }
         }
         guard !needed.isEmpty else { return outcome }
-        let sources: [any BlobSource] = mirrors + (offline ? [] : try hubs(for: models))
+        let sources: [any BlobSource] = mirrors + (offline ? [] : try hubs(for: models.filter { !$0.isOCI }) + registries(for: models))
         let result = try puller.fetcher(admission: gate.admission).fetch(needed, from: sources, stopOnFailure: false)
         for item in needed {
             if let digest = item.file.sha256, let source = result.servedBy[item.file.contentKey] { outcome.servedBy[digest] = source }
@@ -105,6 +106,15 @@ public struct LockedPuller: Sendable {
             reason = reason ?? BlobFetcher.explain(error)
         }
         return reason.map { (sources, $0) }
+    }
+
+    /// The registry each OCI model's bytes come from (its locked repository), each serving
+    /// only its own models' blobs, by digest.
+    func registries(for models: [LockedModel]) throws -> [any BlobSource] {
+        var seen = Set<String>()
+        return try models.filter { $0.isOCI && seen.insert($0.repo).inserted }.map { model in
+            try OCISource(repository: model.repo, settings: puller.settings, cancellation: puller.cancellation).blobs()
+        }
     }
 
     /// The Hub each model's bytes come from at its locked commit: the override, else the

@@ -108,7 +108,7 @@ public struct Locker: Sendable {
         let missing = files.filter { file in digests[file.path].map { (try? puller.store.path(of: $0)) == nil } ?? true }
         if !missing.isEmpty {
             let items = missing.map { FetchItem(file: $0, repo: snapshot.repo.description, commit: snapshot.commit, label: "\(snapshot.repo)/\($0.path)") }
-            let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: [puller.hub], stopOnFailure: true)
+            let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: [puller.origin(of: snapshot)], stopOnFailure: true)
             for file in missing { digests[file.path] = fetched.digests[file.contentKey] }
         }
         let fetchedPaths = Set(missing.map(\.path))
@@ -122,7 +122,8 @@ public struct Locker: Sendable {
         model.requestedRevision = request.revision
         model.include = request.include
         model.exclude = request.exclude
-        model.endpoint = endpoint
+        // A registry's model was resolved on its registry, whatever Hub the project names.
+        model.endpoint = snapshot.registry?.repository ?? endpoint
         guard !request.pinnedSigners.isEmpty else {
             model.policy = try judge(model, hub: snapshot.hubFacts)
             try puller.record([model], resolved: true)

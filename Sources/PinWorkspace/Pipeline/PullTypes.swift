@@ -72,6 +72,8 @@ public struct PullSettings: Sendable {
     /// Where HTTP connections come from: libcurl, or an in-process fake in tests. The policy
     /// above applies whichever it is (`HTTPClient` enforces it).
     public var transport: any HTTPTransport = CurlTransport()
+    /// How OCI registries are reached (`pull oci://…`, `--mirror oci://…`); nil: not at all.
+    public var registry: RegistryAccess?
 
     public init(endpoint: HubEndpoint, policy: TransportPolicy) {
         self.endpoint = endpoint
@@ -116,6 +118,10 @@ public struct PullSummary: Sendable, Encodable {
     public let downloadedBytes: Int64
     public let resumedBytes: Int64
     public let seconds: Double
+    /// For a model from an OCI registry: its manifest's digest (`commit` holds its hex digits).
+    public let manifest: String?
+    /// For a model from an OCI registry: what is attached to its manifest, and what was verified.
+    public internal(set) var attachments: [AttachmentReport]?
     /// What `--hf-cache` wrote; absent without it.
     public internal(set) var hfCache: HFCacheWriter.Outcome?
 
@@ -131,9 +137,10 @@ public struct PullSummary: Sendable, Encodable {
                 source: origin == .store ? .store : .downloaded, servedBy: origin.source,
                 materialized: ledger.method(of: file.path) ?? nil, verdict: ledger.verdict(of: digest) ?? .safe)
         }
-        repo = snapshot.repo.description
+        repo = snapshot.registry?.repository ?? snapshot.repo.description
         revision = snapshot.revision
         commit = snapshot.commit.hex
+        manifest = snapshot.registry != nil ? snapshot.commit.ociManifest?.description : nil
         endpoint = snapshot.endpoint
         self.destination = destination.path.string
         bytes = files.reduce(0) { $0 + $1.size }

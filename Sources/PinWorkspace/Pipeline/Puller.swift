@@ -41,6 +41,11 @@ public struct Puller: Sendable {
     /// The Hub the settings name: where names are resolved and, by default, bytes fetched.
     var hub: HubSource { HubSource(endpoint: settings.endpoint) }
 
+    /// Where `snapshot`'s files are fetched from: the registry it was resolved on, else the Hub.
+    func origin(of snapshot: ResolvedSnapshot) -> any BlobSource {
+        snapshot.registry?.blobs ?? hub
+    }
+
     public func pull(_ request: PullRequest) throws -> PullSummary {
         let started = DispatchTime.now()
         let ledger = PullLedger()
@@ -56,7 +61,9 @@ public struct Puller: Sendable {
         // Fetch, verify, promote. In copy mode each download also writes the directory's copy as
         // it is hashed, so laying the model out afterwards is a rename, not a second pass.
         let destination = try request.destination.map(ModelDirectory.chosen)
-            ?? ModelDirectory.below(request.workingDirectory, relative: ModelsIgnore.defaultDirectory(for: snapshot.repo))
+            ?? ModelDirectory.below(
+                request.workingDirectory,
+                relative: snapshot.registry.map { ModelsIgnore.defaultDirectory(for: $0.repository) } ?? ModelsIgnore.defaultDirectory(for: snapshot.repo))
         // nil: no directory (`pull --hf-cache` without `--to`).
         let materializer = request.layOutDirectory
             ? Materializer(store: store, directory: destination, mode: request.linkMode, force: request.force, events: puller.events) : nil
@@ -77,7 +84,7 @@ public struct Puller: Sendable {
             for copy in items.compactMap(\.copyTo) { _ = try? copy.root.removeFile(copy.path) { $0.type == .regular } }
         }
         let gate = ScanGate(policy: settings.scanPolicy, store: store, decisions: puller.decisions)
-        let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: request.offline ? [] : [hub], stopOnFailure: true)
+        let fetched = try puller.fetcher(admission: gate.admission).fetch(items, from: request.offline ? [] : [origin(of: snapshot)], stopOnFailure: true)
         guard fetched.missing.isEmpty else {  // offline: nothing to fetch from
             throw PullError.notStored(repo: snapshot.repo.description, paths: fetched.missing.map(\.file.path))
         }
@@ -130,9 +137,10 @@ public struct Puller: Sendable {
     /// `files` of `snapshot` described as the lock entry a pull would write (what the signature
     /// and policy gates read), with the verdicts `verdicts` judged.
     static func described(_ snapshot: ResolvedSnapshot, files: [SnapshotFile], digests: [String: SHA256Digest], verdicts gate: ScanGate) -> LockedModel {
+        let repo = snapshot.registry?.repository ?? snapshot.repo.description
         var model = LockedModel(
-            alias: ModelAlias(rawValue: servedAlias)!, requestedRepo: snapshot.repo.description, requestedRevision: snapshot.revision,
-            include: [], exclude: [], endpoint: snapshot.endpoint, repo: snapshot.repo.description, commit: snapshot.commit,
+            alias: ModelAlias(rawValue: servedAlias)!, requestedRepo: repo, requestedRevision: snapshot.revision,
+            include: [], exclude: [], endpoint: snapshot.endpoint, repo: repo, commit: snapshot.commit,
             files: files.map { file in
                 let sha = digests[file.path]!
                 let judged = gate.judged(sha)
@@ -141,6 +149,7 @@ public struct Puller: Sendable {
                     verdict: judged?.verdict ?? .safe, accepted: judged?.accepted ?? [])
             })
         model.scanner = ScannerIdentity.description
+        if snapshot.registry != nil { model.source = .oci }
         return model
     }
 
@@ -157,10 +166,16 @@ public struct Puller: Sendable {
         name: String, revision: String, include: [String], exclude: [String], files: [String] = [], allowUnlisted: Bool,
         offline: Bool = false, signatureDocuments: Bool = false, modelSignature: Bool = false
     ) throws -> ResolvedSnapshot {
-        let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
-            .decide(name, allowUnlisted: allowUnlisted)
-        try decisions.act(decision)
-        let resolved = try resolve(repo, revision: revision, offline: offline)
+        let resolved: ResolvedSnapshot
+        if name.hasPrefix(ModelRequest.ociScheme) {
+            try decisions.act(NameGate(names: settings.names, allowlistSource: settings.allowlistSource).decideRegistry(name, allowUnlisted: allowUnlisted))
+            resolved = try resolveOCI(name, revision: revision, offline: offline)
+        } else {
+            let (repo, decision) = try NameGate(names: settings.names, allowlistSource: settings.allowlistSource)
+                .decide(name, allowUnlisted: allowUnlisted)
+            try decisions.act(decision)
+            resolved = try resolve(repo, revision: revision, offline: offline)
+        }
         let listed = resolved.files
         var selected = listed.filter { Self.selected($0.path, include: include, exclude: exclude) }
         if !files.isEmpty {
@@ -189,6 +204,20 @@ public struct Puller: Sendable {
             source: resolved.source, endpoint: resolved.endpoint)
         snapshot.commitDate = resolved.commitDate
         snapshot.card = resolved.card
+        snapshot.registry = resolved.registry
+        return snapshot
+    }
+
+    /// `repository` (`oci://HOST[:PORT]/PATH`) at `revision` (a tag or `sha256:…`): from the
+    /// registry, or offline from the store's record of it.
+    private func resolveOCI(_ repository: String, revision: String, offline: Bool) throws -> ResolvedSnapshot {
+        let context = SourceContext(policy: settings.policy, cancellation: cancellation, transport: settings.transport)
+        let source = try OCISource(repository: repository, settings: settings, cancellation: cancellation)
+        guard offline else { return try source.resolve(revision: revision) }
+        // The store names a registry's snapshot by its manifest digest's hex digits (its commit).
+        let recorded = revision.hasPrefix("sha256:") ? String(revision.dropFirst("sha256:".count)) : revision
+        var snapshot = try StoredSnapshotSource(store: store).resolve(source.storeRepo, revision: recorded, context: context)
+        snapshot.registry = (repository, try source.blobs())
         return snapshot
     }
 

@@ -26,8 +26,13 @@ public enum ModelsIgnore {
 
     /// The same for a repo as a manifest writes it; text that is no repo id (refused later, by
     /// the name gate) is kept below `models/` as written, where `ModelDirectory` checks it.
+    /// A registry repository, `oci://HOST[:PORT]/PATH`, goes to `models/HOST[-PORT]/PATH`.
     public static func defaultDirectory(for repo: String) -> String {
-        (try? RepoID(parsing: repo)).map(defaultDirectory(for:)) ?? "\(directory)/\(repo)"
+        if repo.hasPrefix("oci://") {
+            let rest = repo.dropFirst("oci://".count)
+            return "\(directory)/" + String(rest.map { $0 == ":" ? "-" : $0 })
+        }
+        return (try? RepoID(parsing: repo)).map(defaultDirectory(for:)) ?? "\(directory)/\(repo)"
     }
 
     /// The file's text: why it is there, then the rule.

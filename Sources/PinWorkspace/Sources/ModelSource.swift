@@ -22,6 +22,10 @@ public struct ResolvedSnapshot: Sendable {
     public var commitDate: Int64?
     /// The card as the source stated it (the Hub's `cardData`); nil: not stated.
     public var card: ModelCardMetadata?
+    /// For a snapshot resolved on an OCI registry: the repository as the lock names it
+    /// (`oci://HOST[:PORT]/PATH`; `repo` is then the store's id of it, `OCIIdentity`) and the
+    /// registry as the blob source its files are fetched from. nil: a Hub's snapshot.
+    public var registry: (repository: String, blobs: any BlobSource)?
 
     /// What the source said beyond the files, for `ModelFacts` (nil for a source that said nothing).
     public var hubFacts: HubFacts { HubFacts(lastModified: commitDate, cardData: card) }
@@ -65,8 +69,11 @@ public typealias ResponseCheck = @Sendable (_ head: HTTPResponseHead, _ path: St
 
 /// Where a blob source keeps one file's bytes.
 public enum BlobLocation: Sendable {
-    /// Fetched over http(s), each answer's head checked by `check` first.
-    case remote(HTTPURL, check: ResponseCheck?)
+    /// Fetched over http(s), each answer's head checked by `check` first. `credential` (an
+    /// `Authorization: …` line, such as a registry's bearer token) goes to the URL's own origin
+    /// only: a redirect to another host (a registry sending a blob to its storage) never
+    /// carries it (`HTTPClient.get`).
+    case remote(HTTPURL, check: ResponseCheck?, credential: String? = nil)
     /// A file on this machine, read without following symlinks.
     case local(FilePath)
 }

@@ -21,7 +21,12 @@ public struct StoredSnapshotSource: ModelSource {
         }
         let commit: CommitID
         do {
-            commit = try CommitID(parsing: stored.commit)
+            // A snapshot from an OCI registry is recorded under its manifest digest's 64 digits.
+            if stored.commit.utf8.count == 64, let manifest = try? SHA256Digest(parsing: "sha256:" + stored.commit) {
+                commit = CommitID(ociManifest: manifest)
+            } else {
+                commit = try CommitID(parsing: stored.commit)
+            }
         } catch {
             throw StoreError.invalidSnapshot(repo: repo.description, ["commit: \(error)"])
         }

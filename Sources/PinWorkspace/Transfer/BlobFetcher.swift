@@ -14,6 +14,13 @@ struct FetchItem: Sendable {
     var copyTo: CopyTarget?
 }
 
+/// Where a remote blob source keeps one file (`BlobLocation.remote`).
+struct Remote: Sendable {
+    let url: HTTPURL
+    let check: ResponseCheck?
+    let credential: String?
+}
+
 /// What a fetch made present, per content (`SnapshotFile.contentKey`).
 struct FetchOutcome: Sendable {
     var digests: [String: SHA256Digest] = [:]
@@ -62,11 +69,11 @@ struct BlobFetcher: Sendable {
         _ items: [FetchItem], from source: any BlobSource, stopOnFailure: Bool, into outcome: inout FetchOutcome
     ) throws -> Set<String> {
         var local: [(FetchItem, FilePath)] = []
-        var remote: [(FetchItem, HTTPURL, ResponseCheck?)] = []
+        var remote: [(FetchItem, Remote)] = []
         for item in items {
             switch source.location(of: item.file, repo: item.repo, commit: item.commit) {
             case .local(let path)?: local.append((item, path))
-            case .remote(let url, let check)?: remote.append((item, url, check))
+            case .remote(let url, let check, let credential)?: remote.append((item, Remote(url: url, check: check, credential: credential)))
             case nil: continue
             }
         }
@@ -98,14 +105,14 @@ struct BlobFetcher: Sendable {
 
     /// Downloads from a server, several at once, large files in ranged parts.
     private func download(
-        _ items: [(FetchItem, HTTPURL, ResponseCheck?)], from source: any BlobSource, stopOnFailure: Bool,
+        _ items: [(FetchItem, Remote)], from source: any BlobSource, stopOnFailure: Bool,
         into outcome: inout FetchOutcome
     ) throws -> Set<String> {
         var settings = self.settings
         source.configure(&settings.policy)
         var jobs: [DownloadEngine.Job] = []
         defer { for job in jobs { job.partial.close() } }
-        for (item, url, check) in items {
+        for (item, remote) in items {
             let file = item.file
             let partial = try store.openPartial(
                 expected: .init(size: file.size, sha256: file.sha256, gitBlobID: file.contentGitBlobID),
@@ -113,7 +120,8 @@ struct BlobFetcher: Sendable {
                 source: item.label, copyTo: item.copyTo)
             outcome.resumed[file.contentKey] = partial.resumedBytes
             events.emit(.sourceChosen(file: file, source: source.description, resumedBytes: partial.resumedBytes))
-            jobs.append(DownloadEngine.Job(file: file, url: url, partial: partial, check: check, source: source.description))
+            jobs.append(DownloadEngine.Job(
+                file: file, url: remote.url, partial: partial, check: remote.check, credential: remote.credential, source: source.description))
         }
         let results = try DownloadEngine(
             jobs: jobs, store: store, settings: settings, events: events, cancellation: cancellation,
@@ -121,7 +129,7 @@ struct BlobFetcher: Sendable {
         ).runEach()
         var served = Set<String>()
         var failed: [(FetchItem, any Error)] = []
-        for ((item, _, _), result) in zip(items, results) {
+        for ((item, _), result) in zip(items, results) {
             switch result {
             case .success(let ingested):
                 outcome.digests[item.file.contentKey] = ingested.digest

@@ -14,6 +14,8 @@ final class DownloadEngine: Sendable {
         /// The source's own check of each answer's head (the Hub's `X-Repo-Commit`), run on
         /// every redirect and on the final answer before any byte is kept.
         let check: ResponseCheck?
+        /// An `Authorization: …` line for the URL's own origin only (a registry's token).
+        var credential: String? = nil
         /// The source, as events name it.
         let source: String
     }
@@ -220,7 +222,7 @@ final class DownloadEngine: Sendable {
             if unreported > 0 { events.emit(.received(path: path, bytes: unreported)) }
         }
         try client.get(
-            job.url, range: requested,
+            job.url, range: requested, credential: job.credential,
             onRedirect: { head in try job.check?(head, path) },
             onResponse: { head in
                 try job.check?(head, path)

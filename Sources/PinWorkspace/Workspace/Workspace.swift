@@ -1,5 +1,6 @@
 public import PinStore
 import PinTransport
+import SystemPackage
 
 /// What every operation needs: where the store is, how to reach sources, whom to tell what
 /// happens, and the flag that stops it. The CLI builds one per command, calls one operation on
@@ -33,10 +34,28 @@ public struct Workspace: Sendable {
         self.cancellation = cancellation
     }
 
+    /// How this operation reaches registries, with upload journals inside `store`.
+    func registryAccess(store: Store) throws -> RegistryAccess {
+        var policy = TransportPolicy()
+        policy.userAgent = configuration.userAgent
+        policy.stallTimeout = configuration.stallTimeout
+        policy.retry.maxAttempts = configuration.retries
+        policy.caBundle = configuration.caBundle ?? configuration.environment["MODELPIN_CA_BUNDLE"].nonEmpty ?? configuration.environment["SSL_CERT_FILE"].nonEmpty
+        var access = configuration.registryAccess(policy: policy)
+        access.journalDirectory = Self.uploadJournals(in: store)
+        return access
+    }
+
+    /// Where interrupted registry uploads are journaled, so that the next push resumes them.
+    static func uploadJournals(in store: Store) -> FilePath {
+        store.root.appending("registry").appending("uploads")
+    }
+
     /// The pull machinery against `endpoint`: the one place an operation makes a `Puller`.
     /// `project`: whose `[policy]` joins the shared policy file's (nil: the shared file only).
     func puller(store: Store, endpoint: String, project: Project? = nil) throws -> Puller {
-        let settings = try configuration.pullSettings(endpoint: endpoint) { events.emit(.warning($0)) }
+        var settings = try configuration.pullSettings(endpoint: endpoint) { events.emit(.warning($0)) }
+        settings.registry?.journalDirectory = Self.uploadJournals(in: store)
         var puller = Puller(store: store, settings: settings, events: events, cancellation: cancellation.flag)
         puller.review = review
         puller.policy = try policyGate(project: project)

@@ -2,7 +2,7 @@ import PinDigest
 import PinHub
 public import PinNames
 public import PinScan
-import PinTransport
+public import PinTransport
 import SystemPackage
 
 /// How every operation reaches its sources and what it accepts: the values the command line
@@ -36,6 +36,14 @@ public struct WorkspaceConfiguration: Sendable {
     /// checked against one). Read only when an operation resolves a name, so that checks which
     /// ask no Hub (`lock --check`, a stale lock under `--locked`) do not depend on it.
     public var allowlist: @Sendable () throws -> (checker: NameChecker?, source: String?) = { (nil, nil) }
+    /// `--plain-http`: OCI registries over plain http, for registries on this machine only
+    /// unless `allowInsecureRegistry`.
+    public var registryPlainHTTP = false
+    /// `--allow-insecure-registry`: plain http to a registry on another host (warned about).
+    public var allowInsecureRegistry = false
+    /// Opens a registry session; nil: PinRegistry's client (`RegistryClientSession`). Tests
+    /// set a registry of their own.
+    public var registryConnect: (@Sendable (String, RegistryAccess, CancellationFlag) throws -> any RegistrySession)?
     /// What the audit log records of who ran the operation, under which command, and where
     /// its checkpoint goes (`--audit-checkpoint`).
     public var audit: AuditSettings
@@ -96,7 +104,22 @@ public struct WorkspaceConfiguration: Sendable {
         (settings.names, settings.allowlistSource) = try allowlist()
         settings.gpgPath = gpgPath
         settings.scanPolicy = scanPolicy
+        settings.registry = registryAccess(policy: policy)
         return settings
+    }
+
+    /// How registries are reached: the same transport settings as the Hub's (CA bundle,
+    /// retries, timeouts) without the Hub's token, `--plain-http`, and credentials from this
+    /// environment.
+    func registryAccess(policy hubPolicy: TransportPolicy) -> RegistryAccess {
+        var policy = hubPolicy
+        policy.bearerToken = nil
+        policy.plainHTTPOrigins = []
+        var access = RegistryAccess(policy: policy, connect: registryConnect ?? RegistryClientSession.open)
+        access.plainHTTP = registryPlainHTTP
+        access.allowInsecure = allowInsecureRegistry
+        access.environment = environment
+        return access
     }
 
     /// The shared policy file: `--policy`, else `MODELPIN_POLICY` (the flag wins, as everywhere).

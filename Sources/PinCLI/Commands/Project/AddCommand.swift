@@ -41,6 +41,7 @@ struct AddCommand: ModelpinCommand {
 
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var project: ProjectOptions
+    @OptionGroup var registry: RegistryFlags
     @OptionGroup var names: NamesOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -53,7 +54,15 @@ struct AddCommand: ModelpinCommand {
             throw UsageError(message: "`add` changes modelpin.lock and needs the Hub", hint: "drop --locked/--offline/--frozen (or unset MODELPIN_LOCKED/OFFLINE/FROZEN)")
         }
         let project = try self.project.load()
-        let (name, revision) = PullCommand.split(repo)
+        let (name, revision): (String, String)
+        if repo.hasPrefix(ModelRequest.ociScheme) {
+            guard let split = ModelRequest.splitOCI(repo) else {
+                throw UsageError(message: "`\(repo)` is not an oci://HOST[:PORT]/REPO[:TAG|@sha256:…] reference", hint: nil)
+            }
+            (name, revision) = split
+        } else {
+            (name, revision) = PullCommand.split(repo)
+        }
         var alias = ModelAlias.suggested(forRepo: name)
         if let text = self.alias {
             do {
@@ -78,7 +87,7 @@ struct AddCommand: ModelpinCommand {
         defer { progress.finish() }
         let names = self.names
         let workspace = try store.workspace(
-            transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }), events: progress,
+            registry.applied(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })), events: progress,
             command: "add")
         let added = try workspace.add(request, to: project, linkMode: mode, force: force)
         progress.finish()

@@ -30,6 +30,7 @@ struct LockCommand: ModelpinCommand {
     var check = false
 
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var registry: RegistryFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var names: NamesOptions
@@ -48,7 +49,7 @@ struct LockCommand: ModelpinCommand {
         let progress = check ? nil : transfer.progress(console)
         defer { progress?.finish() }
         let workspace = try store.workspace(
-            audit.apply(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) })),
+            audit.apply(to: registry.applied(to: transfer.configuration(allowlist: { try ProjectOptions.names(names, project: project, console: console) }))),
             events: progress ?? DiscardEvents(), command: "lock")
         var request = LockRequest()
         request.update = update

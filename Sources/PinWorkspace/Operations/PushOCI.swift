@@ -1,0 +1,191 @@
+import Dispatch
+import PinAudit
+import PinDigest
+import PinLock
+import PinNames
+import PinModel
+import PinStore
+import SystemPackage
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What `push oci://…` is asked to do.
+public struct OCIPushRequest: Sendable {
+    /// `oci://HOST[:PORT]/PATH[:TAG]`: no digest (a push names a tag; the manifest's digest
+    /// follows from its bytes).
+    public var target: String
+    /// An alias of the project's lock, or `ORG/NAME[@REV]` the store recorded; nil: the
+    /// project's only model.
+    public var model: String?
+    public var project: Project?
+
+    public init(target: String, model: String?, project: Project?) {
+        self.target = target
+        self.model = model
+        self.project = project
+    }
+}
+
+/// What `push` did, for the summary and `--json`.
+public struct OCIPushSummary: Sendable, Encodable {
+    public struct Blob: Sendable, Encodable {
+        public let digest: String
+        public let size: Int64
+        /// `present` (the registry had it), `mounted from REPO` (another repository of it), `uploaded`.
+        public let outcome: String
+        /// Bytes an interrupted earlier push had sent already (`uploaded` only).
+        public let resumedFrom: Int64?
+    }
+
+    public let repository: String
+    public let tag: String
+    public let manifest: String
+    /// The snapshot pushed: its repo and commit as the store recorded them.
+    public let repo: String
+    public let commit: String
+    public let blobs: [Blob]
+    public let uploadedBytes: Int64
+    public let seconds: Double
+}
+
+extension Workspace {
+    /// `push oci://HOST/PATH[:TAG] [MODEL]`: the snapshot as the store recorded it — its
+    /// ModelPack manifest's own bytes, its config and every layer, each blob read from the
+    /// store under its digest name (verified when it was admitted: nothing is resolved again
+    /// or re-hashed) — pushed to the registry: blobs first (skipped when present, mounted when
+    /// the registry can), the manifest last, under TAG (default: the snapshot's commit).
+    public func pushOCI(_ request: OCIPushRequest) throws -> OCIPushSummary {
+        try audited("push", project: request.project) { workspace in
+            let started = DispatchTime.now()
+            guard let (repository, tagText) = ModelRequest.splitOCI(request.target), !request.target.contains("@") else {
+                throw OCIError.badTarget(request.target, reason: "push names a tag, oci://HOST[:PORT]/PATH[:TAG], not a digest")
+            }
+            let store = try workspace.openStore(.readOnly)
+            let snapshot = try workspace.snapshotToPush(request, store: store)
+            let tag = request.target.hasSuffix(":" + tagText) ? tagText : snapshot.commit
+            workspace.audit?.operation("repository", .string(repository))
+            workspace.audit?.operation("tag", .string(tag))
+            let artifact = try OCISnapshotArtifact(snapshot, store: store)
+            let access = try workspace.registryAccess(store: store)
+            let session = try access.connect(repository, access, workspace.cancellation.flag)
+            let pushedTo = PushedRepositories(store: store)
+            let mountFrom = pushedTo.sameRegistry(as: repository)
+            var blobs: [OCIPushSummary.Blob] = []
+            var uploaded: Int64 = 0
+            for blob in artifact.blobs {
+                if workspace.cancellation.isCancelled { throw PullError.interrupted }
+                let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: mountFrom)
+                switch outcome {
+                case .present: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "present", resumedFrom: nil))
+                case .mounted(let from): blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted from " + from, resumedFrom: nil))
+                case .uploaded(let resumed):
+                    uploaded += blob.size - resumed
+                    blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "uploaded", resumedFrom: resumed))
+                }
+            }
+            let digest = try session.putManifest(artifact.manifest, mediaType: MediaType.imageManifest, reference: tag)
+            guard digest == artifact.manifestDigest else {
+                throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
+            }
+            workspace.audit?.operation("manifest", .string(digest.description))
+            do {
+                try pushedTo.record(repository)
+            } catch {
+                workspace.events.emit(.warning("could not note `\(repository)` in \(pushedTo.file) (used to mount blobs on later pushes): \(error)"))
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            workspace.events.emit(.finished(operation: "push", seconds: seconds))
+            return OCIPushSummary(
+                repository: repository, tag: tag, manifest: digest.description, repo: snapshot.repo.description, commit: snapshot.commit,
+                blobs: blobs, uploadedBytes: uploaded, seconds: seconds)
+        }
+    }
+
+    /// The recorded snapshot `request` names: a locked model by alias (found by its commit), or
+    /// `ORG/NAME[@REV]` as the store recorded it.
+    func snapshotToPush(_ request: OCIPushRequest, store: Store) throws -> StoredSnapshot {
+        guard let name = request.model, name.contains("/") else {
+            guard let project = request.project else { throw ProjectError.noManifest(FilePath(".")) }
+            guard let lock = try project.loadLock() else { throw ProjectError.lockMissing(project.lockPath) }
+            let model: LockedModel
+            if let name = request.model {
+                guard let found = lock.model(name) else {
+                    throw ProjectError.unknownAlias(name, manifest: project.manifestPath, known: lock.models.map(\.alias.rawValue))
+                }
+                model = found
+            } else {
+                guard lock.models.count == 1 else { throw OCIError.whichModel(lock.models.map(\.alias.rawValue)) }
+                model = lock.models[0]
+            }
+            let repo = try model.storeRepo()
+            guard let snapshot = try store.snapshot(repo: repo, revision: model.commit.hex) else {
+                throw PullError.notRecorded(repo: model.repo, revision: model.commit.hex)
+            }
+            return snapshot
+        }
+        let (repoText, revision) = Self.splitRevision(name)
+        let repo: RepoID
+        do {
+            repo = try RepoID(parsing: repoText)
+        } catch {
+            throw NameSyntaxError(name: repoText, reason: error.reason)
+        }
+        guard let snapshot = try store.snapshot(repo: repo, revision: revision) else {
+            throw PullError.notRecorded(repo: repo.description, revision: revision)
+        }
+        return snapshot
+    }
+}
+
+/// The blobs of a recorded snapshot as a registry receives them: the store's manifest bytes
+/// (read back and checked against the digest `index.json` names), its config, and every layer,
+/// each a file in the store under its digest name.
+struct OCISnapshotArtifact {
+    struct Blob {
+        let digest: SHA256Digest
+        let size: Int64
+        let path: FilePath
+    }
+
+    let manifest: [UInt8]
+    let manifestDigest: SHA256Digest
+    /// The config first, then the layers in the manifest's order, each once.
+    let blobs: [Blob]
+
+    init(_ snapshot: StoredSnapshot, store: Store) throws {
+        guard let digest = snapshot.manifest else { throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["no manifest recorded"]) }
+        let path = try store.path(of: digest)
+        guard let bytes = try RegularFile.contents(of: path, limit: SnapshotManifest.maximumSize), SHA256.hash(bytes) == digest else {
+            throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["the manifest \(digest) in the store does not hash to its name"])
+        }
+        let document: ManifestDescriptors
+        do {
+            document = try JSONDecoder().decode(ManifestDescriptors.self, from: Data(bytes))
+        } catch {
+            throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["the manifest \(digest): \(error)"])
+        }
+        var seen = Set<SHA256Digest>()
+        var blobs: [Blob] = []
+        for descriptor in [document.config] + document.layers where seen.insert(descriptor.digest).inserted {
+            blobs.append(Blob(digest: descriptor.digest, size: descriptor.size, path: try store.path(of: descriptor.digest)))
+        }
+        manifest = bytes
+        manifestDigest = digest
+        self.blobs = blobs
+    }
+
+    /// The descriptors of a manifest the store wrote (its full reading is `SnapshotManifest`).
+    private struct ManifestDescriptors: Decodable {
+        struct Reference: Decodable {
+            let digest: SHA256Digest
+            let size: Int64
+        }
+
+        let config: Reference
+        let layers: [Reference]
+    }
+}
