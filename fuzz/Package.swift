@@ -56,6 +56,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzOCI",
             dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
+        // Model manifests other tools wrote (ModelPack, vnd.cnai, Docker Model Runner).
+        .executableTarget(name: "FuzzModelPack", dependencies: [.product(name: "PinStore", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
