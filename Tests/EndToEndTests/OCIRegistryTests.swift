@@ -106,6 +106,15 @@ struct OCIRegistryTests {
             let summary = try #require(try json(mirrored.stdout) as? [String: Any])
             let sources = try #require(summary["sources"] as? [[String: Any]])
             #expect(sources.map { $0["source"] as? String } == [registry.reference("mirror/tiny")])
+
+            // The push attached the project's lock: a pull lists it and checks that it names
+            // exactly these files.
+            let listed = try Self.fresh(hub, "store-attachments").run(
+                ["pull", registry.reference("mirror/tiny", tag: HubSandbox.commit), "--plain-http", "--json", "--to", hub.directory.appendingPathComponent("att").path])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let pulled = try #require(try json(listed.stdout) as? [String: Any])
+            let attachments = try #require(pulled["attachments"] as? [[String: Any]])
+            #expect(attachments.contains { $0["artifactType"] as? String == "application/vnd.modelpin.lock.v1+toml" && $0["status"] as? String == "verified" }, "\(attachments)")
         }
     }
 
