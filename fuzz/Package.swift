@@ -51,6 +51,9 @@ let package = Package(
         // model.sig (OpenSSF model signing): the Sigstore bundle, DSSE envelope and in-toto
         // statement readers, and the PEM key and CA readers.
         .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
+        // An OCI registry's WWW-Authenticate challenges, docker's config.json, upload journal
+        // entries and oci:// references (PinRegistry).
+        .executableTarget(name: "FuzzRegistry", dependencies: [.product(name: "PinRegistry", package: "modelpin")]),
         // Pulling from an OCI registry: `oci://` references, the store's names for registry
         // repositories, and referrer manifests (attachments) a registry serves.
         .executableTarget(

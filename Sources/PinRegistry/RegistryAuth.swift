@@ -50,6 +50,8 @@ extension RegistryClient {
                     throw .unauthorized(registry: reference.authority, repository: reference.repository, user: credentials?.username, detail: body)
                 }
                 answeredChallenge = true
+                // A token the registry refused (revoked, or expired early) is not asked again.
+                tokens.removeAll()
                 try learn(challengeHeader: head.header("www-authenticate"))
                 credential = try currentCredential(scopes)
                 guard credential != nil else {
@@ -129,11 +131,14 @@ extension RegistryClient {
         for scope in scopes { parameters.append(("scope", scope)) }
         let client = try tokenClient(for: realm)
         let limit = 1 << 20
-        var body: [UInt8] = []
+        var answer: [UInt8] = []
         do {
             if let identityToken = credentials?.identityToken {
-                let form = Self.formEncode(parameters + [("grant_type", "refresh_token"), ("client_id", "modelpin"), ("refresh_token", identityToken)])
-                (_, body) = try client.send(.post, realm, headers: ["Content-Type: application/x-www-form-urlencoded"], body: .bytes(Array(form.utf8)), limit: limit)
+                // oauth.md: one `scope` parameter, its entries space-separated.
+                var form = service.map { [("service", $0)] } ?? []
+                if !scopes.isEmpty { form.append(("scope", scopes.joined(separator: " "))) }
+                let body = Self.formEncode(form + [("grant_type", "refresh_token"), ("client_id", "modelpin"), ("refresh_token", identityToken)])
+                (_, answer) = try client.send(.post, realm, headers: ["Content-Type: application/x-www-form-urlencoded"], body: .bytes(Array(body.utf8)), limit: limit)
             } else {
                 if let user = credentials?.username { parameters.append(("account", user)) }
                 let url = HTTPURL(realm.description + (realm.pathAndQuery.contains("?") ? "&" : "?") + Self.formEncode(parameters)) ?? realm
@@ -142,8 +147,8 @@ extension RegistryClient {
                     basic = "Authorization: Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
                 }
                 try client.get(url, credential: basic) { chunk in
-                    guard body.count + chunk.count <= limit else { throw RegistryResponseTooLarge(limit: limit) }
-                    body.append(contentsOf: chunk)
+                    guard answer.count + chunk.count <= limit else { throw RegistryResponseTooLarge(limit: limit) }
+                    answer.append(contentsOf: chunk)
                 }
             }
         } catch {
@@ -154,7 +159,7 @@ extension RegistryClient {
             }
             throw .transport(registry: reference.authority, repository: reference.repository, error)
         }
-        return try Self.parseToken(body, registry: reference.authority, realm: realm)
+        return try Self.parseToken(answer, registry: reference.authority, realm: realm)
     }
 
     /// `{"token": …}` or `{"access_token": …}`, `expires_in` seconds (60 when absent, per the spec).

@@ -84,9 +84,7 @@ public struct UploadJournal: Sendable {
         } catch {
             throw .journal(path: file, reason: "cannot encode the entry: \(error)")
         }
-        if mkdir(directory, 0o700) != 0, errno != EEXIST {
-            throw .journal(path: directory, reason: String(cString: strerror(errno)))
-        }
+        try Self.makeDirectories(directory)
         let temporary = file + ".tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .journal(path: temporary, reason: String(cString: strerror(errno))) }
@@ -97,6 +95,18 @@ public struct UploadJournal: Sendable {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw .journal(path: file, reason: reason)
+        }
+    }
+
+    /// `mkdir -p`: the caller names a directory in the store that may not exist yet (nothing
+    /// is journalled until the first chunked upload).
+    static func makeDirectories(_ path: String) throws(RegistryError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+                throw .journal(path: prefix, reason: String(cString: strerror(errno)))
+            }
         }
     }
 

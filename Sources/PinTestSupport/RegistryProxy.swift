@@ -1,5 +1,6 @@
 import Foundation
 import PinTransport
+import Synchronization
 
 /// A front for a `RegistryServer` on its own loopback port, for hostile tests: it forwards
 /// every request to the registry (rewriting the registry's `Location`s to point back at
@@ -30,9 +31,13 @@ public final class RegistryProxy: @unchecked Sendable {
     /// send instead of forwarding, or nil to forward.
     public typealias Intercept = @Sendable (_ request: LoopbackHTTPServer.Request, _ index: Int) -> LoopbackHTTPServer.Response?
 
+    /// Changes a forwarded answer before it goes back (adds a header, swaps the body).
+    public typealias Amend = @Sendable (_ request: LoopbackHTTPServer.Request, _ response: LoopbackHTTPServer.Response) -> LoopbackHTTPServer.Response
+
     public let upstream: String
     private var server: LoopbackHTTPServer!
     private let intercept: Intercept
+    private let amend: Amend
     private let lock = NSLock()
     private var log: [Exchange] = []
     private var counts: [String: Int] = [:]
@@ -46,9 +51,10 @@ public final class RegistryProxy: @unchecked Sendable {
     }
 
     /// `upstream`: the registry's base URL (`RegistryServer.baseURL`).
-    public init(upstream: String, intercept: @escaping Intercept = { _, _ in nil }) throws {
+    public init(upstream: String, intercept: @escaping Intercept = { _, _ in nil }, amend: @escaping Amend = { $1 }) throws {
         self.upstream = upstream
         self.intercept = intercept
+        self.amend = amend
         server = try LoopbackHTTPServer { [unowned self] request in self.handle(request) }
     }
 
@@ -69,12 +75,35 @@ public final class RegistryProxy: @unchecked Sendable {
         counts[request.method] = index + 1
         lock.unlock()
         let intercepted = intercept(request, index)
-        let response = intercepted ?? forward(request)
+        let response = intercepted ?? amend(request, forward(request))
         lock.lock()
         log.append(Exchange(method: request.method, path: request.path, bodyBytes: request.body.count,
                             authorized: request.headers["authorization"] != nil, status: response.status, intercepted: intercepted != nil))
         lock.unlock()
         return response
+    }
+
+    /// Answers the `nth` (0-based) request of `method` whose path contains `path` with
+    /// `status`, once; everything else is forwarded.
+    public static func failing(_ method: String, nth: Int, status: Int = 500, path: String = "") -> Intercept {
+        let seen = Mutex(0)
+        return { request, _ in
+            guard request.method == method, path.isEmpty || request.path.contains(path) else { return nil }
+            let index = seen.withLock { count in
+                defer { count += 1 }
+                return count
+            }
+            return index == nth ? .text(status, "injected failure") : nil
+        }
+    }
+
+    /// Serves `bytes` for every GET of the blob `digest` (a registry, or something between,
+    /// lying about a layer): the caller's digest check must refuse them.
+    public static func lyingBlob(_ digest: String, bytes: [UInt8]) -> Intercept {
+        { request, _ in
+            guard request.method == "GET", request.path.hasSuffix("/blobs/\(digest)") else { return nil }
+            return LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", "application/octet-stream")], body: .bytes(bytes))
+        }
     }
 
     /// The request sent on to the registry, its answer brought back.

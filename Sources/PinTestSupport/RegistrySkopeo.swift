@@ -26,9 +26,10 @@ public struct RegistrySkopeo: Sendable {
     }
 
     /// `skopeo copy SOURCE DESTINATION`, either side `docker://…` (the test registry) or a
-    /// local `oci:DIR[:TAG]` / `oci-archive:FILE`.
-    public func copy(_ source: String, _ destination: String) throws -> Outcome {
-        var arguments = ["copy", "--src-tls-verify=false", "--dest-tls-verify=false"]
+    /// local `oci:DIR[:TAG]` / `oci-archive:FILE`. `preserveDigests`: byte-for-byte (skopeo
+    /// would otherwise gzip uncompressed layers on the way, changing every digest).
+    public func copy(_ source: String, _ destination: String, preserveDigests: Bool = true) throws -> Outcome {
+        var arguments = ["copy", "--src-tls-verify=false", "--dest-tls-verify=false"] + (preserveDigests ? ["--preserve-digests"] : [])
         if source.hasPrefix("docker://") { arguments += credentialArguments("--src-creds") }
         if destination.hasPrefix("docker://") { arguments += credentialArguments("--dest-creds") }
         return try run(arguments + [source, destination])

@@ -60,8 +60,13 @@ public final class RegistryTokenServer: @unchecked Sendable {
         return recorded
     }
 
+    /// The identity token (`docker login`'s refresh token for OAuth2 registries) this server
+    /// accepts in place of the password: `POST /token` with `grant_type=refresh_token`.
+    public var identityToken: String { "identity-of-" + user }
+
     private func answer(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
         guard request.path == "/token" else { return .text(404, "not found") }
+        if request.method == "POST" { return refresh(request) }
         let query = URLComponents(string: request.target)?.queryItems ?? []
         let scopes = query.filter { $0.name == "scope" }.compactMap(\.value)
         let service = query.first { $0.name == "service" }?.value
@@ -80,6 +85,26 @@ public final class RegistryTokenServer: @unchecked Sendable {
         do {
             let token = try jwt(subject: presented?.0 ?? "", access: granted)
             let body = try JSONSerialization.data(withJSONObject: ["token": token, "access_token": token, "expires_in": 300])
+            return LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Array(body)))
+        } catch {
+            return .text(500, "cannot sign: \(error)")
+        }
+    }
+
+    /// oauth.md's refresh-token grant: a form with `refresh_token`, `service` and one
+    /// space-separated `scope`.
+    private func refresh(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        var form = URLComponents()
+        form.percentEncodedQuery = String(decoding: request.body, as: UTF8.self)
+        let items = form.queryItems ?? []
+        let value = { (name: String) in items.first { $0.name == name }?.value }
+        let scopes = value("scope")?.split(separator: " ").map(String.init) ?? []
+        let valid = value("grant_type") == "refresh_token" && value("refresh_token") == identityToken && value("service") == Self.service
+        record(Request(user: valid ? user : nil, scopes: scopes, issued: valid))
+        guard valid else { return .text(401, #"{"error":"invalid_grant"}"#) }
+        do {
+            let token = try jwt(subject: user, access: scopes.compactMap(Self.access))
+            let body = try JSONSerialization.data(withJSONObject: ["access_token": token, "expires_in": 300, "scope": scopes.joined(separator: " ")])
             return LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", "application/json")], body: .bytes(Array(body)))
         } catch {
             return .text(500, "cannot sign: \(error)")

@@ -107,3 +107,56 @@ struct RegistryAuthTests {
         }
     }
 }
+
+@Suite("RegistryClient token realms")
+struct TokenRealmTests {
+    /// A registry that answers every request with a Bearer challenge naming `realm`.
+    func challenging(realm: String) throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 401, headers: [("WWW-Authenticate", #"Bearer realm="\#(realm)",service="s""#)], body: .bytes([]))
+        }
+    }
+
+    @Test("a plain-http realm on another host is refused before any credential goes there")
+    func plainRealmRefused() throws {
+        let asked = Mutex(0)
+        let realmServer = try LoopbackHTTPServer { _ in
+            asked.withLock { $0 += 1 }
+            return .text(200, #"{"token":"t"}"#)
+        }
+        // Loopback registry, realm on a non-loopback http host: refused even under --plain-http.
+        let remote = try challenging(realm: "http://auth.example.com/token")
+        let client = try Fixture.client("oci://127.0.0.1:\(remote.port)/a", credentials: Fixture.credentials("u", "p"))
+        #expect {
+            _ = try client.tags()
+        } throws: { error in
+            guard case .badChallenge = error as? RegistryError else { return false }
+            return rendered(error).contains("http://auth.example.com/token")
+        }
+        // A loopback http realm is fine under --plain-http, and is asked.
+        let local = try challenging(realm: "\(realmServer.baseURL)/token")
+        _ = try? Fixture.client("oci://127.0.0.1:\(local.port)/a", credentials: Fixture.credentials("u", "p")).tags()
+        #expect(asked.withLock { $0 } == 1)
+    }
+
+    @Test("an identity token is exchanged at the realm (OAuth2 refresh grant) and works for push and pull")
+    func identityToken() throws {
+        try withTemporaryDirectory("registry") { directory in
+            let registry = try RegistryServer(directory: directory.appendingPathComponent("registry"), auth: .token(user: "idt", password: "pw"))
+            let tokens = try #require(registry.tokenServer)
+            let credentials = RegistryCredentials(username: nil, password: nil, identityToken: tokens.identityToken, source: "the test")
+            let config = try Fixture.blob(directory, "config", text: "{}")
+            let layer = try Fixture.blob(directory, "layer", count: 10_000, seed: 41)
+            let bytes = try Fixture.pushImage(Fixture.client(registry.reference("idt/model"), credentials: credentials), config: config, layers: [layer], tag: "v1")
+            #expect(try Fixture.client(registry.reference("idt/model"), credentials: credentials).manifest("v1").bytes == bytes)
+            #expect(tokens.requests.allSatisfy { $0.issued && $0.user == "idt" })
+            let wrong = RegistryCredentials(username: nil, password: nil, identityToken: "stale", source: "the test")
+            #expect {
+                _ = try Fixture.client(registry.reference("idt/model"), credentials: wrong).manifest("v1")
+            } throws: { error in
+                guard case .unauthorized = error as? RegistryError else { return false }
+                return !rendered(error).contains("stale")
+            }
+        }
+    }
+}

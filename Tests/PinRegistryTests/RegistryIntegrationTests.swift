@@ -132,9 +132,7 @@ struct RegistryIntegrationTests {
     func serverErrorMidUpload() throws {
         try withTemporaryDirectory("registry") { directory in
             let registry = try RegistryServer(directory: directory.appendingPathComponent("registry"))
-            let proxy = try RegistryProxy(upstream: registry.baseURL) { request, index in
-                request.method == "PATCH" && index == 1 ? .text(500, "injected failure") : nil
-            }
+            let proxy = try RegistryProxy(upstream: registry.baseURL, intercept: RegistryProxy.failing("PATCH", nth: 1))
             let layer = try Fixture.blob(directory, "layer", count: (3 << 20) + 7, seed: 6)
             let client = try Fixture.client(proxy.reference("flaky"), options: Fixture.options(journal: directory.appendingPathComponent("j"), chunked: true))
             #expect(try client.pushBlob(layer.digest, size: layer.size, file: layer.file.path) == .uploaded(resumedFrom: 0))
@@ -209,5 +207,80 @@ func expectRegistryError(_ expected: RegistryError, sourceLocation: SourceLocati
         try body()
     } throws: { error in
         (error as? RegistryError)?.description == expected.description
+    }
+}
+
+@Suite("RegistryClient against hostile answers")
+struct RegistryHostileTests {
+    @Test("OCI-Chunk-Min-Length raises the PATCH size")
+    func chunkMinimum() throws {
+        try withTemporaryDirectory("registry") { directory in
+            let registry = try RegistryServer(directory: directory.appendingPathComponent("registry"))
+            let proxy = try RegistryProxy(upstream: registry.baseURL, amend: { request, response in
+                guard request.method == "POST" else { return response }
+                var amended = response
+                amended.headers.append(("OCI-Chunk-Min-Length", "\(2 << 20)"))
+                return amended
+            })
+            let layer = try Fixture.blob(directory, "layer", count: (5 << 20) + 1, seed: 51)
+            let client = try Fixture.client(proxy.reference("minimum"), options: Fixture.options(chunked: true))
+            #expect(try client.pushBlob(layer.digest, size: layer.size, file: layer.file.path) == .uploaded(resumedFrom: 0))
+            #expect(proxy.exchanges.filter { $0.method == "PATCH" }.map(\.bodyBytes) == [2 << 20, 2 << 20, (1 << 20) + 1])
+            #expect(try Fixture.read(Fixture.client(registry.reference("minimum")), layer.digest) == layer.bytes)
+        }
+    }
+
+    @Test("a manifest larger than the limit is refused without reading it all")
+    func oversizedManifest() throws {
+        let huge = [UInt8](repeating: 0x20, count: 5 << 20)
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", RegistryMediaType.ociManifest)], body: .bytes(huge))
+        }
+        let client = try Fixture.client("oci://127.0.0.1:\(server.port)/big")
+        #expect {
+            _ = try client.manifest("v1")
+        } throws: { error in
+            guard case .tooLarge(_, "big", _, 4 << 20) = error as? RegistryError else { return false }
+            return true
+        }
+    }
+
+    @Test("a Content-Type that disagrees with the manifest's mediaType is refused")
+    func mediaTypeConfusion() throws {
+        let index = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#.utf8)
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 200, headers: [("Content-Type", RegistryMediaType.ociManifest)], body: .bytes(index))
+        }
+        #expect(throws: RegistryError.self) { try Fixture.client("oci://127.0.0.1:\(server.port)/confused").manifest("v1") }
+    }
+
+    @Test("a registry serving other bytes for a layer: the bytes reach the caller, whose hash refuses them")
+    func lyingLayer() throws {
+        try withTemporaryDirectory("registry") { directory in
+            let registry = try RegistryServer(directory: directory.appendingPathComponent("registry"))
+            let layer = try Fixture.blob(directory, "layer", count: 4096, seed: 52)
+            _ = try Fixture.client(registry.reference("lying")).pushBlob(layer.digest, size: layer.size, file: layer.file.path)
+            let forged = pseudoRandomBytes(count: 4096, seed: 53)
+            let proxy = try RegistryProxy(upstream: registry.baseURL, intercept: RegistryProxy.lyingBlob(layer.digest.description, bytes: forged))
+            let read = try Fixture.read(Fixture.client(proxy.reference("lying")), layer.digest)
+            #expect(read == forged)
+            #expect(SHA256.hash(read) != layer.digest)
+        }
+    }
+
+    @Test("a 401 without a challenge, or with one we cannot parse, is a clear refusal")
+    func badChallenges() throws {
+        for header in [nil, #"Bearer realm="unterminated"#, "Negotiate"] as [String?] {
+            let server = try LoopbackHTTPServer { _ in
+                LoopbackHTTPServer.Response(status: 401, headers: header.map { [("WWW-Authenticate", $0)] } ?? [], body: .bytes([]))
+            }
+            let client = try Fixture.client("oci://127.0.0.1:\(server.port)/a", credentials: Fixture.credentials("u", "secret-pw"))
+            #expect {
+                _ = try client.manifest("v1")
+            } throws: { error in
+                guard case .badChallenge = error as? RegistryError else { return false }
+                return !rendered(error).contains("secret-pw")
+            }
+        }
     }
 }

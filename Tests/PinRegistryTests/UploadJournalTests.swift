@@ -11,7 +11,8 @@ struct UploadJournalTests {
     @Test("an entry written is read back for the same upload only")
     func roundTrip() throws {
         try withTemporaryDirectory { directory in
-            let journal = UploadJournal(directory: directory.appendingPathComponent("uploads").path)
+            // Parents are made as needed: the store's registry/uploads need not exist yet.
+            let journal = UploadJournal(directory: directory.appendingPathComponent("registry/uploads").path)
             let entry = UploadJournalEntry(registry: "127.0.0.1:5000", repository: "a/b", digest: Self.digest, size: 100,
                                            location: "http://127.0.0.1:5000/v2/a/b/blobs/uploads/x?_state=y", confirmed: 40)
             try journal.write(entry)
