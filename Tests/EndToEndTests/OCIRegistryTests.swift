@@ -106,6 +106,15 @@ struct OCIRegistryTests {
             let summary = try #require(try json(mirrored.stdout) as? [String: Any])
             let sources = try #require(summary["sources"] as? [[String: Any]])
             #expect(sources.map { $0["source"] as? String } == [registry.reference("mirror/tiny")])
+
+            // The push attached the project's lock: a pull lists it and checks that it names
+            // exactly these files.
+            let listed = try Self.fresh(hub, "store-attachments").run(
+                ["pull", registry.reference("mirror/tiny", tag: HubSandbox.commit), "--plain-http", "--json", "--to", hub.directory.appendingPathComponent("att").path])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let pulled = try #require(try json(listed.stdout) as? [String: Any])
+            let attachments = try #require(pulled["attachments"] as? [[String: Any]])
+            #expect(attachments.contains { $0["artifactType"] as? String == "application/vnd.modelpin.lock.v1+toml" && $0["status"] as? String == "verified" }, "\(attachments)")
         }
     }
 
@@ -133,6 +142,41 @@ struct OCIRegistryTests {
                 #expect(!(outcome.stdout + outcome.stderr).contains("s3cret-registry-pass"))
                 #expect(!(outcome.stdout + outcome.stderr).contains("wrong-pass-do-not-print"))
             }
+        }
+    }
+
+    /// skopeo reads what modelpin pushed (the same manifest, every layer the file's bytes), and
+    /// modelpin pulls what skopeo pushed from the store's own OCI layout.
+    @Test func skopeoAndModelpinReadEachOthersPushes() throws {
+        try HubSandbox.with { hub in
+            let registry = try Self.registry(hub.sandbox)
+            defer { registry.stop() }
+            #expect(try hub.pull("acme/tiny-model").status == 0)
+            let pushed = try hub.sandbox.modelpin.run(["push", registry.reference("models/tiny", tag: "v1"), "acme/tiny-model@main", "--plain-http", "-q"])
+            #expect(pushed.status == 0, "\(pushed.stderr)")
+            let manifest = pushed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let skopeo = RegistrySkopeo(sandbox: hub.directory)
+            let raw = try skopeo.inspect("docker://\(registry.authority)/models/tiny:v1", raw: true)
+            #expect(raw.status == 0, "\(raw.stderr)")
+            #expect("sha256:" + sha256Hex(Data(raw.stdout.utf8)) == manifest, "skopeo sees the manifest modelpin pushed, byte for byte")
+            let layout = hub.directory.appendingPathComponent("skopeo-layout")
+            let copied = try skopeo.copy("docker://\(registry.authority)/models/tiny:v1", "oci:\(layout.path):tiny")
+            #expect(copied.status == 0, "\(copied.stderr)")
+            for file in HubSandbox.files {
+                guard case .bytes(let bytes) = file.content else { continue }
+                let blob = layout.appendingPathComponent("blobs/sha256/\(sha256Hex(Data(bytes)))")
+                #expect(try Data(contentsOf: blob) == Data(bytes), "\(file.path)")
+            }
+
+            // The other way: skopeo pushes the store's snapshot (an OCI layout), modelpin pulls it.
+            let store = hub.sandbox.store
+            let fromStore = try skopeo.copy("oci:\(store.path):acme/tiny-model:main", "docker://\(registry.authority)/by-skopeo/tiny:v2")
+            #expect(fromStore.status == 0, "\(fromStore.stderr)")
+            let destination = hub.directory.appendingPathComponent("by-skopeo")
+            let pulled = try Self.fresh(hub, "store-skopeo").run(["pull", registry.reference("by-skopeo/tiny", tag: "v2"), "--plain-http", "--to", destination.path])
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            guard case .bytes(let weights) = HubSandbox.files[2].content else { return }
+            #expect(try Data(contentsOf: destination.appendingPathComponent("model.safetensors")) == Data(weights))
         }
     }
 

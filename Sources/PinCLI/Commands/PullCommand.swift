@@ -38,7 +38,7 @@ struct PullCommand: ModelpinCommand {
             report) is listed and checked where modelpin can. The names gate applies: the \
             allowlist lists oci://HOST/REPO (or oci://HOST/PREFIX/*). See `modelpin push`.
 
-                        A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
+            A dataset is named as the Hub's URLs name it, datasets/ORG/NAME, and pulled the same \
             way into ./datasets/ORG/NAME; the allowlist lists datasets apart from models.
 
             Paths after ORG/NAME select exactly those files, as `hf download` takes them: \

@@ -22,11 +22,13 @@ struct PushCommand: ModelpinCommand {
             as `modelpin store snapshots` lists it. Pull it back with \
             `modelpin pull oci://HOST/REPO:TAG`.
 
+            Anonymous first; a Bearer challenge is answered with a token for this repository. \
+            Credentials are never sent to another host, nor printed.
+
             CREDENTIALS
               MODELPIN_REGISTRY_USER, MODELPIN_REGISTRY_PASSWORD  used first when set
-              DOCKER_CONFIG (default ~/.docker)  config.json: auths, credHelpers, credsStore
-              Anonymous first; a Bearer challenge is answered with a token for this repository.
-              Credentials are never sent to another host, nor printed.
+              DOCKER_CONFIG   its config.json (default ~/.docker/config.json):
+                              auths, credHelpers, credsStore
             """)
 
     @Argument(help: ArgumentHelp("The registry repository and tag: oci://HOST[:PORT]/REPO[:TAG].", valueName: "oci-reference"))

@@ -7,11 +7,7 @@ import PinModel
 import PinStore
 import SystemPackage
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// What `push oci://…` is asked to do.
 public struct OCIPushRequest: Sendable {
@@ -50,6 +46,8 @@ public struct OCIPushSummary: Sendable, Encodable {
     public let blobs: [Blob]
     public let uploadedBytes: Int64
     public let seconds: Double
+    /// What was attached to the manifest as referrers (the project's lock and its signature).
+    public let attachments: [String]
 }
 
 extension Workspace {
@@ -92,6 +90,9 @@ extension Workspace {
                 throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
             }
             workspace.audit?.operation("manifest", .string(digest.description))
+            let attached = try workspace.pushAttachments(
+                request, manifest: Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
+                session: session, store: store)
             do {
                 try pushedTo.record(repository)
             } catch {
@@ -101,8 +102,41 @@ extension Workspace {
             workspace.events.emit(.finished(operation: "push", seconds: seconds))
             return OCIPushSummary(
                 repository: repository, tag: tag, manifest: digest.description, repo: snapshot.repo.description, commit: snapshot.commit,
-                blobs: blobs, uploadedBytes: uploaded, seconds: seconds)
+                blobs: blobs, uploadedBytes: uploaded, seconds: seconds, attachments: attached)
         }
+    }
+
+    /// The project's lock and its signature (`modelpin.lock.asc`), when the push names a model of
+    /// a project, attached to the pushed manifest as referrers (oci-formats' `ReferrerManifest`:
+    /// `subject` = the model's manifest), each payload pushed as a blob first. Returns their names.
+    func pushAttachments(_ request: OCIPushRequest, manifest: Descriptor, session: any RegistrySession, store: Store) throws -> [String] {
+        guard let project = request.project, request.model?.contains("/") != true,
+              let (_, text) = try Project.readLockfile(project.lockPath)
+        else { return [] }
+        var attachments = [Attachment(artifactType: Attachment.Kind.lock, name: Lockfile.fileName, payload: Array(text.utf8))]
+        if let signature = try RegularFile.contents(of: FilePath(project.lockPath.string + ".asc"), limit: 64 << 10) {
+            attachments.append(Attachment(artifactType: Attachment.Kind.pgpSignature, name: Lockfile.fileName + ".asc", payload: signature))
+        }
+        let staging = store.root.appending("registry").appending("staging")
+        try FileManager.default.createDirectory(atPath: staging.string, withIntermediateDirectories: true)
+        for attachment in attachments {
+            let referrer = ReferrerManifest.render(attachment, subject: manifest)
+            for blob in referrer.blobs {
+                switch blob.bytes {
+                case .file(let path):
+                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: [])
+                case .memory(let bytes):
+                    // The client uploads from a file (streamed, resumable): a small one, written here.
+                    let path = staging.appending(blob.descriptor.digest.hex)
+                    try Data(bytes).write(to: URL(fileURLWithPath: path.string))
+                    defer { try? FileManager.default.removeItem(atPath: path.string) }
+                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: [])
+                }
+            }
+            guard case .memory(let bytes) = referrer.manifest.bytes else { continue }
+            try session.putManifest(bytes, mediaType: MediaType.imageManifest, reference: referrer.manifest.descriptor.digest.description)
+        }
+        return attachments.map(\.name)
     }
 
     /// The recorded snapshot `request` names: a locked model by alias (found by its commit), or

@@ -119,7 +119,26 @@ struct OCIPullTests {
             let image = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(String(repeating: "0", count: 64))","size":2},"layers":[]}"#
             registry.put(manifest: Array(image.utf8), tag: "image")
             let error = #expect(throws: OCIError.self) { try puller(workspace, registry).pull(request(workspace, revision: "image")) }
-            #expect(error?.causes.first?.contains("artifactType") == true)
+            // The reader of other tools' manifests names the field that makes it no model.
+            let cause = error?.causes.first ?? ""
+            #expect(cause.contains("artifactType") || cause.contains("mediaType"), "\(cause)")
+        }
+    }
+
+    /// Another tool's ModelPack manifest (the older vnd.cnai media types, no modelpin
+    /// annotations): its layers are the files, each checked against its digest.
+    @Test func anotherToolsModelPackManifestIsPulledFileByFile() throws {
+        try Self.with { workspace, registry in
+            registry.put(blob: TestWorkspace.weights)
+            registry.put(blob: TestWorkspace.config)
+            let layers = [("model.safetensors", TestWorkspace.weights), ("config.json", TestWorkspace.config)].map { path, bytes in
+                #"{"mediaType":"application/vnd.cnai.model.weight.v1.raw","digest":"\#(SHA256.hash(bytes))","size":\#(bytes.count),"annotations":{"org.cnai.model.filepath":"\#(path)","org.opencontainers.image.title":"\#(path)"}}"#
+            }
+            let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.cnai.model.manifest.v1+json","config":{"mediaType":"application/vnd.cnai.model.config.v1+json","digest":"sha256:\#(String(repeating: "0", count: 64))","size":2},"layers":[\#(layers.joined(separator: ","))]}"#
+            registry.put(manifest: Array(manifest.utf8), tag: "cnai")
+            let summary = try puller(workspace, registry).pull(request(workspace, revision: "cnai"))
+            #expect(Set(summary.files.map(\.path)) == ["model.safetensors", "config.json"])
+            #expect(try workspace.pulled("model.safetensors") == TestWorkspace.weights)
         }
     }
 
