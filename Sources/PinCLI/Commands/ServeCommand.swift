@@ -59,6 +59,11 @@ struct ServeCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "pem"))
     var tlsKey: String?
 
+    @Option(help: ArgumentHelp(
+        "Answer `resolve` of an LFS file with a 302 to its blob in this mirror (s3://BUCKET/PREFIX: a presigned URL; or an http(s) URL of a `mirror DIR`) when the mirror holds it; small files are served directly.",
+        valueName: "url"))
+    var blobRedirect: String?
+
     @Option(help: ArgumentHelp("Append one JSON line per request to this file (`-`: stdout).", valueName: "file"))
     var accessLog: String?
 
@@ -119,6 +124,7 @@ struct ServeCommand: ModelpinCommand {
         settings.policyFile = policy.map { resolve($0).string }
         let workspace = try store.workspace(settings, events: EventFanout([metrics, log]), command: "serve")
         let catalog = try workspace.serveCatalog(locks: locks.map(resolve), upstream: upstream)
+        configuration.blobRedirect = try blobRedirect.map { [log] in try workspace.blobRedirect($0, log: { log.error($0) }) }
 
         let stop = StopSignal()
         let outcome = Mutex<(any Error)?>(nil)

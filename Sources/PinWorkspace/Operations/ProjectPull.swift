@@ -96,12 +96,12 @@ extension Workspace {
 
     private func pullLocked(_ project: Project, _ request: ProjectPullRequest) throws -> ProjectPullResult {
         let started = DispatchTime.now()
-        let sources = try request.mirrors.map { try MirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
-        // --offline promises no network at all: an http(s) mirror is a contradiction to point
-        // out before anything runs, not a source to skip quietly (then the pull would fail or
-        // succeed for reasons the user cannot see).
+        let sources = try request.mirrors.map { try mirrorSource(parsing: $0, relativeTo: request.workingDirectory) }
+        // --offline promises no network at all: an http(s) or s3:// mirror is a contradiction
+        // to point out before anything runs, not a source to skip quietly (then the pull would
+        // fail or succeed for reasons the user cannot see).
         if request.offline, let remote = sources.first(where: \.isRemote) {
-            throw ProjectError.networkMirrorOffline(remote.description)
+            throw ProjectError.networkMirrorOffline(remote.source.description)
         }
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
@@ -116,7 +116,7 @@ extension Workspace {
         if relocked != nil { audit?.operation("relocked", .bool(true)) }
         let chosen = lock.models.filter { request.aliases.isEmpty || request.aliases.contains($0.alias.rawValue) }
         var locked = LockedPuller(puller: puller)
-        locked.mirrors = sources
+        locked.mirrors = sources.map(\.source)
         locked.offline = request.offline
         locked.endpointOverride = try configuration.endpointOverride.map { try HubEndpoint($0) }
         let outcome = try locked.fetch(chosen)

@@ -15,7 +15,8 @@ import SystemPackage
 /// transport only.
 public struct LockedPuller: Sendable {
     public let puller: Puller
-    public var mirrors: [MirrorSource] = []
+    /// Directory, http(s) and s3:// mirrors, tried in order before the Hub.
+    public var mirrors: [any BlobSource] = []
     public var offline = false
     /// Where to fetch from instead of each model's locked endpoint (`--endpoint`,
     /// `MODELPIN_ENDPOINT`, `HF_ENDPOINT`); nil: the endpoint the lock records.

@@ -76,6 +76,20 @@ public struct WorkspaceConfiguration: Sendable {
     /// endpoint the environment does not trust.
     func pullSettings(endpoint text: String, warn: (String) -> Void) throws -> PullSettings {
         let hubEndpoint = try HubEndpoint(text)
+        var policy = try transportPolicy()
+        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, warn: warn))
+        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
+        settings.connections = connections
+        settings.partSize = partSize
+        (settings.names, settings.allowlistSource) = try allowlist()
+        settings.gpgPath = gpgPath
+        settings.scanPolicy = scanPolicy
+        return settings
+    }
+
+    /// How to reach any server, before an endpoint's own settings (token, plain http): user
+    /// agent, timeouts, retries, CA bundle. Also what S3 mirrors and --blob-redirect use.
+    func transportPolicy() throws -> TransportPolicy {
         var policy = TransportPolicy()
         policy.userAgent = userAgent
         policy.stallTimeout = stallTimeout
@@ -89,14 +103,7 @@ public struct WorkspaceConfiguration: Sendable {
                 throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", reading: error)
             }
         }
-        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, warn: warn))
-        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
-        settings.connections = connections
-        settings.partSize = partSize
-        (settings.names, settings.allowlistSource) = try allowlist()
-        settings.gpgPath = gpgPath
-        settings.scanPolicy = scanPolicy
-        return settings
+        return policy
     }
 
     /// The shared policy file: `--policy`, else `MODELPIN_POLICY` (the flag wins, as everywhere).
