@@ -109,6 +109,15 @@ public struct HTTPMirror: RedirectableMirror {
 /// The names of a mirror's blobs and lock: files in a mirror directory, object keys in a bucket.
 public enum MirrorLayout {
     public static func blobKey(_ digest: SHA256Digest) -> String { "blobs/sha256/" + digest.hex }
-    /// The lock, where `mirror DIR` puts it; its signature is this name + `.asc`.
-    public static let lockKey = "modelpin.lock"
+    /// Where a bucket mirror keeps one project's lock (its signature: + `.asc`), so projects
+    /// sharing a bucket do not overwrite each other's. NAME must be one safe path component.
+    public static func lockKey(project: String) throws -> String {
+        if project.isEmpty || project.contains("/") || project == "." || project == ".." {
+            throw ProjectError.badMirror("projects/\(project)", reason: "the project name must be one path component")
+        }
+        if let reason = PathSafety.reason(project) {
+            throw ProjectError.badMirror("projects/\(project)", reason: "the project name: \(reason)")
+        }
+        return "projects/\(project)/modelpin.lock"
+    }
 }
