@@ -142,3 +142,45 @@ struct S3MirrorWriterTests {
         #expect(source.location(of: SnapshotFile(path: "a", size: 1, gitBlobID: GitBlobHasher.id(of: Array("x".utf8)), sha256: nil, isLFS: false), repo: "acme/tiny", commit: commit) == nil)
     }
 }
+
+@Suite("pull --mirror s3://: presigned URLs through the ordinary fetch path")
+struct S3MirrorSourcePullTests {
+    /// A bucket whose presigned URLs point at an in-process server (the signature is a query
+    /// string the server ignores, as a presigned URL's host would check it).
+    struct PresigningBucket: S3Bucket {
+        var description: String { "s3://bucket/mirror/" }
+        func size(of key: String) throws -> Int64? { nil }
+        func upload(file: FilePath, size: Int64, sha256: SHA256Digest, to key: String) throws -> S3UploadReport { S3UploadReport(bytes: 0, resumedParts: 0) }
+        func put(_ bytes: [UInt8], to key: String) throws {}
+        func presignedGET(_ key: String, expiry: Int) throws -> HTTPURL {
+            HTTPURL("https://bucket.test/mirror/\(key)?X-Amz-Expires=\(expiry)&X-Amz-Signature=0123")!
+        }
+        func configure(_ policy: inout TransportPolicy) {}
+    }
+
+    @Test func whatTheBucketLacksOrGetsWrongComesFromTheHubAndEveryByteIsChecked() throws {
+        try TestWorkspace.with { workspace in
+            // The bucket has the JSON files right, the weights with one byte flipped, no `extra`.
+            var flipped = TestWorkspace.weights
+            flipped[flipped.count / 2] ^= 0x01
+            let bucket = FakeBlobMirror([TestWorkspace.config, TestWorkspace.tokenizer])
+            bucket.put(flipped, as: SHA256.hash(TestWorkspace.weights).hex)
+            workspace.http.serve(bucket, at: "https://bucket.test")
+
+            var locked = LockedPuller(puller: workspace.puller)
+            locked.mirrors = [S3MirrorSource(bucket: PresigningBucket())]
+            let outcome = try locked.fetch([try MirrorFallbackTests.lockedTinyModel(workspace.hub)])
+
+            #expect(outcome.fetched.map(\.source) == ["s3://bucket/mirror/", "https://hub.test"])
+            #expect(outcome.fetched.map(\.count) == [2, 2])
+            for bytes in [TestWorkspace.config, TestWorkspace.tokenizer, TestWorkspace.weights, TestWorkspace.extra] {
+                #expect(workspace.stores(bytes))
+            }
+            #expect(!workspace.stores(flipped))
+            #expect(try workspace.storedBlobsMatchTheirNames())
+            let fromBucket = workspace.requests(containing: "https://bucket.test/mirror/blobs/sha256/")
+            #expect(!fromBucket.isEmpty && fromBucket.allSatisfy { $0.url.contains("X-Amz-Signature=") }, "\(fromBucket)")
+            #expect(workspace.reporter.fallbacks.contains { $0 == ("model.safetensors", "s3://bucket/mirror/", true) })
+        }
+    }
+}
