@@ -24,6 +24,11 @@ struct ServeCommand: ModelpinCommand {
             is re-hashed before it is first served in the process; one that fails is never \
             served (500, an error line on stderr, a metric). No Xet signal is ever sent.
 
+            --blob-redirect URL answers an LFS file's resolve with a 302 to its blob in that \
+            mirror (with the same headers), once a HEAD showed the mirror holds it with the \
+            file's size; clients fetch it from there without Authorization. Anything else is \
+            served directly.
+
             Prints `listening on URL` on stdout once bound, then runs until SIGTERM or \
             SIGINT: it stops accepting, lets requests in flight finish (10 s at most) and \
             exits 0. GET /healthz answers `ok` without a token; GET /metrics is Prometheus text.
