@@ -125,7 +125,7 @@ struct S3MirrorWriterTests {
         }
     }
 
-    @Test(arguments: ["", "..", ".", "a/b", ".git"])
+    @Test(arguments: ["", "..", ".", "a/b", ".git", "-x", String(repeating: "a", count: 65), "caf\u{E9}"])
     func aProjectNameThatIsNotOneSafeComponentIsRefused(name: String) {
         #expect(throws: ProjectError.self) { try MirrorLayout.lockKey(project: name) }
     }

@@ -110,13 +110,17 @@ public struct HTTPMirror: RedirectableMirror {
 public enum MirrorLayout {
     public static func blobKey(_ digest: SHA256Digest) -> String { "blobs/sha256/" + digest.hex }
     /// Where a bucket mirror keeps one project's lock (its signature: + `.asc`), so projects
-    /// sharing a bucket do not overwrite each other's. NAME must be one safe path component.
+    /// sharing a bucket do not overwrite each other's (the layout oci-formats decided for
+    /// mirror directories too).
     public static func lockKey(project: String) throws -> String {
-        if project.isEmpty || project.contains("/") || project == "." || project == ".." {
-            throw ProjectError.badMirror("projects/\(project)", reason: "the project name must be one path component")
+        // oci-formats' rule for mirror directories: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+        let bytes = Array(project.utf8)
+        func allowed(_ byte: UInt8, first: Bool) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || (!first && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")))
         }
-        if let reason = PathSafety.reason(project) {
-            throw ProjectError.badMirror("projects/\(project)", reason: "the project name: \(reason)")
+        guard (1...64).contains(bytes.count), bytes.enumerated().allSatisfy({ allowed($1, first: $0 == 0) }) else {
+            throw ProjectError.badMirror("projects/\(project.escapedForDisplay)", reason: "a project name is 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit")
         }
         return "projects/\(project)/modelpin.lock"
     }
