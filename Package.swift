@@ -10,6 +10,8 @@
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
 //   PinModelSigning → PinDigest → PinModel (OpenSSF model.sig; swift-crypto and swift-certificates
 //   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
+//   PinS3 → PinTransport → PinModel (S3-compatible buckets: SigV4 over swift-crypto, multipart
+//   uploads), for PinWorkspace to call
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -51,6 +53,8 @@ let package = Package(
         .library(name: "PinSBOM", targets: ["PinSBOM"]),
         // model.sig's bundle and statement readers, for fuzz/'s FuzzModelSig.
         .library(name: "PinModelSigning", targets: ["PinModelSigning"]),
+        // The S3 XML and credentials-file readers, for fuzz/'s FuzzS3.
+        .library(name: "PinS3", targets: ["PinS3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -179,6 +183,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // S3-compatible buckets: addresses, credentials, SigV4 (hand-written over swift-crypto),
+        // the object and multipart API, a resumable parallel uploader. Knows nothing of the store.
+        .target(
+            name: "PinS3",
+            dependencies: ["PinModel", "PinTransport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
@@ -285,6 +297,8 @@ let package = Package(
             dependencies: ["modelpin", "audit-append", "PinTestSupport", "PinDigest", "PinAudit", systemPackage],
             swiftSettings: swiftSettings
         ),
+        // PinS3 against AWS's published SigV4 examples and a real S3 server (PinTestSupport's S3Server).
+        .testTarget(name: "PinS3Tests", dependencies: ["PinS3", "PinModel", "PinTransport", "PinTestSupport", systemPackage], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,8 @@ let package = Package(
         // model.sig (OpenSSF model signing): the Sigstore bundle, DSSE envelope and in-toto
         // statement readers, and the PEM key and CA readers.
         .executableTarget(name: "FuzzModelSig", dependencies: [.product(name: "PinModelSigning", package: "modelpin")]),
+        // S3 (PinS3): a bucket's XML answers and the shared credentials file.
+        .executableTarget(name: "FuzzS3", dependencies: [.product(name: "PinS3", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
