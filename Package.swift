@@ -11,7 +11,7 @@
 //   PinModelSigning → PinDigest → PinModel (OpenSSF model.sig; swift-crypto and swift-certificates
 //   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
 //   PinS3 → PinTransport → PinModel (S3-compatible buckets: SigV4 over swift-crypto, multipart
-//   uploads), for PinWorkspace to call
+//   uploads), for PinWorkspace to call (s3:// mirrors, serve --blob-redirect s3://)
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
 // can leak into a public API:  CCrypto → PinDigest,  CCurl → PinTransport,  CGPGME → PinVerify,
 // CArchive → PinScan.
@@ -194,7 +194,7 @@ let package = Package(
         // MARK: Orchestration
         .target(
             name: "PinWorkspace",
-            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning", systemPackage],
+            dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning", "PinS3", systemPackage],
             swiftSettings: swiftSettings
         ),
 

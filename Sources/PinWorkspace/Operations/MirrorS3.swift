@@ -8,6 +8,10 @@ extension Workspace {
     /// store (each hashed and compared with the lock first), then the lock and its signature
     /// under `projects/<NAME>/`, NAME being the lock's directory (two projects sharing a bucket
     /// keep their own locks).
+    public func mirror(lockAt lockPath: FilePath, toBucket text: String) throws -> S3MirrorWriter.Outcome {
+        try mirror(lockAt: lockPath, to: try bucket(text))
+    }
+
     public func mirror(lockAt lockPath: FilePath, to bucket: any S3Bucket) throws -> S3MirrorWriter.Outcome {
         try audited("mirror") { workspace in
             guard let (parsed, lockText) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }

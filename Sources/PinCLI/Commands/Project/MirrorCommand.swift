@@ -40,11 +40,12 @@ struct MirrorCommand: ModelpinCommand {
         // One branch per kind of destination; a directory is the default.
         switch MirrorDestination(directory) {
         case .bucket(let url):
-            // Until PinS3 (h/s3-core) is merged there is no client to build `any S3Bucket` from;
-            // then: `workspace.mirror(lockAt: lockPath, to: try workspace.bucket(url))`, printed
-            // like a directory's outcome (uploaded/skipped). Refused, never taken as a directory
-            // named `s3:`.
-            throw ProjectError.badMirror(url, reason: "s3:// mirrors need the S3 client (PinS3), which this build does not have yet")
+            let outcome = try workspace.mirror(lockAt: lockPath, toBucket: url)
+            if console.json {
+                console.out(try Format.json(outcome))
+            } else {
+                console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.mirror) (\(outcome.uploaded) uploaded, \(Format.bytes(outcome.bytes)); \(outcome.skipped) already there)")
+            }
         case .directory(let path):
             let outcome = try workspace.mirror(lockAt: lockPath, into: cwd.pushing(FilePath(path)).lexicallyNormalized())
             if console.json {
