@@ -11,7 +11,7 @@
 //   PinModelSigning → PinDigest → PinModel (OpenSSF model.sig; swift-crypto and swift-certificates
 //   for ECDSA and X.509, never CCrypto), for PinWorkspace to call
 //   PinS3 → PinTransport → PinModel (S3-compatible buckets: SigV4 over swift-crypto, multipart
-//   uploads), for PinWorkspace to call
+//   uploads), for PinWorkspace to call (s3:// mirrors, serve --blob-redirect s3://)
 //   PinRegistry → PinTransport, PinDigest → PinModel (the OCI distribution client and its auth),
 //   for PinWorkspace to call
 // Each C library is imported by exactly one Swift module, with `internal import`, so no C type
@@ -205,7 +205,9 @@ let package = Package(
             name: "PinWorkspace",
             dependencies: ["PinModel", "PinDigest", "PinNames", "PinStore", "PinTransport", "PinHub", "PinLock", "PinVerify", "PinScan", "PinAudit", "PinPolicy", "PinSBOM", "PinModelSigning",
                 // OCI registries: push, pull oci://, --mirror oci:// (Registry/).
-                "PinRegistry", systemPackage],
+                "PinRegistry",
+                // S3 buckets: mirror s3://, pull --mirror s3://, serve --blob-redirect s3:// (Sources/).
+                "PinS3", systemPackage],
             swiftSettings: swiftSettings
         ),
 

@@ -69,6 +69,8 @@ struct HubResponder: Sendable {
     let metrics: ServeMetrics
     let log: any ServeLog
     let pageSize: Int
+    /// `--blob-redirect`: LFS files' bytes come from there (a 302), not through this server.
+    var redirect: (any BlobRedirect)?
     let listings = ListingCache()
 
     func respond(_ request: ServeRequest, route: HubRoute, baseURL: String) async -> ServeResponse {
@@ -152,6 +154,9 @@ struct HubResponder: Sendable {
         if Self.matches(request.headers.first(name: "If-None-Match"), etag: file.etag) {
             return ServeResponse(status: .notModified, headers: headers)
         }
+        if let redirect, file.isLFS, let response = await redirected(file, in: snapshot, to: redirect, headers: headers) {
+            return response
+        }
         var range = RangeRequest.whole
         // A HEAD describes the whole file (huggingface_hub reads its size from it).
         if request.method == .GET {
@@ -190,6 +195,28 @@ struct HubResponder: Sendable {
             log.error("refused to serve \(snapshot.repo)@\(snapshot.commit.hex) \(path): \(error.reason)")
             return .hubError(.internalServerError, code: nil, message: "The stored file failed its integrity check")
         }
+    }
+
+    /// The Hub's answer for an LFS file on its CDN: 302 to the bytes, with the metadata
+    /// huggingface_hub reads from the redirect itself (X-Repo-Commit, X-Linked-Etag,
+    /// X-Linked-Size, ETag), since it does not follow an absolute Location on its HEAD and then
+    /// GETs that Location without Authorization. HEAD and GET answer alike, so a client's HEAD
+    /// and its download agree. Only a blob the store holds and that passed its check here is
+    /// redirected (`catalog.open` first, which also pulls through a miss); nil when the
+    /// redirect store does not hold it: then the bytes are served directly.
+    func redirected(_ file: ServedFile, in snapshot: ServedSnapshot, to redirect: any BlobRedirect, headers: HTTPHeaders) async -> ServeResponse? {
+        do {
+            _ = try await catalog.open(file.path, in: snapshot)
+        } catch {
+            return failure(error, route: .resolve(snapshot.repo, revision: snapshot.commit.hex, path: file.path))
+        }
+        guard let location = await redirect.location(of: file.sha256, size: file.size) else { return nil }
+        var headers = headers
+        headers.remove(name: "Accept-Ranges")
+        headers.replaceOrAdd(name: "Content-Length", value: "0")
+        headers.replaceOrAdd(name: "Location", value: location)
+        metrics.blobRedirected()
+        return ServeResponse(status: .found, headers: headers)
     }
 
     static func fileHeaders(_ file: ServedFile, commit: CommitID) -> HTTPHeaders {

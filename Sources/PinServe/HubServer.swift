@@ -20,6 +20,8 @@ public struct ServeConfiguration: Sendable {
     public var sendStallTimeout: Duration = .seconds(60)
     /// Entries per tree page (the Hub's is 1000).
     public var pageSize = 1000
+    /// `--blob-redirect`: where LFS files' bytes are fetched from instead of this server.
+    public var blobRedirect: (any BlobRedirect)?
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -58,7 +60,8 @@ public final class HubServer: Sendable {
         let connections = ConnectionRegistry()
         let scheme = sslContext == nil ? "http" : "https"
         let settings = ConnectionSettings(
-            responder: HubResponder(catalog: catalog, metrics: metrics, log: log, pageSize: configuration.pageSize),
+            responder: HubResponder(
+                catalog: catalog, metrics: metrics, log: log, pageSize: configuration.pageSize, redirect: configuration.blobRedirect),
             tokens: configuration.tokens, metrics: metrics, log: log,
             requestTimeout: Self.timeAmount(configuration.requestTimeout),
             sendStallTimeout: Self.timeAmount(configuration.sendStallTimeout),

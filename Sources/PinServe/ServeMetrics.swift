@@ -15,6 +15,7 @@ public final class ServeMetrics: EventSink, Sendable {
     private let verificationFailures: Counter
     private let pullThroughs: Counter
     private let pulledFiles: Counter
+    private let redirects: Counter
     private let inFlight: Gauge
     /// Counters by (route, status), made on first use: the label set is small and bounded
     /// (six routes, a few dozen statuses), never anything a client chose freely.
@@ -27,6 +28,8 @@ public final class ServeMetrics: EventSink, Sendable {
             "Blobs refused because their bytes did not match the snapshot when checked before serving."))
         pullThroughs = registry.makeCounter(descriptor: Self.name("pull_through", "total", "Misses pulled through from the upstream Hub."))
         pulledFiles = registry.makeCounter(descriptor: Self.name("pull_through_files", "total", "Files verified and admitted by pull-through."))
+        redirects = registry.makeCounter(descriptor: Self.name(
+            "blob_redirects", "total", "LFS files answered with a redirect to --blob-redirect instead of their bytes."))
         inFlight = registry.makeGauge(descriptor: Self.name("in_flight", "requests", "Requests being answered now."))
     }
 
@@ -45,6 +48,8 @@ public final class ServeMetrics: EventSink, Sendable {
     /// A blob the server itself refused after the catalog's check (its identity changed between
     /// the check and the open): counted with the catalog's refusals.
     func blobRefusedAtOpen() { verificationFailures.increment() }
+
+    func blobRedirected() { redirects.increment() }
 
     func requestStarted() { inFlight.increment() }
 

@@ -24,6 +24,11 @@ struct ServeCommand: ModelpinCommand {
             is re-hashed before it is first served in the process; one that fails is never \
             served (500, an error line on stderr, a metric). No Xet signal is ever sent.
 
+            --blob-redirect URL answers an LFS file's resolve with a 302 to its blob in that \
+            mirror (with the same headers), once a HEAD showed the mirror holds it with the \
+            file's size; clients fetch it from there without Authorization. Anything else is \
+            served directly.
+
             Prints `listening on URL` on stdout once bound, then runs until SIGTERM or \
             SIGINT: it stops accepting, lets requests in flight finish (10 s at most) and \
             exits 0. GET /healthz answers `ok` without a token; GET /metrics is Prometheus text.
@@ -58,6 +63,11 @@ struct ServeCommand: ModelpinCommand {
 
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "pem"))
     var tlsKey: String?
+
+    @Option(help: ArgumentHelp(
+        "Answer `resolve` of an LFS file with a 302 to its blob in this mirror (s3://BUCKET/PREFIX: a presigned URL; or an http(s) URL of a `mirror DIR`) when the mirror holds it; small files are served directly.",
+        valueName: "url"))
+    var blobRedirect: String?
 
     @Option(help: ArgumentHelp("Append one JSON line per request to this file (`-`: stdout).", valueName: "file"))
     var accessLog: String?
@@ -119,6 +129,7 @@ struct ServeCommand: ModelpinCommand {
         settings.policyFile = policy.map { resolve($0).string }
         let workspace = try store.workspace(settings, events: EventFanout([metrics, log]), command: "serve")
         let catalog = try workspace.serveCatalog(locks: locks.map(resolve), upstream: upstream)
+        configuration.blobRedirect = try blobRedirect.map { [log] in try workspace.blobRedirect($0, log: { log.error($0) }) }
 
         let stop = StopSignal()
         let outcome = Mutex<(any Error)?>(nil)

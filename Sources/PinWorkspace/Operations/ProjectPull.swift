@@ -84,10 +84,10 @@ public struct ProjectPullSummary: Sendable, Encodable {
     public let seconds: Double
 }
 
-/// A `--mirror` as given: a directory or http(s) mirror, or an OCI registry repository (a blob
-/// source that needs the pull's transport settings, so made once they are known).
+/// A `--mirror` as given: a directory, http(s) or s3:// mirror, or an OCI registry repository
+/// (a blob source that needs the pull's transport settings, so made once they are known).
 private enum MirrorChoice {
-    case mirror(MirrorSource)
+    case blobs(any BlobSource)
     case registry(String)
 }
 
@@ -112,12 +112,12 @@ extension Workspace {
                 }
                 return .registry(repository)
             }
-            let mirror = try MirrorSource(parsing: text, relativeTo: request.workingDirectory)
-            // --offline promises no network at all: an http(s) mirror is a contradiction to point
-            // out before anything runs, not a source to skip quietly (then the pull would fail or
-            // succeed for reasons the user cannot see).
-            if request.offline, mirror.isRemote { throw ProjectError.networkMirrorOffline(mirror.description) }
-            return .mirror(mirror)
+            let mirror = try mirrorSource(parsing: text, relativeTo: request.workingDirectory)
+            // --offline promises no network at all: an http(s) or s3:// mirror is a contradiction
+            // to point out before anything runs, not a source to skip quietly (then the pull would
+            // fail or succeed for reasons the user cannot see).
+            if request.offline, mirror.isRemote { throw ProjectError.networkMirrorOffline(mirror.source.description) }
+            return .blobs(mirror.source)
         }
         for alias in request.aliases where project.manifest.model(alias) == nil {
             throw ProjectError.unknownAlias(alias, manifest: project.manifestPath, known: project.manifest.models.map(\.alias.rawValue))
@@ -134,7 +134,7 @@ extension Workspace {
         var locked = LockedPuller(puller: puller)
         locked.mirrors = try sources.map { choice -> any BlobSource in
             switch choice {
-            case .mirror(let mirror): mirror
+            case .blobs(let source): source
             case .registry(let repository): try OCISource(repository: repository, settings: puller.settings, cancellation: puller.cancellation).blobs()
             }
         }

@@ -15,7 +15,8 @@ import SystemPackage
 /// transport only.
 public struct LockedPuller: Sendable {
     public let puller: Puller
-    /// Directories, http(s) mirrors and OCI registries (`--mirror`), tried in order.
+    /// Directories, http(s) and s3:// mirrors and OCI registries (`--mirror`), tried in order
+    /// before the Hub.
     public var mirrors: [any BlobSource] = []
     public var offline = false
     /// Where to fetch from instead of each model's locked endpoint (`--endpoint`,

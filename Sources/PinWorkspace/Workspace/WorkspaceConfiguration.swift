@@ -84,6 +84,21 @@ public struct WorkspaceConfiguration: Sendable {
     /// endpoint the environment does not trust.
     func pullSettings(endpoint text: String, warn: (String) -> Void) throws -> PullSettings {
         let hubEndpoint = try HubEndpoint(text)
+        var policy = try transportPolicy()
+        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, warn: warn))
+        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
+        settings.connections = connections
+        settings.partSize = partSize
+        (settings.names, settings.allowlistSource) = try allowlist()
+        settings.gpgPath = gpgPath
+        settings.scanPolicy = scanPolicy
+        settings.registry = registryAccess(policy: policy)
+        return settings
+    }
+
+    /// How to reach any server, before an endpoint's own settings (token, plain http): user
+    /// agent, timeouts, retries, CA bundle. Also what S3 mirrors and --blob-redirect use.
+    func transportPolicy() throws -> TransportPolicy {
         var policy = TransportPolicy()
         policy.userAgent = userAgent
         policy.stallTimeout = stallTimeout
@@ -97,15 +112,7 @@ public struct WorkspaceConfiguration: Sendable {
                 throw ConfigFileError(path: FilePath(caBundle), what: "CA bundle", reading: error)
             }
         }
-        hubEndpoint.configure(&policy, token: try token(for: hubEndpoint, warn: warn))
-        var settings = PullSettings(endpoint: hubEndpoint, policy: policy)
-        settings.connections = connections
-        settings.partSize = partSize
-        (settings.names, settings.allowlistSource) = try allowlist()
-        settings.gpgPath = gpgPath
-        settings.scanPolicy = scanPolicy
-        settings.registry = registryAccess(policy: policy)
-        return settings
+        return policy
     }
 
     /// How registries are reached: the same transport settings as the Hub's (CA bundle,
