@@ -4,7 +4,7 @@
 // signature-checked and scanned before a single byte reaches the user's directory.
 //
 // Dependencies point one way only (README, "Architecture"):
-//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinRegistry, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
+//   modelpin → PinCLI → PinWorkspace → {PinNames, PinStore, PinRegistry, PinS3, PinHub → PinTransport, PinPolicy → PinLock, PinVerify, PinAudit, PinSBOM, PinModelSigning} → PinDigest → PinModel
 //   (PinSBOM: the CycloneDX ML-BOM, values → JSON, no I/O; PinWorkspace gathers what it is written from)
 //   PinCLI → PinServe → PinWorkspace (the `serve` HTTP server, on SwiftNIO; never PinTransport,
 //   PinHub, PinVerify or PinScan: it reaches the store and the pipeline only through PinWorkspace)
@@ -192,6 +192,8 @@ let package = Package(
         .target(
             name: "PinS3",
             dependencies: ["PinModel", "PinTransport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // The OCI distribution-spec client: references, auth (Bearer tokens, Basic, docker
         // config.json and credential helpers), manifests, blob push with resumable uploads, referrers.
         .target(

@@ -134,7 +134,7 @@ struct S3MirrorWriterTests {
         let source = S3MirrorSource(bucket: RecordingBucket(root: URL(fileURLWithPath: "/nonexistent")))
         let digest = SHA256.hash(Array("x".utf8))
         let commit = try CommitID(parsing: String(repeating: "ab", count: 20))
-        guard case .remote(let url, _)? = source.location(of: SnapshotFile(path: "a", size: 1, gitBlobID: GitBlobHasher.id(of: Array("x".utf8)), sha256: digest, isLFS: true), repo: "acme/tiny", commit: commit) else {
+        guard case .remote(let url, _, _)? = source.location(of: SnapshotFile(path: "a", size: 1, gitBlobID: GitBlobHasher.id(of: Array("x".utf8)), sha256: digest, isLFS: true), repo: "acme/tiny", commit: commit) else {
             Issue.record("expected a remote location")
             return
         }
