@@ -53,6 +53,12 @@ public struct Modelpin: ParsableCommand {
               XDG_CONFIG_HOME            where modelpin/config.toml is (lock-signers)
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               HF_HUB_CACHE               the Hugging Face cache --hf-cache writes to
+              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE
+                                         credentials for s3:// mirrors (SigV4)
+              AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_REGION
+                                         an s3:// mirror's endpoint and region
+              MODELPIN_REGISTRY_USER, MODELPIN_REGISTRY_PASSWORD, DOCKER_CONFIG
+                                         credentials for oci:// registries
               MODELPIN_AUDIT             `off`: no audit log entries (warned on
                                          every run; default on)
               NO_COLOR                   any value turns colour off (only ever on a tty)

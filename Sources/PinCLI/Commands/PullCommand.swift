@@ -69,6 +69,12 @@ struct PullCommand: ModelpinCommand {
               MODELPIN_REQUIRE_SIGNED_LOCK     --require-signed-lock
               MODELPIN_CA_BUNDLE, SSL_CERT_FILE  CA certificates to verify servers with
               HF_HUB_CACHE                     the Hugging Face cache for --hf-cache
+              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE
+                                               credentials for --mirror s3:// (SigV4)
+              AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_REGION
+                                               the s3:// mirror's endpoint and region
+              MODELPIN_REGISTRY_USER, MODELPIN_REGISTRY_PASSWORD, DOCKER_CONFIG
+                                               credentials for oci:// registries
               MODELPIN_LOCKED, MODELPIN_OFFLINE, MODELPIN_FROZEN  the flags of those names
               HF_HUB_OFFLINE                   as huggingface_hub reads it: --offline
               MODELPIN_STRICT                  --strict: refuse files the scan cannot check
