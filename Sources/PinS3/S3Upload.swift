@@ -2,6 +2,7 @@ public import PinModel
 public import PinTransport
 import Dispatch
 import Synchronization
+import FoundationEssentials
 
 #if canImport(Glibc)
 import Glibc
@@ -203,51 +204,7 @@ public struct S3Uploader: Sendable {
     static func base64(_ bytes: [UInt8]) -> String { Base64.encode(bytes) }
 }
 
-/// Runs `body(index)` on `count` threads of their own and waits for them all. Uploads block in
-/// libcurl for their whole life, so they get real threads, never the cooperative pool.
-func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Box: @unchecked Sendable {
-        // @unchecked: created before the thread starts, read by it alone.
-        let index: Int
-        let body: @Sendable (Int) -> Void
-        let done: DispatchGroup
-        init(_ index: Int, _ body: @escaping @Sendable (Int) -> Void, _ done: DispatchGroup) {
-            self.index = index
-            self.body = body
-            self.done = done
-        }
-    }
-    let group = DispatchGroup()
-    for index in 0..<count {
-        group.enter()
-        let box = Unmanaged.passRetained(Box(index, body, group)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body(box.index)
-            box.done.leave()
-            return nil
-        }, box)
-        precondition(result == 0, "pthread_create failed: \(result)")
-        pthread_detach(thread)
-    }
-    group.wait()
-}
-
-/// Base64 (RFC 4648, padded) for S3's checksum headers, without Foundation's Data round trip.
+/// Base64 (RFC 4648, padded) for S3's checksum headers.
 enum Base64 {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * $1.offset) }
-            for position in 0..<4 {
-                out.append(position <= chunk.count ? table[Int((value >> (18 - 6 * position)) & 63)] : "=")
-            }
-            index += 3
-        }
-        return out
-    }
+    static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import PinModel
 public import PinTransport
 
 /// AWS Signature Version 4 for S3: signed headers for a request, or a presigned URL.
@@ -92,23 +93,10 @@ public struct SigV4: Sendable {
     /// `YYYYMMDDTHHMMSSZ` (ISO 8601 basic, UTC).
     static func timestamp(_ time: Int64) -> String {
         let day = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
-        let (year, month, dayOfMonth) = civil(days: day)
+        let (year, month, dayOfMonth) = CivilCalendar.civil(days: day)
         let seconds = time - day * 86_400
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(year)\(two(month))\(two(dayOfMonth))T\(two(seconds / 3600))\(two(seconds / 60 % 60))\(two(seconds % 60))Z"
-    }
-
-    /// Days since 1970-01-01 → (year, month, day), Howard Hinnant's civil_from_days.
-    private static func civil(days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     /// The Host header curl sends for `url`: the port only when it is not the scheme's default.
@@ -130,10 +118,9 @@ public struct SigV4: Sendable {
 
     /// Pairs encoded and sorted by name then value, joined with `&`: the canonical query string.
     static func canonicalQuery(_ pairs: [(String, String)]) -> String {
-        pairs.map { (encode($0.0), encode($0.1)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
+        let encoded: [(name: String, value: String)] = pairs.map { (encode($0.0), encode($0.1)) }
+        let sorted = encoded.sorted { (a, b) -> Bool in a.name == b.name ? a.value < b.value : a.name < b.name }
+        return sorted.map { (pair) -> String in pair.name + "=" + pair.value }.joined(separator: "&")
     }
 
     /// `pairs` as a query string in canonical form (what `objectURL` is given).

@@ -6,9 +6,10 @@ import Glibc
 
 /// Runs `body(index)` on `count` threads of their own and waits for them all.
 ///
-/// Downloads block in libcurl for their whole life, so they get real threads, never the
-/// cooperative pool (which has one thread per core and must not block).
-func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+/// Transfers block in libcurl for their whole life, so they get real threads, never the
+/// cooperative pool (which has one thread per core and must not block). Shared by the
+/// download engine (PinWorkspace) and the multipart uploader (PinS3).
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     final class Box: @unchecked Sendable {
         // @unchecked: created before the thread starts, read by it alone.
         let index: Int
