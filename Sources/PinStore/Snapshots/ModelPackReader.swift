@@ -90,14 +90,7 @@ public enum ModelPackReader {
     /// for is the caller's part (it knows the digest); the layers' blobs are checked against
     /// the digests returned here when they are admitted.
     public static func read(_ bytes: [UInt8]) throws(Problem) -> ForeignModel {
-        guard bytes.count <= maximumSize else { throw Problem(field: "", reason: "larger than \(maximumSize) bytes") }
-        let document: ManifestReading
-        do {
-            document = try StoreJSON.decode(ManifestReading.self, from: bytes)
-        } catch {
-            throw Problem(field: "", reason: StoreJSON.explain(error))
-        }
-        try SnapshotManifest.expect(document.schemaVersion == 2, "schemaVersion", "is \(document.schemaVersion), not 2")
+        let document = try SnapshotManifest.manifestDocument(bytes)
         let mediaType = document.mediaType ?? MediaType.imageManifest
         try SnapshotManifest.expect(
             mediaType == MediaType.imageManifest || mediaType == dockerManifest, "mediaType",

@@ -148,11 +148,9 @@ public enum SnapshotManifest {
         public var description: String { field.isEmpty ? reason : "`\(field)`: \(reason)" }
     }
 
-    /// Reads a snapshot manifest someone may have written by hand: exactly this form (version
-    /// 1), every digest well formed, every size one a file can have, and every path one
-    /// `PathSafety` accepts (no `..`, no absolute path, no VCS directory, no case clash).
-    /// Checking the bytes against their digest is the caller's part.
-    public static func parse(_ bytes: [UInt8]) throws(Problem) -> StoredSnapshot {
+    /// An image manifest's JSON, read strictly: at most `maximumSize` bytes, schemaVersion 2.
+    /// Ours (`parse`) and other tools' (`ModelPackReader`) start here.
+    static func manifestDocument(_ bytes: [UInt8]) throws(Problem) -> ManifestReading {
         guard bytes.count <= maximumSize else { throw Problem(field: "", reason: "larger than \(maximumSize) bytes") }
         let document: ManifestReading
         do {
@@ -161,6 +159,15 @@ public enum SnapshotManifest {
             throw Problem(field: "", reason: StoreJSON.explain(error))
         }
         try expect(document.schemaVersion == 2, "schemaVersion", "is \(document.schemaVersion), not 2")
+        return document
+    }
+
+    /// Reads a snapshot manifest someone may have written by hand: exactly this form (version
+    /// 1), every digest well formed, every size one a file can have, and every path one
+    /// `PathSafety` accepts (no `..`, no absolute path, no VCS directory, no case clash).
+    /// Checking the bytes against their digest is the caller's part.
+    public static func parse(_ bytes: [UInt8]) throws(Problem) -> StoredSnapshot {
+        let document = try manifestDocument(bytes)
         try expect(document.mediaType == MediaType.imageManifest, "mediaType", "is not `\(MediaType.imageManifest)`")
         try expect(document.artifactType == artifactType, "artifactType", "is not `\(artifactType)`: not a model snapshot")
         try expect(document.config.mediaType == configMediaType, "config.mediaType", "is not `\(configMediaType)`")
