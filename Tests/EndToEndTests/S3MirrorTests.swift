@@ -143,6 +143,39 @@ import Testing
         }
     }
 
+    /// A blob above the 64 MiB multipart threshold, whose earlier upload was interrupted: the
+    /// server holds an unfinished multipart upload with one of its parts (made here with
+    /// curl's own SigV4 signing, the state a killed `mirror` leaves behind). The CLI's run
+    /// finds it, sends only the missing part, and the completed object is the blob's bytes.
+    @Test func anInterruptedMultipartUploadIsResumedByTheCLI() throws {
+        let big = safetensorsFile(payloadBytes: (64 << 20) + (1 << 20), seed: 41)
+        let repo = FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit,
+                                files: [FakeHub.File("config.json", HubSandbox.config), FakeHub.File("model.safetensors", big, lfs: true)])
+        try ProjectSandbox.with(repos: [repo]) { project throws in
+            let added = try project.run("add", "acme/tiny-model")
+            try #require(added.status == 0, "\(added.stderr)")
+            let key = "models/blobs/sha256/\(sha256Hex(Data(big)))"
+            // The 64 MiB plan's last part (number 2: what is left after 64 MiB), already stored.
+            let tail = project.directory.appendingPathComponent("part-2")
+            try Data(big[(64 << 20)...]).write(to: tail)
+            // `?uploads=`, not `?uploads`: curl 7.88 signs the bare form differently from how
+            // the server canonicalises it (403); the two mean the same request.
+            let created = try curl(["-X", "POST", "\(server.endpoint)/\(bucket)/\(key)?uploads="])
+            let uploadID = try #require(created.firstMatch(of: /<UploadId>([^<]+)<\/UploadId>/)?.1, "\(created)")
+            _ = try curl(["-X", "PUT", "--upload-file", tail.path, "\(server.endpoint)/\(bucket)/\(key)?partNumber=2&uploadId=\(uploadID)"])
+            let parts = try curl(["\(server.endpoint)/\(bucket)/\(key)?uploadId=\(uploadID)"])
+            try #require(parts.contains("<PartNumber>2</PartNumber>"), "\(parts)")
+
+            let resumed = try run(project, ["mirror", mirror, "--json"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let outcome = try #require(try json(resumed.stdout) as? [String: Any], "\(resumed.stdout)")
+            #expect(outcome["resumedParts"] as? Int == 1, "\(resumed.stdout)")
+            // Only part 1 (64 MiB) and config.json were sent now.
+            #expect(outcome["bytes"] as? Int == (64 << 20) + HubSandbox.config.count, "\(resumed.stdout)")
+            #expect(try server.storedObject(bucket: bucket, key: key) == big)
+        }
+    }
+
     // MARK: Helpers
 
     /// Whether any blob in that store has these bytes.
@@ -169,5 +202,25 @@ import Testing
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+    /// curl with its own SigV4 signing (`--aws-sigv4`), an S3 client independent of PinS3.
+    func curl(_ arguments: [String]) throws -> String {
+        let binary = "/usr/bin/curl"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            Issue.record("curl is missing: scripts/setup installs it")
+            return ""
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--silent", "--show-error", "--fail-with-body", "--aws-sigv4", "aws:amz:\(server.region):s3",
+                             "--user", "\(server.accessKeyID):\(server.secretAccessKey)"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "curl \(arguments): \(output)")
+        return output
     }
 }
