@@ -15,7 +15,13 @@ struct MirrorCommand: ModelpinCommand {
             with any static HTTP server, or carry it across an air gap and read it as \
             `--mirror file:///path/DIR`. Blobs must be in the store: run `modelpin pull` first.
 
-            s3://BUCKET/PREFIX uploads the same layout to an S3-compatible bucket (AWS, Ceph             RGW, SeaweedFS, MinIO, Garage): each blob hashed from the store first, objects             already there with the same size skipped, large blobs in parts (an interrupted             upload resumes), every PUT and part checksummed for the server to check; then the             lock and its signature. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY             (/ AWS_SESSION_TOKEN) or ~/.aws/credentials with AWS_PROFILE; endpoint:             AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; region: AWS_REGION.
+            s3://BUCKET/PREFIX uploads the same layout to an S3-compatible bucket (AWS, Ceph \
+            RGW, SeaweedFS, MinIO, Garage): each blob hashed from the store first, objects \
+            already there with the same size skipped, large blobs in parts (an interrupted \
+            upload resumes), every PUT and part checksummed for the server to check; then the \
+            lock and its signature. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY \
+            (/ AWS_SESSION_TOKEN) or ~/.aws/credentials with AWS_PROFILE; endpoint: \
+            AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; region: AWS_REGION.
             """)
 
     @Argument(help: ArgumentHelp("The mirror directory (created if needed; blobs already there are kept), or s3://BUCKET/PREFIX.", valueName: "dir|s3-url"))
