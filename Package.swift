@@ -299,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "PinWorkspaceTests",
             dependencies: ["PinWorkspace", "PinTestSupport", "PinStore", "PinModel", "PinLock", "PinHub", "PinTransport",
-                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinAudit", "PinPolicy", "PinSBOM"],
+                           "PinDigest", systemPackage, "PinNames", "PinScan", "PinVerify", "PinAudit", "PinPolicy", "PinSBOM", "PinRegistry"],
             swiftSettings: swiftSettings
         ),
         // The server in process on 127.0.0.1:0 over a real store, asked by libcurl and raw sockets.

@@ -3,6 +3,7 @@ import PinAudit
 import PinDigest
 import PinLock
 import PinNames
+import PinRegistry
 import PinModel
 import PinStore
 import SystemPackage
@@ -91,7 +92,7 @@ extension Workspace {
             }
             workspace.audit?.operation("manifest", .string(digest.description))
             let attached = try workspace.pushAttachments(
-                request, manifest: Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
+                request, manifest: PinStore.Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
                 session: session, store: store)
             do {
                 try pushedTo.record(repository)
@@ -109,7 +110,7 @@ extension Workspace {
     /// The project's lock and its signature (`modelpin.lock.asc`), when the push names a model of
     /// a project, attached to the pushed manifest as referrers (oci-formats' `ReferrerManifest`:
     /// `subject` = the model's manifest), each payload pushed as a blob first. Returns their names.
-    func pushAttachments(_ request: OCIPushRequest, manifest: Descriptor, session: any RegistrySession, store: Store) throws -> [String] {
+    func pushAttachments(_ request: OCIPushRequest, manifest: PinStore.Descriptor, session: any RegistrySession, store: Store) throws -> [String] {
         guard let project = request.project, request.model?.contains("/") != true,
               let (_, text) = try Project.readLockfile(project.lockPath)
         else { return [] }

@@ -60,11 +60,7 @@ final class RegistryClientSession: RegistrySession {
     }
 
     func pushBlob(_ digest: SHA256Digest, size: Int64, file: FilePath, mountFrom: [String]) throws -> PushedBlob {
-        switch try client.pushBlob(digest, size: size, file: file.string, mountFrom: mountFrom) {
-        case .present: .present
-        case .mounted(let from): .mounted(from: from)
-        case .uploaded(let resumed): .uploaded(resumedFrom: resumed)
-        }
+        try client.pushBlob(digest, size: size, file: file.string, mountFrom: mountFrom)
     }
 
     func putManifest(_ bytes: [UInt8], mediaType: String, reference: String) throws -> SHA256Digest {

@@ -1,4 +1,5 @@
 public import PinModel
+public import PinRegistry
 public import PinStore
 public import PinTransport
 public import SystemPackage
@@ -19,7 +20,7 @@ public protocol RegistrySession: AnyObject {
     /// A small blob read whole (an attachment's layer), at most `limit` bytes, digest-checked.
     func smallBlob(_ digest: SHA256Digest, limit: Int) throws -> [UInt8]
     /// The manifests whose `subject` is `digest` (the referrers API, or the tag fallback).
-    func referrers(of digest: SHA256Digest) throws -> [Descriptor]
+    func referrers(of digest: SHA256Digest) throws -> [PinStore.Descriptor]
     /// Makes the registry hold `digest` (`size` bytes, read from `file`): skipped when it has it,
     /// mounted from `mountFrom` repositories of the same registry when it can, else uploaded
     /// (resumed from the registry's offset when an earlier push was interrupted).
@@ -45,15 +46,9 @@ public struct ServedManifest: Sendable {
     }
 }
 
-/// What pushing one blob took.
-public enum PushedBlob: Sendable, Equatable {
-    /// The registry had it: nothing sent.
-    case present
-    /// Mounted from another repository of the registry: nothing sent.
-    case mounted(from: String)
-    /// Uploaded; `resumedFrom` bytes an earlier, interrupted push had sent already.
-    case uploaded(resumedFrom: Int64)
-}
+/// What pushing one blob took: PinRegistry's own answer (present, mounted, uploaded and from
+/// where a resumed upload went on), so a fake registry in tests speaks the same values.
+public typealias PushedBlob = BlobPushOutcome
 
 /// How to reach registries: the transport policy, `--plain-http` and its loud widening, where
 /// credentials come from and where upload journals live. Made by `WorkspaceConfiguration`.

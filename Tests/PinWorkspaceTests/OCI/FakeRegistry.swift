@@ -1,6 +1,7 @@
 import Foundation
 import PinDigest
 import PinModel
+import enum PinRegistry.BlobPushOutcome
 import PinStore
 import PinTestSupport
 import PinTransport
