@@ -41,6 +41,8 @@ public final class RegistryProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var log: [Exchange] = []
     private var counts: [String: Int] = [:]
+    /// Forward the client's own `Host` header (see `init`).
+    private let keepsHost: Bool
 
     public var port: Int { server.port }
     public var authority: String { "127.0.0.1:\(port)" }
@@ -50,9 +52,13 @@ public final class RegistryProxy: @unchecked Sendable {
         "oci://\(authority)/\(repository)" + (tag.map { ":\($0)" } ?? "")
     }
 
-    /// `upstream`: the registry's base URL (`RegistryServer.baseURL`).
-    public init(upstream: String, intercept: @escaping Intercept = { _, _ in nil }, amend: @escaping Amend = { $1 }) throws {
+    /// `upstream`: the registry's base URL (`RegistryServer.baseURL`). `keepsHost`: forward the
+    /// client's `Host` header as it was sent (the proxy's address), for requests whose signature
+    /// covers it — S3's SigV4 signs `Host`, so an S3 server behind the proxy checks the request
+    /// the client signed.
+    public init(upstream: String, keepsHost: Bool = false, intercept: @escaping Intercept = { _, _ in nil }, amend: @escaping Amend = { $1 }) throws {
         self.upstream = upstream
+        self.keepsHost = keepsHost
         self.intercept = intercept
         self.amend = amend
         server = try LoopbackHTTPServer { [unowned self] request in self.handle(request) }
@@ -114,7 +120,8 @@ public final class RegistryProxy: @unchecked Sendable {
         var policy = TransportPolicy()
         policy.plainHTTPOrigins = [url.origin]
         let skipped: Set<String> = ["host", "content-length", "connection", "expect", "transfer-encoding"]
-        let headers = request.headers.filter { !skipped.contains($0.key) }.map { "\($0.key): \($0.value)" }
+        var headers = request.headers.filter { !skipped.contains($0.key) }.map { "\($0.key): \($0.value)" }
+        if keepsHost, let host = request.headers["host"] { headers.append("Host: \(host)") }
         let body: HTTPBody? = [.put, .post, .patch].contains(method) ? .bytes(request.body) : nil
         do {
             // One client per request: the handler runs on the connection's own thread.

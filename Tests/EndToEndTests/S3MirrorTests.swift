@@ -145,9 +145,9 @@ import Testing
 
     /// A blob above the 64 MiB multipart threshold, whose earlier upload was interrupted: the
     /// server holds an unfinished multipart upload with one of its parts (made here with
-    /// curl's own SigV4 signing, the state a killed `mirror` leaves behind). The CLI's run
-    /// finds it, sends only the missing part, and the completed object is the blob's bytes.
-    @Test func anInterruptedMultipartUploadIsResumedByTheCLI() throws {
+    /// curl's own SigV4 signing, as another client or a killed `mirror` leaves it). The CLI's
+    /// run finds it, sends only the missing part, and the completed object is the blob's bytes.
+    @Test func anUnfinishedMultipartUploadOfAnotherClientIsResumed() throws {
         let big = safetensorsFile(payloadBytes: (64 << 20) + (1 << 20), seed: 41)
         let repo = FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit,
                                 files: [FakeHub.File("config.json", HubSandbox.config), FakeHub.File("model.safetensors", big, lfs: true)])
@@ -173,6 +173,58 @@ import Testing
             // Only part 1 (64 MiB) and config.json were sent now.
             #expect(outcome["bytes"] as? Int == (64 << 20) + HubSandbox.config.count, "\(resumed.stdout)")
             #expect(try server.storedObject(bucket: bucket, key: key) == big)
+        }
+    }
+
+    /// `mirror` itself killed (SIGKILL: nothing of it gets to clean up) halfway through a
+    /// multipart upload, then run again: the second run sends only the parts the first did not
+    /// store. The first run goes through a proxy that holds the third part's PUT open, so the
+    /// kill lands at a known point: parts 1 and 2 stored, 3 in flight, the rest not started.
+    @Test func aMirrorKilledMidUploadResumesWithTheMissingPartsOnly() throws {
+        let partSize = 5 << 20
+        let big = safetensorsFile(payloadBytes: 6 * partSize, seed: 43)
+        let parts = (big.count + partSize - 1) / partSize
+        let repo = FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit,
+                                files: [FakeHub.File("config.json", HubSandbox.config), FakeHub.File("model.safetensors", big, lfs: true)])
+        let reached = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let proxy = try RegistryProxy(upstream: server.endpoint, keepsHost: true) { request, _ in
+            guard request.method == "PUT", request.query?.contains("partNumber=3") == true else { return nil }
+            reached.signal()
+            release.wait()
+            return .text(500, "the test released a held part")
+        }
+        defer {
+            release.signal()
+            proxy.stop()
+        }
+        try ProjectSandbox.with(repos: [repo]) { project throws in
+            let added = try project.run("add", "acme/tiny-model")
+            try #require(added.status == 0, "\(added.stderr)")
+            let arguments = ["mirror", mirror, "--json", "--jobs", "1", "--part-size", "5M"]
+            var modelpin = project.env.sandbox.modelpin
+            modelpin.environment.merge(server.environment) { $1 }
+            modelpin.environment["AWS_ENDPOINT_URL_S3"] = proxy.baseURL
+            let first = try modelpin.start(arguments)
+            guard reached.wait(timeout: .now() + 120) == .success else {
+                first.kill(signal: SIGKILL)
+                Issue.record("the first mirror never sent part 3: \(first.wait().stderr)")
+                return
+            }
+            first.kill(signal: SIGKILL)
+            #expect(first.wait().signaled)
+
+            let resumed = try run(project, arguments)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let outcome = try #require(try json(resumed.stdout) as? [String: Any], "\(resumed.stdout)")
+            #expect(outcome["resumedParts"] as? Int == 2, "\(resumed.stdout)")
+            // Of the big blob, only parts 3… went up again (config.json may have gone up in the
+            // first run or this one).
+            let sent = try #require(outcome["bytes"] as? Int, "\(resumed.stdout)")
+            let rest = big.count - 2 * partSize
+            #expect(sent == rest || sent == rest + HubSandbox.config.count, "\(resumed.stdout)")
+            #expect(parts == 7)
+            #expect(try server.storedObject(bucket: bucket, key: "models/blobs/sha256/\(sha256Hex(Data(big)))") == big)
         }
     }
 

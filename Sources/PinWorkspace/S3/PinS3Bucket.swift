@@ -59,6 +59,9 @@ extension Workspace {
         let s3 = try S3Configuration(environment: configuration.environment)
         var options = S3UploadOptions()
         options.parallelism = configuration.connections
+        // `--part-size` as for pulls: blobs larger than a part go up in parts of that size.
+        options.partSize = configuration.partSize
+        options.multipartThreshold = configuration.partSize + 1
         return PinS3Bucket(location: location, configuration: s3, policy: try configuration.transportPolicy(), options: options)
     }
 }

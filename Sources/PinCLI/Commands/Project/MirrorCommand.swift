@@ -30,6 +30,7 @@ struct MirrorCommand: ModelpinCommand {
     @Option(help: ArgumentHelp("The lockfile (default: the project's modelpin.lock).", valueName: "file"))
     var lock: String?
 
+    @OptionGroup var upload: UploadOptions
     @OptionGroup var project: ProjectOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -42,7 +43,9 @@ struct MirrorCommand: ModelpinCommand {
         } else {
             lockPath = try self.project.load().lockPath
         }
-        let workspace = try store.workspace(command: "mirror", console: console)
+        let configuration = try upload.apply(to: WorkspaceConfiguration(
+            environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)"))
+        let workspace = try store.workspace(configuration, events: PullProgress(console: console, style: .silent), command: "mirror")
         // One branch per kind of destination; a directory is the default.
         switch MirrorDestination(directory) {
         case .bucket(let url):
