@@ -63,6 +63,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzOCI",
             dependencies: [.product(name: "PinWorkspace", package: "modelpin"), .product(name: "PinLock", package: "modelpin")]),
+        // An air-gap bundle (`import FILE.tar`): the store's strict streaming tar reader.
+        .executableTarget(name: "FuzzArchive", dependencies: [.product(name: "PinStore", package: "modelpin")]),
         .executableTarget(
             name: "FuzzStoreRecords",
             dependencies: [.product(name: "PinStore", package: "modelpin"), .product(name: "PinTransport", package: "modelpin")]),
