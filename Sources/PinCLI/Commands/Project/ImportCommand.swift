@@ -49,13 +49,27 @@ struct StoreHomeOptions: ParsableArguments {
     }
 }
 
-/// `modelpin import --hf-cache [--cache-dir DIR] [REPO[@REV]...] [--lock]`
+/// `modelpin import FILE.tar [--lock]` and `modelpin import --hf-cache [--cache-dir DIR] [REPO[@REV]...] [--lock]`
 struct ImportCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Adopt what a Hugging Face cache holds: every blob checked and scanned before it enters the store.",
+        abstract: "Adopt an air-gap bundle (FILE.tar) or what a Hugging Face cache holds: every blob checked and scanned before it enters the store.",
         discussion: """
-            Each blob must hash to its own name in the cache (its SHA-256 for LFS files, its git \
+            FILE.tar is an OCI archive `modelpin export --oci-archive` wrote (also after \
+            `skopeo copy` into another oci-archive). It is read once, as hostile input: \
+            only oci-layout, index.json and blobs/sha256/<hex> members, regular files and \
+            directories; every blob must hash to its name; every manifest must be a snapshot \
+            modelpin recorded (or an attachment of one), and every blob must be named by one; \
+            every model file is scanned under its path as a pull scans it. Only when all of \
+            that passed are the files admitted and the snapshots recorded, so `pull \
+            ORG/NAME@COMMIT --offline` and a project's `pull --frozen --offline` work from \
+            the store: anything tampered with, missing or unexpected refuses the whole \
+            archive and nothing of it is kept. --lock, in a project: with a modelpin.lock, \
+            the archive must hold every file it names (the project's lock is kept, never \
+            replaced by the archive's copy); without one, the archive's modelpin.lock (and \
+            modelpin.lock.asc) is written there.
+
+            --hf-cache: each blob must hash to its own name in the cache (its SHA-256 for LFS files, its git \
             blob id for the others) and pass the scan a pull applies (--strict, \
             --allow-remote-code and --allow-global as for pull). Each snapshot whose every file \
             passed is recorded in the store (`modelpin store snapshots`); a snapshot with any \
@@ -70,10 +84,10 @@ struct ImportCommand: ModelpinCommand {
 
     @OptionGroup var cache: HFCacheOptions
 
-    @Argument(help: ArgumentHelp("Only these repos (default: every repo in the cache); @REV: only that snapshot.", valueName: "repo"))
+    @Argument(help: ArgumentHelp("FILE.tar, an OCI archive; with --hf-cache: only these repos (default: every repo in the cache), @REV: only that snapshot.", valueName: "file|repo"))
     var repos: [String] = []
 
-    @Flag(help: "Add the adopted snapshots to modelpin.toml and modelpin.lock.")
+    @Flag(help: "FILE.tar: write the archive's modelpin.lock into the project; --hf-cache: add the adopted snapshots to modelpin.toml and modelpin.lock.")
     var lock = false
 
     @Option(help: ArgumentHelp("With --lock: the manifest (default: the nearest modelpin.toml here or above).", valueName: "path"))
@@ -96,7 +110,10 @@ struct ImportCommand: ModelpinCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if !cache.hfCache { throw ValidationError("import needs a source: --hf-cache (the only one so far)") }
+        if !cache.hfCache, repos.count != 1 {
+            throw ValidationError("import needs a source: one OCI archive (FILE.tar), or --hf-cache")
+        }
+        if !cache.hfCache, cache.cacheDirectory != nil { throw ValidationError("--cache-dir is only taken with --hf-cache") }
         if manifest != nil, !lock { throw ValidationError("--manifest is only taken with --lock") }
     }
 
@@ -106,6 +123,7 @@ struct ImportCommand: ModelpinCommand {
         configuration.scanPolicy.strict = strict || ProjectOptions.environmentFlag("MODELPIN_STRICT")
         configuration.scanPolicy.allowRemoteCode = allowRemoteCode
         if allowRemoteCode { console.warn(ScanCommand.remoteCodeWarning) }
+        guard cache.hfCache else { return try importArchive(configuration, console) }
         var request = HFCacheImportRequest(cache: try cache.root())
         request.selections = try cache.selections(repos)
         if lock {
@@ -125,6 +143,38 @@ struct ImportCommand: ModelpinCommand {
             Self.render(report, console, quiet: quiet)
         }
         return report.refused == 0 ? .success : .refused
+    }
+
+    /// `import FILE.tar [--lock]`.
+    private func importArchive(_ configuration: WorkspaceConfiguration, _ console: Console) throws -> ExitStatus {
+        let cwd = ProcessEnvironment.currentDirectory
+        var request = ArchiveImportRequest(archive: cwd.pushing(FilePath(repos[0])).lexicallyNormalized())
+        if lock {
+            request.lockInto = try Project.load(try Project.locate(explicit: manifest.map { FilePath($0) }, from: cwd))
+        }
+        let events = PullProgress(console: console, style: .silent)
+        let report = try store.store.workspace(configuration, events: events, command: "import").importArchive(request)
+        if console.json {
+            console.out(try Format.json(report))
+        } else {
+            for refusal in report.refused {
+                console.out("refused  \(refusal.model) \(refusal.path): \(refusal.reason)")
+            }
+            if report.refused.isEmpty {
+                if !quiet {
+                    for model in report.models {
+                        console.note("recorded \(model.repo)@\(model.commit.prefix(12)): \(Format.plural(model.files, "file")), \(Format.bytes(model.bytes))")
+                    }
+                }
+                console.out("imported \(Format.plural(report.models.count, "model")) from \(report.archive) (\(Format.plural(report.blobs, "file")), \(report.added) new, \(Format.bytes(report.bytes)))")
+                if let path = report.lock {
+                    console.out(report.lockKept ? "the archive holds every file \(path) names" : "wrote the archive's lock to \(path)")
+                }
+            } else {
+                console.out("nothing imported from \(report.archive): \(Format.plural(report.refused.count, "file")) refused by the scan")
+            }
+        }
+        return report.refused.isEmpty ? .success : .refused
     }
 
     static func render(_ report: HFCacheImportReport, _ console: Console, quiet: Bool) {
