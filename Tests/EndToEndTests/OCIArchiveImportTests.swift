@@ -143,6 +143,36 @@ import Testing
         }
     }
 
+    /// The archive is what skopeo expects of `oci-archive:`: skopeo copies it into a real
+    /// registry (Debian's docker-registry), byte for byte, where modelpin pulls it; and skopeo's
+    /// own oci-archive of it (another tar writer) imports.
+    @Test func skopeoCopiesTheBundleToARegistryAndIntoAnArchiveModelpinImports() throws {
+        try Self.bundled { project, archive in
+            let registry = try RegistryServer(directory: project.directory.appendingPathComponent("registry"), auth: .none)
+            defer { registry.stop() }
+            let skopeo = RegistrySkopeo(sandbox: project.directory)
+            let reference = "acme/tiny-model:\(HubSandbox.commit)"
+            let copied = try skopeo.copy("oci-archive:\(archive.path):\(reference)", "docker://\(registry.authority)/air/tiny:v1")
+            #expect(copied.status == 0, "\(copied.stderr)")
+            let raw = try skopeo.inspect("docker://\(registry.authority)/air/tiny:v1", raw: true)
+            #expect(raw.status == 0 && raw.stdout.contains("application/vnd.cncf.model.config.v1+json"), "\(raw.stdout)\(raw.stderr)")
+            let pulled = try Self.modelpin(project, store: "registry-store").run([
+                "pull", "oci://\(registry.authority)/air/tiny:v1", "--plain-http", "--to", project.directory.appendingPathComponent("from-registry").path,
+            ])
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            #expect(try Data(contentsOf: project.directory.appendingPathComponent("from-registry/model.safetensors")) == Data(HubSandbox.weights))
+
+            let rewritten = project.directory.appendingPathComponent("by-skopeo.tar")
+            let again = try skopeo.copy("oci-archive:\(archive.path):\(reference)", "oci-archive:\(rewritten.path):\(reference)")
+            #expect(again.status == 0, "\(again.stderr)")
+            let site = Self.modelpin(project, store: "skopeo-site")
+            let imported = try site.run(["import", rewritten.path])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let byName = try site.run(["pull", "acme/tiny-model@\(HubSandbox.commit)", "--offline", "--to", "by-name"])
+            #expect(byName.status == 0, "\(byName.stderr)")
+        }
+    }
+
     /// Rewrites `archive` member by member with Python's tarfile; `script` may set `data`
     /// (bytes), `skip`, and append to `extra` (name, bytes) or `links` (name, target).
     static func rewrite(_ archive: URL, to output: URL, _ script: String) throws {
