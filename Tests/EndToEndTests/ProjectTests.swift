@@ -161,7 +161,8 @@ struct ProjectTests {
             let mirror = project.directory.appendingPathComponent("mirror")
             let written = try project.run("mirror", mirror.path)
             #expect(written.status == 0, "\(written.stderr)")
-            #expect(try Data(contentsOf: mirror.appendingPathComponent("modelpin.lock")) == Data(contentsOf: project.lockfile))
+            let kept = mirror.appendingPathComponent("projects/\(project.directory.lastPathComponent)/modelpin.lock")
+            #expect(try Data(contentsOf: kept) == Data(contentsOf: project.lockfile))
             #expect(FileManager.default.fileExists(atPath: mirror.appendingPathComponent("oci-layout").path))
 
             try FileManager.default.removeItem(at: project.model)

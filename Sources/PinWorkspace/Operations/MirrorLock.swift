@@ -1,18 +1,47 @@
 import PinAudit
 import PinLock
+import PinModel
 import PinStore
 public import SystemPackage
 
 extension Workspace {
-    /// `mirror DIR`: every blob the lock at `lockPath` names, and the lock itself, copied from
-    /// the store into `directory` (the store's own layout), each checked against the lock.
-    public func mirror(lockAt lockPath: FilePath, into directory: FilePath) throws -> MirrorWriter.Outcome {
+    /// `mirror DIR [--name NAME]`: the lock at `lockPath`'s blobs, snapshots and the lock itself
+    /// into the mirror layout (see `MirrorWriter`), the lock under `projects/<NAME>/`; NAME
+    /// defaults to the lock's directory's name.
+    public func mirror(lockAt lockPath: FilePath, into directory: FilePath, name: String? = nil) throws -> MirrorWriter.Outcome {
         try audited("mirror") { workspace in
             guard let (parsed, text) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }
             workspace.noteLock(at: lockPath)
             workspace.audit?.operation("directory", .string(directory.string))
             for model in parsed.models { workspace.audit?.model(.model(model)) }
-            return try MirrorWriter(store: try workspace.openStore(.readOnly)).write(parsed, lockText: text, to: directory)
+            let project = name ?? Self.projectName(of: lockPath)
+            let files = try Self.mirroredLockFiles(lockPath: lockPath, text: text, project: project)
+            let store = try workspace.openStore(.readOnly)
+            let attachments = files.map { file in
+                Attachment(
+                    artifactType: file.name.hasSuffix(".asc") ? Attachment.Kind.pgpSignature : Attachment.Kind.lock,
+                    name: String(file.name.split(separator: "/").last!), payload: file.bytes)
+            }
+            var artifacts: [SnapshotArtifacts] = []
+            var withoutManifest: [String] = []
+            for model in parsed.models {
+                if let repo = try? RepoID(parsing: model.repo),
+                   let snapshot = try store.snapshotArtifacts(repo: repo, revision: model.commit.hex, attachments: attachments) {
+                    artifacts.append(snapshot)
+                } else {
+                    withoutManifest.append(model.alias.rawValue)
+                }
+            }
+            return try MirrorWriter(store: store).write(
+                parsed, files: files, project: project, artifacts: artifacts, withoutManifest: withoutManifest, to: directory)
         }
+    }
+
+    /// The lock and its signature under `projects/<NAME>/`, as a directory and a bucket keep them.
+    static func mirroredLockFiles(lockPath: FilePath, text: String, project: String) throws -> [(name: String, bytes: [UInt8])] {
+        let lockKey = try MirrorLayout.lockKey(project: project)
+        var files = [(name: lockKey, bytes: Array(text.utf8))]
+        if let signature = try Self.signature(of: lockPath) { files.append((lockKey + ".asc", signature)) }
+        return files
     }
 }

@@ -6,21 +6,19 @@ public import SystemPackage
 extension Workspace {
     /// `mirror s3://BUCKET/PREFIX`: every blob the lock at `lockPath` names uploaded from the
     /// store (each hashed and compared with the lock first), then the lock and its signature
-    /// under `projects/<NAME>/`, NAME being the lock's directory (two projects sharing a bucket
-    /// keep their own locks).
-    public func mirror(lockAt lockPath: FilePath, toBucket text: String) throws -> S3MirrorWriter.Outcome {
-        try mirror(lockAt: lockPath, to: try bucket(text))
+    /// under `projects/<NAME>/`, NAME being `name` or the lock's directory's (two projects
+    /// sharing a bucket keep their own locks).
+    public func mirror(lockAt lockPath: FilePath, toBucket text: String, name: String? = nil) throws -> S3MirrorWriter.Outcome {
+        try mirror(lockAt: lockPath, to: try bucket(text), name: name)
     }
 
-    public func mirror(lockAt lockPath: FilePath, to bucket: any S3Bucket) throws -> S3MirrorWriter.Outcome {
+    public func mirror(lockAt lockPath: FilePath, to bucket: any S3Bucket, name: String? = nil) throws -> S3MirrorWriter.Outcome {
         try audited("mirror") { workspace in
             guard let (parsed, lockText) = try Project.readLockfile(lockPath) else { throw ProjectError.lockMissing(lockPath) }
             workspace.noteLock(at: lockPath)
             workspace.audit?.operation("bucket", .string(bucket.description))
             for model in parsed.models { workspace.audit?.model(.model(model)) }
-            let lockKey = try MirrorLayout.lockKey(project: Self.projectName(of: lockPath))
-            var files = [(name: lockKey, bytes: Array(lockText.utf8))]
-            if let signature = try Self.signature(of: lockPath) { files.append((lockKey + ".asc", signature)) }
+            let files = try Self.mirroredLockFiles(lockPath: lockPath, text: lockText, project: name ?? Self.projectName(of: lockPath))
             let writer = S3MirrorWriter(store: try workspace.openStore(.readOnly), bucket: bucket, events: workspace.events)
             return try writer.write(parsed, files: files)
         }

@@ -3,15 +3,18 @@
 // none twice, each file's body delivers exactly its size; reading the same bytes twice gives the
 // same members or the same refusal.
 //
-// The reader takes a file descriptor: the input is written to one memory-backed file, reused.
+// The reader takes a file descriptor: the input is written to one file in /dev/shm (memory),
+// unlinked at once and reused for every input.
 import Glibc
 import PinModel
 import PinStore
 import SystemPackage
 
-nonisolated(unsafe) let input: FileDescriptor = {
-    let fd = memfd_create("fuzz-archive", 0)
-    precondition(fd >= 0, "memfd_create failed")
+let input: FileDescriptor = {
+    let path = "/dev/shm/fuzz-archive-\(getpid())"
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    precondition(fd >= 0, "cannot open \(path)")
+    unlink(path)
     return FileDescriptor(rawValue: fd)
 }()
 

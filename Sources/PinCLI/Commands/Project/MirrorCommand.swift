@@ -10,10 +10,15 @@ struct MirrorCommand: ModelpinCommand {
         commandName: "mirror",
         abstract: "Copy every blob a lock names, and the lock, into DIR or a bucket: a mirror for `pull --mirror`.",
         discussion: """
-            DIR gets the store's own layout (an OCI image layout: `oci-layout`, \
-            `blobs/sha256/<hex>`), each blob checked against the lock on the way in. Serve it \
-            with any static HTTP server, or carry it across an air gap and read it as \
-            `--mirror file:///path/DIR`. Blobs must be in the store: run `modelpin pull` first.
+            DIR becomes an OCI image layout (`oci-layout`, a merged `index.json`, \
+            `blobs/sha256/<hex>`) holding every blob the lock names, each checked against \
+            the lock on the way in, and each locked model's snapshot manifest with the lock \
+            attached (skopeo and oras read it as `oci:DIR:ORG/NAME:COMMIT`); the lock itself \
+            goes to `projects/<NAME>/modelpin.lock`, so projects sharing DIR keep their own. \
+            No store internals; every file is written to a temp name and renamed, under a \
+            lock on DIR. Serve DIR with any static HTTP server, or carry it across an air gap \
+            and read it as `--mirror file:///path/DIR`. Blobs must be in the store: run \
+            `modelpin pull` first.
 
             s3://BUCKET/PREFIX uploads the same layout to an S3-compatible bucket (AWS, Ceph \
             RGW, SeaweedFS, MinIO, Garage): each blob hashed from the store first, objects \
@@ -29,6 +34,9 @@ struct MirrorCommand: ModelpinCommand {
 
     @Option(help: ArgumentHelp("The lockfile (default: the project's modelpin.lock).", valueName: "file"))
     var lock: String?
+
+    @Option(help: ArgumentHelp("The name the lock is kept under, projects/<NAME>/ (default: the lock's directory's name; A-Z a-z 0-9 . _ -, at most 64).", valueName: "name"))
+    var name: String?
 
     @OptionGroup var upload: UploadOptions
     @OptionGroup var project: ProjectOptions
@@ -49,18 +57,21 @@ struct MirrorCommand: ModelpinCommand {
         // One branch per kind of destination; a directory is the default.
         switch MirrorDestination(directory) {
         case .bucket(let url):
-            let outcome = try workspace.mirror(lockAt: lockPath, toBucket: url)
+            let outcome = try workspace.mirror(lockAt: lockPath, toBucket: url, name: name)
             if console.json {
                 console.out(try Format.json(outcome))
             } else {
                 console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.mirror) (\(outcome.uploaded) uploaded, \(Format.bytes(outcome.bytes)); \(outcome.skipped) already there)")
             }
         case .directory(let path):
-            let outcome = try workspace.mirror(lockAt: lockPath, into: cwd.pushing(FilePath(path)).lexicallyNormalized())
+            let outcome = try workspace.mirror(lockAt: lockPath, into: cwd.pushing(FilePath(path)).lexicallyNormalized(), name: name)
             if console.json {
                 console.out(try Format.json(outcome))
             } else {
-                console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.directory) (\(outcome.copied) copied, \(Format.bytes(outcome.bytes)); \(outcome.blobs - outcome.copied) already there)")
+                if !outcome.withoutManifest.isEmpty {
+                    console.warn("no snapshot is recorded for \(outcome.withoutManifest.joined(separator: ", ")): its blobs are in the mirror, but no manifest names them (run `modelpin pull --locked` to record one)")
+                }
+                console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.directory) (\(outcome.copied) copied, \(Format.bytes(outcome.bytes)); \(outcome.blobs - outcome.copied) already there; \(Format.plural(outcome.manifests, "manifest")); lock in projects/\(outcome.project)/)")
             }
         }
         return .success
