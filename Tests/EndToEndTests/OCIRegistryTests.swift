@@ -118,6 +118,49 @@ struct OCIRegistryTests {
         }
     }
 
+    /// `mirror oci://HOST/REPO` pushes every locked model (tagged with its commit, the lock
+    /// attached); `pull --mirror oci://` then serves a fresh store with the Hub down, and a
+    /// second mirror uploads nothing.
+    @Test func mirrorToARegistryServesALockedPullAndASecondMirrorSendsNothing() throws {
+        try HubSandbox.with { hub in
+            let registry = try Self.registry(hub.sandbox)
+            defer { registry.stop() }
+            let project = hub.directory.appendingPathComponent("project")
+            try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+            try Data("version = 1\n[models.tiny]\nrepo = \"acme/tiny-model\"\n".utf8).write(to: project.appendingPathComponent("modelpin.toml"))
+            var modelpin = hub.sandbox.modelpin
+            modelpin.currentDirectory = project
+            #expect(try modelpin.run(["lock", "--endpoint", hub.hub.endpoint]).status == 0)
+            #expect(try modelpin.run(["pull", "--endpoint", hub.hub.endpoint]).status == 0)
+            let target = registry.reference("team/mirror")
+            let first = try modelpin.run(["mirror", target, "--plain-http", "--json"])
+            #expect(first.status == 0, "\(first.stderr)")
+            let outcome = try #require(try json(first.stdout) as? [String: Any], "\(first.stdout)")
+            #expect(outcome["uploaded"] as? Int == outcome["blobs"] as? Int && (outcome["manifests"] as? [String])?.count == 1, "\(first.stdout)")
+            let again = try modelpin.run(["mirror", target, "--plain-http", "--json"])
+            let second = try #require(try json(again.stdout) as? [String: Any], "\(again.stdout)\(again.stderr)")
+            #expect(second["uploaded"] as? Int == 0 && second["bytes"] as? Int == 0, "\(again.stdout)")
+            // A tag or a digest is no mirror: refused before anything is sent.
+            let tagged = try modelpin.run(["mirror", registry.reference("team/mirror", tag: "v1"), "--plain-http"])
+            #expect(tagged.status != 0 && tagged.stderr.contains("repository"), "\(tagged.stderr)")
+
+            hub.hub.hub.stop()
+            hub.hub.cdn.stop()
+            var fresh = Self.fresh(hub, "store-from-mirror")
+            fresh.currentDirectory = project
+            try FileManager.default.removeItem(at: project.appendingPathComponent("models"))
+            let pulled = try fresh.run(["pull", "--locked", "--mirror", target, "--plain-http"])
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            #expect(try Data(contentsOf: project.appendingPathComponent("models/acme/tiny-model/model.safetensors")) == Data(HubSandbox.weights))
+            // The commit's tag names the snapshot, with the lock attached.
+            let listed = try Self.fresh(hub, "store-tagged").run(
+                ["pull", registry.reference("team/mirror", tag: HubSandbox.commit), "--plain-http", "--json", "--to", hub.directory.appendingPathComponent("tagged").path])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let attachments = try #require((try json(listed.stdout) as? [String: Any])?["attachments"] as? [[String: Any]], "\(listed.stdout)")
+            #expect(attachments.contains { $0["artifactType"] as? String == "application/vnd.modelpin.lock.v1+toml" && $0["status"] as? String == "verified" }, "\(attachments)")
+        }
+    }
+
     @Test func tokenAuthWithCredentialsFromTheEnvironmentAndNoSecretInAnyOutput() throws {
         try HubSandbox.with { hub in
             let registry = try Self.registry(hub.sandbox, auth: .token(user: "alice", password: "s3cret-registry-pass"))

@@ -25,7 +25,7 @@ extension Workspace {
             var artifacts: [SnapshotArtifacts] = []
             var withoutManifest: [String] = []
             for model in parsed.models {
-                if let repo = try? RepoID(parsing: model.repo),
+                if let repo = try? model.storeRepo(),
                    let snapshot = try store.snapshotArtifacts(repo: repo, revision: model.commit.hex, attachments: attachments) {
                     artifacts.append(snapshot)
                 } else {

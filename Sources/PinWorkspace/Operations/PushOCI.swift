@@ -59,65 +59,82 @@ extension Workspace {
     /// the registry can), the manifest last, under TAG (default: the snapshot's commit).
     public func pushOCI(_ request: OCIPushRequest) throws -> OCIPushSummary {
         try audited("push", project: request.project) { workspace in
-            let started = DispatchTime.now()
             guard let (repository, tagText) = ModelRequest.splitOCI(request.target), !request.target.contains("@") else {
                 throw OCIError.badTarget(request.target, reason: "push names a tag, oci://HOST[:PORT]/PATH[:TAG], not a digest")
             }
             let store = try workspace.openStore(.readOnly)
             let snapshot = try workspace.snapshotToPush(request, store: store)
             let tag = request.target.hasSuffix(":" + tagText) ? tagText : snapshot.commit
-            workspace.audit?.operation("repository", .string(repository))
-            workspace.audit?.operation("tag", .string(tag))
-            let artifact = try OCISnapshotArtifact(snapshot, store: store)
             let access = try workspace.registryAccess(store: store)
             let session = try access.connect(repository, access, workspace.cancellation.flag)
-            let pushedTo = PushedRepositories(store: store)
-            let mountFrom = pushedTo.sameRegistry(as: repository)
-            var blobs: [OCIPushSummary.Blob] = []
-            var uploaded: Int64 = 0
-            for blob in artifact.blobs {
-                if workspace.cancellation.isCancelled { throw PullError.interrupted }
-                let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: mountFrom)
-                switch outcome {
-                case .present: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "present", resumedFrom: nil))
-                case .mounted(let from): blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted from " + from, resumedFrom: nil))
-                case .uploaded(let resumed):
-                    uploaded += blob.size - resumed
-                    blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "uploaded", resumedFrom: resumed))
-                }
-            }
-            let digest = try session.putManifest(artifact.manifest, mediaType: MediaType.imageManifest, reference: tag)
-            guard digest == artifact.manifestDigest else {
-                throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
-            }
-            workspace.audit?.operation("manifest", .string(digest.description))
-            let attached = try workspace.pushAttachments(
-                request, manifest: PinStore.Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
-                session: session, store: store)
-            do {
-                try pushedTo.record(repository)
-            } catch {
-                workspace.events.emit(.warning("could not note `\(repository)` in \(pushedTo.file) (used to mount blobs on later pushes): \(error)"))
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            workspace.events.emit(.finished(operation: "push", seconds: seconds))
-            return OCIPushSummary(
-                repository: repository, tag: tag, manifest: digest.description, repo: snapshot.repo.description, commit: snapshot.commit,
-                blobs: blobs, uploadedBytes: uploaded, seconds: seconds, attachments: attached)
+            let attachments = request.model?.contains("/") == true ? [] : try Self.lockAttachments(request.project)
+            return try workspace.push(snapshot, to: repository, tag: tag, attachments: attachments, session: session, store: store)
         }
     }
 
-    /// The project's lock and its signature (`modelpin.lock.asc`), when the push names a model of
-    /// a project, attached to the pushed manifest as referrers (oci-formats' `ReferrerManifest`:
-    /// `subject` = the model's manifest), each payload pushed as a blob first. Returns their names.
-    func pushAttachments(_ request: OCIPushRequest, manifest: PinStore.Descriptor, session: any RegistrySession, store: Store) throws -> [String] {
-        guard let project = request.project, request.model?.contains("/") != true,
-              let (_, text) = try Project.readLockfile(project.lockPath)
-        else { return [] }
+    /// Pushes one recorded snapshot to `repository` under `tag` through `session`, then
+    /// `attachments` as its referrers; notes the repository for later mounts.
+    func push(
+        _ snapshot: StoredSnapshot, to repository: String, tag: String, attachments: [Attachment], session: any RegistrySession, store: Store
+    ) throws -> OCIPushSummary {
+        let started = DispatchTime.now()
+        audit?.operation("repository", .string(repository))
+        audit?.operation("tag", .string(tag))
+        let artifact = try OCISnapshotArtifact(snapshot, store: store)
+        let pushedTo = PushedRepositories(store: store)
+        let mountFrom = pushedTo.sameRegistry(as: repository)
+        var blobs: [OCIPushSummary.Blob] = []
+        var uploaded: Int64 = 0
+        for blob in artifact.blobs {
+            if cancellation.isCancelled { throw PullError.interrupted }
+            let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: mountFrom)
+            switch outcome {
+            case .present: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "present", resumedFrom: nil))
+            case .mounted(let from): blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted from " + from, resumedFrom: nil))
+            case .uploaded(let resumed):
+                uploaded += blob.size - resumed
+                blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "uploaded", resumedFrom: resumed))
+            }
+        }
+        let digest = try session.putManifest(artifact.manifest, mediaType: MediaType.imageManifest, reference: tag)
+        guard digest == artifact.manifestDigest else {
+            throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
+        }
+        audit?.operation("manifest", .string(digest.description))
+        try pushAttachments(
+            attachments, manifest: PinStore.Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
+            session: session, store: store)
+        do {
+            try pushedTo.record(repository)
+        } catch {
+            events.emit(.warning("could not note `\(repository)` in \(pushedTo.file) (used to mount blobs on later pushes): \(error)"))
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        events.emit(.finished(operation: "push", seconds: seconds))
+        return OCIPushSummary(
+            repository: repository, tag: tag, manifest: digest.description, repo: snapshot.repo.description, commit: snapshot.commit,
+            blobs: blobs, uploadedBytes: uploaded, seconds: seconds, attachments: attachments.map(\.name))
+    }
+
+    /// The project's lock and its signature (`modelpin.lock.asc`), when there is a project
+    /// with a lock: what a push of one of its models attaches.
+    static func lockAttachments(_ project: Project?) throws -> [Attachment] {
+        guard let project, let (_, text) = try Project.readLockfile(project.lockPath) else { return [] }
+        return try lockAttachments(text: text, lockPath: project.lockPath)
+    }
+
+    static func lockAttachments(text: String, lockPath: FilePath) throws -> [Attachment] {
         var attachments = [Attachment(artifactType: Attachment.Kind.lock, name: Lockfile.fileName, payload: Array(text.utf8))]
-        if let signature = try RegularFile.contents(of: FilePath(project.lockPath.string + ".asc"), limit: 64 << 10) {
+        if let signature = try RegularFile.contents(of: FilePath(lockPath.string + ".asc"), limit: 64 << 10) {
             attachments.append(Attachment(artifactType: Attachment.Kind.pgpSignature, name: Lockfile.fileName + ".asc", payload: signature))
         }
+        return attachments
+    }
+
+    /// `attachments` attached to the pushed manifest as referrers (oci-formats'
+    /// `ReferrerManifest`: `subject` = the model's manifest), each payload pushed as a blob first.
+    func pushAttachments(_ attachments: [Attachment], manifest: PinStore.Descriptor, session: any RegistrySession, store: Store) throws {
+        guard !attachments.isEmpty else { return }
         let staging = store.root.appending("registry").appending("staging")
         try FileManager.default.createDirectory(atPath: staging.string, withIntermediateDirectories: true)
         for attachment in attachments {
@@ -137,7 +154,6 @@ extension Workspace {
             guard case .memory(let bytes) = referrer.manifest.bytes else { continue }
             try session.putManifest(bytes, mediaType: MediaType.imageManifest, reference: referrer.manifest.descriptor.digest.description)
         }
-        return attachments.map(\.name)
     }
 
     /// The recorded snapshot `request` names: a locked model by alias (found by its commit), or

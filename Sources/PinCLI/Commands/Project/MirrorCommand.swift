@@ -4,7 +4,7 @@ import PinModel
 import PinWorkspace
 import SystemPackage
 
-/// `modelpin mirror DIR|s3://BUCKET/PREFIX [--lock FILE]`
+/// `modelpin mirror DIR|s3://BUCKET/PREFIX|oci://HOST/REPO [--lock FILE]`
 struct MirrorCommand: ModelpinCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror",
@@ -27,9 +27,13 @@ struct MirrorCommand: ModelpinCommand {
             lock and its signature. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY \
             (/ AWS_SESSION_TOKEN) or ~/.aws/credentials with AWS_PROFILE; endpoint: \
             AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; region: AWS_REGION.
+
+            oci://HOST[:PORT]/REPO pushes every locked model's snapshot to that repository, \
+            as `push` does (each manifest tagged with its commit, the lock attached), so that \
+            `pull --mirror oci://HOST/REPO` serves the project's blobs by digest.
             """)
 
-    @Argument(help: ArgumentHelp("The mirror directory (created if needed; blobs already there are kept), or s3://BUCKET/PREFIX.", valueName: "dir|s3-url"))
+    @Argument(help: ArgumentHelp("The mirror directory (created if needed; blobs already there are kept), s3://BUCKET/PREFIX, or oci://HOST/REPO.", valueName: "dir|s3-url|oci-url"))
     var directory: String
 
     @Option(help: ArgumentHelp("The lockfile (default: the project's modelpin.lock).", valueName: "file"))
@@ -39,6 +43,7 @@ struct MirrorCommand: ModelpinCommand {
     var name: String?
 
     @OptionGroup var upload: UploadOptions
+    @OptionGroup var registry: RegistryFlags
     @OptionGroup var project: ProjectOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -51,11 +56,21 @@ struct MirrorCommand: ModelpinCommand {
         } else {
             lockPath = try self.project.load().lockPath
         }
-        let configuration = try upload.apply(to: WorkspaceConfiguration(
-            environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)"))
+        if registry.allowInsecureRegistry {
+            console.warn("--allow-insecure-registry: registries on other hosts are reached over plain http; tokens and credentials cross the network unencrypted")
+        }
+        let configuration = registry.applied(to: try upload.apply(to: WorkspaceConfiguration(
+            environment: ProcessEnvironment.current, userAgent: "modelpin/\(Modelpin.version)")))
         let workspace = try store.workspace(configuration, events: PullProgress(console: console, style: .silent), command: "mirror")
         // One branch per kind of destination; a directory is the default.
         switch MirrorDestination(directory) {
+        case .registry(let target):
+            let outcome = try workspace.mirror(lockAt: lockPath, toRegistry: target)
+            if console.json {
+                console.out(try Format.json(outcome))
+            } else {
+                console.out("mirrored \(Format.plural(outcome.blobs, "blob")) of \(lockPath) into \(outcome.mirror) (\(outcome.uploaded) uploaded, \(Format.bytes(outcome.bytes)); \(outcome.mounted) mounted; \(outcome.skipped) already there; \(Format.plural(outcome.manifests.count, "manifest")))")
+            }
         case .bucket(let url):
             let outcome = try workspace.mirror(lockAt: lockPath, toBucket: url, name: name)
             if console.json {
@@ -82,8 +97,9 @@ struct MirrorCommand: ModelpinCommand {
 enum MirrorDestination: Equatable {
     case directory(String)
     case bucket(String)
+    case registry(String)
 
     init(_ argument: String) {
-        self = argument.hasPrefix("s3://") ? .bucket(argument) : .directory(argument)
+        self = argument.hasPrefix("s3://") ? .bucket(argument) : argument.hasPrefix("oci://") ? .registry(argument) : .directory(argument)
     }
 }
