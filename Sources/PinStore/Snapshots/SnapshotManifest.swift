@@ -114,8 +114,10 @@ public enum SnapshotManifest {
         return Descriptor(mediaType: LayerKind(path: file.path).mediaType, digest: file.sha256, size: file.size, annotations: annotations)
     }
 
-    static func encode(_ value: some Encodable) -> [UInt8] {
-        // Only strings, integers and digests: encoding cannot fail.
+    /// The store's canonical JSON (sorted keys, no insignificant choices): the same value gives
+    /// the same bytes, so documents rendered from the same facts have the same digest.
+    public static func encode(_ value: some Encodable) -> [UInt8] {
+        // Only strings, integers, arrays and digests: encoding cannot fail.
         try! StoreJSON.encode(value)
     }
 

@@ -42,7 +42,8 @@ extension Workspace {
         let attachments = try projectAttachments(request.project)
         var all: [SnapshotArtifacts] = []
         for item in try exportItems(names: request.names, project: request.project) {
-            guard let artifacts = try store.snapshotArtifacts(repo: item.repo, revision: item.lookup, attachments: attachments) else {
+            let own = try store.snapshot(repo: item.repo, revision: item.lookup).map { try SnapshotAttachments.all($0, store: store, lock: attachments) }
+            guard let own, let artifacts = try store.snapshotArtifacts(repo: item.repo, revision: item.lookup, attachments: own) else {
                 throw HFCacheError.snapshotNotInStore(repo: item.repo.description, revision: item.revision ?? item.lookup)
             }
             all.append(artifacts)

@@ -25,8 +25,9 @@ extension Workspace {
             var artifacts: [SnapshotArtifacts] = []
             var withoutManifest: [String] = []
             for model in parsed.models {
-                if let repo = try? model.storeRepo(),
-                   let snapshot = try store.snapshotArtifacts(repo: repo, revision: model.commit.hex, attachments: attachments) {
+                if let repo = try? model.storeRepo(), let recorded = try store.snapshot(repo: repo, revision: model.commit.hex),
+                   let snapshot = try store.snapshotArtifacts(
+                       repo: repo, revision: model.commit.hex, attachments: try SnapshotAttachments.all(recorded, store: store, lock: attachments)) {
                     artifacts.append(snapshot)
                 } else {
                     withoutManifest.append(model.alias.rawValue)

@@ -48,7 +48,9 @@ extension Workspace {
             var outcome = OCIMirrorOutcome(mirror: repository)
             var seen: Set<String> = []
             for snapshot in snapshots {
-                let pushed = try workspace.push(snapshot, to: repository, tag: snapshot.commit, attachments: attachments, session: session, store: store)
+                let pushed = try workspace.push(
+                    snapshot, to: repository, tag: snapshot.commit,
+                    attachments: try SnapshotAttachments.all(snapshot, store: store, lock: attachments), session: session, store: store)
                 outcome.manifests.append(pushed.manifest)
                 outcome.bytes += pushed.uploadedBytes
                 for blob in pushed.blobs where seen.insert(blob.digest).inserted {

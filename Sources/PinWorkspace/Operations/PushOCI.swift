@@ -67,7 +67,8 @@ extension Workspace {
             let tag = request.target.hasSuffix(":" + tagText) ? tagText : snapshot.commit
             let access = try workspace.registryAccess(store: store)
             let session = try access.connect(repository, access, workspace.cancellation.flag)
-            let attachments = request.model?.contains("/") == true ? [] : try Self.lockAttachments(request.project)
+            let lock = request.model?.contains("/") == true ? [] : try Self.lockAttachments(request.project)
+            let attachments = try SnapshotAttachments.all(snapshot, store: store, lock: lock)
             return try workspace.push(snapshot, to: repository, tag: tag, attachments: attachments, session: session, store: store)
         }
     }
@@ -103,7 +104,7 @@ extension Workspace {
         audit?.operation("manifest", .string(digest.description))
         try pushAttachments(
             attachments, manifest: PinStore.Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
-            session: session, store: store)
+            session: session, store: store, mountFrom: mountFrom)
         do {
             try pushedTo.record(repository)
         } catch {
@@ -133,7 +134,7 @@ extension Workspace {
 
     /// `attachments` attached to the pushed manifest as referrers (oci-formats'
     /// `ReferrerManifest`: `subject` = the model's manifest), each payload pushed as a blob first.
-    func pushAttachments(_ attachments: [Attachment], manifest: PinStore.Descriptor, session: any RegistrySession, store: Store) throws {
+    func pushAttachments(_ attachments: [Attachment], manifest: PinStore.Descriptor, session: any RegistrySession, store: Store, mountFrom: [String]) throws {
         guard !attachments.isEmpty else { return }
         let staging = store.root.appending("registry").appending("staging")
         try FileManager.default.createDirectory(atPath: staging.string, withIntermediateDirectories: true)
@@ -142,13 +143,13 @@ extension Workspace {
             for blob in referrer.blobs {
                 switch blob.bytes {
                 case .file(let path):
-                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: [])
+                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
                 case .memory(let bytes):
                     // The client uploads from a file (streamed, resumable): a small one, written here.
                     let path = staging.appending(blob.descriptor.digest.hex)
                     try Data(bytes).write(to: URL(fileURLWithPath: path.string))
                     defer { try? FileManager.default.removeItem(atPath: path.string) }
-                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: [])
+                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
                 }
             }
             guard case .memory(let bytes) = referrer.manifest.bytes else { continue }

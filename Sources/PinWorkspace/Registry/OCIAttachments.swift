@@ -20,8 +20,11 @@ import Foundation
 ///   signer (`MODELPIN_LOCK_SIGNERS`, config.toml), when any is pinned;
 /// - an OpenPGP `.asc` over one of the model's files is checked against the stored blob
 ///   (streamed to gpg) with the keys in modelpin's keyring;
-/// - anything else (an OMS `model.sig` with no OMS signer pinned for this pull, a scan report,
-///   an SBOM) is listed, never passed off as checked.
+/// - a scan report must name exactly these files and digests (then it is listed: the pull
+///   scanned every file itself), and an attached `model.sig` must be the model's own
+///   `model.sig` file (then listed: the signature gate verifies that file when OMS signers are
+///   pinned); either naming anything else fails;
+/// - anything else (an SBOM…) is listed, never passed off as checked.
 ///
 /// Everything read is untrusted: sizes bounded, digests checked by the session, JSON decoded
 /// strictly into the few fields used, and a referrer whose `subject` is another manifest fails.
@@ -66,6 +69,8 @@ struct OCIAttachments {
         _ referrer: Referrer, _ payload: [UInt8], manifest: SHA256Digest, files: [(path: String, sha256: SHA256Digest)], lock: [UInt8]?
     ) -> (AttachmentReport.Status, String) {
         if referrer.artifactType == Self.lockType { return Self.judgeLock(payload, manifest: manifest, files: files) }
+        if referrer.artifactType == Attachment.Kind.scanReport { return Self.judgeScanReport(payload, files: files) }
+        if referrer.artifactType == Attachment.Kind.sigstoreBundle { return Self.judgeModelSignature(payload, files: files) }
         guard referrer.artifactType == Self.pgpType, let name = referrer.name else {
             return (.listed, "\(payload.count) bytes; modelpin does not check this kind of attachment on a pull by name")
         }
@@ -121,6 +126,35 @@ struct OCIAttachments {
             }
         }
         return (.failed, "names neither this manifest nor these files' digests")
+    }
+
+    /// A scan report must be about exactly these files (paths and digests). It is listed, not
+    /// trusted: the pull scanned every file itself, under this machine's policy.
+    static func judgeScanReport(_ payload: [UInt8], files: [(path: String, sha256: SHA256Digest)]) -> (AttachmentReport.Status, String) {
+        let report: ScanReportDocument
+        do {
+            report = try JSONDecoder().decode(ScanReportDocument.self, from: Data(payload))
+        } catch {
+            return (.failed, "not a scan report: \(error)")
+        }
+        guard report.mediaType == Attachment.Kind.scanReport else { return (.failed, "its mediaType is not \(Attachment.Kind.scanReport)") }
+        let named = Dictionary(report.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
+        guard report.files.count == named.count, named == Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.sha256) }) else {
+            return (.failed, "names other files or digests than this model's")
+        }
+        let verdicts = Dictionary(grouping: report.files, by: \.verdict).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+        return (.listed, "by \(report.scanner) over exactly these \(files.count) files (\(verdicts)); informational: this pull scanned every file itself")
+    }
+
+    /// An attached `model.sig` must be the model's own (`model.sig` among its files, the same
+    /// bytes): the signature gate verifies that file against the pinned OMS signers of a
+    /// project's model; a copy that differs from it is a failure.
+    static func judgeModelSignature(_ payload: [UInt8], files: [(path: String, sha256: SHA256Digest)]) -> (AttachmentReport.Status, String) {
+        guard let own = files.first(where: { $0.path == "model.sig" }) else {
+            return (.failed, "the model has no model.sig of its own for this one to be a copy of")
+        }
+        guard SHA256.hash(payload) == own.sha256 else { return (.failed, "differs from the model's own model.sig (\(own.sha256))") }
+        return (.listed, "the model's own model.sig (\(own.sha256)); verified by the signature gate when OMS signers are pinned")
     }
 
     static func explain(_ error: any Error) -> String {

@@ -38,16 +38,20 @@ struct OCIPushTests {
             #expect(first.blobs.allSatisfy { $0.outcome == "uploaded" })
             #expect(first.uploadedBytes == first.blobs.reduce(0) { $0 + $1.size })
 
+            // The snapshot's blobs, and its scan report's two (the payload, the empty config).
+            #expect(first.attachments == ["scan-report.json"])
+            let uploads = first.blobs.count + 2
+            #expect(registry.state.withLock { $0.uploads } == uploads)
             let again = try workspace.pushOCI(request)
             #expect(again.blobs.allSatisfy { $0.outcome == "present" })
             #expect(again.uploadedBytes == 0)
-            #expect(registry.state.withLock { $0.uploads } == first.blobs.count)
+            #expect(registry.state.withLock { $0.uploads } == uploads)
 
             // Another repository of the same registry: every blob mounted, nothing uploaded.
             let copy = try workspace.pushOCI(OCIPushRequest(target: "oci://registry.test/team/tiny:v1", model: "acme/tiny-model@main", project: nil))
             #expect(copy.blobs.allSatisfy { $0.outcome == "mounted from models/tiny" })
             #expect(copy.uploadedBytes == 0)
-            #expect(registry.state.withLock { $0.uploads } == first.blobs.count)
+            #expect(registry.state.withLock { $0.uploads } == uploads)
 
             // A fresh store pulls it back by tag: the same files, the Hub's git blob ids kept.
             let fresh = try Store.open(at: test.directory.appending("fresh-store"), access: .readWrite)
