@@ -69,6 +69,9 @@ public struct ProjectPullSummary: Sendable, Encodable {
         /// What was written into the Hugging Face cache, for a model laid out there (then
         /// `destination` is its snapshot folder).
         public var hfCache: HFCacheWriter.Outcome? = nil
+        /// A registry model's attachments as this pull checked them (nil: not from a registry,
+        /// or `--offline`).
+        public var attachments: [AttachmentReport]? = nil
     }
     public struct Source: Sendable, Encodable {
         public let source: String
@@ -143,6 +146,9 @@ extension Workspace {
         let outcome = try locked.fetch(chosen)
         // Signatures are checked on the stored blobs before anything reaches a directory.
         let vouches = try locked.verifySignatures(chosen)
+        // A registry model's attachments too, before anything reaches a directory: with signers
+        // pinned, one that fails its check refuses the pull; without, it is a warning.
+        let attachments = request.offline ? [:] : try checkAttachments(of: chosen.filter(\.isOCI), store: store, puller: puller)
         // The policy in force judges every model again from the store's facts (a lock's
         // recorded decision is a record for review, as its verdicts are).
         try locked.checkPolicy(chosen, vouches: vouches)
@@ -190,6 +196,7 @@ extension Workspace {
                 unsupported: model.files.filter { $0.verdict == .unsupported }.map(\.path),
                 remoteCode: model.files.filter { $0.verdict == .suspicious }.map(\.path))
             entry.hfCache = exported
+            entry.attachments = attachments[model.alias.rawValue]
             models.append(entry)
             var audited = AuditEntry.model(model)
             audited.extra["destination"] = .string(destination)
@@ -201,6 +208,27 @@ extension Workspace {
             fetched: outcome.fetched.reduce(0) { $0 + $1.count },
             sources: outcome.fetched.map { .init(source: $0.source, blobs: $0.count) }, seconds: seconds)
         return ProjectPullResult(lockSignature: signature, relocked: relocked, summary: summary, wroteIgnore: wroteIgnore)
+    }
+
+    /// Each registry model's attachments, checked (`OCIAttachments`). A model that pins signers
+    /// trusts nothing its registry attaches blindly: an attachment that fails its check (a
+    /// signature by another key, a lock or scan report about other bytes, another `model.sig`)
+    /// refuses the pull. Without pinned signers, each failure is a warning, as on a pull by name.
+    private func checkAttachments(of models: [LockedModel], store: Store, puller: Puller) throws -> [String: [AttachmentReport]] {
+        var reports: [String: [AttachmentReport]] = [:]
+        for model in models {
+            guard let manifest = model.commit.ociManifest else { continue }
+            let checked = try attachmentReports(
+                repository: model.repo, manifest: manifest, files: model.files.map { ($0.path, $0.sha256) }, store: store, puller: puller)
+            for report in checked where report.status == .failed {
+                if !model.pinnedSigners.isEmpty {
+                    throw ProjectError.attachmentRefused(alias: model.alias.rawValue, name: report.name ?? report.digest, reason: report.detail)
+                }
+                events.emit(.warning("the attachment \(report.name ?? report.digest) (\(report.artifactType)) of `\(model.alias)` failed its check: \(report.detail)"))
+            }
+            reports[model.alias.rawValue] = checked
+        }
+        return reports
     }
 
     /// The lock to pull from: the one on disk when it answers the manifest (registered as a

@@ -28,17 +28,25 @@ extension Workspace {
     /// attachment that fails its check is a warning (the files themselves were verified
     /// against the manifest's digests either way).
     private func checkAttachments(of summary: PullSummary, manifest text: String, store: Store, puller: Puller) throws -> [AttachmentReport] {
-        guard let access = puller.settings.registry else { return [] }
-        let manifest = try SHA256Digest(parsing: text)
-        let keyring = try? Keyring(directory: keyringDirectory(), create: false, gpgPath: configuration.gpgPath)
-        let (signers, _) = try LockSigners.load(configuration.environment)
-        let checker = OCIAttachments(store: store, keyring: keyring, lockSigners: signers)
-        let session = try access.connect(summary.repo, access, cancellation.flag)
-        let reports = try checker.check(manifest: manifest, files: summary.files.map { ($0.path, $0.sha256) }, session: session)
+        let reports = try attachmentReports(
+            repository: summary.repo, manifest: try SHA256Digest(parsing: text), files: summary.files.map { ($0.path, $0.sha256) },
+            store: store, puller: puller)
         for report in reports where report.status == .failed {
             events.emit(.warning("the attachment \(report.name ?? report.digest) (\(report.artifactType)) of \(summary.repo) failed its check: \(report.detail)"))
         }
         return reports
+    }
+
+    /// The referrers of `manifest` in `repository`, each checked (`OCIAttachments`).
+    func attachmentReports(
+        repository: String, manifest: SHA256Digest, files: [(path: String, sha256: SHA256Digest)], store: Store, puller: Puller
+    ) throws -> [AttachmentReport] {
+        guard let access = puller.settings.registry else { return [] }
+        let keyring = try? Keyring(directory: keyringDirectory(), create: false, gpgPath: configuration.gpgPath)
+        let (signers, _) = try LockSigners.load(configuration.environment)
+        let checker = OCIAttachments(store: store, keyring: keyring, lockSigners: signers)
+        let session = try access.connect(repository, access, cancellation.flag)
+        return try checker.check(manifest: manifest, files: files, session: session)
     }
 
     /// `pull --hf-cache`: the snapshot just recorded, written into the cache with a ref for the

@@ -61,13 +61,15 @@ public enum ProjectError: ModelpinError {
     case noLockSigners(source: String)
     /// A lock entry names a path that cannot be written safely (a hand-edited lock).
     case unsafeLockedPaths(alias: String, lock: FilePath?, [String])
+    /// A registry model that pins signers has an attachment that fails its check.
+    case attachmentRefused(alias: String, name: String, reason: String)
     /// `import FILE.tar --lock`: the archive's lock cannot go into the project (`reason`).
     case archiveLock(String, String)
 
     public var kind: FailureKind {
         switch self {
         case .noManifest, .unwritable: .operational
-        case .notInStore, .archiveLock: .refused
+        case .notInStore, .archiveLock, .attachmentRefused: .refused
         case .sourcesUnavailable: .unavailable
         case .blobsUnavailable(_, let offline, let refused): offline || refused ? .refused : .operational
         case .unknownAlias, .invalidAlias, .badMirror, .networkMirrorOffline: .usage
@@ -104,6 +106,7 @@ public enum ProjectError: ModelpinError {
         case .blobsUnavailable(let missing, let offline, _):
             "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store" + (offline ? " and --offline was given" : " and no source could provide them")
         case .archiveLock(let archive, let reason): "\(archive): \(reason)"
+        case .attachmentRefused(let alias, let name, let reason): "`\(alias)` pins its signers, and its registry's attachment \(name) failed its check: \(reason)"
         case .notInStore(let missing): "\(missing.count == 1 ? "1 locked file is" : "\(missing.count) locked files are") not in the store"
         case .sourcesUnavailable(let sources, let missing, _):
             sources.map { "`\($0)`" }.joined(separator: " and ") + " could not be reached: "
@@ -187,6 +190,7 @@ public enum ProjectError: ModelpinError {
             offline ? "pull once with network access, or pass --mirror file:///path/to/a/mirror made by `modelpin mirror`"
                 : "check the mirrors and the endpoint; every byte is checked against the lock, so a source with other bytes is skipped"
         case .archiveLock: "nothing was imported; run `import` without --lock to take the models alone"
+        case .attachmentRefused: "nothing was laid out; find out who attached it (`modelpin pull oci://… --json` lists every attachment), and remove it from the registry or import its signer's key"
         case .notInStore: "run `modelpin pull --locked` first, so that every blob is in the store"
         case .sourcesUnavailable:
             "nothing is wrong with the lock: run the same command again later (what arrived is kept), or pass --mirror"
