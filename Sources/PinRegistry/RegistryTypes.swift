@@ -26,24 +26,6 @@ public struct RegistryOptions: Sendable {
     public init() {}
 }
 
-/// An OCI content descriptor (image-spec descriptor.md): what a manifest, index or referrers
-/// answer lists.
-public struct Descriptor: Sendable, Hashable, Codable {
-    public var mediaType: String
-    public var digest: SHA256Digest
-    public var size: Int64
-    public var artifactType: String?
-    public var annotations: [String: String]?
-
-    public init(mediaType: String, digest: SHA256Digest, size: Int64, artifactType: String? = nil, annotations: [String: String]? = nil) {
-        self.mediaType = mediaType
-        self.digest = digest
-        self.size = size
-        self.artifactType = artifactType
-        self.annotations = annotations
-    }
-}
-
 /// A manifest or index as the registry served it: its bytes, checked against `digest` (the
 /// sha256 of exactly these bytes, equal to the pinned digest and to any
 /// `Docker-Content-Digest` the registry sent).

@@ -1,4 +1,4 @@
-public import PinModel
+import PinModel
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -13,21 +13,6 @@ import Foundation
 struct OCILayoutMarker: Codable, Equatable {
     static let supportedVersion = "1.0.0"
     var imageLayoutVersion: String
-}
-
-/// A content descriptor: what a reference to a blob records (image-spec `descriptor.md`).
-public struct Descriptor: Codable, Hashable, Sendable {
-    public var mediaType: String
-    public var digest: SHA256Digest
-    public var size: Int64
-    public var annotations: [String: String]?
-
-    public init(mediaType: String, digest: SHA256Digest, size: Int64, annotations: [String: String]? = nil) {
-        self.mediaType = mediaType
-        self.digest = digest
-        self.size = size
-        self.annotations = annotations
-    }
 }
 
 public enum MediaType {

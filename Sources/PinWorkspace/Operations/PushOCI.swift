@@ -103,7 +103,7 @@ extension Workspace {
         }
         audit?.operation("manifest", .string(digest.description))
         try pushAttachments(
-            attachments, manifest: PinStore.Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
+            attachments, manifest: Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
             session: session, store: store, mountFrom: mountFrom)
         do {
             try pushedTo.record(repository)
@@ -134,7 +134,7 @@ extension Workspace {
 
     /// `attachments` attached to the pushed manifest as referrers (oci-formats'
     /// `ReferrerManifest`: `subject` = the model's manifest), each payload pushed as a blob first.
-    func pushAttachments(_ attachments: [Attachment], manifest: PinStore.Descriptor, session: any RegistrySession, store: Store, mountFrom: [String]) throws {
+    func pushAttachments(_ attachments: [Attachment], manifest: Descriptor, session: any RegistrySession, store: Store, mountFrom: [String]) throws {
         guard !attachments.isEmpty else { return }
         let staging = store.root.appending("registry").appending("staging")
         try FileManager.default.createDirectory(atPath: staging.string, withIntermediateDirectories: true)

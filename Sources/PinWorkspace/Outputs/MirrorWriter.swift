@@ -52,7 +52,7 @@ public struct MirrorWriter: Sendable {
             outcome.copied += 1
             outcome.bytes += file.size
         }
-        var entries: [PinStore.Descriptor] = []
+        var entries: [Descriptor] = []
         for snapshot in artifacts {
             // Bottom-up: a manifest is only named once everything it names is in place.
             // (The lock's files are there already; a layer the lock does not name is not.)

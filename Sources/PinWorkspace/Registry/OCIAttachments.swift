@@ -2,6 +2,7 @@ import PinDigest
 import PinLock
 public import PinModel
 import PinStore
+import struct PinRegistry.FetchedManifest
 import PinVerify
 import SystemPackage
 
@@ -52,7 +53,7 @@ struct OCIAttachments {
                 payloads.append((referrer, try session.smallBlob(referrer.payload, limit: Self.payloadLimit)))
             } catch {
                 reports.append(AttachmentReport(
-                    digest: descriptor.digest.description, artifactType: descriptor.mediaType,
+                    digest: descriptor.digest.description, artifactType: descriptor.artifactType ?? descriptor.mediaType,
                     name: descriptor.annotations?[SnapshotManifest.Key.title], status: .failed, detail: Self.explain(error)))
             }
         }
@@ -173,7 +174,7 @@ struct OCIAttachments {
 
     /// A referrer manifest: an OCI image manifest whose `subject` is `subject`, with an
     /// artifact type (its own, else its config's media type) and one layer (the payload).
-    static func referrer(_ served: ServedManifest, subject: SHA256Digest) throws -> Referrer {
+    static func referrer(_ served: FetchedManifest, subject: SHA256Digest) throws -> Referrer {
         let document: ReferrerManifest
         do {
             document = try JSONDecoder().decode(ReferrerManifest.self, from: Data(served.bytes))
@@ -213,7 +214,7 @@ struct AttachmentProblem: Error, CustomStringConvertible {
 /// registry served them) → its artifact type, its payload's name and digest, or an error.
 public enum OCIReferrerReading {
     public static func read(_ bytes: [UInt8], subject: SHA256Digest) throws -> (artifactType: String, name: String?, payload: SHA256Digest) {
-        let referrer = try OCIAttachments.referrer(ServedManifest(bytes: bytes, digest: SHA256.hash(bytes), mediaType: MediaType.imageManifest), subject: subject)
+        let referrer = try OCIAttachments.referrer(FetchedManifest(mediaType: MediaType.imageManifest, digest: SHA256.hash(bytes), bytes: bytes), subject: subject)
         return (referrer.artifactType, referrer.name, referrer.payload)
     }
 }

@@ -1,5 +1,6 @@
 import PinModel
 import PinStore
+import struct PinRegistry.FetchedManifest
 
 /// A registry's manifest read as a model's files. modelpin's own snapshot manifests (what
 /// `push` sends: the store's ModelPack manifest, with the git blob id and LFS flag of every
@@ -9,7 +10,7 @@ import PinStore
 /// file, stored and checked as a whole and not unpacked. Anything else is refused with the
 /// field and the reason. Every path passes `PathSafety` in either reader; sizes are bounded.
 enum OCIManifestFiles {
-    static func read(_ fetched: ServedManifest, repository: String) throws -> [SnapshotFile] {
+    static func read(_ fetched: FetchedManifest, repository: String) throws -> [SnapshotFile] {
         do {
             let snapshot = try SnapshotManifest.parse(fetched.bytes)
             return snapshot.files.map { file in

@@ -1,5 +1,6 @@
 public import PinModel
 import PinStore
+import struct PinRegistry.FetchedManifest
 public import PinTransport
 import Synchronization
 

@@ -32,9 +32,8 @@ final class RegistryClientSession: RegistrySession {
         return RegistryClientSession(client: client, repository: repository)
     }
 
-    func manifest(_ reference: String) throws -> ServedManifest {
-        let fetched = try client.manifest(reference)
-        return ServedManifest(bytes: fetched.bytes, digest: fetched.digest, mediaType: fetched.mediaType)
+    func manifest(_ reference: String) throws -> FetchedManifest {
+        try client.manifest(reference)
     }
 
     func blobLocation(_ digest: SHA256Digest) throws -> (url: HTTPURL, credential: String?) {
@@ -53,10 +52,8 @@ final class RegistryClientSession: RegistrySession {
         return bytes
     }
 
-    func referrers(of digest: SHA256Digest) throws -> [PinStore.Descriptor] {
-        try client.referrers(of: digest).map {
-            PinStore.Descriptor(mediaType: $0.artifactType ?? $0.mediaType, digest: $0.digest, size: $0.size, annotations: $0.annotations)
-        }
+    func referrers(of digest: SHA256Digest) throws -> [Descriptor] {
+        try client.referrers(of: digest)
     }
 
     func pushBlob(_ digest: SHA256Digest, size: Int64, file: FilePath, mountFrom: [String]) throws -> PushedBlob {

@@ -1,6 +1,6 @@
 public import PinModel
 public import PinRegistry
-public import PinStore
+import PinStore
 public import PinTransport
 public import SystemPackage
 
@@ -13,14 +13,15 @@ public import SystemPackage
 public protocol RegistrySession: AnyObject {
     /// The manifest `reference` (a tag, or `sha256:…`) names, size-bounded, its bytes checked
     /// against their digest (and against `reference` when that is a digest).
-    func manifest(_ reference: String) throws -> ServedManifest
+    func manifest(_ reference: String) throws -> FetchedManifest
     /// Where a blob's bytes are, and the `Authorization: …` line for that URL's origin only
     /// (a registry's token). Authenticates first when the session has no token yet.
     func blobLocation(_ digest: SHA256Digest) throws -> (url: HTTPURL, credential: String?)
     /// A small blob read whole (an attachment's layer), at most `limit` bytes, digest-checked.
     func smallBlob(_ digest: SHA256Digest, limit: Int) throws -> [UInt8]
-    /// The manifests whose `subject` is `digest` (the referrers API, or the tag fallback).
-    func referrers(of digest: SHA256Digest) throws -> [PinStore.Descriptor]
+    /// The manifests whose `subject` is `digest` (the referrers API, or the tag fallback), each
+    /// with its `artifactType` when the registry lists one.
+    func referrers(of digest: SHA256Digest) throws -> [Descriptor]
     /// Makes the registry hold `digest` (`size` bytes, read from `file`): skipped when it has it,
     /// mounted from `mountFrom` repositories of the same registry when it can, else uploaded
     /// (resumed from the registry's offset when an earlier push was interrupted).
@@ -29,21 +30,6 @@ public protocol RegistrySession: AnyObject {
     /// Returns its digest as the registry computed it (checked against the bytes).
     @discardableResult
     func putManifest(_ bytes: [UInt8], mediaType: String, reference: String) throws -> SHA256Digest
-}
-
-/// A manifest as a registry served it.
-public struct ServedManifest: Sendable {
-    public let bytes: [UInt8]
-    /// The SHA-256 of `bytes` (computed, never taken from a header).
-    public let digest: SHA256Digest
-    /// The `Content-Type` it was served with (the document's own `mediaType` is read too).
-    public let mediaType: String
-
-    public init(bytes: [UInt8], digest: SHA256Digest, mediaType: String) {
-        self.bytes = bytes
-        self.digest = digest
-        self.mediaType = mediaType
-    }
 }
 
 /// What pushing one blob took: PinRegistry's own answer (present, mounted, uploaded and from

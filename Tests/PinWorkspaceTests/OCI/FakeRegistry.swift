@@ -2,6 +2,7 @@ import Foundation
 import PinDigest
 import PinModel
 import enum PinRegistry.BlobPushOutcome
+import struct PinRegistry.FetchedManifest
 import PinStore
 import PinTestSupport
 import PinTransport
@@ -74,12 +75,12 @@ final class FakeRegistry: Sendable {
             path = String(repository.dropFirst("oci://registry.test/".count))
         }
 
-        func manifest(_ reference: String) throws -> ServedManifest {
+        func manifest(_ reference: String) throws -> FetchedManifest {
             let found = registry.state.withLock { state in
                 state.manifests[state.tags[reference] ?? reference]
             }
             guard let found else { throw FakeRegistryError.notFound(reference) }
-            return ServedManifest(bytes: found.bytes, digest: SHA256.hash(found.bytes), mediaType: found.mediaType)
+            return FetchedManifest(mediaType: found.mediaType, digest: SHA256.hash(found.bytes), bytes: found.bytes)
         }
 
         func blobLocation(_ digest: SHA256Digest) throws -> (url: HTTPURL, credential: String?) {
