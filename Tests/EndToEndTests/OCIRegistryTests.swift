@@ -12,6 +12,19 @@ struct OCIRegistryTests {
         return try RegistryServer(directory: sandbox.directory.appendingPathComponent("registry"), auth: auth)
     }
 
+    /// A project locking `acme/tiny-model` as `tiny`, locked and pulled from the fake Hub; the
+    /// modelpin that runs in it.
+    static func lockedProject(_ hub: HubSandbox) throws -> (URL, ModelpinProcess) {
+        let project = hub.directory.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try Data("version = 1\n[models.tiny]\nrepo = \"acme/tiny-model\"\n".utf8).write(to: project.appendingPathComponent("modelpin.toml"))
+        var modelpin = hub.sandbox.modelpin
+        modelpin.currentDirectory = project
+        #expect(try modelpin.run(["lock", "--endpoint", hub.hub.endpoint]).status == 0)
+        #expect(try modelpin.run(["pull", "--endpoint", hub.hub.endpoint]).status == 0)
+        return (project, modelpin)
+    }
+
     /// The same binary and sandbox with another store: a fresh machine.
     static func fresh(_ hub: HubSandbox, _ name: String) -> ModelpinProcess {
         var modelpin = hub.sandbox.modelpin
@@ -87,13 +100,7 @@ struct OCIRegistryTests {
         try HubSandbox.with { hub in
             let registry = try Self.registry(hub.sandbox)
             defer { registry.stop() }
-            let project = hub.directory.appendingPathComponent("project")
-            try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-            try Data("version = 1\n[models.tiny]\nrepo = \"acme/tiny-model\"\n".utf8).write(to: project.appendingPathComponent("modelpin.toml"))
-            var modelpin = hub.sandbox.modelpin
-            modelpin.currentDirectory = project
-            #expect(try modelpin.run(["lock", "--endpoint", hub.hub.endpoint]).status == 0)
-            #expect(try modelpin.run(["pull", "--endpoint", hub.hub.endpoint]).status == 0)
+            let (project, modelpin) = try Self.lockedProject(hub)
             #expect(try modelpin.run(["push", registry.reference("mirror/tiny"), "tiny", "--plain-http"]).status == 0)
 
             hub.hub.hub.stop()
@@ -125,13 +132,7 @@ struct OCIRegistryTests {
         try HubSandbox.with { hub in
             let registry = try Self.registry(hub.sandbox)
             defer { registry.stop() }
-            let project = hub.directory.appendingPathComponent("project")
-            try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-            try Data("version = 1\n[models.tiny]\nrepo = \"acme/tiny-model\"\n".utf8).write(to: project.appendingPathComponent("modelpin.toml"))
-            var modelpin = hub.sandbox.modelpin
-            modelpin.currentDirectory = project
-            #expect(try modelpin.run(["lock", "--endpoint", hub.hub.endpoint]).status == 0)
-            #expect(try modelpin.run(["pull", "--endpoint", hub.hub.endpoint]).status == 0)
+            let (project, modelpin) = try Self.lockedProject(hub)
             let target = registry.reference("team/mirror")
             let first = try modelpin.run(["mirror", target, "--plain-http", "--json"])
             #expect(first.status == 0, "\(first.stderr)")
