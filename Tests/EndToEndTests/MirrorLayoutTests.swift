@@ -59,6 +59,14 @@ import Testing
             #expect(try project.run("mirror", mirror.path, "--name", "alpha").status == 0)
             #expect(try Self.index(mirror).count == count)
             #expect(try Data(contentsOf: mirror.appendingPathComponent("projects/beta/modelpin.lock")) == beta)
+            // alpha's lock changes (a second model): its next mirror replaces its lock's entries,
+            // one per snapshot now, and leaves none of the old lock behind.
+            func alphaEntries() throws -> Int { try Self.index(mirror).count { ($0["annotations"] as? [String: String])?["dev.modelpin.project"] == "alpha" } }
+            #expect(try alphaEntries() == 1)
+            #expect(try project.run("add", "acme/other-model").status == 0)
+            #expect(try project.run("mirror", mirror.path, "--name", "alpha").status == 0)
+            #expect(try alphaEntries() == 2)
+            #expect(try Self.index(mirror).count == count + 1, "the new lock's referrer of other-model, and nothing stale")
 
             // skopeo reads it as an OCI layout, and copies a model out of it.
             let skopeo = RegistrySkopeo(sandbox: project.directory)

@@ -120,11 +120,15 @@ public final class MirrorDirectory {
 
     // MARK: index.json
 
+    /// The annotation marking an `index.json` entry as one project's (its lock's referrers):
+    /// mirroring the project again replaces them, so a changed lock leaves no stale entries.
+    public static let projectKey = "dev.modelpin.project"
+
     /// Adds `entries` to `index.json`, keyed by (digest, `ref.name`): every entry already
-    /// there (another project's, another tool's) is kept, and `oci-layout` is written if
-    /// missing. An `index.json` that is not an image index is refused, naming the file, and
-    /// left as it is.
-    public func mergeIndex(_ entries: [Descriptor]) throws(StoreError) {
+    /// there (another project's, another tool's) is kept, but for those `project` wrote before
+    /// (marked with `projectKey`), which `entries` replace. `oci-layout` is written if missing.
+    /// An `index.json` that is not an image index is refused, naming the file, and left as it is.
+    public func mergeIndex(_ entries: [Descriptor], project: String) throws(StoreError) {
         if try read("oci-layout", limit: 4 << 10) == nil {
             try putFile("oci-layout", SnapshotManifest.encode(OCILayoutMarker(imageLayoutVersion: OCILayoutMarker.supportedVersion)))
         }
@@ -138,6 +142,7 @@ public final class MirrorDirectory {
         }
         let before = index
         let written = try read("index.json", limit: SnapshotManifest.maximumSize) != nil
+        index.removeEntries(project: { $0 == project })
         for entry in entries {
             let name = entry.annotations?[SnapshotManifest.Key.refName]
             let present = (0..<index.entryCount).contains { position in
@@ -238,6 +243,13 @@ public final class MirrorDirectory {
 }
 
 extension SnapshotIndex {
+    /// Removes the entries whose `MirrorDirectory.projectKey` annotation `matches`.
+    mutating func removeEntries(project matches: (String) -> Bool) {
+        manifests.removeAll { entry in
+            entry.object?["annotations"]?.object?[MirrorDirectory.projectKey]?.string.map(matches) ?? false
+        }
+    }
+
     /// Appends `entry` as it is (its annotations kept).
     mutating func append(_ entry: Descriptor) {
         var object: [String: JSONValue] = [

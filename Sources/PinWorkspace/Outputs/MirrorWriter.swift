@@ -63,11 +63,19 @@ public struct MirrorWriter: Sendable {
                 }
             }
             entries.append(snapshot.manifest.descriptor)
-            entries += snapshot.referrers.map(\.manifest.descriptor)
+            for referrer in snapshot.referrers {
+                var descriptor = referrer.manifest.descriptor
+                // The lock's own attachments are this project's: marked, so its next mirror
+                // replaces them (a changed lock leaves no stale entries).
+                if files.contains(where: { $0.bytes == referrer.attachment.payload }) {
+                    descriptor.annotations = (descriptor.annotations ?? [:]).merging([MirrorDirectory.projectKey: project]) { $1 }
+                }
+                entries.append(descriptor)
+            }
         }
         outcome.manifests = artifacts.count
         for file in files { try mirror.putFile(file.name, file.bytes) }
-        try mirror.mergeIndex(entries)
+        try mirror.mergeIndex(entries, project: project)
         return outcome
     }
 }
