@@ -218,3 +218,11 @@ public enum OCIReferrerReading {
         return (referrer.artifactType, referrer.name, referrer.payload)
     }
 }
+
+/// The scan-report check on its own, for fuzz/'s FuzzOCI: whether a report (as a registry
+/// served it) holds for exactly `files`.
+public enum OCIScanReportReading {
+    public static func holds(_ bytes: [UInt8], files: [(path: String, sha256: SHA256Digest)]) -> Bool {
+        OCIAttachments.judgeScanReport(bytes, files: files).0 != .failed
+    }
+}

@@ -5,7 +5,8 @@
 // accepted referrer names the subject it was asked about (checked by reading it twice, once with
 // another subject, which must then be refused).
 //
-// Input: the first byte picks the reader; the rest is the text.
+// Input: the first byte picks the reader (and 3: a scan report, which must hold for one file
+// set only); the rest is the text.
 import PinDigest
 import PinLock
 import PinModel
@@ -17,7 +18,7 @@ public func fuzzOCI(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard let selector = bytes.first else { return 0 }
     let body = Array(bytes.dropFirst())
     let text = String(decoding: body, as: UTF8.self)
-    switch selector % 3 {
+    switch selector % 4 {
     case 0:
         if let (repo, revision) = ModelRequest.splitOCI(text) {
             precondition(repo.hasPrefix("oci://") && !revision.isEmpty, "a split without a repository or a revision")
@@ -27,6 +28,13 @@ public func fuzzOCI(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         if let repo = try? OCIIdentity.storeRepo(for: text) {
             precondition(repo.owner.hasPrefix("oci."), "a registry repository named outside the oci. owners")
             precondition((try? RepoID(parsing: repo.description)) == repo, "a store name that is no repo id")
+        }
+    case 3:
+        // A scan report that holds for one set of files fails for another.
+        let files = [(path: "model.safetensors", sha256: SHA256.hash(Array("weights".utf8)))]
+        if OCIScanReportReading.holds(body, files: files) {
+            precondition(!OCIScanReportReading.holds(body, files: [(path: "model.safetensors", sha256: SHA256.hash(Array("other".utf8)))]),
+                         "a scan report held for two sets of digests")
         }
     default:
         let subject = SHA256.hash(Array("subject".utf8))
