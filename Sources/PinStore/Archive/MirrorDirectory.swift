@@ -186,7 +186,8 @@ public final class MirrorDirectory {
         let name = relative.split(separator: "/").last.map(String.init) ?? relative
         let temporary = (parent.isEmpty ? "" : parent + "/") + ".\(name).tmp-\(randomSuffix())"
         do {
-            let output = try root.createFile(temporary)
+            // Blobs are immutable: read-only, as in the store (a lock or index.json is replaced).
+            let output = try root.createFile(temporary, permissions: digest == nil ? [.ownerReadWrite, .groupRead, .otherRead] : [.ownerRead, .groupRead, .otherRead])
             var hasher = SHA256()
             do {
                 try fill(output, &hasher)
