@@ -37,7 +37,9 @@ public final class Quarantine {
         return nil
     }
 
-    init(directory: FilePath, storeLock: FileDescriptor, source: String, sizeLimit: Int64?) throws(StoreError) {
+    /// `storeLock`: the shared store lock this quarantine holds and releases; nil when the
+    /// caller holds one for many quarantines at once (an archive's blobs staged together).
+    init(directory: FilePath, storeLock: FileDescriptor?, source: String, sizeLimit: Int64?) throws(StoreError) {
         self.directory = directory
         self.storeLock = storeLock
         self.source = source

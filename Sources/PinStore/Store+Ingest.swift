@@ -20,6 +20,14 @@ extension Store {
             directory: temporaryDirectory, storeLock: acquireSharedStoreLock(), source: source, sizeLimit: sizeLimit)
     }
 
+    /// A quarantine that relies on a shared store lock the caller holds (`acquireSharedStoreLock`)
+    /// for as long as the quarantine lives: many blobs staged at once then cost one descriptor
+    /// for the lock, not one each (a sealed quarantine keeps no descriptor of its own).
+    func makeQuarantine(source: String, sizeLimit: Int64, _ lock: HoldsStoreLock) throws(StoreError) -> Quarantine {
+        try ensureFreeSpace(for: sizeLimit)
+        return try Quarantine(directory: temporaryDirectory, storeLock: nil, source: source, sizeLimit: sizeLimit)
+    }
+
     /// Checks a sealed quarantine against `expectation` and, if it matches, moves it into
     /// `blobs/sha256/` under its digest. On a mismatch the temp file is removed and nothing
     /// enters the store.
@@ -165,4 +173,9 @@ extension Store {
             throw .insufficientSpace(directory: temporaryDirectory, needed: needed, available: available)
         }
     }
+}
+
+/// Says, at a `makeQuarantine` call, who holds the shared store lock the quarantine relies on.
+enum HoldsStoreLock {
+    case caller
 }

@@ -143,6 +143,30 @@ import Testing
         }
     }
 
+    /// An archive of more files than the process may open descriptors (`ulimit -n 64`, 120
+    /// files): every staged blob waits under one shared store lock, not a descriptor each.
+    @Test func anArchiveOfManyFilesImportsUnderALowDescriptorLimit() throws {
+        let files = (0..<120).map { FakeHub.File("shards/part-\($0).json", Array("{\"part\": \($0)}".utf8)) }
+        let repo = FakeHub.Repo(id: "acme/tiny-model", commit: HubSandbox.commit, files: files)
+        try Self.bundled(repos: [repo]) { project, archive in
+            let site = Self.modelpin(project, store: "many-store")
+            let script = "ulimit -n 64 && exec \"$0\" \"$@\""
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script, ModelpinProcess.binary.path, "import", archive.path]
+            process.environment = site.environment
+            process.currentDirectoryURL = site.currentDirectory
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(stderr)")
+            #expect(Self.blobs(project, store: "many-store").count >= 120)
+        }
+    }
+
     /// The archive is what skopeo expects of `oci-archive:`: skopeo copies it into a real
     /// registry (Debian's docker-registry), byte for byte, where modelpin pulls it; and skopeo's
     /// own oci-archive of it (another tar writer) imports.

@@ -73,10 +73,14 @@ public final class StagedArchive {
     public private(set) var attachments: [Attached] = []
     /// Every blob of the archive, by digest, sealed in the store's temp area.
     private var staged: [SHA256Digest: Quarantine]
+    /// The shared store lock every staged blob relies on (so `gc` cannot run between a blob's
+    /// arrival and its promotion): one descriptor for the whole archive.
+    private var storeLock: FileDescriptor?
 
-    init(archive: String, staged: [SHA256Digest: Quarantine]) {
+    init(archive: String, staged: [SHA256Digest: Quarantine], storeLock: FileDescriptor) {
         self.archive = archive
         self.staged = staged
+        self.storeLock = storeLock
     }
 
     deinit { discard() }
@@ -100,10 +104,12 @@ public final class StagedArchive {
         return results
     }
 
-    /// Removes whatever is still staged. Safe to call more than once.
+    /// Removes whatever is still staged, and lets go of the store lock. Safe to call more than once.
     public func discard() {
         for quarantine in staged.values { quarantine.discard() }
         staged = [:]
+        try? storeLock?.close()
+        storeLock = nil
     }
 
     // MARK: Reading the documents
@@ -239,6 +245,12 @@ extension Store {
         }
         defer { try? input.close() }
         var reader = TarReader(input: input, archive: name)
+        let storeLock: FileDescriptor
+        do {
+            storeLock = try acquireSharedStoreLock()
+        } catch {
+            throw .store(error)
+        }
         var blobs: [SHA256Digest: Quarantine] = [:]
         var layout: [UInt8]?
         var index: [UInt8]?
@@ -255,7 +267,7 @@ extension Store {
                     guard member.kind == .file, member.name.hasPrefix("blobs/sha256/"),
                           let digest = try? SHA256Digest(parsing: "sha256:" + member.name.dropFirst("blobs/sha256/".count))
                     else { throw ArchiveImportError.unexpected(archive: name, member: member.name) }
-                    let quarantine = try makeQuarantine(source: "\(name): \(member.name)", sizeLimit: member.size)
+                    let quarantine = try makeQuarantine(source: "\(name): \(member.name)", sizeLimit: member.size, .caller)
                     blobs[digest] = quarantine
                     try reader.readBody { try quarantine.write($0) }
                     let actual = try quarantine.seal()
@@ -264,6 +276,7 @@ extension Store {
             }
         } catch {
             for quarantine in blobs.values { quarantine.discard() }
+            try? storeLock.close()
             switch error {
             case let error as ArchiveImportError: throw error
             case let error as TarReader.Failure: throw .tar(error)
@@ -271,7 +284,7 @@ extension Store {
             default: throw .store(.io(operation: "read", path: path, .ioError))
             }
         }
-        let result = StagedArchive(archive: name, staged: blobs)
+        let result = StagedArchive(archive: name, staged: blobs, storeLock: storeLock)
         guard let layout else { throw .missing(archive: name, what: "oci-layout") }
         guard (try? StoreJSON.decode(OCILayoutMarker.self, from: layout))?.imageLayoutVersion == OCILayoutMarker.supportedVersion else {
             throw .malformed(archive: name, member: "oci-layout", reason: "not an OCI image layout \(OCILayoutMarker.supportedVersion) marker")
