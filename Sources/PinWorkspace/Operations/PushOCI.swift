@@ -81,30 +81,40 @@ extension Workspace {
         let started = DispatchTime.now()
         audit?.operation("repository", .string(repository))
         audit?.operation("tag", .string(tag))
-        let artifact = try OCISnapshotArtifact(snapshot, store: store)
+        // The store's own OCI content of the snapshot (its manifest bytes, config, layers) and
+        // the attachments rendered as referrers: the same artifacts export and mirror write.
+        guard let artifacts = try store.snapshotArtifacts(repo: snapshot.repo, revision: snapshot.commit, attachments: attachments),
+              case .memory(let manifest) = artifacts.manifest.bytes
+        else { throw PullError.notRecorded(repo: snapshot.repo.description, revision: snapshot.commit) }
         let pushedTo = PushedRepositories(store: store)
         let mountFrom = pushedTo.sameRegistry(as: repository)
+        let staging = Staging(directory: store.root.appending("registry").appending("staging"))
         var blobs: [OCIPushSummary.Blob] = []
         var uploaded: Int64 = 0
-        for blob in artifact.blobs {
+        var seen: Set<SHA256Digest> = []
+        for blob in [artifacts.config] + artifacts.layers where seen.insert(blob.descriptor.digest).inserted {
             if cancellation.isCancelled { throw PullError.interrupted }
-            let outcome = try session.pushBlob(blob.digest, size: blob.size, file: blob.path, mountFrom: mountFrom)
-            switch outcome {
-            case .present: blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "present", resumedFrom: nil))
-            case .mounted(let from): blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "mounted from " + from, resumedFrom: nil))
+            let size = blob.descriptor.size
+            let digest = blob.descriptor.digest.description
+            switch try staging.push(blob, session: session, mountFrom: mountFrom) {
+            case .present: blobs.append(.init(digest: digest, size: size, outcome: "present", resumedFrom: nil))
+            case .mounted(let from): blobs.append(.init(digest: digest, size: size, outcome: "mounted from " + from, resumedFrom: nil))
             case .uploaded(let resumed):
-                uploaded += blob.size - resumed
-                blobs.append(.init(digest: blob.digest.description, size: blob.size, outcome: "uploaded", resumedFrom: resumed))
+                uploaded += size - resumed
+                blobs.append(.init(digest: digest, size: size, outcome: "uploaded", resumedFrom: resumed))
             }
         }
-        let digest = try session.putManifest(artifact.manifest, mediaType: MediaType.imageManifest, reference: tag)
-        guard digest == artifact.manifestDigest else {
-            throw OCIError.manifestDigestMismatch(repository: repository, asked: artifact.manifestDigest.description, served: digest.description)
+        let digest = try session.putManifest(manifest, mediaType: MediaType.imageManifest, reference: tag)
+        guard digest == artifacts.manifest.descriptor.digest else {
+            throw OCIError.manifestDigestMismatch(repository: repository, asked: artifacts.manifest.descriptor.digest.description, served: digest.description)
         }
         audit?.operation("manifest", .string(digest.description))
-        try pushAttachments(
-            attachments, manifest: Descriptor(mediaType: MediaType.imageManifest, digest: digest, size: Int64(artifact.manifest.count)),
-            session: session, store: store, mountFrom: mountFrom)
+        // Each referrer after its subject: its blobs (the empty config, the payload), then itself.
+        for referrer in artifacts.referrers {
+            for blob in referrer.blobs { _ = try staging.push(blob, session: session, mountFrom: mountFrom) }
+            guard case .memory(let bytes) = referrer.manifest.bytes else { continue }
+            try session.putManifest(bytes, mediaType: MediaType.imageManifest, reference: referrer.manifest.descriptor.digest.description)
+        }
         do {
             try pushedTo.record(repository)
         } catch {
@@ -130,31 +140,6 @@ extension Workspace {
             attachments.append(Attachment(artifactType: Attachment.Kind.pgpSignature, name: Lockfile.fileName + ".asc", payload: signature))
         }
         return attachments
-    }
-
-    /// `attachments` attached to the pushed manifest as referrers (oci-formats'
-    /// `ReferrerManifest`: `subject` = the model's manifest), each payload pushed as a blob first.
-    func pushAttachments(_ attachments: [Attachment], manifest: Descriptor, session: any RegistrySession, store: Store, mountFrom: [String]) throws {
-        guard !attachments.isEmpty else { return }
-        let staging = store.root.appending("registry").appending("staging")
-        try FileManager.default.createDirectory(atPath: staging.string, withIntermediateDirectories: true)
-        for attachment in attachments {
-            let referrer = ReferrerManifest.render(attachment, subject: manifest)
-            for blob in referrer.blobs {
-                switch blob.bytes {
-                case .file(let path):
-                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
-                case .memory(let bytes):
-                    // The client uploads from a file (streamed, resumable): a small one, written here.
-                    let path = staging.appending(blob.descriptor.digest.hex)
-                    try Data(bytes).write(to: URL(fileURLWithPath: path.string))
-                    defer { try? FileManager.default.removeItem(atPath: path.string) }
-                    _ = try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
-                }
-            }
-            guard case .memory(let bytes) = referrer.manifest.bytes else { continue }
-            try session.putManifest(bytes, mediaType: MediaType.imageManifest, reference: referrer.manifest.descriptor.digest.description)
-        }
     }
 
     /// The recorded snapshot `request` names: a locked model by alias (found by its commit), or
@@ -193,51 +178,22 @@ extension Workspace {
     }
 }
 
-/// The blobs of a recorded snapshot as a registry receives them: the store's manifest bytes
-/// (read back and checked against the digest `index.json` names), its config, and every layer,
-/// each a file in the store under its digest name.
-struct OCISnapshotArtifact {
-    struct Blob {
-        let digest: SHA256Digest
-        let size: Int64
-        let path: FilePath
-    }
+/// Pushes artifact blobs: one in the store as it is; one in memory (a payload, the empty
+/// config) written to a small file first, because the client uploads from a file (streamed,
+/// resumable).
+private struct Staging {
+    let directory: FilePath
 
-    let manifest: [UInt8]
-    let manifestDigest: SHA256Digest
-    /// The config first, then the layers in the manifest's order, each once.
-    let blobs: [Blob]
-
-    init(_ snapshot: StoredSnapshot, store: Store) throws {
-        guard let digest = snapshot.manifest else { throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["no manifest recorded"]) }
-        let path = try store.path(of: digest)
-        guard let bytes = try RegularFile.contents(of: path, limit: SnapshotManifest.maximumSize), SHA256.hash(bytes) == digest else {
-            throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["the manifest \(digest) in the store does not hash to its name"])
+    func push(_ blob: ArtifactBlob, session: any RegistrySession, mountFrom: [String]) throws -> BlobPushOutcome {
+        switch blob.bytes {
+        case .file(let path):
+            return try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
+        case .memory(let bytes):
+            try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
+            let path = directory.appending(blob.descriptor.digest.hex)
+            try Data(bytes).write(to: URL(fileURLWithPath: path.string))
+            defer { try? FileManager.default.removeItem(atPath: path.string) }
+            return try session.pushBlob(blob.descriptor.digest, size: blob.descriptor.size, file: path, mountFrom: mountFrom)
         }
-        let document: ManifestDescriptors
-        do {
-            document = try JSONDecoder().decode(ManifestDescriptors.self, from: Data(bytes))
-        } catch {
-            throw StoreError.invalidSnapshot(repo: snapshot.repo.description, ["the manifest \(digest): \(error)"])
-        }
-        var seen = Set<SHA256Digest>()
-        var blobs: [Blob] = []
-        for descriptor in [document.config] + document.layers where seen.insert(descriptor.digest).inserted {
-            blobs.append(Blob(digest: descriptor.digest, size: descriptor.size, path: try store.path(of: descriptor.digest)))
-        }
-        manifest = bytes
-        manifestDigest = digest
-        self.blobs = blobs
-    }
-
-    /// The descriptors of a manifest the store wrote (its full reading is `SnapshotManifest`).
-    private struct ManifestDescriptors: Decodable {
-        struct Reference: Decodable {
-            let digest: SHA256Digest
-            let size: Int64
-        }
-
-        let config: Reference
-        let layers: [Reference]
     }
 }
